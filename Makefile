@@ -1,0 +1,41 @@
+# The front door: `make run` and `make check` work on a fresh Debian
+# bookworm machine; meson and ninja do the building underneath.
+
+BUILD ?= build
+SOCKET ?= $(abspath $(BUILD))/xenstored.sock
+RUN_ARGS ?= -M xenner_pv,xenstore-socket=$(SOCKET)
+
+.PHONY: all deps build run check check-sanitizers clean distclean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	./configure --builddir=$(BUILD)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+run: build
+	@echo "qemu-xenpv: the xenner_pv machine (XEN_EMULATE), xenstore on $(SOCKET)"
+	@echo "  inspect it from another shell: XENSTORED_PATH=$(SOCKET) xenstore-ls"
+	@echo "  Ctrl-C stops it."
+	$(BUILD)/qemu-xenpv $(RUN_ARGS)
+
+check: build
+	meson test -C $(BUILD) --print-errorlogs
+
+# The same suite in a clang ASan+UBSan build whose fuzz targets use libFuzzer.
+check-sanitizers: deps
+	[ -f build-asan/build.ninja ] || ./configure --builddir=build-asan \
+		--cc=clang --enable-sanitizers --enable-fuzzing
+	ninja -C build-asan
+	meson test -C build-asan --print-errorlogs
+
+clean:
+	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean
+
+distclean:
+	rm -rf build build-asan build-nox build-noxenner

@@ -1,0 +1,47 @@
+/*
+ * The process's event loop: file descriptor handlers and signals over
+ * epoll. One loop per process, created in main() and passed down.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef UTIL_EVENT_LOOP_H
+#define UTIL_EVENT_LOOP_H
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+typedef struct EventLoop EventLoop;
+typedef void IOHandler(void *opaque);
+typedef void SignalHandler(void *opaque, int signo);
+
+EventLoop *event_loop_new(Error **errp);
+void event_loop_free(EventLoop *loop);
+
+/*
+ * Installs, changes or (with both handlers NULL) removes the handlers of
+ * @fd, as QEMU's qemu_set_fd_handler does. A handler may remove any
+ * handler, its own included, while it runs.
+ */
+bool event_loop_set_fd_handler(EventLoop *loop, int fd, IOHandler *fd_read,
+                               IOHandler *fd_write, void *opaque,
+                               Error **errp);
+
+/* Blocks @signo and delivers it through the loop instead. */
+bool event_loop_add_signal(EventLoop *loop, int signo, SignalHandler *fn,
+                           void *opaque, Error **errp);
+
+/*
+ * Runs @fn once, after the handlers of the current iteration, like QEMU's
+ * bottom halves: for work that must not happen inside a callback.
+ * Scheduling the same fn/opaque pair again before it ran is a no-op.
+ */
+void event_loop_schedule(EventLoop *loop, IOHandler *fn, void *opaque);
+/* Forgets a scheduled fn/opaque pair, e.g. before freeing @opaque. */
+void event_loop_cancel(EventLoop *loop, IOHandler *fn, void *opaque);
+
+/* Runs until event_loop_quit(); returns false if epoll itself failed. */
+bool event_loop_run(EventLoop *loop, Error **errp);
+void event_loop_quit(EventLoop *loop);
+
+#endif /* UTIL_EVENT_LOOP_H */

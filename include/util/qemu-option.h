@@ -1,0 +1,38 @@
+/*
+ * QEMU's "key=value,key=value" option strings. A first element without
+ * '=' is the value of an implied key (e.g. the machine type of -M), and
+ * ",," stands for a literal comma inside a value.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef UTIL_QEMU_OPTION_H
+#define UTIL_QEMU_OPTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/error.h"
+
+typedef struct QemuOpts QemuOpts;
+
+QemuOpts *qemu_opts_parse(const char *str, const char *implied_key,
+                          Error **errp);
+void qemu_opts_free(QemuOpts *opts);
+
+/* The last value given for @key, or NULL. */
+const char *qemu_opt_get(QemuOpts *opts, const char *key);
+/*
+ * Parses @key as an unsigned number no larger than @max; *value keeps
+ * @def when the key is absent.
+ */
+bool qemu_opt_get_number(QemuOpts *opts, const char *key, uint64_t def,
+                         uint64_t max, uint64_t *value, Error **errp);
+
+/*
+ * Fails on the first key not in @allowed (NULL-terminated), with QEMU's
+ * message "Property '<owner>.<key>' not found".
+ */
+bool qemu_opts_check_keys(QemuOpts *opts, const char *const *allowed,
+                          const char *owner, Error **errp);
+
+#endif /* UTIL_QEMU_OPTION_H */

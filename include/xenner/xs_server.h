@@ -1,0 +1,26 @@
+/*
+ * Xenner xenstore: the xs_wire protocol served on a unix socket, the way
+ * xenstored serves /run/xenstored/socket. Every client of one socket acts
+ * for the same domain.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef XENNER_XS_SERVER_H
+#define XENNER_XS_SERVER_H
+
+#include "util/error.h"
+#include "util/event-loop.h"
+#include "xenner/xs_tree.h"
+
+typedef struct XsServer XsServer;
+
+/*
+ * Listens on @path (a stale socket there is replaced). Clients act for
+ * @domid: 0 for the toolstack's privileged socket.
+ */
+XsServer *xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
+                        uint16_t domid, Error **errp);
+/* Closes every connection and removes the socket. */
+void xs_server_free(XsServer *server);
+
+#endif /* XENNER_XS_SERVER_H */

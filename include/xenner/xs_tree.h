@@ -1,0 +1,124 @@
+/*
+ * Xenner xenstore: the tree, its permissions, transactions, watches and
+ * per-domain quotas. Pure logic: no I/O, no clock, no global state.
+ *
+ * Semantics follow Xen's C xenstored (docs/misc/xenstore.txt): every
+ * operation is made by a client (a connection of one domain), paths are
+ * resolved relative to /local/domain/<domid>, and errors are the negative
+ * errno values listed in xen/io/xs_wire.h.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef XENNER_XS_TREE_H
+#define XENNER_XS_TREE_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define XS_VALUE_MAX 4096           /* XENSTORE_PAYLOAD_MAX */
+#define XS_DOMID_PRIVILEGED 0
+
+/* Permission bits, as Xen's xenstore_lib.h defines them. */
+enum {
+    XS_PERM_NONE = 0,
+    XS_PERM_READ = 1,
+    XS_PERM_WRITE = 2,
+    XS_PERM_OWNER = 8,
+};
+
+typedef struct XsPerm {
+    uint16_t domid;
+    uint8_t perms;      /* XS_PERM_READ | XS_PERM_WRITE */
+} XsPerm;
+
+/* The quotas an unprivileged domain is held to; 0 means unlimited. */
+typedef struct XsQuota {
+    unsigned nodes;             /* nodes a domain may own */
+    unsigned entry_size;        /* bytes in one node (value, perms, children) */
+    unsigned watches;           /* watches of one domain */
+    unsigned transactions;      /* open transactions of one connection */
+    unsigned perms;             /* permission entries on one node */
+} XsQuota;
+
+#define XS_QUOTA_DEFAULT { 1000, 2048, 128, 10, 5 }
+
+typedef struct XsTree XsTree;
+typedef struct XsClient XsClient;
+
+/*
+ * Delivers one watch event to a client. @path is already made relative
+ * when the watch was registered with a relative path.
+ */
+typedef void XsWatchEventFn(void *opaque, const char *path, const char *token);
+
+XsTree *xs_tree_new(void);
+void xs_tree_free(XsTree *tree);
+void xs_tree_get_quota(XsTree *tree, XsQuota *quota);
+void xs_tree_set_quota(XsTree *tree, const XsQuota *quota);
+/* Nodes in the committed tree, the root included. */
+unsigned xs_tree_node_count(XsTree *tree);
+
+/*
+ * A client acts for one domain; domain 0 is privileged. Freeing a client
+ * drops its watches and aborts its transactions.
+ */
+XsClient *xs_client_new(XsTree *tree, uint16_t domid,
+                        XsWatchEventFn *event_fn, void *opaque);
+void xs_client_free(XsClient *client);
+uint16_t xs_client_domid(XsClient *client);
+
+/*
+ * The node operations. @tx is 0 or a transaction id of this client.
+ * All return 0 or a negative errno.
+ */
+int xs_read(XsClient *c, uint32_t tx, const char *path, GByteArray *value);
+int xs_write(XsClient *c, uint32_t tx, const char *path,
+             const void *value, size_t len);
+int xs_mkdir(XsClient *c, uint32_t tx, const char *path);
+int xs_rm(XsClient *c, uint32_t tx, const char *path);
+/* Appends each child name, nul-terminated, in directory order. */
+int xs_directory(XsClient *c, uint32_t tx, const char *path, GByteArray *names);
+/*
+ * One slice of a directory: the node's generation, then the names from
+ * byte @offset of the list, fitting XS_VALUE_MAX, and an empty name when
+ * the list ends. As XS_DIRECTORY_PART answers it.
+ */
+int xs_directory_part(XsClient *c, uint32_t tx, const char *path,
+                      size_t offset, GByteArray *reply);
+/* On success *perms is a new array the caller frees with g_free. */
+int xs_get_perms(XsClient *c, uint32_t tx, const char *path,
+                 XsPerm **perms, unsigned *nperms);
+int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
+                 const XsPerm *perms, unsigned nperms);
+
+int xs_transaction_start(XsClient *c, uint32_t *tx);
+int xs_transaction_end(XsClient *c, uint32_t tx, bool commit);
+bool xs_transaction_is_open(XsClient *c, uint32_t tx);
+
+/* Registration fires one event for @path at once, as xenstored does. */
+int xs_watch(XsClient *c, const char *path, const char *token);
+int xs_unwatch(XsClient *c, const char *path, const char *token);
+/* Drops every watch and transaction of the client. */
+void xs_reset_watches(XsClient *c);
+
+/* Domain management; only a privileged client may call these. */
+int xs_introduce(XsClient *c, uint16_t domid);
+int xs_release(XsClient *c, uint16_t domid);
+int xs_is_introduced(XsClient *c, uint16_t domid, bool *introduced);
+/* Lets @domid act with the rights of @target (a device model stub domain). */
+int xs_set_target(XsClient *c, uint16_t domid, uint16_t target);
+/* Returns a new string the caller frees. */
+char *xs_domain_path(uint16_t domid);
+
+/*
+ * Permission strings as the wire carries them: a letter (n, r, w, b)
+ * and a domain id, e.g. "r5".
+ */
+bool xs_perm_parse(const char *str, XsPerm *perm);
+/* Writes the string into @buf, which has room for 8 bytes. */
+void xs_perm_format(const XsPerm *perm, char buf[8]);
+
+const char *xs_errno_name(int err);
+
+#endif /* XENNER_XS_TREE_H */

@@ -1,0 +1,35 @@
+/*
+ * Xenner xenstore: the xs_wire protocol of one connection, over any byte
+ * transport (a unix socket, or a guest's xenstore ring). No I/O here: the
+ * transport feeds received bytes in and takes replies and watch events out
+ * through a callback.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef XENNER_XS_WIRE_H
+#define XENNER_XS_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "xenner/xs_tree.h"
+
+typedef struct XsWireConn XsWireConn;
+
+/* Sends @len bytes, one or more whole messages, to the peer. */
+typedef void XsWireOutputFn(void *opaque, const void *buf, size_t len);
+
+XsWireConn *xs_wire_conn_new(XsTree *tree, uint16_t domid,
+                             XsWireOutputFn *output, void *opaque);
+/* Drops the connection's watches and transactions. */
+void xs_wire_conn_free(XsWireConn *conn);
+
+/*
+ * Consumes bytes from the peer, answering each complete request. Returns
+ * false when the peer sent a header announcing more than
+ * XENSTORE_PAYLOAD_MAX bytes: the stream cannot be resynchronised and the
+ * transport must close the connection.
+ */
+bool xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len);
+
+#endif /* XENNER_XS_WIRE_H */

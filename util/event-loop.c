@@ -1,0 +1,270 @@
+/*
+ * An epoll event loop with QEMU's fd-handler interface.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "util/event-loop.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#define MAX_EVENTS 64
+#define MAX_SIGNALS 8
+
+typedef struct FdHandler {
+    int fd;
+    IOHandler *fd_read;
+    IOHandler *fd_write;
+    void *opaque;
+    bool deleted;
+} FdHandler;
+
+typedef struct Deferred {
+    IOHandler *fn;
+    void *opaque;
+} Deferred;
+
+typedef struct SignalEntry {
+    int signo;
+    SignalHandler *fn;
+    void *opaque;
+} SignalEntry;
+
+struct EventLoop {
+    int epfd;
+    bool quit;
+    GHashTable *handlers;       /* fd -> FdHandler */
+    /*
+     * Removed handlers stay allocated until the current epoll batch is
+     * dispatched: a later event of that batch may still point at them.
+     */
+    GPtrArray *graveyard;
+    GArray *deferred;           /* Deferred */
+    int sigfd;
+    sigset_t sigmask;
+    SignalEntry signals[MAX_SIGNALS];
+    unsigned nsignals;
+};
+
+EventLoop *event_loop_new(Error **errp)
+{
+    EventLoop *loop;
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+
+    if (epfd < 0) {
+        error_setg_errno(errp, errno, "epoll_create1");
+        return NULL;
+    }
+    loop = g_new0(EventLoop, 1);
+    loop->epfd = epfd;
+    loop->sigfd = -1;
+    sigemptyset(&loop->sigmask);
+    loop->handlers = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                           NULL, g_free);
+    loop->graveyard = g_ptr_array_new_with_free_func(g_free);
+    loop->deferred = g_array_new(false, false, sizeof(Deferred));
+    return loop;
+}
+
+void event_loop_free(EventLoop *loop)
+{
+    if (!loop) {
+        return;
+    }
+    if (loop->sigfd >= 0) {
+        close(loop->sigfd);
+        sigprocmask(SIG_UNBLOCK, &loop->sigmask, NULL);
+    }
+    g_hash_table_destroy(loop->handlers);
+    g_ptr_array_free(loop->graveyard, true);
+    g_array_free(loop->deferred, true);
+    close(loop->epfd);
+    g_free(loop);
+}
+
+static uint32_t handler_events(const FdHandler *h)
+{
+    return (h->fd_read ? EPOLLIN : 0) | (h->fd_write ? EPOLLOUT : 0);
+}
+
+bool event_loop_set_fd_handler(EventLoop *loop, int fd, IOHandler *fd_read,
+                               IOHandler *fd_write, void *opaque,
+                               Error **errp)
+{
+    FdHandler *h = g_hash_table_lookup(loop->handlers, GINT_TO_POINTER(fd));
+    struct epoll_event ev = { 0 };
+
+    if (!fd_read && !fd_write) {
+        if (h) {
+            epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+            g_hash_table_steal(loop->handlers, GINT_TO_POINTER(fd));
+            h->deleted = true;
+            g_ptr_array_add(loop->graveyard, h);
+        }
+        return true;
+    }
+
+    if (!h) {
+        h = g_new0(FdHandler, 1);
+        h->fd = fd;
+        h->fd_read = fd_read;
+        h->fd_write = fd_write;
+        h->opaque = opaque;
+        ev.events = handler_events(h);
+        ev.data.ptr = h;
+        if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            error_setg_errno(errp, errno, "epoll_ctl add fd %d", fd);
+            g_free(h);
+            return false;
+        }
+        g_hash_table_insert(loop->handlers, GINT_TO_POINTER(fd), h);
+        return true;
+    }
+
+    if (handler_events(h) != ((fd_read ? EPOLLIN : 0) |
+                              (fd_write ? EPOLLOUT : 0))) {
+        ev.events = (fd_read ? EPOLLIN : 0) | (fd_write ? EPOLLOUT : 0);
+        ev.data.ptr = h;
+        if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
+            error_setg_errno(errp, errno, "epoll_ctl mod fd %d", fd);
+            return false;
+        }
+    }
+    h->fd_read = fd_read;
+    h->fd_write = fd_write;
+    h->opaque = opaque;
+    return true;
+}
+
+static void signal_fd_read(void *opaque)
+{
+    EventLoop *loop = opaque;
+    struct signalfd_siginfo si;
+
+    while (read(loop->sigfd, &si, sizeof(si)) == sizeof(si)) {
+        for (unsigned i = 0; i < loop->nsignals; i++) {
+            if (loop->signals[i].signo == (int)si.ssi_signo) {
+                loop->signals[i].fn(loop->signals[i].opaque, si.ssi_signo);
+            }
+        }
+    }
+}
+
+bool event_loop_add_signal(EventLoop *loop, int signo, SignalHandler *fn,
+                           void *opaque, Error **errp)
+{
+    int fd;
+
+    if (loop->nsignals == MAX_SIGNALS) {
+        error_setg(errp, "too many signal handlers");
+        return false;
+    }
+    sigaddset(&loop->sigmask, signo);
+    if (sigprocmask(SIG_BLOCK, &loop->sigmask, NULL) < 0) {
+        error_setg_errno(errp, errno, "sigprocmask");
+        return false;
+    }
+    fd = signalfd(loop->sigfd, &loop->sigmask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "signalfd");
+        return false;
+    }
+    if (loop->sigfd < 0) {
+        loop->sigfd = fd;
+        if (!event_loop_set_fd_handler(loop, fd, signal_fd_read, NULL, loop,
+                                       errp)) {
+            return false;
+        }
+    }
+    loop->signals[loop->nsignals++] = (SignalEntry) { signo, fn, opaque };
+    return true;
+}
+
+static int deferred_find(EventLoop *loop, IOHandler *fn, void *opaque)
+{
+    for (guint i = 0; i < loop->deferred->len; i++) {
+        Deferred *d = &g_array_index(loop->deferred, Deferred, i);
+
+        if (d->fn == fn && d->opaque == opaque) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+void event_loop_schedule(EventLoop *loop, IOHandler *fn, void *opaque)
+{
+    Deferred d = { fn, opaque };
+
+    if (deferred_find(loop, fn, opaque) < 0) {
+        g_array_append_val(loop->deferred, d);
+    }
+}
+
+void event_loop_cancel(EventLoop *loop, IOHandler *fn, void *opaque)
+{
+    int i = deferred_find(loop, fn, opaque);
+
+    if (i >= 0) {
+        g_array_remove_index(loop->deferred, i);
+    }
+}
+
+static void run_deferred(EventLoop *loop)
+{
+    while (loop->deferred->len) {
+        Deferred d = g_array_index(loop->deferred, Deferred, 0);
+
+        g_array_remove_index(loop->deferred, 0);
+        d.fn(d.opaque);
+    }
+}
+
+bool event_loop_run(EventLoop *loop, Error **errp)
+{
+    struct epoll_event events[MAX_EVENTS];
+
+    loop->quit = false;
+    while (!loop->quit) {
+        int n;
+
+        run_deferred(loop);
+        if (loop->quit) {
+            break;
+        }
+        n = epoll_wait(loop->epfd, events, MAX_EVENTS, -1);
+
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            error_setg_errno(errp, errno, "epoll_wait");
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            FdHandler *h = events[i].data.ptr;
+            uint32_t ev = events[i].events;
+
+            /* Errors and hang-ups are reported to whichever side listens. */
+            if (!h->deleted && h->fd_read &&
+                (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+                h->fd_read(h->opaque);
+            }
+            if (!h->deleted && h->fd_write &&
+                (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+                h->fd_write(h->opaque);
+            }
+        }
+        g_ptr_array_set_size(loop->graveyard, 0);
+    }
+    return true;
+}
+
+void event_loop_quit(EventLoop *loop)
+{
+    loop->quit = true;
+}

@@ -1,0 +1,217 @@
+/*
+ * qemu-xenpv: a standalone, QEMU-compatible Xen paravirtual device model.
+ * Command line, start-up and the main loop.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config-host.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/xen/xen_machine.h"
+#include "util/error.h"
+#include "util/event-loop.h"
+#include "util/qemu-option.h"
+
+typedef struct Options {
+    const char *machine;            /* -M argument */
+    GPtrArray *guest_sockets;       /* -xenstore-guest-socket arguments */
+} Options;
+
+static void help(void)
+{
+    printf("usage: qemu-xenpv [options]\n"
+           "\n"
+           "A standalone Xen paravirtual device model.\n"
+           "\n"
+           "Standard options:\n"
+           "-h or -help     display this help and exit\n"
+           "-version        display version information and exit\n"
+           "-machine [type=]name[,prop[=value][,...]]\n"
+           "                selects the machine type (-machine help lists "
+           "them)\n"
+           "-M              same as -machine\n"
+           "\n"
+           "xenner_pv properties (XEN_EMULATE, no hypervisor):\n"
+           "                xenstore-socket=PATH\n"
+           "                    serve xenstore to dom0 tools on a unix "
+           "socket\n"
+           "                    (XENSTORED_PATH=PATH xenstore-ls)\n"
+           "                xenstore-quota-nodes=N (default 1000)\n"
+           "                xenstore-quota-entry-size=BYTES (default 2048)\n"
+           "                xenstore-quota-watches=N (default 128)\n"
+           "                xenstore-quota-transactions=N (default 10)\n"
+           "                xenstore-quota-perms=N (default 5)\n"
+           "                    limits on unprivileged domains; 0 means "
+           "none\n"
+           "-xenstore-guest-socket domid=N,path=PATH\n"
+           "                serve xenstore on PATH as seen by guest domain "
+           "N\n"
+           "                (unprivileged; repeatable)\n"
+           "\n"
+           "During emulation, SIGINT, SIGTERM and SIGHUP stop qemu-xenpv "
+           "cleanly.\n");
+}
+
+static void version(void)
+{
+    printf("qemu-xenpv version " QEMU_XENPV_VERSION "\n"
+           "features:%s%s\n",
+#ifdef CONFIG_XEN
+           " xen",
+#else
+           "",
+#endif
+#ifdef CONFIG_XENNER
+           " xenner"
+#else
+           ""
+#endif
+           );
+}
+
+/* Returns 0 to go on, or an exit status + 1. */
+static int parse_args(int argc, char **argv, Options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        const char *name;
+        const char *arg = NULL;
+
+        if (opt[0] != '-') {
+            error_report("%s: invalid option", opt);
+            return 2;
+        }
+        /* QEMU accepts every option with one dash or two. */
+        name = opt + (opt[1] == '-' ? 2 : 1);
+
+        if (!strcmp(name, "h") || !strcmp(name, "help")) {
+            help();
+            return 1;
+        }
+        if (!strcmp(name, "version")) {
+            version();
+            return 1;
+        }
+        if (!strcmp(name, "M") || !strcmp(name, "machine") ||
+            !strcmp(name, "xenstore-guest-socket")) {
+            if (i + 1 == argc) {
+                error_report("%s: requires an argument", opt);
+                return 2;
+            }
+            arg = argv[++i];
+            if (name[0] == 'x') {
+                g_ptr_array_add(o->guest_sockets, (char *)arg);
+            } else {
+                o->machine = arg;
+            }
+            continue;
+        }
+        error_report("%s: invalid option", opt);
+        return 2;
+    }
+    return 0;
+}
+
+static void quit_on_signal(void *opaque, int signo)
+{
+    (void)signo;
+    event_loop_quit(opaque);
+}
+
+static bool run(const Options *o, Error **errp)
+{
+    g_autoptr(GPtrArray) guest_sockets =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
+    XenMachineConfig cfg = { .xenstore_guest_sockets = guest_sockets };
+    const XenMachineType *type = xen_machine_default();
+    XenMachineState *ms = NULL;
+    EventLoop *loop = NULL;
+    const char *name;
+    bool ok = false;
+
+    if (o->machine) {
+        cfg.machine_opts = qemu_opts_parse(o->machine, "type", errp);
+        if (!cfg.machine_opts) {
+            return false;
+        }
+        name = qemu_opt_get(cfg.machine_opts, "type");
+        if (name && !strcmp(name, "help")) {
+            xen_machine_print_list();
+            qemu_opts_free(cfg.machine_opts);
+            return true;
+        }
+        if (name) {
+            type = xen_machine_find(name);
+            if (!type) {
+                error_setg(errp, "unsupported machine type: \"%s\"\n"
+                           "Use -machine help to list supported machines",
+                           name);
+                goto out;
+            }
+        }
+    } else {
+        cfg.machine_opts = qemu_opts_parse("", "type", errp);
+    }
+    if (!type) {
+        error_setg(errp, "No machine specified, and there is no default\n"
+                   "Use -machine help to list supported machines");
+        goto out;
+    }
+    if (!qemu_opts_check_keys(cfg.machine_opts, type->props, type->name,
+                              errp)) {
+        goto out;
+    }
+    for (guint i = 0; i < o->guest_sockets->len; i++) {
+        QemuOpts *opts = qemu_opts_parse(g_ptr_array_index(o->guest_sockets,
+                                                           i), NULL, errp);
+        if (!opts) {
+            goto out;
+        }
+        g_ptr_array_add(guest_sockets, opts);
+    }
+
+    loop = event_loop_new(errp);
+    if (!loop ||
+        !event_loop_add_signal(loop, SIGINT, quit_on_signal, loop, errp) ||
+        !event_loop_add_signal(loop, SIGTERM, quit_on_signal, loop, errp) ||
+        !event_loop_add_signal(loop, SIGHUP, quit_on_signal, loop, errp)) {
+        goto out;
+    }
+    ms = type->init(loop, &cfg, errp);
+    if (!ms) {
+        goto out;
+    }
+    ok = event_loop_run(loop, errp);
+    type->cleanup(ms);
+
+out:
+    event_loop_free(loop);
+    qemu_opts_free(cfg.machine_opts);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    Options o = { .guest_sockets = g_ptr_array_new() };
+    Error *err = NULL;
+    int status;
+
+    /* A peer that goes away must not kill the process: see send(). */
+    signal(SIGPIPE, SIG_IGN);
+
+    status = parse_args(argc, argv, &o);
+    if (status) {
+        g_ptr_array_free(o.guest_sockets, true);
+        return status - 1;
+    }
+    if (!run(&o, &err)) {
+        error_report_err(err);
+        status = 1;
+    }
+    g_ptr_array_free(o.guest_sockets, true);
+    return status;
+}

@@ -1,0 +1,322 @@
+/*
+ * Xenner xenstore: the unix socket transport. Connections are
+ * non-blocking; output is queued per connection and flushed once per
+ * batch of input, so a client that pipelines requests gets its replies in
+ * few writes.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "xenner/xs_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "xenner/xs_wire.h"
+
+/*
+ * A client that stops reading while its watches keep firing is cut off
+ * here, rather than growing without bound.
+ */
+#define OUTPUT_MAX (16 * 1024 * 1024)
+#define READ_CHUNK 65536
+
+typedef struct XsServerConn {
+    XsServer *server;
+    int fd;
+    XsWireConn *wire;
+    GByteArray *out;
+    size_t out_off;
+    bool dirty;                 /* on the server's flush list */
+    bool broken;                /* to be closed at the next flush */
+} XsServerConn;
+
+struct XsServer {
+    EventLoop *loop;
+    XsTree *tree;
+    char *path;
+    int listen_fd;
+    /*
+     * A spare descriptor, given up to turn a client away when the process
+     * is out of them (see server_accept); -1 if none could be had.
+     */
+    int reserve_fd;
+    uint16_t domid;
+    GPtrArray *conns;
+    GPtrArray *flush_list;
+    bool in_batch;              /* conn_read flushes when it is done */
+    RateLimit rl;
+};
+
+static void conn_close(XsServerConn *conn)
+{
+    XsServer *s = conn->server;
+
+    if (conn->dirty) {
+        g_ptr_array_remove_fast(s->flush_list, conn);
+    }
+    event_loop_set_fd_handler(s->loop, conn->fd, NULL, NULL, NULL, NULL);
+    close(conn->fd);
+    xs_wire_conn_free(conn->wire);
+    g_byte_array_unref(conn->out);
+    g_ptr_array_remove_fast(s->conns, conn);
+    g_free(conn);
+}
+
+static void conn_write(void *opaque);
+static void conn_read(void *opaque);
+
+/* Returns false when the connection is to be closed. */
+static bool conn_flush(XsServerConn *conn)
+{
+    XsServer *s = conn->server;
+
+    while (conn->out_off < conn->out->len) {
+        ssize_t n = send(conn->fd, conn->out->data + conn->out_off,
+                         conn->out->len - conn->out_off, MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            /*
+             * Keep reading too: a client may pipeline requests without
+             * reading replies until it has sent them all. OUTPUT_MAX
+             * bounds what it can make us hold.
+             */
+            return event_loop_set_fd_handler(s->loop, conn->fd, conn_read,
+                                             conn_write, conn, NULL);
+        }
+        if (n < 0) {
+            return false;
+        }
+        conn->out_off += n;
+    }
+    g_byte_array_set_size(conn->out, 0);
+    conn->out_off = 0;
+    return true;
+}
+
+static void conn_write(void *opaque)
+{
+    XsServerConn *conn = opaque;
+
+    if (!conn_flush(conn)) {
+        conn_close(conn);
+    } else if (conn->out->len == 0) {
+        event_loop_set_fd_handler(conn->server->loop, conn->fd, conn_read,
+                                  NULL, conn, NULL);
+    }
+}
+
+/*
+ * Flushes or closes every connection that got output since the last
+ * flush. Never called from inside a tree operation: closing a connection
+ * frees its watches.
+ */
+static void server_flush(void *opaque)
+{
+    XsServer *s = opaque;
+
+    while (s->flush_list->len) {
+        XsServerConn *conn = g_ptr_array_steal_index_fast(s->flush_list, 0);
+
+        conn->dirty = false;
+        if (conn->broken || !conn_flush(conn)) {
+            conn_close(conn);
+        }
+    }
+}
+
+static void conn_output(void *opaque, const void *buf, size_t len)
+{
+    XsServerConn *conn = opaque;
+
+    if (conn->broken) {
+        return;
+    }
+    if (conn->out->len - conn->out_off + len > OUTPUT_MAX) {
+        warn_report_ratelimited(&conn->server->rl,
+                                "xenstore: closing a client of %s that "
+                                "does not read its replies",
+                                conn->server->path);
+        conn->broken = true;
+    } else {
+        g_byte_array_append(conn->out, buf, len);
+    }
+    if (!conn->dirty) {
+        conn->dirty = true;
+        g_ptr_array_add(conn->server->flush_list, conn);
+        /* Output raised outside a read batch, e.g. by an in-process change. */
+        if (!conn->server->in_batch) {
+            event_loop_schedule(conn->server->loop, server_flush,
+                                conn->server);
+        }
+    }
+}
+
+static void conn_read(void *opaque)
+{
+    XsServerConn *conn = opaque;
+    XsServer *s = conn->server;
+    uint8_t buf[READ_CHUNK];
+    bool close_it = false;
+
+    s->in_batch = true;
+    for (;;) {
+        ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            break;
+        }
+        if (n <= 0) {
+            close_it = true;
+            break;
+        }
+        if (!xs_wire_conn_input(conn->wire, buf, n)) {
+            warn_report_ratelimited(&s->rl,
+                                    "xenstore: closing a client of %s that "
+                                    "sent an oversized request", s->path);
+            close_it = true;
+            break;
+        }
+        if ((size_t)n < sizeof(buf)) {
+            break;
+        }
+    }
+    s->in_batch = false;
+    if (close_it) {
+        conn->broken = true;
+        if (!conn->dirty) {
+            conn->dirty = true;
+            g_ptr_array_add(s->flush_list, conn);
+        }
+    }
+    server_flush(s);
+}
+
+static void server_accept(void *opaque)
+{
+    XsServer *s = opaque;
+
+    for (;;) {
+        int fd = accept4(s->listen_fd, NULL, NULL,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        XsServerConn *conn;
+
+        if (fd < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EAGAIN) {
+                warn_report_ratelimited(&s->rl, "xenstore: accept on %s: %s",
+                                        s->path, g_strerror(errno));
+            }
+            if ((errno == EMFILE || errno == ENFILE) && s->reserve_fd >= 0) {
+                /*
+                 * Out of descriptors. Left in the backlog, the client
+                 * would keep the socket readable and the loop spinning:
+                 * accept it with the spare descriptor and hang up at once.
+                 */
+                close(s->reserve_fd);
+                fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+                if (fd >= 0) {
+                    close(fd);
+                }
+                s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                if (fd >= 0) {
+                    continue;
+                }
+            }
+            return;
+        }
+        conn = g_new0(XsServerConn, 1);
+        conn->server = s;
+        conn->fd = fd;
+        conn->out = g_byte_array_new();
+        conn->wire = xs_wire_conn_new(s->tree, s->domid, conn_output, conn);
+        g_ptr_array_add(s->conns, conn);
+        if (!event_loop_set_fd_handler(s->loop, fd, conn_read, NULL, conn,
+                                       NULL)) {
+            conn_close(conn);
+        }
+    }
+}
+
+XsServer *xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
+                        uint16_t domid, Error **errp)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct stat st;
+    XsServer *s;
+    int fd;
+
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        error_setg(errp, "xenstore socket path '%s' is too long", path);
+        return NULL;
+    }
+    strcpy(addr.sun_path, path);
+    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        unlink(path);
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "xenstore socket");
+        return NULL;
+    }
+    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        error_setg_errno(errp, errno, "cannot bind xenstore socket '%s'",
+                         path);
+        close(fd);
+        return NULL;
+    }
+    if (listen(fd, 128) < 0) {
+        error_setg_errno(errp, errno, "listen on '%s'", path);
+        close(fd);
+        unlink(path);
+        return NULL;
+    }
+
+    s = g_new0(XsServer, 1);
+    s->loop = loop;
+    s->tree = tree;
+    s->path = g_strdup(path);
+    s->listen_fd = fd;
+    s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    s->domid = domid;
+    s->conns = g_ptr_array_new();
+    s->flush_list = g_ptr_array_new();
+    if (!event_loop_set_fd_handler(loop, fd, server_accept, NULL, s, errp)) {
+        xs_server_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void xs_server_free(XsServer *s)
+{
+    if (!s) {
+        return;
+    }
+    while (s->conns->len) {
+        conn_close(g_ptr_array_index(s->conns, 0));
+    }
+    event_loop_cancel(s->loop, server_flush, s);
+    event_loop_set_fd_handler(s->loop, s->listen_fd, NULL, NULL, NULL, NULL);
+    close(s->listen_fd);
+    if (s->reserve_fd >= 0) {
+        close(s->reserve_fd);
+    }
+    unlink(s->path);
+    g_ptr_array_free(s->conns, true);
+    g_ptr_array_free(s->flush_list, true);
+    g_free(s->path);
+    g_free(s);
+}

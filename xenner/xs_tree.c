@@ -1,0 +1,992 @@
+/*
+ * Xenner xenstore: the committed tree, path rules, permissions, quotas and
+ * the node operations. An operation works on the committed tree directly,
+ * or through a transaction's private copy of the nodes it touches.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "xs_tree_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <xen/io/xs_wire.h>
+
+/* ---- paths ---------------------------------------------------------- */
+
+char *xs_domain_path(uint16_t domid)
+{
+    return g_strdup_printf("/local/domain/%u", domid);
+}
+
+static bool is_special(const char *path)
+{
+    return !strcmp(path, XS_SPECIAL_INTRODUCE) ||
+           !strcmp(path, XS_SPECIAL_RELEASE);
+}
+
+static bool valid_path_chars(const char *path)
+{
+    for (const char *p = path; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("/_-@", *p)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Xen limits the part of a path below a domain's home, so that a guest
+ * with a long domain path is not disadvantaged.
+ */
+static bool valid_path_length(const char *abs)
+{
+    unsigned domid;
+    int home_len = 0;
+
+    if (sscanf(abs, "/local/domain/%5u/%n", &domid, &home_len) != 1) {
+        home_len = 0;
+    }
+    return strlen(abs) <= (size_t)home_len + XS_REL_PATH_MAX;
+}
+
+/*
+ * Turns a client's path into an absolute one. Special names ("@...") stay
+ * as they are where @allow_special permits them. Returns NULL for a path
+ * Xen would answer EINVAL.
+ */
+char *xs_path_canonicalize(XsClient *c, const char *path, bool allow_special)
+{
+    char *abs;
+
+    if (!path[0] || strlen(path) > XS_VALUE_MAX) {
+        return NULL;
+    }
+    if (path[0] == '@') {
+        return allow_special && valid_path_chars(path) ? g_strdup(path)
+                                                       : NULL;
+    }
+    if (path[0] == '/') {
+        abs = g_strdup(path);
+    } else {
+        abs = g_strdup_printf("/local/domain/%u/%s", c->domid, path);
+    }
+    if (!valid_path_chars(abs) || strstr(abs, "//") ||
+        (abs[1] && abs[strlen(abs) - 1] == '/') || !valid_path_length(abs)) {
+        g_free(abs);
+        return NULL;
+    }
+    return abs;
+}
+
+/* The parent of an absolute path other than "/", as a new string. */
+static char *parent_path(const char *abs)
+{
+    const char *slash = strrchr(abs, '/');
+
+    return slash == abs ? g_strdup("/") : g_strndup(abs, slash - abs);
+}
+
+static const char *last_component(const char *abs)
+{
+    return strrchr(abs, '/') + 1;
+}
+
+/* ---- permissions ------------------------------------------------------ */
+
+static bool client_privileged(XsClient *c)
+{
+    return c->domid == XS_DOMID_PRIVILEGED;
+}
+
+static uint16_t *client_target(XsClient *c, uint16_t *target)
+{
+    XsDomain *d = g_hash_table_lookup(c->tree->domains,
+                                      GUINT_TO_POINTER(c->domid));
+
+    if (d && d->has_target) {
+        *target = d->target;
+        return target;
+    }
+    return NULL;
+}
+
+/* The access a client has to a node with these perms, as xenstored rules. */
+unsigned xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms)
+{
+    const unsigned all = XS_PERM_READ | XS_PERM_WRITE | XS_PERM_OWNER;
+    uint16_t target_buf;
+    uint16_t *target = client_target(c, &target_buf);
+
+    if (client_privileged(c) || perms[0].domid == c->domid ||
+        (target && perms[0].domid == *target)) {
+        return all;
+    }
+    for (unsigned i = 1; i < nperms; i++) {
+        if (perms[i].domid == c->domid ||
+            (target && perms[i].domid == *target)) {
+            return perms[i].perms & all;
+        }
+    }
+    return perms[0].perms & all;
+}
+
+bool xs_perm_parse(const char *str, XsPerm *perm)
+{
+    char *end;
+    unsigned long domid;
+
+    switch (str[0]) {
+    case 'n':
+        perm->perms = XS_PERM_NONE;
+        break;
+    case 'r':
+        perm->perms = XS_PERM_READ;
+        break;
+    case 'w':
+        perm->perms = XS_PERM_WRITE;
+        break;
+    case 'b':
+        perm->perms = XS_PERM_READ | XS_PERM_WRITE;
+        break;
+    default:
+        return false;
+    }
+    if (!g_ascii_isdigit(str[1])) {
+        return false;
+    }
+    errno = 0;
+    domid = strtoul(str + 1, &end, 10);
+    if (errno || *end || domid > UINT16_MAX) {
+        return false;
+    }
+    perm->domid = domid;
+    return true;
+}
+
+void xs_perm_format(const XsPerm *perm, char buf[8])
+{
+    static const char letters[] = { 'n', 'r', 'w', 'b' };
+
+    snprintf(buf, 8, "%c%u", letters[perm->perms & 3], perm->domid);
+}
+
+const char *xs_errno_name(int err)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(xsd_errors); i++) {
+        if (xsd_errors[i].errnum == err) {
+            return xsd_errors[i].errstring;
+        }
+    }
+    return "EIO";
+}
+
+/* ---- domains ---------------------------------------------------------- */
+
+XsDomain *xs_domain_get(XsTree *tree, uint16_t domid)
+{
+    XsDomain *d = g_hash_table_lookup(tree->domains, GUINT_TO_POINTER(domid));
+
+    if (!d) {
+        d = g_new0(XsDomain, 1);
+        d->domid = domid;
+        g_hash_table_insert(tree->domains, GUINT_TO_POINTER(domid), d);
+    }
+    return d;
+}
+
+/* ---- committed nodes -------------------------------------------------- */
+
+const XsPerm *xs_node_perms(const XsNode *node)
+{
+    return node->nperms == 1 ? &node->perms.one : node->perms.many;
+}
+
+uint32_t xs_node_children_len(const XsNode *node)
+{
+    uint32_t len = 0;
+
+    for (uint32_t i = 0; i < node->nchildren; i++) {
+        len += strlen(node->children[i]->name) + 1;
+    }
+    return len;
+}
+
+void xs_node_append_path(const XsNode *node, GString *out)
+{
+    if (!node->parent) {
+        g_string_append_c(out, '/');
+        return;
+    }
+    xs_node_append_path(node->parent, out);
+    if (node->parent->parent) {
+        g_string_append_c(out, '/');
+    }
+    g_string_append(out, node->name);
+}
+
+/* Binary search; *pos is where the name is, or would be inserted. */
+static XsNode *find_child(const XsNode *parent, const char *name, size_t len,
+                          uint32_t *pos)
+{
+    uint32_t lo = 0, hi = parent->nchildren;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        const char *child = parent->children[mid]->name;
+        int cmp = strncmp(child, name, len);
+
+        if (cmp == 0 && child[len] != '\0') {
+            cmp = 1;
+        }
+        if (cmp == 0) {
+            if (pos) {
+                *pos = mid;
+            }
+            return parent->children[mid];
+        }
+        if (cmp < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (pos) {
+        *pos = lo;
+    }
+    return NULL;
+}
+
+XsNode *xs_node_lookup(XsTree *tree, const char *path)
+{
+    XsNode *node = tree->root;
+    const char *p = path;
+
+    if (p[0] != '/') {
+        return NULL;
+    }
+    while (node && *p == '/' && p[1]) {
+        const char *name = p + 1;
+        const char *end = strchrnul(name, '/');
+
+        node = find_child(node, name, end - name, NULL);
+        p = end;
+    }
+    return node;
+}
+
+static void set_perms_raw(XsNode *node, const XsPerm *perms, unsigned nperms)
+{
+    if (node->nperms > 1) {
+        g_free(node->perms.many);
+    }
+    node->nperms = nperms;
+    if (nperms == 1) {
+        node->perms.one = perms[0];
+    } else {
+        node->perms.many = g_memdup2(perms, nperms * sizeof(*perms));
+    }
+}
+
+static bool is_pow2(uint32_t n)
+{
+    return n && !(n & (n - 1));
+}
+
+XsNode *xs_node_create(XsTree *tree, XsNode *parent, const char *name,
+                       const XsPerm *perms, unsigned nperms)
+{
+    size_t len = strlen(name);
+    XsNode *node = g_malloc0(sizeof(*node) + len + 1);
+    uint32_t pos;
+
+    memcpy(node->name, name, len + 1);
+    node->parent = parent;
+    set_perms_raw(node, perms, nperms);
+    node->generation = ++tree->generation;
+
+    find_child(parent, name, len, &pos);
+    if (parent->nchildren == 0 || is_pow2(parent->nchildren)) {
+        parent->children = g_renew(XsNode *, parent->children,
+                                   parent->nchildren ? parent->nchildren * 2
+                                                     : 1);
+    }
+    memmove(&parent->children[pos + 1], &parent->children[pos],
+            (parent->nchildren - pos) * sizeof(XsNode *));
+    parent->children[pos] = node;
+    parent->nchildren++;
+    parent->generation = ++tree->generation;
+
+    tree->node_count++;
+    xs_domain_get(tree, perms[0].domid)->nodes++;
+    return node;
+}
+
+void xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
+                       size_t len)
+{
+    g_free(node->value);
+    node->value = len ? g_memdup2(value, len) : NULL;
+    node->value_len = len;
+    node->generation = ++tree->generation;
+}
+
+void xs_node_set_perms(XsTree *tree, XsNode *node, const XsPerm *perms,
+                       unsigned nperms)
+{
+    xs_domain_get(tree, xs_node_perms(node)[0].domid)->nodes--;
+    xs_domain_get(tree, perms[0].domid)->nodes++;
+    set_perms_raw(node, perms, nperms);
+    node->generation = ++tree->generation;
+}
+
+static void node_free_subtree(XsTree *tree, XsNode *node)
+{
+    for (uint32_t i = 0; i < node->nchildren; i++) {
+        node_free_subtree(tree, node->children[i]);
+    }
+    xs_domain_get(tree, xs_node_perms(node)[0].domid)->nodes--;
+    tree->node_count--;
+    g_free(node->children);
+    g_free(node->value);
+    if (node->nperms > 1) {
+        g_free(node->perms.many);
+    }
+    g_free(node);
+}
+
+void xs_node_remove(XsTree *tree, XsNode *node)
+{
+    XsNode *parent = node->parent;
+    uint32_t pos;
+
+    find_child(parent, node->name, strlen(node->name), &pos);
+    memmove(&parent->children[pos], &parent->children[pos + 1],
+            (parent->nchildren - pos - 1) * sizeof(XsNode *));
+    parent->nchildren--;
+    if (parent->nchildren == 0) {
+        g_clear_pointer(&parent->children, g_free);
+    } else if (is_pow2(parent->nchildren)) {
+        parent->children = g_renew(XsNode *, parent->children,
+                                   parent->nchildren);
+    }
+    parent->generation = ++tree->generation;
+    node_free_subtree(tree, node);
+}
+
+/* ---- the tree --------------------------------------------------------- */
+
+static void domain_free(gpointer p)
+{
+    g_free(p);
+}
+
+XsTree *xs_tree_new(void)
+{
+    XsTree *tree = g_new0(XsTree, 1);
+    static const XsQuota quota = XS_QUOTA_DEFAULT;
+    const XsPerm dom0_none = { XS_DOMID_PRIVILEGED, XS_PERM_NONE };
+
+    tree->quota = quota;
+    tree->domains = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                          NULL, domain_free);
+    tree->clients = g_ptr_array_new();
+    tree->watches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify)g_ptr_array_unref);
+    tree->root = g_malloc0(sizeof(XsNode) + 1);
+    set_perms_raw(tree->root, &dom0_none, 1);
+    tree->root->generation = ++tree->generation;
+    tree->node_count = 1;
+    xs_domain_get(tree, XS_DOMID_PRIVILEGED)->nodes = 1;
+    xs_domain_get(tree, XS_DOMID_PRIVILEGED)->introduced = true;
+    for (int i = 0; i < 2; i++) {
+        tree->special_perms[i] = g_memdup2(&dom0_none, sizeof(dom0_none));
+        tree->special_nperms[i] = 1;
+    }
+    return tree;
+}
+
+void xs_tree_free(XsTree *tree)
+{
+    if (!tree) {
+        return;
+    }
+    while (tree->clients->len) {
+        xs_client_free(g_ptr_array_index(tree->clients, 0));
+    }
+    g_ptr_array_free(tree->clients, true);
+    node_free_subtree(tree, tree->root);
+    g_free(tree->special_perms[0]);
+    g_free(tree->special_perms[1]);
+    g_hash_table_destroy(tree->watches);
+    g_hash_table_destroy(tree->domains);
+    g_free(tree);
+}
+
+void xs_tree_get_quota(XsTree *tree, XsQuota *quota)
+{
+    *quota = tree->quota;
+}
+
+void xs_tree_set_quota(XsTree *tree, const XsQuota *quota)
+{
+    tree->quota = *quota;
+}
+
+unsigned xs_tree_node_count(XsTree *tree)
+{
+    return tree->node_count;
+}
+
+XsClient *xs_client_new(XsTree *tree, uint16_t domid,
+                        XsWatchEventFn *event_fn, void *opaque)
+{
+    XsClient *c = g_new0(XsClient, 1);
+
+    c->tree = tree;
+    c->domid = domid;
+    c->event_fn = event_fn;
+    c->opaque = opaque;
+    c->watches = g_ptr_array_new();
+    c->txns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                    (GDestroyNotify)xs_txn_free);
+    c->next_txn_id = 1;
+    g_ptr_array_add(tree->clients, c);
+    return c;
+}
+
+void xs_client_free(XsClient *c)
+{
+    if (!c) {
+        return;
+    }
+    xs_reset_watches(c);
+    g_ptr_array_free(c->watches, true);
+    g_hash_table_destroy(c->txns);
+    g_ptr_array_remove_fast(c->tree->clients, c);
+    g_free(c);
+}
+
+uint16_t xs_client_domid(XsClient *c)
+{
+    return c->domid;
+}
+
+void xs_reset_watches(XsClient *c)
+{
+    xs_watch_drop_client(c);
+    g_hash_table_remove_all(c->txns);
+}
+
+/* ---- one view over the tree or a transaction --------------------------- */
+
+static int special_index(const char *path)
+{
+    return strcmp(path, XS_SPECIAL_INTRODUCE) ? 1 : 0;
+}
+
+static bool view_get(XsClient *c, XsTxn *t, const char *path, XsView *v)
+{
+    XsNode *node;
+
+    memset(v, 0, sizeof(*v));
+    if (path[0] == '@') {
+        if (!is_special(path)) {
+            return false;
+        }
+        v->exists = true;
+        v->perms = c->tree->special_perms[special_index(path)];
+        v->nperms = c->tree->special_nperms[special_index(path)];
+        return true;
+    }
+    if (t) {
+        return xs_txn_view(t, path, v);
+    }
+    node = xs_node_lookup(c->tree, path);
+    if (!node) {
+        return false;
+    }
+    v->exists = true;
+    v->value = node->value;
+    v->value_len = node->value_len;
+    v->perms = xs_node_perms(node);
+    v->nperms = node->nperms;
+    v->generation = node->generation;
+    v->children_len = xs_node_children_len(node);
+    return true;
+}
+
+/*
+ * A missing node is reported as EACCES when the client lacks the access
+ * it asked for on the nearest existing ancestor, as xenstored does, so
+ * that it cannot probe what exists there.
+ */
+static int errno_from_parents(XsClient *c, XsTxn *t, const char *path,
+                              int err, unsigned perm)
+{
+    g_autofree char *p = g_strdup(path);
+    XsView v;
+
+    while (p[0] == '/' && strcmp(p, "/")) {
+        char *parent = parent_path(p);
+
+        g_free(p);
+        p = parent;
+        if (view_get(c, t, p, &v)) {
+            return (xs_perm_for(c, v.perms, v.nperms) & perm)
+                   ? err : -EACCES;
+        }
+    }
+    return err;
+}
+
+static int get_node(XsClient *c, XsTxn *t, const char *path, unsigned perm,
+                    XsView *v)
+{
+    if (!view_get(c, t, path, v)) {
+        return errno_from_parents(c, t, path, -ENOENT, perm);
+    }
+    if ((xs_perm_for(c, v->perms, v->nperms) & perm) != perm) {
+        return errno_from_parents(c, t, path, -EACCES, perm);
+    }
+    return 0;
+}
+
+static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
+                 const XsPerm *perms, unsigned nperms)
+{
+    XsEvent ev = {
+        .path = (char *)path,
+        .recursive = recursive,
+        .perms = (XsPerm *)perms,
+        .nperms = nperms,
+    };
+
+    if (t) {
+        xs_txn_add_event(t, path, recursive, perms, nperms);
+    } else {
+        xs_watch_fire(c->tree, &ev);
+    }
+}
+
+/* Resolves the transaction id and the path of an operation. */
+static int op_begin(XsClient *c, uint32_t tx, const char *path,
+                    bool allow_special, XsTxn **t, char **abs)
+{
+    *t = NULL;
+    if (tx) {
+        *t = xs_txn_find(c, tx);
+        if (!*t) {
+            return -ENOENT;
+        }
+    }
+    *abs = xs_path_canonicalize(c, path, allow_special);
+    return *abs ? 0 : -EINVAL;
+}
+
+static bool entry_fits(XsClient *c, size_t bytes)
+{
+    return client_privileged(c) || !c->tree->quota.entry_size ||
+           bytes < c->tree->quota.entry_size;
+}
+
+static size_t entry_size(const XsView *v)
+{
+    return v->value_len + v->children_len + v->nperms * sizeof(XsPerm);
+}
+
+static void node_set_value(XsClient *c, XsTxn *t, const char *path,
+                           const void *value, size_t len)
+{
+    if (t) {
+        xs_txn_set_value(t, path, value, len);
+    } else {
+        xs_node_set_value(c->tree, xs_node_lookup(c->tree, path), value, len);
+    }
+}
+
+/*
+ * Creates @abs and any missing ancestors. Write access to the nearest
+ * existing ancestor is needed; new nodes inherit its permissions, and a
+ * node an unprivileged domain creates is owned by that domain. @value_len
+ * is the size of the value @abs is about to get, for the entry quota.
+ */
+static int create_path(XsClient *c, XsTxn *t, const char *abs,
+                       size_t value_len)
+{
+    g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
+    g_autofree XsPerm *perms = NULL;
+    char *p = g_strdup(abs);
+    XsView anc;
+    unsigned nperms;
+    int ret;
+
+    /* Walk up to the nearest existing ancestor. */
+    while (!view_get(c, t, p, &anc)) {
+        g_ptr_array_insert(missing, 0, p);
+        p = parent_path(p);
+    }
+    ret = get_node(c, t, p, XS_PERM_WRITE, &anc);
+    g_free(p);
+    if (ret) {
+        return ret;
+    }
+
+    if (!client_privileged(c)) {
+        XsDomain *d = xs_domain_get(c->tree, c->domid);
+        unsigned created = t ? xs_txn_nodes_created(t) : 0;
+        const char *first = g_ptr_array_index(missing, 0);
+
+        if (c->tree->quota.nodes &&
+            d->nodes + created + missing->len > c->tree->quota.nodes) {
+            return -ENOSPC;
+        }
+        if (!entry_fits(c, entry_size(&anc) + strlen(last_component(first))
+                        + 1)) {
+            return -ENOSPC;
+        }
+        /* The new node carries every inherited entry, not just one. */
+        if (!entry_fits(c, value_len + anc.nperms * sizeof(XsPerm))) {
+            return -ENOSPC;
+        }
+    }
+
+    nperms = anc.nperms;
+    perms = g_memdup2(anc.perms, nperms * sizeof(XsPerm));
+    if (!client_privileged(c)) {
+        perms[0].domid = c->domid;
+    }
+    for (unsigned i = 0; i < missing->len; i++) {
+        const char *path = g_ptr_array_index(missing, i);
+
+        if (t) {
+            xs_txn_create(t, path, perms, nperms);
+        } else {
+            g_autofree char *parent = parent_path(path);
+
+            xs_node_create(c->tree, xs_node_lookup(c->tree, parent),
+                           last_component(path), perms, nperms);
+        }
+    }
+    return 0;
+}
+
+/* ---- the operations ----------------------------------------------------- */
+
+int xs_read(XsClient *c, uint32_t tx, const char *path, GByteArray *value)
+{
+    g_autofree char *abs = NULL;
+    XsTxn *t;
+    XsView v;
+    int ret = op_begin(c, tx, path, false, &t, &abs);
+
+    if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
+        return ret;
+    }
+    g_byte_array_append(value, v.value, v.value_len);
+    return 0;
+}
+
+int xs_write(XsClient *c, uint32_t tx, const char *path,
+             const void *value, size_t len)
+{
+    g_autofree char *abs = NULL;
+    XsTxn *t;
+    XsView v;
+    int ret = op_begin(c, tx, path, false, &t, &abs);
+
+    if (ret) {
+        return ret;
+    }
+    if (len > XS_VALUE_MAX) {
+        return -E2BIG;
+    }
+    if (view_get(c, t, abs, &v)) {
+        ret = get_node(c, t, abs, XS_PERM_WRITE, &v);
+        if (ret) {
+            return ret;
+        }
+        if (!entry_fits(c, entry_size(&v) - v.value_len + len)) {
+            return -ENOSPC;
+        }
+    } else {
+        ret = create_path(c, t, abs, len);
+        if (ret) {
+            return ret;
+        }
+    }
+    node_set_value(c, t, abs, value, len);
+    view_get(c, t, abs, &v);
+    emit(c, t, abs, false, v.perms, v.nperms);
+    return 0;
+}
+
+int xs_mkdir(XsClient *c, uint32_t tx, const char *path)
+{
+    g_autofree char *abs = NULL;
+    XsTxn *t;
+    XsView v;
+    int ret = op_begin(c, tx, path, false, &t, &abs);
+
+    if (ret) {
+        return ret;
+    }
+    ret = get_node(c, t, abs, XS_PERM_WRITE, &v);
+    if (ret != -ENOENT) {
+        return ret;
+    }
+    ret = create_path(c, t, abs, 0);
+    if (ret) {
+        return ret;
+    }
+    view_get(c, t, abs, &v);
+    emit(c, t, abs, false, v.perms, v.nperms);
+    return 0;
+}
+
+int xs_rm(XsClient *c, uint32_t tx, const char *path)
+{
+    g_autofree char *abs = NULL;
+    g_autofree char *parent = NULL;
+    g_autofree XsPerm *perms = NULL;
+    XsTxn *t;
+    XsView v;
+    unsigned nperms;
+    int ret = op_begin(c, tx, path, false, &t, &abs);
+
+    if (ret) {
+        return ret;
+    }
+    ret = get_node(c, t, abs, XS_PERM_WRITE, &v);
+    if (ret == -ENOENT) {
+        /* Already gone is fine, as long as the parent is there. */
+        parent = parent_path(abs);
+        return view_get(c, t, parent, &v) ? 0 : -ENOENT;
+    }
+    if (ret) {
+        return ret;
+    }
+    if (!strcmp(abs, "/")) {
+        return -EINVAL;
+    }
+    nperms = v.nperms;
+    perms = g_memdup2(v.perms, nperms * sizeof(XsPerm));
+    if (t) {
+        xs_txn_remove(t, abs);
+    } else {
+        xs_node_remove(c->tree, xs_node_lookup(c->tree, abs));
+    }
+    emit(c, t, abs, true, perms, nperms);
+    return 0;
+}
+
+static void append_children(XsClient *c, XsTxn *t, const char *abs,
+                            GByteArray *names)
+{
+    XsNode *node;
+
+    if (t) {
+        xs_txn_children(t, abs, names);
+        return;
+    }
+    node = xs_node_lookup(c->tree, abs);
+    for (uint32_t i = 0; i < node->nchildren; i++) {
+        const char *name = node->children[i]->name;
+
+        g_byte_array_append(names, (const guint8 *)name, strlen(name) + 1);
+    }
+}
+
+int xs_directory(XsClient *c, uint32_t tx, const char *path, GByteArray *names)
+{
+    g_autofree char *abs = NULL;
+    XsTxn *t;
+    XsView v;
+    int ret = op_begin(c, tx, path, false, &t, &abs);
+
+    if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
+        return ret;
+    }
+    if (v.children_len > XS_VALUE_MAX) {
+        return -E2BIG;
+    }
+    append_children(c, t, abs, names);
+    return 0;
+}
+
+int xs_directory_part(XsClient *c, uint32_t tx, const char *path,
+                      size_t offset, GByteArray *reply)
+{
+    g_autofree char *abs = NULL;
+    g_autoptr(GByteArray) names = NULL;
+    char gen[24];
+    size_t genlen, end;
+    XsTxn *t;
+    XsView v;
+    int ret = op_begin(c, tx, path, false, &t, &abs);
+
+    if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
+        return ret;
+    }
+    genlen = snprintf(gen, sizeof(gen), "%" G_GUINT64_FORMAT,
+                      v.generation) + 1;
+    g_byte_array_append(reply, (const guint8 *)gen, genlen);
+
+    names = g_byte_array_new();
+    append_children(c, t, abs, names);
+    if (offset >= names->len) {
+        g_byte_array_append(reply, (const guint8 *)"", 1);
+        return 0;
+    }
+    /* Whole names only, leaving room for the terminating empty one. */
+    end = offset;
+    while (end < names->len) {
+        size_t n = strlen((const char *)names->data + end) + 1;
+
+        if (genlen + (end - offset) + n + 1 > XS_VALUE_MAX) {
+            break;
+        }
+        end += n;
+    }
+    g_byte_array_append(reply, names->data + offset, end - offset);
+    if (end == names->len) {
+        g_byte_array_append(reply, (const guint8 *)"", 1);
+    }
+    return 0;
+}
+
+int xs_get_perms(XsClient *c, uint32_t tx, const char *path,
+                 XsPerm **perms, unsigned *nperms)
+{
+    g_autofree char *abs = NULL;
+    XsTxn *t;
+    XsView v;
+    int ret = op_begin(c, tx, path, true, &t, &abs);
+
+    if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
+        return ret;
+    }
+    *perms = g_memdup2(v.perms, v.nperms * sizeof(XsPerm));
+    *nperms = v.nperms;
+    return 0;
+}
+
+int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
+                 const XsPerm *perms, unsigned nperms)
+{
+    g_autofree char *abs = NULL;
+    XsTxn *t;
+    XsView v;
+    int ret = op_begin(c, tx, path, true, &t, &abs);
+
+    if (ret) {
+        return ret;
+    }
+    if (nperms == 0 || nperms > UINT16_MAX) {
+        return -EINVAL;
+    }
+    if (!client_privileged(c) && c->tree->quota.perms &&
+        nperms > c->tree->quota.perms) {
+        return -ENOSPC;
+    }
+    ret = get_node(c, t, abs, XS_PERM_WRITE | XS_PERM_OWNER, &v);
+    if (ret) {
+        return ret;
+    }
+    /* Unprivileged domains may not give their nodes away. */
+    if (!client_privileged(c) && perms[0].domid != v.perms[0].domid) {
+        return -EPERM;
+    }
+    /* Fewer entries than before must not wrap around. */
+    if (!entry_fits(c, entry_size(&v) - v.nperms * sizeof(XsPerm) +
+                    nperms * sizeof(XsPerm))) {
+        return -ENOSPC;
+    }
+    if (abs[0] == '@') {
+        int i = special_index(abs);
+
+        g_free(c->tree->special_perms[i]);
+        c->tree->special_perms[i] = g_memdup2(perms, nperms * sizeof(XsPerm));
+        c->tree->special_nperms[i] = nperms;
+        return 0;
+    }
+    if (t) {
+        xs_txn_set_perms(t, abs, perms, nperms);
+    } else {
+        xs_node_set_perms(c->tree, xs_node_lookup(c->tree, abs), perms,
+                          nperms);
+    }
+    emit(c, t, abs, false, perms, nperms);
+    return 0;
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+int xs_introduce(XsClient *c, uint16_t domid)
+{
+    XsDomain *d;
+
+    if (!client_privileged(c)) {
+        return -EACCES;
+    }
+    d = xs_domain_get(c->tree, domid);
+    if (!d->introduced) {
+        d->introduced = true;
+        xs_watch_fire_special(c->tree, XS_SPECIAL_INTRODUCE);
+    }
+    return 0;
+}
+
+int xs_release(XsClient *c, uint16_t domid)
+{
+    XsDomain *d;
+
+    if (!client_privileged(c)) {
+        return -EACCES;
+    }
+    if (domid == XS_DOMID_PRIVILEGED) {
+        return -EINVAL;
+    }
+    d = g_hash_table_lookup(c->tree->domains, GUINT_TO_POINTER(domid));
+    if (!d || !d->introduced) {
+        return -ENOENT;
+    }
+    d->introduced = false;
+    d->has_target = false;
+    /* The domain's own connections die with it. */
+    for (unsigned i = 0; i < c->tree->clients->len; i++) {
+        XsClient *other = g_ptr_array_index(c->tree->clients, i);
+
+        if (other->domid == domid) {
+            xs_reset_watches(other);
+        }
+    }
+    xs_watch_fire_special(c->tree, XS_SPECIAL_RELEASE);
+    return 0;
+}
+
+int xs_is_introduced(XsClient *c, uint16_t domid, bool *introduced)
+{
+    XsDomain *d = g_hash_table_lookup(c->tree->domains,
+                                      GUINT_TO_POINTER(domid));
+
+    (void)c;
+    *introduced = domid == XS_DOMID_PRIVILEGED || (d && d->introduced);
+    return 0;
+}
+
+int xs_set_target(XsClient *c, uint16_t domid, uint16_t target)
+{
+    XsDomain *d;
+
+    if (!client_privileged(c)) {
+        return -EACCES;
+    }
+    d = g_hash_table_lookup(c->tree->domains, GUINT_TO_POINTER(domid));
+    if (!d || !d->introduced) {
+        return -ENOENT;
+    }
+    d->has_target = true;
+    d->target = target;
+    return 0;
+}

@@ -1,0 +1,129 @@
+/*
+ * Xenner xenstore internals shared by the tree, transaction and watch
+ * files. Not for use outside xenner/xs_*.c.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef XENNER_XS_TREE_INT_H
+#define XENNER_XS_TREE_INT_H
+
+#include "xenner/xs_tree.h"
+
+#define XS_REL_PATH_MAX 2048        /* XENSTORE_REL_PATH_MAX */
+#define XS_SPECIAL_INTRODUCE "@introduceDomain"
+#define XS_SPECIAL_RELEASE "@releaseDomain"
+
+typedef struct XsNode XsNode;
+
+/*
+ * A committed node. Kept small: 100,000 nodes are a normal tree, so the
+ * name is inline and a single permission entry, the common case, too.
+ */
+struct XsNode {
+    XsNode *parent;
+    XsNode **children;          /* sorted by name, capacity a power of 2 */
+    uint8_t *value;
+    uint64_t generation;
+    uint32_t value_len;
+    uint32_t nchildren;
+    uint16_t nperms;
+    union {
+        XsPerm one;             /* nperms == 1 */
+        XsPerm *many;           /* nperms > 1 */
+    } perms;
+    char name[];
+};
+
+/* A node as one operation sees it, in the tree or in a transaction. */
+typedef struct XsView {
+    bool exists;
+    const uint8_t *value;
+    uint32_t value_len;
+    const XsPerm *perms;
+    unsigned nperms;
+    uint64_t generation;
+    uint32_t children_len;      /* bytes of the nul-terminated name list */
+} XsView;
+
+typedef struct XsDomain {
+    uint16_t domid;
+    bool introduced;
+    bool has_target;
+    uint16_t target;
+    unsigned nodes;             /* nodes this domain owns */
+} XsDomain;
+
+typedef struct XsTxn XsTxn;
+
+struct XsTree {
+    XsNode *root;
+    uint64_t generation;        /* last generation handed out */
+    unsigned node_count;
+    XsQuota quota;
+    GHashTable *domains;        /* domid -> XsDomain */
+    GPtrArray *clients;
+    /* abs path or special name -> GPtrArray of XsWatch, for O(depth) firing */
+    GHashTable *watches;
+    unsigned nwatches;
+    /* Access to @introduceDomain and @releaseDomain events, as on nodes. */
+    XsPerm *special_perms[2];
+    unsigned special_nperms[2];
+};
+
+struct XsClient {
+    XsTree *tree;
+    uint16_t domid;
+    XsWatchEventFn *event_fn;
+    void *opaque;
+    GPtrArray *watches;         /* XsWatch, owned by the tree's index */
+    GHashTable *txns;           /* id -> XsTxn */
+    uint32_t next_txn_id;
+};
+
+/* A change to report to watchers once it is committed. */
+typedef struct XsEvent {
+    char *path;
+    bool recursive;             /* a removal: watches below fire too */
+    XsPerm *perms;              /* the node's perms, for the read check */
+    unsigned nperms;
+} XsEvent;
+
+/* xs_tree.c */
+char *xs_path_canonicalize(XsClient *c, const char *path, bool allow_special);
+unsigned xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms);
+XsNode *xs_node_lookup(XsTree *tree, const char *path);
+const XsPerm *xs_node_perms(const XsNode *node);
+uint32_t xs_node_children_len(const XsNode *node);
+void xs_node_append_path(const XsNode *node, GString *out);
+XsNode *xs_node_create(XsTree *tree, XsNode *parent, const char *name,
+                       const XsPerm *perms, unsigned nperms);
+void xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
+                       size_t len);
+void xs_node_set_perms(XsTree *tree, XsNode *node, const XsPerm *perms,
+                       unsigned nperms);
+void xs_node_remove(XsTree *tree, XsNode *node);
+XsDomain *xs_domain_get(XsTree *tree, uint16_t domid);
+
+/* xs_txn.c */
+XsTxn *xs_txn_find(XsClient *c, uint32_t id);
+void xs_txn_free(XsTxn *t);
+bool xs_txn_view(XsTxn *t, const char *path, XsView *view);
+void xs_txn_children(XsTxn *t, const char *path, GByteArray *out);
+void xs_txn_set_value(XsTxn *t, const char *path, const void *value,
+                      size_t len);
+void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
+                      unsigned nperms);
+void xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
+                   unsigned nperms);
+void xs_txn_remove(XsTxn *t, const char *path);
+void xs_txn_add_event(XsTxn *t, const char *path, bool recursive,
+                      const XsPerm *perms, unsigned nperms);
+unsigned xs_txn_nodes_created(XsTxn *t);
+
+/* xs_watch.c */
+void xs_watch_fire(XsTree *tree, const XsEvent *ev);
+void xs_watch_fire_special(XsTree *tree, const char *name);
+void xs_watch_drop_client(XsClient *c);
+unsigned xs_watch_count(XsClient *c);
+
+#endif /* XENNER_XS_TREE_INT_H */

@@ -1,0 +1,409 @@
+/*
+ * Xenner xenstore transactions. A transaction keeps a private copy of
+ * every node it touches, with the generation the node had when first
+ * touched (0 for a node that did not exist). Commit fails with EAGAIN when
+ * any of those nodes has changed in the tree since, as in Xen's xenstored;
+ * otherwise the copies are written back and the watch events the
+ * transaction raised fire.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "xs_tree_int.h"
+
+#include <errno.h>
+#include <string.h>
+
+typedef struct XsTxNode {
+    bool exists;
+    bool created;           /* made by this transaction: not in the tree */
+    bool value_changed;
+    bool perms_changed;
+    uint64_t base_gen;      /* in the tree when first touched; 0: absent */
+    uint64_t generation;    /* as the transaction's reads see it */
+    GByteArray *value;
+    XsPerm *perms;
+    unsigned nperms;
+    /*
+     * Sorted child names, copied only when needed. A node whose children
+     * changed in the tree after it was touched has a new generation, so a
+     * late copy can only be seen by a transaction that will not commit.
+     */
+    GPtrArray *children;
+} XsTxNode;
+
+struct XsTxn {
+    uint32_t id;
+    XsClient *client;
+    XsTree *tree;
+    GHashTable *nodes;      /* abs path -> XsTxNode */
+    GPtrArray *events;      /* XsEvent */
+    unsigned created;       /* nodes made, for the node quota */
+    uint64_t local_gen;
+};
+
+static void txnode_free(gpointer p)
+{
+    XsTxNode *n = p;
+
+    if (n->value) {
+        g_byte_array_unref(n->value);
+    }
+    if (n->children) {
+        g_ptr_array_unref(n->children);
+    }
+    g_free(n->perms);
+    g_free(n);
+}
+
+static void event_free(gpointer p)
+{
+    XsEvent *ev = p;
+
+    g_free(ev->path);
+    g_free(ev->perms);
+    g_free(ev);
+}
+
+void xs_txn_free(XsTxn *t)
+{
+    g_hash_table_destroy(t->nodes);
+    g_ptr_array_free(t->events, true);
+    g_free(t);
+}
+
+XsTxn *xs_txn_find(XsClient *c, uint32_t id)
+{
+    return g_hash_table_lookup(c->txns, GUINT_TO_POINTER(id));
+}
+
+bool xs_transaction_is_open(XsClient *c, uint32_t tx)
+{
+    return tx && xs_txn_find(c, tx);
+}
+
+unsigned xs_txn_nodes_created(XsTxn *t)
+{
+    return t->created;
+}
+
+static XsTxNode *touch(XsTxn *t, const char *path)
+{
+    XsTxNode *n = g_hash_table_lookup(t->nodes, path);
+    XsNode *node;
+
+    if (n) {
+        return n;
+    }
+    n = g_new0(XsTxNode, 1);
+    node = xs_node_lookup(t->tree, path);
+    if (node) {
+        n->exists = true;
+        n->base_gen = node->generation;
+        n->generation = node->generation;
+        n->value = g_byte_array_sized_new(node->value_len);
+        g_byte_array_append(n->value, node->value, node->value_len);
+        n->nperms = node->nperms;
+        n->perms = g_memdup2(xs_node_perms(node),
+                             node->nperms * sizeof(XsPerm));
+    }
+    g_hash_table_insert(t->nodes, g_strdup(path), n);
+    return n;
+}
+
+static void modified(XsTxn *t, XsTxNode *n)
+{
+    n->generation = t->tree->generation + ++t->local_gen;
+}
+
+static GPtrArray *children(XsTxn *t, const char *path, XsTxNode *n)
+{
+    XsNode *node;
+
+    if (n->children) {
+        return n->children;
+    }
+    n->children = g_ptr_array_new_with_free_func(g_free);
+    node = n->exists && !n->created ? xs_node_lookup(t->tree, path) : NULL;
+    for (uint32_t i = 0; node && i < node->nchildren; i++) {
+        g_ptr_array_add(n->children, g_strdup(node->children[i]->name));
+    }
+    return n->children;
+}
+
+bool xs_txn_view(XsTxn *t, const char *path, XsView *v)
+{
+    XsTxNode *n = touch(t, path);
+    GPtrArray *names;
+
+    if (!n->exists) {
+        return false;
+    }
+    v->exists = true;
+    v->value = n->value->data;
+    v->value_len = n->value->len;
+    v->perms = n->perms;
+    v->nperms = n->nperms;
+    v->generation = n->generation;
+    v->children_len = 0;
+    names = children(t, path, n);
+    for (unsigned i = 0; i < names->len; i++) {
+        v->children_len += strlen(g_ptr_array_index(names, i)) + 1;
+    }
+    return true;
+}
+
+void xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
+{
+    GPtrArray *names = children(t, path, touch(t, path));
+
+    for (unsigned i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+
+        g_byte_array_append(out, (const guint8 *)name, strlen(name) + 1);
+    }
+}
+
+void xs_txn_set_value(XsTxn *t, const char *path, const void *value,
+                      size_t len)
+{
+    XsTxNode *n = touch(t, path);
+
+    g_byte_array_set_size(n->value, 0);
+    g_byte_array_append(n->value, value, len);
+    n->value_changed = true;
+    modified(t, n);
+}
+
+void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
+                      unsigned nperms)
+{
+    XsTxNode *n = touch(t, path);
+
+    g_free(n->perms);
+    n->perms = g_memdup2(perms, nperms * sizeof(XsPerm));
+    n->nperms = nperms;
+    n->perms_changed = true;
+    modified(t, n);
+}
+
+static char *parent_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash == path ? g_strdup("/") : g_strndup(path, slash - path);
+}
+
+void xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
+                   unsigned nperms)
+{
+    g_autofree char *parent = parent_of(path);
+    XsTxNode *p = touch(t, parent);
+    XsTxNode *n = touch(t, path);
+    GPtrArray *names = children(t, parent, p);
+    const char *name = strrchr(path, '/') + 1;
+    guint pos = 0;
+
+    n->exists = true;
+    n->created = true;
+    n->value = g_byte_array_new();
+    n->perms = g_memdup2(perms, nperms * sizeof(XsPerm));
+    n->nperms = nperms;
+    /* A node removed earlier in this transaction keeps an emptied list. */
+    if (n->children) {
+        g_ptr_array_unref(n->children);
+    }
+    n->children = g_ptr_array_new_with_free_func(g_free);
+    modified(t, n);
+    t->created++;
+
+    while (pos < names->len &&
+           strcmp(g_ptr_array_index(names, pos), name) < 0) {
+        pos++;
+    }
+    g_ptr_array_insert(names, pos, g_strdup(name));
+    modified(t, p);
+}
+
+static void remove_subtree(XsTxn *t, const char *path)
+{
+    XsTxNode *n = touch(t, path);
+    GPtrArray *names = children(t, path, n);
+
+    for (unsigned i = 0; i < names->len; i++) {
+        g_autofree char *child =
+            g_strconcat(path, "/", (char *)g_ptr_array_index(names, i), NULL);
+
+        remove_subtree(t, child);
+    }
+    if (n->created) {
+        t->created--;
+    }
+    n->exists = false;
+    n->created = false;
+    n->value_changed = n->perms_changed = false;
+    g_clear_pointer(&n->value, g_byte_array_unref);
+    g_clear_pointer(&n->perms, g_free);
+    n->nperms = 0;
+    g_ptr_array_set_size(names, 0);
+}
+
+void xs_txn_remove(XsTxn *t, const char *path)
+{
+    g_autofree char *parent = parent_of(path);
+    XsTxNode *p = touch(t, parent);
+    GPtrArray *names = children(t, parent, p);
+    const char *name = strrchr(path, '/') + 1;
+
+    remove_subtree(t, path);
+    for (guint i = 0; i < names->len; i++) {
+        if (!strcmp(g_ptr_array_index(names, i), name)) {
+            g_ptr_array_remove_index(names, i);
+            break;
+        }
+    }
+    modified(t, p);
+}
+
+void xs_txn_add_event(XsTxn *t, const char *path, bool recursive,
+                      const XsPerm *perms, unsigned nperms)
+{
+    XsEvent *ev = g_new0(XsEvent, 1);
+
+    ev->path = g_strdup(path);
+    ev->recursive = recursive;
+    ev->perms = g_memdup2(perms, nperms * sizeof(XsPerm));
+    ev->nperms = nperms;
+    g_ptr_array_add(t->events, ev);
+}
+
+int xs_transaction_start(XsClient *c, uint32_t *tx)
+{
+    XsTxn *t;
+
+    if (c->domid != XS_DOMID_PRIVILEGED && c->tree->quota.transactions &&
+        g_hash_table_size(c->txns) >= c->tree->quota.transactions) {
+        return -ENOSPC;
+    }
+    while (c->next_txn_id == 0 || xs_txn_find(c, c->next_txn_id)) {
+        c->next_txn_id++;
+    }
+    t = g_new0(XsTxn, 1);
+    t->id = c->next_txn_id++;
+    t->client = c;
+    t->tree = c->tree;
+    t->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                     txnode_free);
+    t->events = g_ptr_array_new_with_free_func(event_free);
+    g_hash_table_insert(c->txns, GUINT_TO_POINTER(t->id), t);
+    *tx = t->id;
+    return 0;
+}
+
+static unsigned depth(const char *path)
+{
+    unsigned d = 0;
+
+    for (; *path; path++) {
+        d += *path == '/';
+    }
+    return d;
+}
+
+/* Parents before children, so every node is created under its parent. */
+static gint compare_depth(gconstpointer a, gconstpointer b)
+{
+    const char *pa = *(const char * const *)a;
+    const char *pb = *(const char * const *)b;
+    unsigned da = depth(pa), db = depth(pb);
+
+    return da != db ? (da < db ? -1 : 1) : strcmp(pa, pb);
+}
+
+static bool conflicts(XsTxn *t)
+{
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init(&iter, t->nodes);
+    while (g_hash_table_iter_next(&iter, &key, &value)) {
+        XsNode *node = xs_node_lookup(t->tree, key);
+        XsTxNode *n = value;
+
+        if ((node ? node->generation : 0) != n->base_gen) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void write_back(XsTxn *t)
+{
+    g_autoptr(GPtrArray) paths = g_ptr_array_new();
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init(&iter, t->nodes);
+    while (g_hash_table_iter_next(&iter, &key, NULL)) {
+        g_ptr_array_add(paths, key);
+    }
+    g_ptr_array_sort(paths, compare_depth);
+
+    /* Removals first: a path removed and made anew starts afresh. */
+    for (guint i = 0; i < paths->len; i++) {
+        const char *path = g_ptr_array_index(paths, i);
+        XsTxNode *n = g_hash_table_lookup(t->nodes, path);
+        XsNode *node = xs_node_lookup(t->tree, path);
+
+        if (node && node->parent && (!n->exists || n->created)) {
+            xs_node_remove(t->tree, node);
+        }
+    }
+    for (guint i = 0; i < paths->len; i++) {
+        const char *path = g_ptr_array_index(paths, i);
+        XsTxNode *n = g_hash_table_lookup(t->nodes, path);
+        XsNode *node;
+
+        if (!n->exists) {
+            continue;
+        }
+        node = xs_node_lookup(t->tree, path);
+        if (!node) {
+            g_autofree char *parent = parent_of(path);
+
+            node = xs_node_create(t->tree, xs_node_lookup(t->tree, parent),
+                                  strrchr(path, '/') + 1, n->perms,
+                                  n->nperms);
+            xs_node_set_value(t->tree, node, n->value->data, n->value->len);
+            continue;
+        }
+        if (n->value_changed) {
+            xs_node_set_value(t->tree, node, n->value->data, n->value->len);
+        }
+        if (n->perms_changed) {
+            xs_node_set_perms(t->tree, node, n->perms, n->nperms);
+        }
+    }
+}
+
+int xs_transaction_end(XsClient *c, uint32_t tx, bool commit)
+{
+    XsTxn *t = xs_txn_find(c, tx);
+    int ret = 0;
+
+    if (!t) {
+        return -ENOENT;
+    }
+    g_hash_table_steal(c->txns, GUINT_TO_POINTER(tx));
+    if (commit) {
+        if (conflicts(t)) {
+            ret = -EAGAIN;
+        } else {
+            write_back(t);
+            for (guint i = 0; i < t->events->len; i++) {
+                xs_watch_fire(c->tree, g_ptr_array_index(t->events, i));
+            }
+        }
+    }
+    xs_txn_free(t);
+    return ret;
+}

@@ -1,0 +1,217 @@
+/*
+ * Xenner xenstore watches. A watch fires for changes to its node and to
+ * every node below it; a removal also fires the watches inside the removed
+ * subtree. Watches are indexed by path, so a change costs one lookup per
+ * level of its path, however many watches are registered.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "xs_tree_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct XsWatch {
+    XsClient *client;
+    char *path;             /* absolute, or a special name */
+    char *token;
+    bool relative;          /* events are reported relative to the home */
+} XsWatch;
+
+static void watch_free(XsWatch *w)
+{
+    g_free(w->path);
+    g_free(w->token);
+    g_free(w);
+}
+
+static void index_remove(XsTree *tree, XsWatch *w)
+{
+    GPtrArray *list = g_hash_table_lookup(tree->watches, w->path);
+
+    g_ptr_array_remove_fast(list, w);
+    if (list->len == 0) {
+        g_hash_table_remove(tree->watches, w->path);
+    }
+    tree->nwatches--;
+}
+
+unsigned xs_watch_count(XsClient *c)
+{
+    return c->watches->len;
+}
+
+/*
+ * The watch quota is the domain's, as in xenstored: a domain with several
+ * connections does not get a quota for each.
+ */
+static unsigned domain_watch_count(XsClient *c)
+{
+    unsigned n = 0;
+
+    for (guint i = 0; i < c->tree->clients->len; i++) {
+        XsClient *other = g_ptr_array_index(c->tree->clients, i);
+
+        if (other->domid == c->domid) {
+            n += xs_watch_count(other);
+        }
+    }
+    return n;
+}
+
+int xs_watch(XsClient *c, const char *path, const char *token)
+{
+    g_autofree char *abs = xs_path_canonicalize(c, path, true);
+    GPtrArray *list;
+    XsWatch *w;
+
+    if (!abs) {
+        return -EINVAL;
+    }
+    for (guint i = 0; i < c->watches->len; i++) {
+        w = g_ptr_array_index(c->watches, i);
+        if (!strcmp(w->path, abs) && !strcmp(w->token, token)) {
+            return -EEXIST;
+        }
+    }
+    if (c->domid != XS_DOMID_PRIVILEGED && c->tree->quota.watches &&
+        domain_watch_count(c) >= c->tree->quota.watches) {
+        return -E2BIG;
+    }
+
+    w = g_new0(XsWatch, 1);
+    w->client = c;
+    w->path = g_steal_pointer(&abs);
+    w->token = g_strdup(token);
+    w->relative = path[0] != '/' && path[0] != '@';
+    list = g_hash_table_lookup(c->tree->watches, w->path);
+    if (!list) {
+        list = g_ptr_array_new();
+        g_hash_table_insert(c->tree->watches, g_strdup(w->path), list);
+    }
+    g_ptr_array_add(list, w);
+    g_ptr_array_add(c->watches, w);
+    c->tree->nwatches++;
+
+    /* Xen fires every new watch once, so that the watcher reads the node. */
+    c->event_fn(c->opaque, path, token);
+    return 0;
+}
+
+int xs_unwatch(XsClient *c, const char *path, const char *token)
+{
+    g_autofree char *abs = xs_path_canonicalize(c, path, true);
+
+    if (!abs) {
+        return -EINVAL;
+    }
+    for (guint i = 0; i < c->watches->len; i++) {
+        XsWatch *w = g_ptr_array_index(c->watches, i);
+
+        if (!strcmp(w->path, abs) && !strcmp(w->token, token)) {
+            g_ptr_array_remove_index_fast(c->watches, i);
+            index_remove(c->tree, w);
+            watch_free(w);
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+void xs_watch_drop_client(XsClient *c)
+{
+    for (guint i = 0; i < c->watches->len; i++) {
+        XsWatch *w = g_ptr_array_index(c->watches, i);
+
+        index_remove(c->tree, w);
+        watch_free(w);
+    }
+    g_ptr_array_set_size(c->watches, 0);
+}
+
+static void deliver(XsWatch *w, const char *path, const XsPerm *perms,
+                    unsigned nperms)
+{
+    XsClient *c = w->client;
+    char home[32];
+    size_t home_len;
+
+    /* A watcher hears only of nodes it may read. */
+    if (!(xs_perm_for(c, perms, nperms) & XS_PERM_READ)) {
+        return;
+    }
+    if (w->relative) {
+        home_len = snprintf(home, sizeof(home), "/local/domain/%u/",
+                            c->domid);
+        if (!strncmp(path, home, home_len)) {
+            path += home_len;
+        }
+    }
+    c->event_fn(c->opaque, path, w->token);
+}
+
+static void fire_list(XsTree *tree, const char *key, const char *path,
+                      const XsEvent *ev)
+{
+    GPtrArray *list = g_hash_table_lookup(tree->watches, key);
+
+    for (guint i = 0; list && i < list->len; i++) {
+        deliver(g_ptr_array_index(list, i), path, ev->perms, ev->nperms);
+    }
+}
+
+static bool is_below(const char *path, const char *top)
+{
+    size_t len = strlen(top);
+
+    if (!strcmp(top, "/")) {
+        return path[0] == '/' && path[1];
+    }
+    return !strncmp(path, top, len) && path[len] == '/';
+}
+
+void xs_watch_fire(XsTree *tree, const XsEvent *ev)
+{
+    g_autofree char *p = g_strdup(ev->path);
+
+    /* The node itself and each ancestor up to the root. */
+    for (;;) {
+        char *slash;
+
+        fire_list(tree, p, ev->path, ev);
+        if (!strcmp(p, "/")) {
+            break;
+        }
+        slash = strrchr(p, '/');
+        if (slash == p) {
+            slash[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+
+    if (ev->recursive) {
+        GHashTableIter iter;
+        gpointer key, value;
+
+        g_hash_table_iter_init(&iter, tree->watches);
+        while (g_hash_table_iter_next(&iter, &key, &value)) {
+            if (is_below(key, ev->path)) {
+                fire_list(tree, key, key, ev);
+            }
+        }
+    }
+}
+
+void xs_watch_fire_special(XsTree *tree, const char *name)
+{
+    int i = strcmp(name, XS_SPECIAL_INTRODUCE) ? 1 : 0;
+    XsEvent ev = {
+        .path = (char *)name,
+        .perms = tree->special_perms[i],
+        .nperms = tree->special_nperms[i],
+    };
+
+    fire_list(tree, name, name, &ev);
+}
