@@ -1,0 +1,192 @@
+/*
+ * libFuzzer target: sequences of xenstore tree operations by three
+ * clients (dom0 and two guests), with transactions, watches and quotas.
+ * After each input the tree is walked to check that its node count
+ * matches what the operations left behind.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xenner/xs_tree.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NCLIENTS 3
+
+typedef struct Input {
+    const uint8_t *p;
+    size_t left;
+} Input;
+
+static unsigned take(Input *in)
+{
+    if (!in->left) {
+        return 0;
+    }
+    in->left--;
+    return *in->p++;
+}
+
+/* Paths from a small alphabet, so that operations meet on the same nodes. */
+static void take_path(Input *in, char *buf, size_t size)
+{
+    static const char *const names[] = {
+        "a", "b", "c", "local", "domain", "7", "9", "0", "x-y", "@z",
+    };
+    static const char *const roots[] = {
+        "/", "", "/local/domain/7/", "/local/domain/9/",
+        "@introduceDomain", "@releaseDomain", "//", "/a/",
+    };
+    unsigned root = take(in);
+    unsigned depth = take(in) % 5;
+
+    g_strlcpy(buf, roots[root % G_N_ELEMENTS(roots)], size);
+    for (unsigned i = 0; i < depth; i++) {
+        if (i && buf[0]) {
+            g_strlcat(buf, "/", size);
+        }
+        g_strlcat(buf, names[take(in) % G_N_ELEMENTS(names)], size);
+    }
+}
+
+static void ignore_event(void *opaque, const char *path, const char *token)
+{
+    unsigned *events = opaque;
+
+    /* Events must carry what a wire reply can hold. */
+    if (strlen(path) + strlen(token) + 2 > 2 * XS_VALUE_MAX) {
+        abort();
+    }
+    (*events)++;
+}
+
+static unsigned count_nodes(XsClient *dom0, const char *path)
+{
+    g_autoptr(GByteArray) names = g_byte_array_new();
+    unsigned n = 1;
+
+    if (xs_directory(dom0, 0, path, names)) {
+        abort();
+    }
+    for (size_t off = 0; off < names->len;) {
+        const char *name = (const char *)names->data + off;
+        g_autofree char *child = g_strconcat(path, strcmp(path, "/") ? "/"
+                                             : "", name, NULL);
+
+        n += count_nodes(dom0, child);
+        off += strlen(name) + 1;
+    }
+    return n;
+}
+
+static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
+                   Input *in)
+{
+    unsigned op = take(in);
+    unsigned who = take(in) % NCLIENTS;
+    XsClient *c = clients[who];
+    uint32_t tx = take(in) & 1 ? txs[who] : 0;
+    char path[256];
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    g_autofree XsPerm *perms = NULL;
+    XsPerm newperms[7];
+    unsigned nperms;
+    uint8_t value[64];
+    size_t len;
+    XsQuota quota;
+    bool introduced;
+
+    take_path(in, path, sizeof(path));
+    switch (op % 16) {
+    case 0:
+        xs_read(c, tx, path, out);
+        break;
+    case 1:
+        len = take(in) % sizeof(value);
+        for (size_t i = 0; i < len; i++) {
+            value[i] = take(in);
+        }
+        xs_write(c, tx, path, value, len);
+        break;
+    case 2:
+        xs_mkdir(c, tx, path);
+        break;
+    case 3:
+        xs_rm(c, tx, path);
+        break;
+    case 4:
+        xs_directory(c, tx, path, out);
+        break;
+    case 5:
+        xs_directory_part(c, tx, path, take(in), out);
+        break;
+    case 6:
+        if (xs_get_perms(c, tx, path, &perms, &nperms) == 0 && !nperms) {
+            abort();
+        }
+        break;
+    case 7:
+        nperms = take(in) % G_N_ELEMENTS(newperms);
+        for (unsigned i = 0; i < nperms; i++) {
+            newperms[i].domid = (take(in) % 4) * 7 / 3;
+            newperms[i].perms = take(in) & 3;
+        }
+        xs_set_perms(c, tx, path, newperms, nperms);
+        break;
+    case 8:
+        if (!txs[who]) {
+            xs_transaction_start(c, &txs[who]);
+        }
+        break;
+    case 9:
+        xs_transaction_end(c, txs[who], take(in) & 1);
+        txs[who] = 0;
+        break;
+    case 10:
+        xs_watch(c, path, take(in) & 1 ? "t1" : "t2");
+        break;
+    case 11:
+        xs_unwatch(c, path, take(in) & 1 ? "t1" : "t2");
+        break;
+    case 12:
+        xs_introduce(c, take(in) % 12);
+        break;
+    case 13:
+        xs_release(c, take(in) % 12);
+        break;
+    case 14:
+        xs_is_introduced(c, take(in) % 12, &introduced);
+        break;
+    case 15:
+        xs_tree_get_quota(tree, &quota);
+        quota.nodes = take(in) % 40;
+        quota.watches = take(in) % 8;
+        xs_tree_set_quota(tree, &quota);
+        break;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const uint16_t domids[NCLIENTS] = { 0, 7, 9 };
+    XsTree *tree = xs_tree_new();
+    XsClient *clients[NCLIENTS];
+    uint32_t txs[NCLIENTS] = { 0 };
+    unsigned events = 0;
+    Input in = { data, size };
+
+    for (int i = 0; i < NCLIENTS; i++) {
+        clients[i] = xs_client_new(tree, domids[i], ignore_event, &events);
+    }
+    while (in.left) {
+        run_op(tree, clients, txs, &in);
+    }
+    if (count_nodes(clients[0], "/") != xs_tree_node_count(tree)) {
+        abort();
+    }
+    xs_tree_free(tree);
+    return 0;
+}
