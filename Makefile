@@ -5,7 +5,7 @@ BUILD ?= build
 SOCKET ?= $(abspath $(BUILD))/xenstored.sock
 RUN_ARGS ?= -M xenner_pv,xenstore-socket=$(SOCKET)
 
-.PHONY: all deps build run check check-sanitizers clean distclean
+.PHONY: all deps build run check check-sanitizers check-configs bench clean distclean
 
 all: build
 
@@ -33,6 +33,9 @@ check-sanitizers: deps
 		--cc=clang --enable-sanitizers --enable-fuzzing
 	ninja -C build-asan
 	meson test -C build-asan --print-errorlogs
+
+bench: build
+	bench/xenstore.sh $(BUILD)
 
 clean:
 	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean

@@ -1,0 +1,293 @@
+/*
+ * Xenstore benchmark: one synchronous client on the socket of a running
+ * qemu-xenpv. Prints round trips per second for read, write, directory
+ * and transactions, watch events per second with 10,000 watches
+ * registered, and the server's resident memory for 100,000 nodes.
+ * Figures only: nothing here passes or fails on speed.
+ *
+ * usage: xs-bench SOCKET SERVER_PID [SECONDS_PER_FIGURE]
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xen/io/xs_wire.h>
+
+#define WATCHES 10000
+#define MEM_NODES 100000
+#define MEM_VALUE "0123456789abcdef"
+
+typedef struct Client {
+    int fd;
+    uint32_t req_id;
+    uint8_t payload[XENSTORE_PAYLOAD_MAX + 1];
+    struct xsd_sockmsg hdr;
+} Client;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "xs-bench: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static void write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            die("write");
+        }
+        p += n;
+        len -= n;
+    }
+}
+
+static void read_all(int fd, void *buf, size_t len)
+{
+    uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = read(fd, p, len);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            errno = n ? errno : ECONNRESET;
+            die("read");
+        }
+        p += n;
+        len -= n;
+    }
+}
+
+/* Sends one request made of nul-separated parts; no reply is read. */
+static void send_req(Client *c, uint32_t type, uint32_t tx,
+                     const void *body, size_t len)
+{
+    uint8_t buf[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+    struct xsd_sockmsg hdr = { type, ++c->req_id, tx, len };
+
+    memcpy(buf, &hdr, sizeof(hdr));
+    memcpy(buf + sizeof(hdr), body, len);
+    write_all(c->fd, buf, sizeof(hdr) + len);
+}
+
+/* Reads the next message; returns its type. */
+static uint32_t recv_msg(Client *c)
+{
+    read_all(c->fd, &c->hdr, sizeof(c->hdr));
+    if (c->hdr.len > XENSTORE_PAYLOAD_MAX) {
+        fprintf(stderr, "xs-bench: oversized reply\n");
+        exit(1);
+    }
+    read_all(c->fd, c->payload, c->hdr.len);
+    c->payload[c->hdr.len] = '\0';
+    return c->hdr.type;
+}
+
+static void call(Client *c, uint32_t type, uint32_t tx, const void *body,
+                 size_t len)
+{
+    send_req(c, type, tx, body, len);
+    while (recv_msg(c) == XS_WATCH_EVENT) {
+        /* Events raised by our own request may come first. */
+    }
+    if (c->hdr.type == XS_ERROR) {
+        fprintf(stderr, "xs-bench: request %u failed: %s\n", type,
+                c->payload);
+        exit(1);
+    }
+}
+
+static size_t args2(char *buf, const char *a, const char *b, size_t blen)
+{
+    size_t alen = strlen(a) + 1;
+
+    memcpy(buf, a, alen);
+    memcpy(buf + alen, b, blen);
+    return alen + blen;
+}
+
+static double now(void)
+{
+    return g_get_monotonic_time() / 1e6;
+}
+
+static void report(const char *what, unsigned long n, double secs)
+{
+    printf("%-40s %12.0f /s  (%lu in %.2f s)\n", what, n / secs, n, secs);
+}
+
+/*
+ * The floor: the same message sizes bounced off a process that does
+ * nothing but echo, over a unix socket pair.
+ */
+static double socket_floor(double secs)
+{
+    uint8_t msg[sizeof(struct xsd_sockmsg) + 12];
+    unsigned long n;
+    double t0, t;
+    int sv[2];
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
+        die("socketpair");
+    }
+    memset(msg, 0, sizeof(msg));
+    pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        while (read(sv[1], msg, sizeof(msg)) > 0 &&
+               write(sv[1], msg, sizeof(msg)) > 0) {
+        }
+        _exit(0);
+    }
+    close(sv[1]);
+    for (n = 0, t0 = now(); (t = now()) - t0 < secs; n++) {
+        write_all(sv[0], msg, sizeof(msg));
+        read_all(sv[0], msg, sizeof(msg));
+    }
+    close(sv[0]);
+    waitpid(pid, NULL, 0);
+    report("unix socket echo round trips (floor)", n, t - t0);
+    return n / (t - t0);
+}
+
+static long rss_kib(pid_t pid)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+    g_autofree char *status = NULL;
+    const char *line;
+
+    if (!g_file_get_contents(path, &status, NULL, NULL) ||
+        !(line = strstr(status, "VmRSS:"))) {
+        return -1;
+    }
+    return strtol(line + 6, NULL, 10);
+}
+
+int main(int argc, char **argv)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    Client c = { 0 };
+    char buf[XENSTORE_PAYLOAD_MAX];
+    double secs, t0, t, floor;
+    unsigned long n;
+    pid_t server;
+    long rss0, rss1;
+    uint32_t tx;
+
+    if (argc < 3) {
+        fprintf(stderr, "usage: xs-bench SOCKET SERVER_PID [SECONDS]\n");
+        return 2;
+    }
+    server = atoi(argv[2]);
+    secs = argc > 3 ? atof(argv[3]) : 2.0;
+    g_strlcpy(addr.sun_path, argv[1], sizeof(addr.sun_path));
+    c.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (c.fd < 0 || connect(c.fd, (struct sockaddr *)&addr,
+                            sizeof(addr)) < 0) {
+        die("connect");
+    }
+
+    call(&c, XS_WRITE, 0, buf, args2(buf, "/bench/node", "value", 5));
+    for (int i = 0; i < 10; i++) {
+        g_autofree char *p = g_strdup_printf("/bench/dir/child%d", i);
+
+        call(&c, XS_WRITE, 0, buf, args2(buf, p, "", 0));
+    }
+
+    floor = socket_floor(secs);
+    for (n = 0, t0 = now(); (t = now()) - t0 < secs; n++) {
+        call(&c, XS_READ, 0, "/bench/node", 12);
+    }
+    report("read round trips", n, t - t0);
+    printf("%-40s %12.2f\n", "read / floor", n / (t - t0) / floor);
+
+    for (n = 0, t0 = now(); (t = now()) - t0 < secs; n++) {
+        call(&c, XS_WRITE, 0, buf, args2(buf, "/bench/node", "value", 5));
+    }
+    report("write round trips", n, t - t0);
+
+    for (n = 0, t0 = now(); (t = now()) - t0 < secs; n++) {
+        call(&c, XS_DIRECTORY, 0, "/bench/dir", 11);
+    }
+    report("directory round trips (10 children)", n, t - t0);
+
+    /* A transaction as a toolstack makes one: start, read, write, commit. */
+    for (n = 0, t0 = now(); (t = now()) - t0 < secs; n++) {
+        call(&c, XS_TRANSACTION_START, 0, "", 1);
+        tx = strtoul((char *)c.payload, NULL, 10);
+        call(&c, XS_READ, tx, "/bench/node", 12);
+        call(&c, XS_WRITE, tx, buf, args2(buf, "/bench/node", "v", 1));
+        call(&c, XS_TRANSACTION_END, tx, "T", 2);
+    }
+    report("transactions (start, read, write, commit)", n, t - t0);
+
+    /* Watches elsewhere in the tree must not slow delivery down. */
+    for (int i = 0; i < WATCHES; i++) {
+        g_autofree char *p = g_strdup_printf("/bench/watch/%d", i);
+        g_autofree char *tok = g_strdup_printf("t%d", i);
+        size_t len = args2(buf, p, tok, strlen(tok) + 1);
+
+        call(&c, XS_WATCH, 0, buf, len);
+        recv_msg(&c);   /* the registration event */
+    }
+    call(&c, XS_WATCH, 0, buf, args2(buf, "/bench/ev", "hot", 4));
+    recv_msg(&c);       /* the registration event */
+    for (n = 0, t0 = now(); (t = now()) - t0 < secs;) {
+        send_req(&c, XS_WRITE, 0, buf, args2(buf, "/bench/ev/x", "1", 1));
+        /* One reply and one event per write, in either order. */
+        for (int got = 0; got < 2; got++) {
+            n += recv_msg(&c) == XS_WATCH_EVENT;
+        }
+    }
+    report("watch events (10,000 watches registered)", n, t - t0);
+
+    /* Pipelined, so that filling the tree is quick. */
+    rss0 = rss_kib(server);
+    for (int i = 0; i < MEM_NODES; i++) {
+        g_autofree char *p = g_strdup_printf("/mem/%d/%d", i / 100, i % 100);
+
+        send_req(&c, XS_WRITE, 0, buf,
+                 args2(buf, p, MEM_VALUE, sizeof(MEM_VALUE) - 1));
+        if (i % 64 == 63) {
+            for (int k = 0; k < 64; k++) {
+                recv_msg(&c);
+            }
+        }
+    }
+    for (int k = 0; k < MEM_NODES % 64; k++) {
+        recv_msg(&c);
+    }
+    rss1 = rss_kib(server);
+    if (rss0 >= 0 && rss1 >= 0) {
+        /* 101,000 nodes: the 1,000 directories as well. */
+        unsigned long nodes = MEM_NODES + MEM_NODES / 100;
+        double per_node = (rss1 - rss0) * 1024.0 / nodes;
+        /* Data: the name (about 2.9 bytes) and the 16-byte value. */
+        double data = (2.9 * MEM_NODES + 16.0 * MEM_NODES) / nodes;
+
+        printf("%-40s %12ld KiB  (%.0f bytes per node, "
+               "%.0f of them overhead)\n",
+               "resident memory for 100,000 nodes", rss1 - rss0, per_node,
+               per_node - data);
+    }
+    close(c.fd);
+    return 0;
+}
