@@ -552,18 +552,39 @@ static int get_node(XsClient *c, XsTxn *t, const char *path, unsigned perm,
     return 0;
 }
 
+/*
+ * Reports a change of @path, whose perms are now (or, for a removal, were)
+ * @perms; @old are the perms a permission change replaced.
+ */
 static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
-                 const XsPerm *perms, unsigned nperms)
+                 const XsPerm *perms, unsigned nperms, const XsPerm *old,
+                 unsigned nold)
 {
+    g_autofree char *parent = parent_path(path);
+    XsView pv;
+    XsNode *pnode;
     XsEvent ev = {
         .path = (char *)path,
         .recursive = recursive,
-        .perms = (XsPerm *)perms,
-        .nperms = nperms,
+        .node = { (XsPerm *)perms, nperms },
+        .old = { (XsPerm *)old, nold },
     };
 
+    /*
+     * Not through the transaction: reading the parent there would make the
+     * transaction conflict with every change to its siblings.
+     */
     if (t) {
-        xs_txn_add_event(t, path, recursive, perms, nperms);
+        pnode = xs_node_lookup(c->tree, parent);
+        if (pnode) {
+            ev.parent = (XsEventPerms) { (XsPerm *)xs_node_perms(pnode),
+                                         pnode->nperms };
+        }
+    } else if (view_get(c, t, parent, &pv)) {
+        ev.parent = (XsEventPerms) { (XsPerm *)pv.perms, pv.nperms };
+    }
+    if (t) {
+        xs_txn_add_event(t, &ev);
     } else {
         xs_watch_fire(c->tree, &ev);
     }
@@ -717,7 +738,7 @@ int xs_write(XsClient *c, uint32_t tx, const char *path,
     }
     node_set_value(c, t, abs, value, len);
     view_get(c, t, abs, &v);
-    emit(c, t, abs, false, v.perms, v.nperms);
+    emit(c, t, abs, false, v.perms, v.nperms, NULL, 0);
     return 0;
 }
 
@@ -740,7 +761,7 @@ int xs_mkdir(XsClient *c, uint32_t tx, const char *path)
         return ret;
     }
     view_get(c, t, abs, &v);
-    emit(c, t, abs, false, v.perms, v.nperms);
+    emit(c, t, abs, false, v.perms, v.nperms, NULL, 0);
     return 0;
 }
 
@@ -776,7 +797,7 @@ int xs_rm(XsClient *c, uint32_t tx, const char *path)
     } else {
         xs_node_remove(c->tree, xs_node_lookup(c->tree, abs));
     }
-    emit(c, t, abs, true, perms, nperms);
+    emit(c, t, abs, true, perms, nperms, NULL, 0);
     return 0;
 }
 
@@ -875,6 +896,8 @@ int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
                  const XsPerm *perms, unsigned nperms)
 {
     g_autofree char *abs = NULL;
+    g_autofree XsPerm *old_perms = NULL;
+    unsigned nold;
     XsTxn *t;
     XsView v;
     int ret = op_begin(c, tx, path, true, &t, &abs);
@@ -910,13 +933,16 @@ int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
         c->tree->special_nperms[i] = nperms;
         return 0;
     }
+    /* Whoever could read the node before is told it changed. */
+    old_perms = g_memdup2(v.perms, v.nperms * sizeof(XsPerm));
+    nold = v.nperms;
     if (t) {
         xs_txn_set_perms(t, abs, perms, nperms);
     } else {
         xs_node_set_perms(c->tree, xs_node_lookup(c->tree, abs), perms,
                           nperms);
     }
-    emit(c, t, abs, false, perms, nperms);
+    emit(c, t, abs, false, perms, nperms, old_perms, nold);
     return 0;
 }
 

@@ -80,12 +80,24 @@ struct XsClient {
     uint32_t next_txn_id;
 };
 
-/* A change to report to watchers once it is committed. */
+/* One set of permissions an event is judged by. */
+typedef struct XsEventPerms {
+    XsPerm *perms;
+    unsigned nperms;            /* 0: nothing to judge by */
+} XsEventPerms;
+
+/*
+ * A change to report to watchers once it is committed. As in xenstored,
+ * a watcher hears of it when it may read the node, the node's parent (so
+ * that a backend sees its frontend's private nodes go away), or, for a
+ * permission change, the node as it was before.
+ */
 typedef struct XsEvent {
     char *path;
     bool recursive;             /* a removal: watches below fire too */
-    XsPerm *perms;              /* the node's perms, for the read check */
-    unsigned nperms;
+    XsEventPerms node;
+    XsEventPerms parent;
+    XsEventPerms old;
 } XsEvent;
 
 /* xs_tree.c */
@@ -116,8 +128,7 @@ void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
 void xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
                    unsigned nperms);
 void xs_txn_remove(XsTxn *t, const char *path);
-void xs_txn_add_event(XsTxn *t, const char *path, bool recursive,
-                      const XsPerm *perms, unsigned nperms);
+void xs_txn_add_event(XsTxn *t, const XsEvent *ev);
 unsigned xs_txn_nodes_created(XsTxn *t);
 
 /* xs_watch.c */

@@ -60,7 +60,9 @@ static void event_free(gpointer p)
     XsEvent *ev = p;
 
     g_free(ev->path);
-    g_free(ev->perms);
+    g_free(ev->node.perms);
+    g_free(ev->parent.perms);
+    g_free(ev->old.perms);
     g_free(ev);
 }
 
@@ -264,16 +266,26 @@ void xs_txn_remove(XsTxn *t, const char *path)
     modified(t, p);
 }
 
-void xs_txn_add_event(XsTxn *t, const char *path, bool recursive,
-                      const XsPerm *perms, unsigned nperms)
+static XsEventPerms copy_perms(const XsEventPerms *p)
 {
-    XsEvent *ev = g_new0(XsEvent, 1);
+    XsEventPerms copy = {
+        .perms = g_memdup2(p->perms, p->nperms * sizeof(XsPerm)),
+        .nperms = p->nperms,
+    };
 
-    ev->path = g_strdup(path);
-    ev->recursive = recursive;
-    ev->perms = g_memdup2(perms, nperms * sizeof(XsPerm));
-    ev->nperms = nperms;
-    g_ptr_array_add(t->events, ev);
+    return copy;
+}
+
+void xs_txn_add_event(XsTxn *t, const XsEvent *ev)
+{
+    XsEvent *copy = g_new0(XsEvent, 1);
+
+    copy->path = g_strdup(ev->path);
+    copy->recursive = ev->recursive;
+    copy->node = copy_perms(&ev->node);
+    copy->parent = copy_perms(&ev->parent);
+    copy->old = copy_perms(&ev->old);
+    g_ptr_array_add(t->events, copy);
 }
 
 int xs_transaction_start(XsClient *c, uint32_t *tx)

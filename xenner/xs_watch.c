@@ -130,15 +130,19 @@ void xs_watch_drop_client(XsClient *c)
     g_ptr_array_set_size(c->watches, 0);
 }
 
-static void deliver(XsWatch *w, const char *path, const XsPerm *perms,
-                    unsigned nperms)
+static bool may_read(XsClient *c, const XsEventPerms *p)
+{
+    return p->nperms && (xs_perm_for(c, p->perms, p->nperms) & XS_PERM_READ);
+}
+
+static void deliver(XsWatch *w, const char *path, const XsEvent *ev)
 {
     XsClient *c = w->client;
     char home[32];
     size_t home_len;
 
-    /* A watcher hears only of nodes it may read. */
-    if (!(xs_perm_for(c, perms, nperms) & XS_PERM_READ)) {
+    if (!may_read(c, &ev->node) && !may_read(c, &ev->parent) &&
+        !may_read(c, &ev->old)) {
         return;
     }
     if (w->relative) {
@@ -157,7 +161,7 @@ static void fire_list(XsTree *tree, const char *key, const char *path,
     GPtrArray *list = g_hash_table_lookup(tree->watches, key);
 
     for (guint i = 0; list && i < list->len; i++) {
-        deliver(g_ptr_array_index(list, i), path, ev->perms, ev->nperms);
+        deliver(g_ptr_array_index(list, i), path, ev);
     }
 }
 
@@ -209,8 +213,7 @@ void xs_watch_fire_special(XsTree *tree, const char *name)
     int i = strcmp(name, XS_SPECIAL_INTRODUCE) ? 1 : 0;
     XsEvent ev = {
         .path = (char *)name,
-        .perms = tree->special_perms[i],
-        .nperms = tree->special_nperms[i],
+        .node = { tree->special_perms[i], tree->special_nperms[i] },
     };
 
     fire_list(tree, name, name, &ev);

@@ -339,6 +339,41 @@ static void test_unreadable(XtFixture *f, gconstpointer data)
     watcher_destroy(&w5);
 }
 
+/*
+ * xenstored's rules: an event also reaches a watcher that may read the
+ * node's parent, so a backend sees its frontend's private nodes go, and
+ * a permission change reaches whoever could read the node before it.
+ */
+static void test_parent_and_old_perms(XtFixture *f, gconstpointer data)
+{
+    Watcher w5;
+
+    watcher_init(&w5, f, 5);
+    g_assert_cmpint(xs_mkdir(f->dom0, 0, "/vis"), ==, 0);
+    g_assert_cmpint(xt_set_perms(f->dom0, 0, "/vis", "n0 r5"), ==, 0);
+    g_assert_cmpint(xt_write(f->dom0, 0, "/vis/secret", "1"), ==, 0);
+    g_assert_cmpint(xt_set_perms(f->dom0, 0, "/vis/secret", "n0"), ==, 0);
+    g_assert_cmpint(xs_watch(w5.c, "/vis", "v"), ==, 0);
+    assert_events(&w5.ev, "/vis v");
+
+    g_assert_cmpint(xt_write(f->dom0, 0, "/vis/secret", "2"), ==, 0);
+    g_assert_cmpint(xs_rm(f->dom0, 0, "/vis/secret"), ==, 0);
+    assert_events(&w5.ev, "/vis/secret v, /vis/secret v");
+
+    /* Two levels down, the parent is unreadable too: nothing. */
+    g_assert_cmpint(xt_write(f->dom0, 0, "/vis/h/x", "1"), ==, 0);
+    assert_events(&w5.ev, "/vis/h/x v");
+    g_assert_cmpint(xt_set_perms(f->dom0, 0, "/vis/h", "n0"), ==, 0);
+    assert_events(&w5.ev, "/vis/h v");
+    /* It could read x until this change, so it hears of this one... */
+    g_assert_cmpint(xt_set_perms(f->dom0, 0, "/vis/h/x", "n0"), ==, 0);
+    assert_events(&w5.ev, "/vis/h/x v");
+    /* ...and of nothing after it. */
+    g_assert_cmpint(xt_write(f->dom0, 0, "/vis/h/x", "2"), ==, 0);
+    assert_events(&w5.ev, "");
+    watcher_destroy(&w5);
+}
+
 static void test_reset(XtFixture *f, gconstpointer data)
 {
     Watcher w5;
@@ -492,6 +527,7 @@ int main(int argc, char **argv)
     XT_ADD("/xs-watch/special", test_special);
     XT_ADD("/xs-watch/special-acl", test_special_acl);
     XT_ADD("/xs-watch/unreadable", test_unreadable);
+    XT_ADD("/xs-watch/parent-and-old-perms", test_parent_and_old_perms);
     XT_ADD("/xs-watch/reset", test_reset);
     XT_ADD("/xs-watch/client-free", test_client_free);
     XT_ADD("/xs-watch/release-drops-watches", test_release_drops_watches);
