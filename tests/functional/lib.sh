@@ -29,7 +29,7 @@ XS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/qemu-xenpv-func.XXXXXX") || exit 1
 XS_SOCK="$XS_TMP/xs.sock"       # the privileged (dom0) socket
 XS_PID=""                       # the qemu-xenpv process
 XS_WRAP_PID=""                  # the `timeout` running it
-XS_LOG=""                       # its stderr
+XS_LOG=""                       # its stdout and stderr
 XS_STATUS=""                    # its exit status, once stopped
 XS_NSERVERS=0
 XS_BG_PIDS=()
@@ -206,10 +206,12 @@ wait_for() {
 watch_begin() {
     local out=$1 n=$2 who=$3 path=$4
 
+    # stderr apart: the shell running the job may report its end there
+    # ("Terminated"), which is not an event.
     if [ "$who" == dom0 ]; then
-        dom0 xenstore-watch -n "$n" "$path" >"$out" 2>&1 </dev/null &
+        dom0 xenstore-watch -n "$n" "$path" >"$out" 2>"$out.err" </dev/null &
     else
-        guest "$who" xenstore-watch -n "$n" "$path" >"$out" 2>&1 \
+        guest "$who" xenstore-watch -n "$n" "$path" >"$out" 2>"$out.err" \
             </dev/null &
     fi
     WATCH_PID=$!

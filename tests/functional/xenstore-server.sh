@@ -6,6 +6,7 @@
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
+set -u
 . "$SRCDIR/lib.sh"
 
 GUEST=7
@@ -20,11 +21,11 @@ fi
 # scenario DESC NAME [ARGS...]: one xswire.py scenario is one case, and
 # the server must still be running after it.
 scenario() {
-    local desc=$1 out
+    local desc=$1 out rc
 
     shift
     out=$(py "$XS_SOCK" "$@" 2>&1)
-    local rc=$?
+    rc=$?
     if [ "$rc" -ne 0 ]; then
         not_ok "$desc" "xswire.py $* exited $rc
 $out"
@@ -140,8 +141,8 @@ fi
 
 # Anything else at the path is not the server's to delete.
 echo "precious" >"$XS_TMP/file"
-out=$(run_to 20 "$QEMU_XENPV" -M "xenner_pv,xenstore-socket=$XS_TMP/file" \
-      2>"$XS_TMP/server-file.log")
+run_to 20 "$QEMU_XENPV" -M "xenner_pv,xenstore-socket=$XS_TMP/file" \
+    >"$XS_TMP/server-file.log" 2>&1
 rc=$?
 check_eq "a regular file at the path: start-up fails (status 1)" "1" "$rc"
 check_eq "... with an error naming the path" "1" \

@@ -7,6 +7,7 @@
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
+set -u
 . "$SRCDIR/lib.sh"
 
 G=5

@@ -219,6 +219,15 @@ def unknown_tx(path):
     expect(err == "ENOENT", "READ in tx 4242: %s" % err)
     err = c.error(XS_WRITE, b"/u\0x", tx=4242)
     expect(err == "ENOENT", "WRITE in tx 4242: %s" % err)
+    err = c.error(XS_TRANSACTION_START, b"\0", tx=4242)
+    expect(err == "ENOENT", "TRANSACTION_START in tx 4242: %s" % err)
+    err = c.error(XS_TRANSACTION_END, b"T\0", tx=4242)
+    expect(err == "ENOENT", "TRANSACTION_END of tx 4242: %s" % err)
+    # Within an open one, a nested start is refused.
+    tx = int(c.ok(XS_TRANSACTION_START, b"\0")[:-1])
+    err = c.error(XS_TRANSACTION_START, b"\0", tx=tx)
+    expect(err == "EBUSY", "nested TRANSACTION_START: %s" % err)
+    c.ok(XS_TRANSACTION_END, b"F\0", tx=tx)
     expect(c.read("/u") == b"1", "the write in tx 4242 took effect")
     # Another connection's transaction is not ours either.
     other = Conn(path)
