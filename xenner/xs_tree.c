@@ -512,7 +512,6 @@ static bool view_get(XsClient *c, XsTxn *t, const char *path, XsView *v)
     v->perms = xs_node_perms(node);
     v->nperms = node->nperms;
     v->generation = node->generation;
-    v->children_len = xs_node_children_len(node);
     return true;
 }
 
@@ -561,8 +560,7 @@ static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
                  unsigned nold)
 {
     g_autofree char *parent = parent_path(path);
-    XsView pv;
-    XsNode *pnode;
+    XsNode *pnode = xs_node_lookup(c->tree, parent);
     XsEvent ev = {
         .path = (char *)path,
         .recursive = recursive,
@@ -571,17 +569,13 @@ static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
     };
 
     /*
-     * Not through the transaction: reading the parent there would make the
-     * transaction conflict with every change to its siblings.
+     * The parent's perms come from the committed tree even in a
+     * transaction: reading the parent there would make the transaction
+     * conflict with every change to its siblings.
      */
-    if (t) {
-        pnode = xs_node_lookup(c->tree, parent);
-        if (pnode) {
-            ev.parent = (XsEventPerms) { (XsPerm *)xs_node_perms(pnode),
-                                         pnode->nperms };
-        }
-    } else if (view_get(c, t, parent, &pv)) {
-        ev.parent = (XsEventPerms) { (XsPerm *)pv.perms, pv.nperms };
+    if (pnode) {
+        ev.parent = (XsEventPerms) { (XsPerm *)xs_node_perms(pnode),
+                                     pnode->nperms };
     }
     if (t) {
         xs_txn_add_event(t, &ev);
@@ -605,15 +599,29 @@ static int op_begin(XsClient *c, uint32_t tx, const char *path,
     return *abs ? 0 : -EINVAL;
 }
 
-static bool entry_fits(XsClient *c, size_t bytes)
+/* Whether the client is held to the entry-size quota at all. */
+static bool entry_limited(XsClient *c)
 {
-    return client_privileged(c) || !c->tree->quota.entry_size ||
-           bytes < c->tree->quota.entry_size;
+    return !client_privileged(c) && c->tree->quota.entry_size;
 }
 
-static size_t entry_size(const XsView *v)
+static bool entry_fits(XsClient *c, size_t bytes)
 {
-    return v->value_len + v->children_len + v->nperms * sizeof(XsPerm);
+    return bytes < c->tree->quota.entry_size;
+}
+
+/*
+ * What a node weighs against the quota: value, perms and child names.
+ * Walking the child names costs, so only quota checks ask for it.
+ */
+static size_t entry_size(XsClient *c, XsTxn *t, const char *path,
+                         const XsView *v)
+{
+    uint32_t children_len = t ? xs_txn_children_len(t, path)
+                              : xs_node_children_len(
+                                    xs_node_lookup(c->tree, path));
+
+    return v->value_len + children_len + v->nperms * sizeof(XsPerm);
 }
 
 static void node_set_value(XsClient *c, XsTxn *t, const char *path,
@@ -648,8 +656,8 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         p = parent_path(p);
     }
     ret = get_node(c, t, p, XS_PERM_WRITE, &anc);
-    g_free(p);
     if (ret) {
+        g_free(p);
         return ret;
     }
 
@@ -662,15 +670,16 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
             d->nodes + created + missing->len > c->tree->quota.nodes) {
             return -ENOSPC;
         }
-        if (!entry_fits(c, entry_size(&anc) + strlen(last_component(first))
-                        + 1)) {
-            return -ENOSPC;
-        }
-        /* The new node carries every inherited entry, not just one. */
-        if (!entry_fits(c, value_len + anc.nperms * sizeof(XsPerm))) {
+        if (entry_limited(c) &&
+            (!entry_fits(c, entry_size(c, t, p, &anc) +
+                         strlen(last_component(first)) + 1) ||
+             /* The new node carries every inherited entry, not just one. */
+             !entry_fits(c, value_len + anc.nperms * sizeof(XsPerm)))) {
+            g_free(p);
             return -ENOSPC;
         }
     }
+    g_free(p);
 
     nperms = anc.nperms;
     perms = g_memdup2(anc.perms, nperms * sizeof(XsPerm));
@@ -727,7 +736,8 @@ int xs_write(XsClient *c, uint32_t tx, const char *path,
         if (ret) {
             return ret;
         }
-        if (!entry_fits(c, entry_size(&v) - v.value_len + len)) {
+        if (entry_limited(c) &&
+            !entry_fits(c, entry_size(c, t, abs, &v) - v.value_len + len)) {
             return -ENOSPC;
         }
     } else {
@@ -821,6 +831,7 @@ static void append_children(XsClient *c, XsTxn *t, const char *abs,
 int xs_directory(XsClient *c, uint32_t tx, const char *path, GByteArray *names)
 {
     g_autofree char *abs = NULL;
+    guint start;
     XsTxn *t;
     XsView v;
     int ret = op_begin(c, tx, path, false, &t, &abs);
@@ -828,10 +839,12 @@ int xs_directory(XsClient *c, uint32_t tx, const char *path, GByteArray *names)
     if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
         return ret;
     }
-    if (v.children_len > XS_VALUE_MAX) {
+    start = names->len;
+    append_children(c, t, abs, names);
+    if (names->len - start > XS_VALUE_MAX) {
+        g_byte_array_set_size(names, start);
         return -E2BIG;
     }
-    append_children(c, t, abs, names);
     return 0;
 }
 
@@ -921,7 +934,8 @@ int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
         return -EPERM;
     }
     /* Fewer entries than before must not wrap around. */
-    if (!entry_fits(c, entry_size(&v) - v.nperms * sizeof(XsPerm) +
+    if (entry_limited(c) && abs[0] != '@' &&
+        !entry_fits(c, entry_size(c, t, abs, &v) - v.nperms * sizeof(XsPerm) +
                     nperms * sizeof(XsPerm))) {
         return -ENOSPC;
     }

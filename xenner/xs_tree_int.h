@@ -42,7 +42,6 @@ typedef struct XsView {
     const XsPerm *perms;
     unsigned nperms;
     uint64_t generation;
-    uint32_t children_len;      /* bytes of the nul-terminated name list */
 } XsView;
 
 typedef struct XsDomain {
@@ -121,6 +120,7 @@ XsTxn *xs_txn_find(XsClient *c, uint32_t id);
 void xs_txn_free(XsTxn *t);
 bool xs_txn_view(XsTxn *t, const char *path, XsView *view);
 void xs_txn_children(XsTxn *t, const char *path, GByteArray *out);
+uint32_t xs_txn_children_len(XsTxn *t, const char *path);
 void xs_txn_set_value(XsTxn *t, const char *path, const void *value,
                       size_t len);
 void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,

@@ -135,7 +135,6 @@ static GPtrArray *children(XsTxn *t, const char *path, XsTxNode *n)
 bool xs_txn_view(XsTxn *t, const char *path, XsView *v)
 {
     XsTxNode *n = touch(t, path);
-    GPtrArray *names;
 
     if (!n->exists) {
         return false;
@@ -146,12 +145,18 @@ bool xs_txn_view(XsTxn *t, const char *path, XsView *v)
     v->perms = n->perms;
     v->nperms = n->nperms;
     v->generation = n->generation;
-    v->children_len = 0;
-    names = children(t, path, n);
-    for (unsigned i = 0; i < names->len; i++) {
-        v->children_len += strlen(g_ptr_array_index(names, i)) + 1;
-    }
     return true;
+}
+
+uint32_t xs_txn_children_len(XsTxn *t, const char *path)
+{
+    GPtrArray *names = children(t, path, touch(t, path));
+    uint32_t len = 0;
+
+    for (unsigned i = 0; i < names->len; i++) {
+        len += strlen(g_ptr_array_index(names, i)) + 1;
+    }
+    return len;
 }
 
 void xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
