@@ -80,14 +80,14 @@ char *xs_path_canonicalize(XsClient *c, const char *path, bool allow_special)
 }
 
 /* The parent of an absolute path other than "/", as a new string. */
-static char *parent_path(const char *abs)
+char *xs_path_parent(const char *abs)
 {
     const char *slash = strrchr(abs, '/');
 
     return slash == abs ? g_strdup("/") : g_strndup(abs, slash - abs);
 }
 
-static const char *last_component(const char *abs)
+const char *xs_path_last(const char *abs)
 {
     return strrchr(abs, '/') + 1;
 }
@@ -527,7 +527,7 @@ static int errno_from_parents(XsClient *c, XsTxn *t, const char *path,
     XsView v;
 
     while (p[0] == '/' && strcmp(p, "/")) {
-        char *parent = parent_path(p);
+        char *parent = xs_path_parent(p);
 
         g_free(p);
         p = parent;
@@ -559,7 +559,7 @@ static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
                  const XsPerm *perms, unsigned nperms, const XsPerm *old,
                  unsigned nold)
 {
-    g_autofree char *parent = parent_path(path);
+    g_autofree char *parent = xs_path_parent(path);
     XsNode *pnode = xs_node_lookup(c->tree, parent);
     XsEvent ev = {
         .path = (char *)path,
@@ -653,7 +653,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
     /* Walk up to the nearest existing ancestor. */
     while (!view_get(c, t, p, &anc)) {
         g_ptr_array_insert(missing, 0, p);
-        p = parent_path(p);
+        p = xs_path_parent(p);
     }
     ret = get_node(c, t, p, XS_PERM_WRITE, &anc);
     if (ret) {
@@ -672,7 +672,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         }
         if (entry_limited(c) &&
             (!entry_fits(c, entry_size(c, t, p, &anc) +
-                         strlen(last_component(first)) + 1) ||
+                         strlen(xs_path_last(first)) + 1) ||
              /* The new node carries every inherited entry, not just one. */
              !entry_fits(c, value_len + anc.nperms * sizeof(XsPerm)))) {
             g_free(p);
@@ -692,10 +692,10 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         if (t) {
             xs_txn_create(t, path, perms, nperms);
         } else {
-            g_autofree char *parent = parent_path(path);
+            g_autofree char *parent = xs_path_parent(path);
 
             xs_node_create(c->tree, xs_node_lookup(c->tree, parent),
-                           last_component(path), perms, nperms);
+                           xs_path_last(path), perms, nperms);
         }
     }
     return 0;
@@ -791,7 +791,7 @@ int xs_rm(XsClient *c, uint32_t tx, const char *path)
     ret = get_node(c, t, abs, XS_PERM_WRITE, &v);
     if (ret == -ENOENT) {
         /* Already gone is fine, as long as the parent is there. */
-        parent = parent_path(abs);
+        parent = xs_path_parent(abs);
         return view_get(c, t, parent, &v) ? 0 : -ENOENT;
     }
     if (ret) {

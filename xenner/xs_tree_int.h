@@ -101,6 +101,8 @@ typedef struct XsEvent {
 
 /* xs_tree.c */
 char *xs_path_canonicalize(XsClient *c, const char *path, bool allow_special);
+char *xs_path_parent(const char *abs);
+const char *xs_path_last(const char *abs);
 unsigned xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms);
 XsNode *xs_node_lookup(XsTree *tree, const char *path);
 const XsPerm *xs_node_perms(const XsNode *node);

@@ -193,21 +193,14 @@ void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
     modified(t, n);
 }
 
-static char *parent_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    return slash == path ? g_strdup("/") : g_strndup(path, slash - path);
-}
-
 void xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
                    unsigned nperms)
 {
-    g_autofree char *parent = parent_of(path);
+    g_autofree char *parent = xs_path_parent(path);
     XsTxNode *p = touch(t, parent);
     XsTxNode *n = touch(t, path);
     GPtrArray *names = children(t, parent, p);
-    const char *name = strrchr(path, '/') + 1;
+    const char *name = xs_path_last(path);
     guint pos = 0;
 
     n->exists = true;
@@ -256,10 +249,10 @@ static void remove_subtree(XsTxn *t, const char *path)
 
 void xs_txn_remove(XsTxn *t, const char *path)
 {
-    g_autofree char *parent = parent_of(path);
+    g_autofree char *parent = xs_path_parent(path);
     XsTxNode *p = touch(t, parent);
     GPtrArray *names = children(t, parent, p);
-    const char *name = strrchr(path, '/') + 1;
+    const char *name = xs_path_last(path);
 
     remove_subtree(t, path);
     for (guint i = 0; i < names->len; i++) {
@@ -385,10 +378,10 @@ static void write_back(XsTxn *t)
         }
         node = xs_node_lookup(t->tree, path);
         if (!node) {
-            g_autofree char *parent = parent_of(path);
+            g_autofree char *parent = xs_path_parent(path);
 
             node = xs_node_create(t->tree, xs_node_lookup(t->tree, parent),
-                                  strrchr(path, '/') + 1, n->perms,
+                                  xs_path_last(path), n->perms,
                                   n->nperms);
             xs_node_set_value(t->tree, node, n->value->data, n->value->len);
             continue;
