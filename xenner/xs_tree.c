@@ -645,6 +645,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
 {
     g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
     g_autofree XsPerm *perms = NULL;
+    g_autofree char *anc_path = NULL;
     char *p = g_strdup(abs);
     XsView anc;
     unsigned nperms;
@@ -655,9 +656,9 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         g_ptr_array_insert(missing, 0, p);
         p = xs_path_parent(p);
     }
-    ret = get_node(c, t, p, XS_PERM_WRITE, &anc);
+    anc_path = p;
+    ret = get_node(c, t, anc_path, XS_PERM_WRITE, &anc);
     if (ret) {
-        g_free(p);
         return ret;
     }
 
@@ -671,15 +672,13 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
             return -ENOSPC;
         }
         if (entry_limited(c) &&
-            (!entry_fits(c, entry_size(c, t, p, &anc) +
+            (!entry_fits(c, entry_size(c, t, anc_path, &anc) +
                          strlen(xs_path_last(first)) + 1) ||
              /* The new node carries every inherited entry, not just one. */
              !entry_fits(c, value_len + anc.nperms * sizeof(XsPerm)))) {
-            g_free(p);
             return -ENOSPC;
         }
     }
-    g_free(p);
 
     nperms = anc.nperms;
     perms = g_memdup2(anc.perms, nperms * sizeof(XsPerm));
