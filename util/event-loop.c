@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <glib.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #define MAX_EVENTS 64
@@ -214,9 +216,14 @@ void event_loop_cancel(EventLoop *loop, IOHandler *fn, void *opaque)
     }
 }
 
+/*
+ * Runs the bottom halves scheduled so far; those they schedule wait for
+ * the next iteration, after a look at the file descriptors, so that one
+ * that keeps rescheduling itself cannot starve everything else.
+ */
 static void run_deferred(EventLoop *loop)
 {
-    while (loop->deferred->len) {
+    for (guint n = loop->deferred->len; n && loop->deferred->len; n--) {
         Deferred d = g_array_index(loop->deferred, Deferred, 0);
 
         g_array_remove_index(loop->deferred, 0);
@@ -224,42 +231,54 @@ static void run_deferred(EventLoop *loop)
     }
 }
 
-bool event_loop_run(EventLoop *loop, Error **errp)
+/* Waits up to @timeout_ms for one batch of events and dispatches it. */
+static bool loop_wait(EventLoop *loop, int timeout_ms, Error **errp)
 {
     struct epoll_event events[MAX_EVENTS];
+    int n;
 
+    /* Bottom halves still due: only poll. */
+    if (loop->deferred->len) {
+        timeout_ms = 0;
+    }
+    n = epoll_wait(loop->epfd, events, MAX_EVENTS, timeout_ms);
+
+    if (n < 0) {
+        if (errno == EINTR) {
+            return true;
+        }
+        error_setg_errno(errp, errno, "epoll_wait");
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        FdHandler *h = events[i].data.ptr;
+        uint32_t ev = events[i].events;
+
+        /* Errors and hang-ups are reported to whichever side listens. */
+        if (!h->deleted && h->fd_read &&
+            (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+            h->fd_read(h->opaque);
+        }
+        if (!h->deleted && h->fd_write &&
+            (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+            h->fd_write(h->opaque);
+        }
+    }
+    g_ptr_array_set_size(loop->graveyard, 0);
+    return true;
+}
+
+bool event_loop_run(EventLoop *loop, Error **errp)
+{
     loop->quit = false;
     while (!loop->quit) {
-        int n;
-
         run_deferred(loop);
         if (loop->quit) {
             break;
         }
-        n = epoll_wait(loop->epfd, events, MAX_EVENTS, -1);
-
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            error_setg_errno(errp, errno, "epoll_wait");
+        if (!loop_wait(loop, -1, errp)) {
             return false;
         }
-        for (int i = 0; i < n; i++) {
-            FdHandler *h = events[i].data.ptr;
-            uint32_t ev = events[i].events;
-
-            /* Errors and hang-ups are reported to whichever side listens. */
-            if (!h->deleted && h->fd_read &&
-                (ev & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-                h->fd_read(h->opaque);
-            }
-            if (!h->deleted && h->fd_write &&
-                (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
-                h->fd_write(h->opaque);
-            }
-        }
-        g_ptr_array_set_size(loop->graveyard, 0);
     }
     return true;
 }
@@ -267,4 +286,76 @@ bool event_loop_run(EventLoop *loop, Error **errp)
 void event_loop_quit(EventLoop *loop)
 {
     loop->quit = true;
+}
+
+struct EventLoopTimer {
+    int fd;
+    IOHandler *fn;
+    void *opaque;
+};
+
+static void timer_fd_read(void *opaque)
+{
+    EventLoopTimer *timer = opaque;
+    uint64_t expirations;
+
+    /* Drained first: @fn may delete the timer. Missed periods collapse. */
+    if (read(timer->fd, &expirations, sizeof(expirations)) !=
+        sizeof(expirations)) {
+        return;
+    }
+    timer->fn(timer->opaque);
+}
+
+EventLoopTimer *event_loop_add_timer(EventLoop *loop, unsigned period_ms,
+                                     IOHandler *fn, void *opaque,
+                                     Error **errp)
+{
+    struct itimerspec its = { 0 };
+    EventLoopTimer *timer;
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "timerfd_create");
+        return NULL;
+    }
+    its.it_interval.tv_sec = period_ms / 1000;
+    its.it_interval.tv_nsec = (long)(period_ms % 1000) * 1000000;
+    if (!period_ms) {
+        /* A zero it_value would disarm the timer instead. */
+        its.it_interval.tv_nsec = 1;
+    }
+    its.it_value = its.it_interval;
+    if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+        error_setg_errno(errp, errno, "timerfd_settime");
+        close(fd);
+        return NULL;
+    }
+    timer = g_new0(EventLoopTimer, 1);
+    timer->fd = fd;
+    timer->fn = fn;
+    timer->opaque = opaque;
+    if (!event_loop_set_fd_handler(loop, fd, timer_fd_read, NULL, timer,
+                                   errp)) {
+        close(fd);
+        g_free(timer);
+        return NULL;
+    }
+    return timer;
+}
+
+void event_loop_del_timer(EventLoop *loop, EventLoopTimer *timer)
+{
+    if (!timer) {
+        return;
+    }
+    event_loop_set_fd_handler(loop, timer->fd, NULL, NULL, NULL, NULL);
+    close(timer->fd);
+    g_free(timer);
+}
+
+bool event_loop_run_once(EventLoop *loop, int timeout_ms, Error **errp)
+{
+    run_deferred(loop);
+    return loop_wait(loop, timeout_ms, errp);
 }

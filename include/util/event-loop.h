@@ -44,4 +44,25 @@ void event_loop_cancel(EventLoop *loop, IOHandler *fn, void *opaque);
 bool event_loop_run(EventLoop *loop, Error **errp);
 void event_loop_quit(EventLoop *loop);
 
+/*
+ * A periodic timer, for state that can only be polled (a pty slave being
+ * opened shows up on no file descriptor). Each timer is a timerfd.
+ */
+typedef struct EventLoopTimer EventLoopTimer;
+
+/* Calls @fn every @period_ms milliseconds, the first time after one period. */
+EventLoopTimer *event_loop_add_timer(EventLoop *loop, unsigned period_ms,
+                                     IOHandler *fn, void *opaque,
+                                     Error **errp);
+/* Stops and frees @timer (NULL: no-op); allowed from inside its own @fn. */
+void event_loop_del_timer(EventLoop *loop, EventLoopTimer *timer);
+
+/*
+ * One iteration of event_loop_run(): the pending bottom halves, then at
+ * most @timeout_ms (-1: no limit) of waiting for one batch of events,
+ * dispatched. For callers that drive the loop themselves, such as tests.
+ * Returns false if epoll itself failed.
+ */
+bool event_loop_run_once(EventLoop *loop, int timeout_ms, Error **errp);
+
 #endif /* UTIL_EVENT_LOOP_H */
