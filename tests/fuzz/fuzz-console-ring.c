@@ -1,0 +1,335 @@
+/*
+ * libFuzzer target: the checked accessors of struct xencons_interface
+ * (hw/xen/xen_console_ring.c) against a hostile peer.
+ *
+ * Input layout:
+ *   byte 0            S, the length of the script
+ *   bytes 1 .. S      the script: operations, each an opcode byte and
+ *                     its arguments (missing bytes read as 0)
+ *   the rest          the shared page as the peer left it, indices
+ *                     included; cut or zero-padded to its size
+ *
+ * The script calls the backend's accessors (read_out, in_space, write_in)
+ * and the frontend's (read_in, out_space, write_out), and in between
+ * plays the peer: it rewrites any index, moves one by a small step, or
+ * scribbles on the ring. Each call is checked against a model computed
+ * here from a snapshot of the page taken just before it, so that a wrong
+ * fill level, a short or long copy, bytes taken from the wrong place or
+ * any write outside the ring being filled is caught, not just a crash.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw/xen/xen_console_ring.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct Input {
+    const uint8_t *p;
+    size_t left;
+} Input;
+
+/* Where one ring and its indices live in the page. */
+typedef struct RingLayout {
+    size_t ring;
+    uint32_t size;
+    size_t cons;
+    size_t prod;
+} RingLayout;
+
+static const RingLayout in_layout = {
+    offsetof(struct xencons_interface, in),
+    sizeof(((struct xencons_interface *)NULL)->in),
+    offsetof(struct xencons_interface, in_cons),
+    offsetof(struct xencons_interface, in_prod),
+};
+
+static const RingLayout out_layout = {
+    offsetof(struct xencons_interface, out),
+    sizeof(((struct xencons_interface *)NULL)->out),
+    offsetof(struct xencons_interface, out_cons),
+    offsetof(struct xencons_interface, out_prod),
+};
+
+/* Bytes around the caller's buffers, to see a copy that runs long. */
+#define CANARY 0xa5
+#define GUARD 64
+/* Larger than either ring: a read never has more to give. */
+#define BUF_SIZE 4096
+
+#define check(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
+
+static uint32_t take(Input *in, unsigned bytes)
+{
+    uint32_t v = 0;
+
+    for (unsigned i = 0; i < bytes && in->left; i++) {
+        v |= (uint32_t)*in->p++ << (8 * i);
+        in->left--;
+    }
+    return v;
+}
+
+static uint32_t get_idx(const uint8_t *page, size_t off)
+{
+    XENCONS_RING_IDX v;
+
+    memcpy(&v, page + off, sizeof(v));
+    return v;
+}
+
+static void set_idx(uint8_t *page, size_t off, uint32_t v)
+{
+    memcpy(page + off, &v, sizeof(v));
+}
+
+/*
+ * A count for a read or write: small ones around the ring sizes mostly,
+ * and the edges of size_t and int, which the accessors narrow.
+ */
+static size_t take_count(Input *in)
+{
+    switch (take(in, 1) % 8) {
+    case 0:
+        return 0;
+    case 1:
+        return SIZE_MAX;
+    case 2:
+        return (size_t)UINT32_MAX + 1;
+    case 3:
+        return (size_t)INT32_MAX + 1;
+    default:
+        /* Up to a little over twice the larger ring. */
+        return take(in, 2) % (2 * 2048 + 64);
+    }
+}
+
+static bool buf_is_canary(const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != CANARY) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * The page must equal @before except for @len bytes at @off (the index
+ * or ring bytes the call was allowed to change; len 0: none).
+ */
+static void check_unchanged_except(const uint8_t *page, const uint8_t *before,
+                                   size_t off, size_t len)
+{
+    check(!memcmp(page, before, off));
+    check(!memcmp(page + off + len, before + off + len,
+                  sizeof(struct xencons_interface) - off - len));
+}
+
+typedef int ReadFn(struct xencons_interface *intf, void *buf, size_t max);
+typedef int SpaceFn(struct xencons_interface *intf);
+typedef int WriteFn(struct xencons_interface *intf, const void *buf,
+                    size_t len);
+
+static void do_read(uint8_t *page, const RingLayout *l, ReadFn *fn,
+                    size_t max)
+{
+    uint8_t before[sizeof(struct xencons_interface)];
+    uint8_t buf[GUARD + BUF_SIZE + GUARD];
+    uint32_t cons = get_idx(page, l->cons);
+    uint32_t avail = get_idx(page, l->prod) - cons;
+    size_t expect;
+    int ret;
+
+    memcpy(before, page, sizeof(before));
+    memset(buf, CANARY, sizeof(buf));
+    ret = fn((struct xencons_interface *)page, buf + GUARD, max);
+    if (avail > l->size) {
+        /* A lying producer: nothing copied, nothing consumed. */
+        check(ret == -EPROTO);
+        check(buf_is_canary(buf, sizeof(buf)));
+        check_unchanged_except(page, before, 0, 0);
+        return;
+    }
+    expect = avail < max ? avail : max;
+    check(ret >= 0);
+    check((size_t)ret <= max);
+    check((size_t)ret == expect);
+    check(get_idx(page, l->cons) == cons + (uint32_t)ret);
+    check_unchanged_except(page, before, l->cons, sizeof(XENCONS_RING_IDX));
+    check(buf_is_canary(buf, GUARD));
+    check(buf_is_canary(buf + GUARD + ret, BUF_SIZE - ret + GUARD));
+    for (int i = 0; i < ret; i++) {
+        uint32_t pos = (cons + (uint32_t)i) & (l->size - 1);
+
+        check(buf[GUARD + i] == before[l->ring + pos]);
+    }
+}
+
+static void do_space(uint8_t *page, const RingLayout *l, SpaceFn *fn)
+{
+    uint8_t before[sizeof(struct xencons_interface)];
+    uint32_t used = get_idx(page, l->prod) - get_idx(page, l->cons);
+    int ret;
+
+    memcpy(before, page, sizeof(before));
+    ret = fn((struct xencons_interface *)page);
+    if (used > l->size) {
+        check(ret == -EPROTO);
+    } else {
+        check(ret == (int)(l->size - used));
+    }
+    check_unchanged_except(page, before, 0, 0);
+}
+
+static void do_write(uint8_t *page, const RingLayout *l, WriteFn *fn,
+                     size_t len, uint8_t seed)
+{
+    uint8_t before[sizeof(struct xencons_interface)];
+    uint8_t src[BUF_SIZE];
+    uint32_t prod = get_idx(page, l->prod);
+    uint32_t used = prod - get_idx(page, l->cons);
+    uint32_t space;
+    size_t expect;
+    int ret;
+
+    for (size_t i = 0; i < sizeof(src); i++) {
+        src[i] = seed + i * 13;
+    }
+    memcpy(before, page, sizeof(before));
+    /*
+     * The source is only as long as a ring can take: a @len beyond it
+     * is fine as long as the call honours the space it found.
+     */
+    ret = fn((struct xencons_interface *)page, src, len);
+    if (used > l->size) {
+        check(ret == -EPROTO);
+        check_unchanged_except(page, before, 0, 0);
+        return;
+    }
+    space = l->size - used;
+    expect = space < len ? space : len;
+    check(ret >= 0);
+    check((size_t)ret <= len);
+    check((size_t)ret == expect);
+    check(get_idx(page, l->prod) == prod + (uint32_t)ret);
+    /* Nothing outside this ring and its producer index moved. */
+    check(!memcmp(page, before, l->ring));
+    check(!memcmp(page + l->ring + l->size, before + l->ring + l->size,
+                  l->prod - (l->ring + l->size)));
+    check(!memcmp(page + l->prod + sizeof(XENCONS_RING_IDX),
+                  before + l->prod + sizeof(XENCONS_RING_IDX),
+                  sizeof(before) - l->prod - sizeof(XENCONS_RING_IDX)));
+    /* The new bytes sit at the masked positions; the rest is untouched. */
+    for (uint32_t i = 0; i < l->size; i++) {
+        uint32_t pos = (prod + i) & (l->size - 1);
+        uint8_t want = i < (uint32_t)ret ? src[i] : before[l->ring + pos];
+
+        check(page[l->ring + pos] == want);
+    }
+}
+
+/* The peer's moves between two of our calls. */
+static void peer_move(uint8_t *page, Input *in, unsigned op)
+{
+    static const size_t idx[] = {
+        offsetof(struct xencons_interface, in_cons),
+        offsetof(struct xencons_interface, in_prod),
+        offsetof(struct xencons_interface, out_cons),
+        offsetof(struct xencons_interface, out_prod),
+    };
+    size_t which = idx[take(in, 1) % 4];
+
+    switch (op) {
+    case 0:
+        /* Any value at all, the other side's index included. */
+        set_idx(page, which, take(in, 4));
+        break;
+    case 1:
+        /* A plausible step forward, or a small one back. */
+        set_idx(page, which, get_idx(page, which) + (int8_t)take(in, 1));
+        break;
+    default: {
+        /* New ring contents, e.g. after we checked the index. */
+        size_t rings = in_layout.size + out_layout.size;
+        size_t off = take(in, 2) % rings;
+        uint8_t v = take(in, 1);
+        unsigned n = take(in, 1) % 64;
+
+        for (unsigned i = 0; i < n && off + i < rings; i++) {
+            page[off + i] = v + i;
+        }
+        break;
+    }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    size_t script_len = size ? data[0] : 0;
+    Input script;
+    uint8_t *page;
+    size_t rest;
+
+    if (script_len > size - (size ? 1 : 0)) {
+        script_len = size ? size - 1 : 0;
+    }
+    script.p = data + (size ? 1 : 0);
+    script.left = script_len;
+    rest = size - (size ? 1 : 0) - script_len;
+    if (rest > sizeof(struct xencons_interface)) {
+        rest = sizeof(struct xencons_interface);
+    }
+    /* Exactly the page's size, so a sanitizer sees any access past it. */
+    page = calloc(1, sizeof(struct xencons_interface));
+    if (!page) {
+        abort();
+    }
+    if (rest) {
+        memcpy(page, script.p + script_len, rest);
+    }
+
+    while (script.left) {
+        unsigned op = take(&script, 1) % 10;
+
+        switch (op) {
+        case 0:
+            do_read(page, &out_layout, xencons_read_out, take_count(&script));
+            break;
+        case 1:
+            do_space(page, &in_layout, xencons_in_space);
+            break;
+        case 2: {
+            size_t len = take_count(&script);
+
+            do_write(page, &in_layout, xencons_write_in, len,
+                     take(&script, 1));
+            break;
+        }
+        case 3:
+            do_read(page, &in_layout, xencons_read_in, take_count(&script));
+            break;
+        case 4:
+            do_space(page, &out_layout, xencons_out_space);
+            break;
+        case 5: {
+            size_t len = take_count(&script);
+
+            do_write(page, &out_layout, xencons_write_out, len,
+                     take(&script, 1));
+            break;
+        }
+        default:
+            peer_move(page, &script, op - 6);
+            break;
+        }
+    }
+    free(page);
+    return 0;
+}
