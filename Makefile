@@ -3,7 +3,9 @@
 
 BUILD ?= build
 SOCKET ?= $(abspath $(BUILD))/xenstored.sock
-RUN_ARGS ?= -M xenner_pv,xenstore-socket=$(SOCKET)
+# The embedded demo guest, its primary console on this terminal.
+RUN_ARGS ?= -M xenner_pv,xenstore-socket=$(SOCKET) -chardev stdio,id=con0 \
+	-xenner-guest domid=1,name=demo,program=demo,console=chardev:con0
 
 .PHONY: all deps build run check check-sanitizers check-configs bench clean distclean
 
@@ -19,7 +21,8 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 run: build
-	@echo "qemu-xenpv: the xenner_pv machine (XEN_EMULATE), xenstore on $(SOCKET)"
+	@echo "qemu-xenpv: the xenner_pv machine (XEN_EMULATE) with a demo guest,"
+	@echo "  domain 1, whose console follows; xenstore is on $(SOCKET):"
 	@echo "  inspect it from another shell: XENSTORED_PATH=$(SOCKET) xenstore-ls"
 	@echo "  Ctrl-C stops it."
 	$(BUILD)/qemu-xenpv $(RUN_ARGS)

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdint.h>
+#include <xen/xen.h>
+
+#include "chardev/char.h"
 #include "hw/xen/xen_machine.h"
 #include "util/error.h"
 #include "util/event-loop.h"
@@ -19,6 +23,12 @@
 typedef struct Options {
     const char *machine;            /* -M argument */
     GPtrArray *guest_sockets;       /* -xenstore-guest-socket arguments */
+    GPtrArray *chardevs;            /* -chardev arguments */
+    GPtrArray *devices;             /* -device arguments */
+    GPtrArray *xenner_guests;       /* -xenner-guest arguments */
+    const char *xen_domid;          /* -xen-domid argument */
+    bool xen_attach;
+    bool xen_create;
 } Options;
 
 static void help(void)
@@ -51,6 +61,35 @@ static void help(void)
            "                serve xenstore on PATH as seen by guest domain "
            "N\n"
            "                (unprivileged; repeatable)\n"
+           "-xenner-guest domid=N[,name=NAME][,mem=MiB][,console=OUTPUT]\n"
+           "             [,program=PROGRAM][,attack=KIND][,attack-console=I]"
+           "\n"
+           "                build emulated PV domain N and run an "
+           "in-process test\n"
+           "                guest in it: program=echo (default), demo or "
+           "hostile;\n"
+           "                console= is its primary console's output "
+           "(default null)\n"
+           "\n"
+           "Xen mode (xenpv machine):\n"
+           "-xen-domid N    the guest's domain id\n"
+           "-xen-attach     serve domain N, which the toolstack built "
+           "(XEN_ATTACH)\n"
+           "-xen-create     build the domain, then serve it (XEN_CREATE)\n"
+           "\n"
+           "Devices:\n"
+           "-chardev BACKEND,id=ID[,...]\n"
+           "                pty | socket,path=P,server=on,wait=off | "
+           "file,path=P\n"
+           "                | stdio | null | ringbuf[,size=N] "
+           "(docs/chardev.md)\n"
+           "-device xen-console,domid=N,idx=I,chardev=ID|output=SPEC"
+           "[,name=NAME]\n"
+           "                console I (I > 0) of guest N, as libxl "
+           "writes it;\n"
+           "                output= takes pty, null, file:PATH, "
+           "unix:PATH,,server,,nowait\n"
+           "                (commas inside a value are doubled)\n"
            "\n"
            "During emulation, SIGINT, SIGTERM and SIGHUP stop qemu-xenpv "
            "cleanly.\n");
@@ -96,15 +135,29 @@ static int parse_args(int argc, char **argv, Options *o)
             version();
             return 1;
         }
+        if (!strcmp(name, "xen-attach") || !strcmp(name, "xen-create")) {
+            *(name[4] == 'a' ? &o->xen_attach : &o->xen_create) = true;
+            continue;
+        }
         if (!strcmp(name, "M") || !strcmp(name, "machine") ||
-            !strcmp(name, "xenstore-guest-socket")) {
+            !strcmp(name, "xenstore-guest-socket") ||
+            !strcmp(name, "chardev") || !strcmp(name, "device") ||
+            !strcmp(name, "xenner-guest") || !strcmp(name, "xen-domid")) {
             if (i + 1 == argc) {
                 error_report("%s: requires an argument", opt);
                 return 2;
             }
             arg = argv[++i];
-            if (name[0] == 'x') {
+            if (!strcmp(name, "xenstore-guest-socket")) {
                 g_ptr_array_add(o->guest_sockets, (char *)arg);
+            } else if (!strcmp(name, "chardev")) {
+                g_ptr_array_add(o->chardevs, (char *)arg);
+            } else if (!strcmp(name, "device")) {
+                g_ptr_array_add(o->devices, (char *)arg);
+            } else if (!strcmp(name, "xenner-guest")) {
+                g_ptr_array_add(o->xenner_guests, (char *)arg);
+            } else if (!strcmp(name, "xen-domid")) {
+                o->xen_domid = arg;
             } else {
                 o->machine = arg;
             }
@@ -122,11 +175,55 @@ static void quit_on_signal(void *opaque, int signo)
     event_loop_quit(opaque);
 }
 
+/* Parses each argument of @args into @out with @parse; false on the first error. */
+static bool parse_opts_list(GPtrArray *args, const char *implied_key,
+                            bool chardev, GPtrArray *out, Error **errp)
+{
+    for (guint i = 0; i < args->len; i++) {
+        const char *arg = g_ptr_array_index(args, i);
+        QemuOpts *opts = chardev ? chardev_opts_parse(arg, errp)
+                                 : qemu_opts_parse(arg, implied_key, errp);
+
+        if (!opts) {
+            return false;
+        }
+        g_ptr_array_add(out, opts);
+    }
+    return true;
+}
+
+static bool parse_domid(const char *arg, long *domid, Error **errp)
+{
+    guint64 v;
+
+    if (!g_ascii_string_to_unsigned(arg, 10, 0, DOMID_FIRST_RESERVED - 1, &v,
+                                    NULL)) {
+        error_setg(errp, "-xen-domid: '%s' is not a domain id", arg);
+        return false;
+    }
+    *domid = v;
+    return true;
+}
+
 static bool run(const Options *o, Error **errp)
 {
     g_autoptr(GPtrArray) guest_sockets =
         g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
-    XenMachineConfig cfg = { .xenstore_guest_sockets = guest_sockets };
+    g_autoptr(GPtrArray) chardevs =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
+    g_autoptr(GPtrArray) devices =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
+    g_autoptr(GPtrArray) xenner_guests =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
+    XenMachineConfig cfg = {
+        .xenstore_guest_sockets = guest_sockets,
+        .chardevs = chardevs,
+        .devices = devices,
+        .xenner_guests = xenner_guests,
+        .xen_domid = -1,
+        .xen_attach = o->xen_attach,
+        .xen_create = o->xen_create,
+    };
     const XenMachineType *type = xen_machine_default();
     XenMachineState *ms = NULL;
     EventLoop *loop = NULL;
@@ -162,16 +259,28 @@ static bool run(const Options *o, Error **errp)
         goto out;
     }
     if (!qemu_opts_check_keys(cfg.machine_opts, type->props, type->name,
-                              errp)) {
+                              errp) ||
+        (o->xen_domid && !parse_domid(o->xen_domid, &cfg.xen_domid, errp)) ||
+        !parse_opts_list(o->guest_sockets, NULL, false, guest_sockets,
+                         errp) ||
+        !parse_opts_list(o->chardevs, NULL, true, chardevs, errp) ||
+        !parse_opts_list(o->devices, "driver", false, devices, errp) ||
+        !parse_opts_list(o->xenner_guests, NULL, false, xenner_guests,
+                         errp) ||
+        !xen_machine_check_mode(type, &cfg, errp)) {
         goto out;
     }
-    for (guint i = 0; i < o->guest_sockets->len; i++) {
-        QemuOpts *opts = qemu_opts_parse(g_ptr_array_index(o->guest_sockets,
-                                                           i), NULL, errp);
-        if (!opts) {
+    for (guint i = 0; i < devices->len; i++) {
+        const char *driver = qemu_opt_get(g_ptr_array_index(devices, i),
+                                          "driver");
+
+        if (driver && !strcmp(driver, "help")) {
+            printf("Xen devices:\n"
+                   "name \"xen-console\", bus xen-bus, desc \"Xen PV "
+                   "console\"\n");
+            ok = true;
             goto out;
         }
-        g_ptr_array_add(guest_sockets, opts);
     }
 
     loop = event_loop_new(errp);
@@ -196,7 +305,12 @@ out:
 
 int main(int argc, char **argv)
 {
-    Options o = { .guest_sockets = g_ptr_array_new() };
+    Options o = {
+        .guest_sockets = g_ptr_array_new(),
+        .chardevs = g_ptr_array_new(),
+        .devices = g_ptr_array_new(),
+        .xenner_guests = g_ptr_array_new(),
+    };
     Error *err = NULL;
     int status;
 
@@ -205,13 +319,14 @@ int main(int argc, char **argv)
 
     status = parse_args(argc, argv, &o);
     if (status) {
-        g_ptr_array_free(o.guest_sockets, true);
-        return status - 1;
-    }
-    if (!run(&o, &err)) {
+        status--;
+    } else if (!run(&o, &err)) {
         error_report_err(err);
         status = 1;
     }
     g_ptr_array_free(o.guest_sockets, true);
+    g_ptr_array_free(o.chardevs, true);
+    g_ptr_array_free(o.devices, true);
+    g_ptr_array_free(o.xenner_guests, true);
     return status;
 }

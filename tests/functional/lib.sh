@@ -261,23 +261,25 @@ xen_libexec() {
 
 # ------------------------------------------------------------- server
 
-# xs_start [-p PROP=VALUE]... [-g DOMID]... [-n NOFILE]
+# xs_start [-p PROP=VALUE]... [-g DOMID]... [-n NOFILE] [-a ARG]...
 # Starts qemu-xenpv serving xenstore on $XS_SOCK (dom0), with the extra
 # xenner_pv machine properties -p, a guest socket
-# $XS_TMP/guest<DOMID>.sock per -g, and at most NOFILE descriptors.
+# $XS_TMP/guest<DOMID>.sock per -g, at most NOFILE descriptors, and each
+# -a ARG as one more command-line argument.
 # Waits until the server answers. Sets XS_PID, XS_LOG. Returns non-zero
 # if it did not come up.
 xs_start() {
     local props="" args=() socks=("$XS_SOCK") nofile="" opt s
 
     OPTIND=1
-    while getopts "p:g:n:" opt; do
+    while getopts "p:g:n:a:" opt; do
         case $opt in
         p) props+=",$OPTARG" ;;
         g) args+=(-xenstore-guest-socket
                   "domid=$OPTARG,path=$XS_TMP/guest$OPTARG.sock")
            socks+=("$XS_TMP/guest$OPTARG.sock") ;;
         n) nofile=$OPTARG ;;
+        a) args+=("$OPTARG") ;;
         *) return 2 ;;
         esac
     done

@@ -9,6 +9,9 @@
 #define HW_XEN_XEN_MACHINE_H
 
 #include <glib.h>
+#include <stdbool.h>
+
+#include "config-host.h"
 
 #include "util/event-loop.h"
 #include "util/qemu-option.h"
@@ -19,6 +22,12 @@ typedef struct XenMachineState XenMachineState;
 typedef struct XenMachineConfig {
     QemuOpts *machine_opts;             /* -M, with the type under "type" */
     GPtrArray *xenstore_guest_sockets;  /* QemuOpts of -xenstore-guest-socket */
+    GPtrArray *chardevs;                /* QemuOpts of -chardev */
+    GPtrArray *devices;                 /* QemuOpts of -device */
+    GPtrArray *xenner_guests;           /* QemuOpts of -xenner-guest */
+    long xen_domid;                     /* -xen-domid, or -1 */
+    bool xen_attach;                    /* -xen-attach */
+    bool xen_create;                    /* -xen-create */
 } XenMachineConfig;
 
 typedef struct XenMachineType {
@@ -29,6 +38,22 @@ typedef struct XenMachineType {
                              Error **errp);
     void (*cleanup)(XenMachineState *ms);
 } XenMachineType;
+
+/*
+ * Checks what the mode switch needs before anything starts: -xen-attach
+ * and -xen-create only with -M xenpv, on a binary built with Xen and a
+ * host with /dev/xen; a clear message otherwise.
+ */
+bool xen_machine_check_mode(const XenMachineType *type,
+                            const XenMachineConfig *cfg, Error **errp);
+
+#ifdef CONFIG_XENNER
+/* The xenner_pv machine (hw/xen/xenner_machine.c). */
+extern const char *const xenner_pv_props[];
+XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
+                                Error **errp);
+void xenner_pv_cleanup(XenMachineState *ms);
+#endif
 
 const XenMachineType *xen_machine_find(const char *name);
 /* NULL in a build without any machine type. */

@@ -1,0 +1,368 @@
+/*
+ * The xenner_pv machine (XEN_EMULATE): no hypervisor. Xenner provides the
+ * Xen services in-process; this file plays the toolstack and the domain
+ * builder for them: it serves xenstore on unix sockets, builds the
+ * -xenner-guest domains with their primary consoles, writes the
+ * -device directories as libxl would, and starts the backend core.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config-host.h"
+#include "hw/xen/xen_machine.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "chardev/char.h"
+#include "hw/xen/xen_backend.h"
+#include "hw/xen/xen_console.h"
+#include "tests/frontends/test-guest.h"
+#include "xenner/guest.h"
+#include "xenner/xenner.h"
+#include "xenner/xs_server.h"
+#include "xenner/xs_tree.h"
+
+#define XENNER_GUEST_DEFAULT_MEM_MB 16
+
+typedef struct MachineGuest {
+    uint16_t domid;
+    XennerGuest *guest;
+    TestGuest *program;
+} MachineGuest;
+
+struct XenMachineState {
+    EventLoop *loop;
+    XsTree *xenstore;
+    GPtrArray *servers;         /* XsServer */
+    Xenner *xenner;
+    ChardevSet *chardevs;
+    XenBackend *backend;
+    GPtrArray *guests;          /* MachineGuest */
+};
+
+const char *const xenner_pv_props[] = {
+    "type",
+    "xenstore-socket",
+    "xenstore-quota-nodes",
+    "xenstore-quota-entry-size",
+    "xenstore-quota-watches",
+    "xenstore-quota-transactions",
+    "xenstore-quota-perms",
+    NULL,
+};
+
+static bool xenner_set_quota(XsTree *tree, QemuOpts *opts, Error **errp)
+{
+    XsQuota q;
+    uint64_t v[5];
+    static const char *const keys[5] = {
+        "xenstore-quota-nodes", "xenstore-quota-entry-size",
+        "xenstore-quota-watches", "xenstore-quota-transactions",
+        "xenstore-quota-perms",
+    };
+
+    xs_tree_get_quota(tree, &q);
+    unsigned *fields[5] = {
+        &q.nodes, &q.entry_size, &q.watches, &q.transactions, &q.perms,
+    };
+    for (int i = 0; i < 5; i++) {
+        if (!qemu_opt_get_number(opts, keys[i], *fields[i], UINT32_MAX,
+                                 &v[i], errp)) {
+            return false;
+        }
+        *fields[i] = v[i];
+    }
+    xs_tree_set_quota(tree, &q);
+    return true;
+}
+
+static bool xenner_add_guest_socket(XenMachineState *ms, QemuOpts *opts,
+                                    Error **errp)
+{
+    static const char *const keys[] = { "domid", "path", NULL };
+    const char *path = qemu_opt_get(opts, "path");
+    XsClient *toolstack;
+    XsServer *server;
+    uint64_t domid;
+    int ret;
+
+    if (!qemu_opts_check_keys(opts, keys, "xenstore-guest-socket", errp) ||
+        !qemu_opt_get_number(opts, "domid", 0, 0x7fef, &domid, errp)) {
+        return false;
+    }
+    if (!path || domid == 0) {
+        error_setg(errp, "-xenstore-guest-socket needs domid=N (N > 0) "
+                   "and path=PATH");
+        return false;
+    }
+    server = xs_server_new(ms->loop, ms->xenstore, path, domid, errp);
+    if (!server) {
+        return false;
+    }
+    g_ptr_array_add(ms->servers, server);
+    /* As a toolstack would before the guest's ring connects. */
+    toolstack = xs_client_new(ms->xenstore, 0, NULL, NULL);
+    ret = xs_introduce(toolstack, domid);
+    xs_client_free(toolstack);
+    if (ret) {
+        error_setg(errp, "cannot introduce domain %u: %s",
+                   (unsigned)domid, xs_errno_name(-ret));
+        return false;
+    }
+    return true;
+}
+
+/* ---- guests ------------------------------------------------------------ */
+
+static MachineGuest *machine_find_guest(XenMachineState *ms, uint64_t domid)
+{
+    for (guint i = 0; i < ms->guests->len; i++) {
+        MachineGuest *mg = g_ptr_array_index(ms->guests, i);
+
+        if (mg->domid == domid) {
+            return mg;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The domain builder's part: memory, the primary console's page and
+ * port (what start_info carries), and the console's xenstore entries.
+ */
+static bool xenner_add_guest(XenMachineState *ms, QemuOpts *opts,
+                             TestGuestStartInfo *si, Error **errp)
+{
+    static const char *const machine_keys[] = {
+        "domid", "name", "mem", "console",
+    };
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    const char *program = qemu_opt_get(opts, "program");
+    const char *console = qemu_opt_get(opts, "console");
+    g_autofree char *name = NULL;
+    uint64_t domid, mem_mb;
+    MachineGuest *mg;
+    int port;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(machine_keys); i++) {
+        g_ptr_array_add(keys, (gpointer)machine_keys[i]);
+    }
+    for (const char *const *k = test_guest_keys; *k; k++) {
+        g_ptr_array_add(keys, (gpointer)*k);
+    }
+    g_ptr_array_add(keys, NULL);
+    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
+                              "xenner-guest", errp) ||
+        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
+                             &domid, errp) ||
+        !qemu_opt_get_number(opts, "mem", XENNER_GUEST_DEFAULT_MEM_MB,
+                             65536, &mem_mb, errp)) {
+        return false;
+    }
+    if (domid == 0) {
+        error_setg(errp, "-xenner-guest needs domid=N with N > 0");
+        return false;
+    }
+    if (machine_find_guest(ms, domid)) {
+        error_setg(errp, "-xenner-guest: domain %u given twice",
+                   (unsigned)domid);
+        return false;
+    }
+    if (!program) {
+        program = "echo";
+    }
+    if (!test_guest_program_exists(program)) {
+        error_setg(errp, "-xenner-guest: program '%s' unknown (one of %s)",
+                   program, test_guest_program_list());
+        return false;
+    }
+    name = g_strdup(qemu_opt_get(opts, "name"));
+    if (!name) {
+        name = g_strdup_printf("%s-%u", program, (unsigned)domid);
+    }
+    if (!xenner_domain_create(ms->xenner, domid, name,
+                              mem_mb << (20 - XENNER_PAGE_SHIFT), errp)) {
+        return false;
+    }
+    mg = g_new0(MachineGuest, 1);
+    mg->domid = domid;
+    g_ptr_array_add(ms->guests, mg);
+    mg->guest = xenner_guest_new(ms->xenner, domid, errp);
+    if (!mg->guest) {
+        return false;
+    }
+    if (!xenner_guest_alloc_page(mg->guest, &si->console_gfn)) {
+        error_setg(errp, "domain %u: no memory for its console",
+                   (unsigned)domid);
+        return false;
+    }
+    port = xenner_evtchn_guest_alloc_unbound(xenner_evtchn(ms->xenner),
+                                             domid, 0);
+    if (port < 0) {
+        error_setg(errp, "domain %u: no port for its console: %s",
+                   (unsigned)domid, g_strerror(-port));
+        return false;
+    }
+    si->console_port = port;
+    return xen_console_create(ms->backend, domid, 0,
+                              console ? console : "null", NULL,
+                              si->console_gfn, port, errp);
+}
+
+/* ---- -device ----------------------------------------------------------- */
+
+static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
+                              Error **errp)
+{
+    static const char *const console_keys[] = {
+        "driver", "domid", "idx", "chardev", "output", "name", NULL,
+    };
+    const char *driver = qemu_opt_get(opts, "driver");
+    const char *chardev = qemu_opt_get(opts, "chardev");
+    const char *output = qemu_opt_get(opts, "output");
+    g_autofree char *out = NULL;
+    uint64_t domid, idx;
+
+    if (!driver || !strcmp(driver, "help")) {
+        error_setg(errp, "-device: available devices: xen-console");
+        return false;
+    }
+    if (strcmp(driver, "xen-console")) {
+        error_setg(errp, "'%s' is not a valid device model name", driver);
+        return false;
+    }
+    if (!qemu_opts_check_keys(opts, console_keys, driver, errp) ||
+        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
+                             &domid, errp) ||
+        !qemu_opt_get_number(opts, "idx", 1, INT32_MAX, &idx, errp)) {
+        return false;
+    }
+    if (!machine_find_guest(ms, domid)) {
+        error_setg(errp, "xen-console: domid=%u is not a -xenner-guest",
+                   (unsigned)domid);
+        return false;
+    }
+    if (idx == 0) {
+        error_setg(errp, "xen-console: idx=0 is the primary console; set "
+                   "its output with -xenner-guest ...,console=");
+        return false;
+    }
+    if (!!chardev == !!output) {
+        error_setg(errp, "xen-console: give chardev=ID or output=SPEC");
+        return false;
+    }
+    if (chardev && !chardev_set_find(ms->chardevs, chardev)) {
+        error_setg(errp, "xen-console: chardev '%s' not found", chardev);
+        return false;
+    }
+    out = chardev ? g_strdup_printf("chardev:%s", chardev) : g_strdup(output);
+    return xen_console_create(ms->backend, domid, idx, out,
+                              qemu_opt_get(opts, "name"), 0, 0, errp);
+}
+
+/* ---- the machine ------------------------------------------------------- */
+
+XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
+                                Error **errp)
+{
+    XenMachineState *ms = g_new0(XenMachineState, 1);
+    const char *socket = qemu_opt_get(cfg->machine_opts, "xenstore-socket");
+    g_autofree TestGuestStartInfo *si = NULL;
+
+    ms->loop = loop;
+    ms->xenstore = xs_tree_new();
+    ms->servers = g_ptr_array_new();
+    ms->guests = g_ptr_array_new();
+    ms->chardevs = chardev_set_new(loop);
+    if (!xenner_set_quota(ms->xenstore, cfg->machine_opts, errp)) {
+        goto fail;
+    }
+    if (socket) {
+        XsServer *server = xs_server_new(loop, ms->xenstore, socket, 0, errp);
+
+        if (!server) {
+            goto fail;
+        }
+        g_ptr_array_add(ms->servers, server);
+    }
+    for (guint i = 0; i < cfg->xenstore_guest_sockets->len; i++) {
+        if (!xenner_add_guest_socket(
+                ms, g_ptr_array_index(cfg->xenstore_guest_sockets, i),
+                errp)) {
+            goto fail;
+        }
+    }
+    for (guint i = 0; i < cfg->chardevs->len; i++) {
+        if (!chardev_set_add_opts(ms->chardevs,
+                                  g_ptr_array_index(cfg->chardevs, i),
+                                  errp)) {
+            goto fail;
+        }
+    }
+    ms->xenner = xenner_new(loop, ms->xenstore, errp);
+    if (!ms->xenner) {
+        goto fail;
+    }
+    ms->backend = xen_backend_new(loop, xenner_services(ms->xenner), 0, errp);
+    if (!ms->backend || !xen_console_register(ms->backend, ms->chardevs,
+                                              errp)) {
+        goto fail;
+    }
+    si = g_new0(TestGuestStartInfo, cfg->xenner_guests->len);
+    for (guint i = 0; i < cfg->xenner_guests->len; i++) {
+        if (!xenner_add_guest(ms, g_ptr_array_index(cfg->xenner_guests, i),
+                              &si[i], errp)) {
+            goto fail;
+        }
+    }
+    for (guint i = 0; i < cfg->devices->len; i++) {
+        if (!xenner_add_device(ms, g_ptr_array_index(cfg->devices, i),
+                               errp)) {
+            goto fail;
+        }
+    }
+    /* The kernels run once every device the toolstack made is in place. */
+    for (guint i = 0; i < cfg->xenner_guests->len; i++) {
+        QemuOpts *opts = g_ptr_array_index(cfg->xenner_guests, i);
+        MachineGuest *mg = g_ptr_array_index(ms->guests, i);
+        const char *program = qemu_opt_get(opts, "program");
+
+        mg->program = test_guest_start(mg->guest, program ? program : "echo",
+                                       &si[i], opts, errp);
+        if (!mg->program) {
+            goto fail;
+        }
+    }
+    return ms;
+
+fail:
+    xenner_pv_cleanup(ms);
+    return NULL;
+}
+
+void xenner_pv_cleanup(XenMachineState *ms)
+{
+    /* Frontends first, then backends, as domains are torn down on Xen. */
+    for (guint i = 0; i < ms->guests->len; i++) {
+        MachineGuest *mg = g_ptr_array_index(ms->guests, i);
+
+        test_guest_stop(mg->program);
+    }
+    xen_backend_free(ms->backend);
+    for (guint i = 0; i < ms->guests->len; i++) {
+        MachineGuest *mg = g_ptr_array_index(ms->guests, i);
+
+        xenner_guest_free(mg->guest);
+        xenner_domain_destroy(ms->xenner, mg->domid);
+        g_free(mg);
+    }
+    g_ptr_array_free(ms->guests, true);
+    xenner_free(ms->xenner);
+    chardev_set_free(ms->chardevs);
+    for (guint i = 0; i < ms->servers->len; i++) {
+        xs_server_free(g_ptr_array_index(ms->servers, i));
+    }
+    g_ptr_array_free(ms->servers, true);
+    xs_tree_free(ms->xenstore);
+    g_free(ms);
+}
