@@ -39,6 +39,7 @@ check-sanitizers: deps
 
 bench: build
 	bench/xenstore.sh $(BUILD)
+	$(BUILD)/bench/backend-bench
 
 clean:
 	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean
