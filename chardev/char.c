@@ -265,8 +265,13 @@ Chardev *chardev_set_add_legacy(ChardevSet *set, const char *label,
     if (!opts) {
         return NULL;
     }
+    /* "unix:P,backend=..." may name another driver, or none we know. */
     cls = chardev_class_find(qemu_opt_get(opts, "backend"));
-    g_assert(cls);
+    if (!cls) {
+        error_setg(errp, "'%s' is not a valid char driver", spec);
+        qemu_opts_free(opts);
+        return NULL;
+    }
     if (qemu_opt_get(opts, "id")) {
         error_setg(errp, "'%s': the legacy syntax takes no id", spec);
         qemu_opts_free(opts);

@@ -720,6 +720,13 @@ static void test_legacy(TcFixture *f, gconstpointer data)
                                          &err));
     g_assert_nonnull(err);
     error_free(err);
+    err = NULL;
+    /* An output key may smuggle in a driver name: an error, no abort. */
+    g_assert_null(chardev_set_add_legacy(f->set, "x",
+                                         "unix:/x,backend=bogus", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "'unix:/x,backend=bogus' is not a valid char driver");
+    error_free(err);
 }
 
 static void test_stdio(TcFixture *f, gconstpointer data)
