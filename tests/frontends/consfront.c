@@ -28,7 +28,6 @@ struct ConsFront {
     evtchn_port_t port;
     XenXsWatch *be_watch;
     bool connected;
-    bool closing;               /* waiting for the backend to close */
     bool reconnect;             /* connect again once closed */
 };
 
@@ -130,7 +129,6 @@ static void consfront_backend_changed(void *opaque, const char *path)
             break;
         }
         cf->connected = false;
-        cf->closing = false;
         consfront_release_ring(cf);
         xenner_guest_switch_state(cf->g, cf->path, XenbusStateClosed);
         if (cf->reconnect) {
@@ -215,7 +213,6 @@ void consfront_reconnect(ConsFront *cf)
     }
     cf->reconnect = true;
     cf->connected = false;
-    cf->closing = true;
     xenner_guest_switch_state(cf->g, cf->path, XenbusStateClosing);
 }
 

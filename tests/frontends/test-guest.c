@@ -161,6 +161,16 @@ static void console_free(gpointer p)
     g_free(gc);
 }
 
+/* Console @idx of device/console, connected through xenbus. */
+static void guest_add_console(TestGuest *tg, unsigned idx,
+                              ConsFrontNotifyFn *fn)
+{
+    GuestConsole *gc = console_new(tg);
+
+    g_hash_table_insert(tg->consoles, GUINT_TO_POINTER(idx), gc);
+    gc->cf = consfront_new(tg->g, idx, fn, gc);
+}
+
 /* ---- attacks ---------------------------------------------------------- */
 
 /*
@@ -245,17 +255,13 @@ static void flap_tick(void *opaque)
     event_loop_del_timer(xenner_guest_loop(tg->g), tg->flap_timer);
     tg->flap_timer = NULL;
     xenner_guest_switch_state(tg->g, dir, XenbusStateClosed);
-    GuestConsole *gc = console_new(tg);
-    g_hash_table_insert(tg->consoles, GUINT_TO_POINTER(tg->attack_idx), gc);
-    gc->cf = consfront_new(tg->g, tg->attack_idx, console_notified, gc);
+    guest_add_console(tg, tg->attack_idx, console_notified);
 }
 
 /* ---- consoles at device/console --------------------------------------- */
 
 static void guest_open_console(TestGuest *tg, unsigned idx)
 {
-    GuestConsole *gc;
-
     if (g_hash_table_contains(tg->consoles, GUINT_TO_POINTER(idx))) {
         return;
     }
@@ -275,12 +281,9 @@ static void guest_open_console(TestGuest *tg, unsigned idx)
             return;
         }
     }
-    gc = console_new(tg);
-    g_hash_table_insert(tg->consoles, GUINT_TO_POINTER(idx), gc);
-    gc->cf = consfront_new(tg->g, idx,
-                           tg->program == PROGRAM_HOSTILE &&
-                           idx == tg->attack_idx ? attack_prod
-                                                 : console_notified, gc);
+    guest_add_console(tg, idx,
+                      tg->program == PROGRAM_HOSTILE &&
+                      idx == tg->attack_idx ? attack_prod : console_notified);
 }
 
 static void guest_scan_consoles(void *opaque, const char *path)
@@ -328,9 +331,7 @@ static void guest_command(void *opaque, const char *path)
     } else if (!strcmp(verb, "close") && gc) {
         g_hash_table_remove(tg->consoles, GUINT_TO_POINTER(idx));
     } else if (!strcmp(verb, "open") && !gc) {
-        gc = console_new(tg);
-        g_hash_table_insert(tg->consoles, GUINT_TO_POINTER(idx), gc);
-        gc->cf = consfront_new(tg->g, idx, console_notified, gc);
+        guest_add_console(tg, idx, console_notified);
     }
 }
 
