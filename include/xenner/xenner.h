@@ -26,8 +26,12 @@
 
 typedef struct Xenner Xenner;
 
-/* Grant table frames a new domain gets, as Xen's default max frames. */
-#define XENNER_DOMAIN_GNTTAB_FRAMES 4
+/*
+ * Grant table frames a new domain gets: 32, 16384 v1 entries (Xen's
+ * gnttab_max_frames allows 64 by default). Linux's blkfront with
+ * indirect descriptors and several queues holds thousands of grants.
+ */
+#define XENNER_DOMAIN_GNTTAB_FRAMES 32
 
 Xenner *xenner_new(EventLoop *loop, XsTree *xenstore, Error **errp);
 /* Every domain but 0 must have been removed, every handle closed. */
