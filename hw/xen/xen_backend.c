@@ -42,7 +42,8 @@ struct XenDeviceCore {
     XenXsWatch *be_watch;
     XenXsWatch *fe_watch;
     XenEvtchnHandle *evtchn;
-    evtchn_port_t local_port;   /* 0: not bound */
+    GPtrArray *channels;        /* XenDeviceChannel */
+    XenDeviceChannel *main_channel;     /* xen_device_bind_evtchn()'s */
     XenGnttabHandle *gnttab;
     bool online;
     bool inited;                /* init() succeeded, free() owed */
@@ -202,71 +203,136 @@ int xen_device_fe_printf(XenDevice *xd, const char *key, const char *fmt,
 
 /* ---- event channels and grants --------------------------------------- */
 
+struct XenDeviceChannel {
+    evtchn_port_t local_port;
+    XenDeviceEventFn *fn;
+    void *opaque;
+    bool fired;
+};
+
 static void device_evtchn_ready(void *opaque)
 {
     XenDevice *xd = opaque;
     XenDeviceCore *core = xd->core;
     const XenEvtchnOps *ops = xd->svc->evtchn;
-    bool fired = false;
     int port;
 
     while ((port = ops->pending(core->evtchn)) > 0) {
         ops->unmask(core->evtchn, port);
-        fired |= (evtchn_port_t)port == core->local_port;
+        for (guint i = 0; i < core->channels->len; i++) {
+            XenDeviceChannel *chan = g_ptr_array_index(core->channels, i);
+
+            chan->fired |= chan->local_port == (evtchn_port_t)port;
+        }
     }
-    if (fired && core->connected && !core->failed) {
-        xd->ops->event(xd);
+    /* A handler may unbind channels, so look each one up again. */
+    for (guint i = 0; i < core->channels->len; i++) {
+        XenDeviceChannel *chan = g_ptr_array_index(core->channels, i);
+
+        if (chan->fired) {
+            chan->fired = false;
+            if (core->connected && !core->failed) {
+                chan->fn(xd, chan->opaque);
+            }
+        }
     }
 }
 
-int xen_device_bind_evtchn(XenDevice *xd, evtchn_port_t remote_port)
+static int device_open_evtchn(XenDevice *xd)
 {
     XenDeviceCore *core = xd->core;
     const XenEvtchnOps *ops = xd->svc->evtchn;
     Error *err = NULL;
-    int port;
 
-    if (core->local_port) {
-        return -EBUSY;
+    if (core->evtchn) {
+        return 0;
     }
+    core->evtchn = ops->open(xd->svc->provider, &err);
     if (!core->evtchn) {
-        core->evtchn = ops->open(xd->svc->provider, &err);
-        if (!core->evtchn) {
-            warn_report("%s: %s", xd->be_path, error_get_pretty(err));
-            error_free(err);
-            return -ENODEV;
-        }
-        if (!event_loop_set_fd_handler(xd->backend->loop,
-                                       ops->get_fd(core->evtchn),
-                                       device_evtchn_ready, NULL, xd, NULL)) {
-            ops->close(core->evtchn);
-            core->evtchn = NULL;
-            return -ENOMEM;
-        }
+        warn_report("%s: %s", xd->be_path, error_get_pretty(err));
+        error_free(err);
+        return -ENODEV;
     }
-    port = ops->bind_interdomain(core->evtchn, xd->fe_domid, remote_port);
+    if (!event_loop_set_fd_handler(xd->backend->loop,
+                                   ops->get_fd(core->evtchn),
+                                   device_evtchn_ready, NULL, xd, NULL)) {
+        ops->close(core->evtchn);
+        core->evtchn = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+int xen_device_bind_channel(XenDevice *xd, evtchn_port_t remote_port,
+                            XenDeviceEventFn *fn, void *opaque,
+                            XenDeviceChannel **chan)
+{
+    XenDeviceCore *core = xd->core;
+    XenDeviceChannel *c;
+    int port = device_open_evtchn(xd);
+
     if (port < 0) {
         return port;
     }
-    core->local_port = port;
+    port = xd->svc->evtchn->bind_interdomain(core->evtchn, xd->fe_domid,
+                                             remote_port);
+    if (port < 0) {
+        return port;
+    }
+    c = g_new0(XenDeviceChannel, 1);
+    c->local_port = port;
+    c->fn = fn;
+    c->opaque = opaque;
+    g_ptr_array_add(core->channels, c);
+    *chan = c;
     return 0;
+}
+
+void xen_device_unbind_channel(XenDevice *xd, XenDeviceChannel *chan)
+{
+    XenDeviceCore *core = xd->core;
+
+    if (!chan || !g_ptr_array_remove(core->channels, chan)) {
+        return;
+    }
+    xd->svc->evtchn->unbind(core->evtchn, chan->local_port);
+    if (core->main_channel == chan) {
+        core->main_channel = NULL;
+    }
+    g_free(chan);
+}
+
+int xen_device_channel_notify(XenDevice *xd, XenDeviceChannel *chan)
+{
+    return xd->svc->evtchn->notify(xd->core->evtchn, chan->local_port);
+}
+
+static void device_main_event(XenDevice *xd, void *opaque)
+{
+    xd->ops->event(xd);
+}
+
+int xen_device_bind_evtchn(XenDevice *xd, evtchn_port_t remote_port)
+{
+    if (xd->core->main_channel) {
+        return -EBUSY;
+    }
+    return xen_device_bind_channel(xd, remote_port, device_main_event, NULL,
+                                   &xd->core->main_channel);
 }
 
 void xen_device_unbind_evtchn(XenDevice *xd)
 {
-    XenDeviceCore *core = xd->core;
-
-    if (core->local_port) {
-        xd->svc->evtchn->unbind(core->evtchn, core->local_port);
-        core->local_port = 0;
-    }
+    xen_device_unbind_channel(xd, xd->core->main_channel);
 }
 
 static void device_close_evtchn(XenDevice *xd)
 {
     XenDeviceCore *core = xd->core;
 
-    xen_device_unbind_evtchn(xd);
+    while (core->channels->len) {
+        xen_device_unbind_channel(xd, g_ptr_array_index(core->channels, 0));
+    }
     if (core->evtchn) {
         event_loop_set_fd_handler(xd->backend->loop,
                                   xd->svc->evtchn->get_fd(core->evtchn),
@@ -278,29 +344,51 @@ static void device_close_evtchn(XenDevice *xd)
 
 int xen_device_notify(XenDevice *xd)
 {
-    if (!xd->core->local_port) {
+    if (!xd->core->main_channel) {
         return -ENOTCONN;
     }
-    return xd->svc->evtchn->notify(xd->core->evtchn, xd->core->local_port);
+    return xen_device_channel_notify(xd, xd->core->main_channel);
+}
+
+static int device_open_gnttab(XenDevice *xd)
+{
+    XenDeviceCore *core = xd->core;
+    Error *err = NULL;
+
+    if (core->gnttab) {
+        return 0;
+    }
+    core->gnttab = xd->svc->gnttab->open(xd->svc->provider, &err);
+    if (!core->gnttab) {
+        warn_report("%s: %s", xd->be_path, error_get_pretty(err));
+        error_free(err);
+        return -ENODEV;
+    }
+    return 0;
+}
+
+int xen_device_grant_copy(XenDevice *xd, bool to_domain,
+                          XenGrantCopySeg *segs, unsigned count)
+{
+    int ret = device_open_gnttab(xd);
+
+    if (ret < 0) {
+        return ret;
+    }
+    return xd->svc->gnttab->grant_copy(xd->core->gnttab, xd->fe_domid,
+                                       to_domain, segs, count);
 }
 
 int xen_device_map_refs(XenDevice *xd, const uint32_t *refs, unsigned count,
                         bool writable, void **addr)
 {
-    XenDeviceCore *core = xd->core;
+    int ret = device_open_gnttab(xd);
 
-    if (!core->gnttab) {
-        Error *err = NULL;
-
-        core->gnttab = xd->svc->gnttab->open(xd->svc->provider, &err);
-        if (!core->gnttab) {
-            warn_report("%s: %s", xd->be_path, error_get_pretty(err));
-            error_free(err);
-            return -ENODEV;
-        }
+    if (ret < 0) {
+        return ret;
     }
-    return xd->svc->gnttab->map_refs(core->gnttab, xd->fe_domid, count, refs,
-                                     writable, addr);
+    return xd->svc->gnttab->map_refs(xd->core->gnttab, xd->fe_domid, count,
+                                     refs, writable, addr);
 }
 
 int xen_device_unmap_refs(XenDevice *xd, void *addr, const uint32_t *refs,
@@ -388,6 +476,7 @@ static void device_free(XenDevice *xd)
     g_hash_table_steal(be->devices, xd->be_path);
     g_free(xd->be_path);
     g_free(xd->fe_path);
+    g_ptr_array_free(core->channels, true);
     g_free(core);
     g_free(xd);
 }
@@ -596,6 +685,7 @@ static void device_probe(BackendType *t, uint16_t fe_domid, unsigned devid)
 
     xd = g_malloc0(t->ops->size);
     core = g_new0(XenDeviceCore, 1);
+    core->channels = g_ptr_array_new();
     xd->backend = be;
     xd->ops = t->ops;
     xd->svc = be->svc;

@@ -128,11 +128,28 @@ int xen_device_bind_evtchn(XenDevice *xd, evtchn_port_t remote_port);
 void xen_device_unbind_evtchn(XenDevice *xd);
 int xen_device_notify(XenDevice *xd);
 
+/*
+ * For backends with several rings (a disk's queues): each binds its own
+ * port, whose events reach @fn. Channels are unbound with the device's
+ * disconnect at the latest.
+ */
+typedef struct XenDeviceChannel XenDeviceChannel;
+typedef void XenDeviceEventFn(XenDevice *xd, void *opaque);
+
+int xen_device_bind_channel(XenDevice *xd, evtchn_port_t remote_port,
+                            XenDeviceEventFn *fn, void *opaque,
+                            XenDeviceChannel **chan);
+void xen_device_unbind_channel(XenDevice *xd, XenDeviceChannel *chan);
+int xen_device_channel_notify(XenDevice *xd, XenDeviceChannel *chan);
+
 /* Maps grant refs of the frontend through the device's gnttab handle. */
 int xen_device_map_refs(XenDevice *xd, const uint32_t *refs, unsigned count,
                         bool writable, void **addr);
 int xen_device_unmap_refs(XenDevice *xd, void *addr, const uint32_t *refs,
                           unsigned count);
+/* Grant copy between the frontend's frames and local memory. */
+int xen_device_grant_copy(XenDevice *xd, bool to_domain,
+                          XenGrantCopySeg *segs, unsigned count);
 
 /*
  * The guest broke the protocol (or the host side failed): logs at a
