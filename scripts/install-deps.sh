@@ -7,8 +7,11 @@ set -eu
 packages=(
     # build
     meson ninja-build pkg-config gcc libglib2.0-dev libxen-dev
+    liburing-dev libnbd-dev
     # tests: Xen's own xenstore clients, the libFuzzer/ASan build
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3
+    # the block backend's image formats: qemu-storage-daemon, qemu-img
+    qemu-system-common qemu-utils
 )
 
 missing=()
