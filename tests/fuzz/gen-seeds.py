@@ -5,7 +5,9 @@ Seeds are generated, not stored: a wire seed is a realistic request
 stream in the chunked framing fuzz-xs-wire.c reads; a tree seed is a
 deterministic byte string, since every byte string is a valid operation
 sequence for fuzz-xs-tree.c; a console ring seed is a script of
-ring operations followed by a shared page, as fuzz-console-ring.c reads.
+ring operations followed by a shared page, as fuzz-console-ring.c reads;
+a blkif seed is a disk's limits, one request slot in one of the three
+layouts and its indirect pages, as fuzz-blkif.c reads.
 """
 import os
 import random
@@ -104,6 +106,97 @@ def cons_seeds():
         rd_out(64) + rd_in(64), (1020, 1030, 2040, 2060)
 
 
+# fuzz-blkif.c: per ABI (native = x86_64 on the hosts we build on) the
+# slot size and the offsets of rw id, discard id and indirect id/handle/
+# grefs, as in Linux's xen-blkback/common.h.
+BLK_ABI = {
+    0: dict(slot=112, rw_id=8, rw_seg=24, i_handle=24, i_grefs=28),
+    1: dict(slot=108, rw_id=4, rw_seg=20, i_handle=20, i_grefs=24),
+    2: dict(slot=112, rw_id=8, rw_seg=24, i_handle=24, i_grefs=28),
+}
+BLK_OP = dict(READ=0, WRITE=1, WRITE_BARRIER=2, FLUSH_DISKCACHE=3,
+              RESERVED_1=4, DISCARD=5, INDIRECT=6)
+BLK_RO, BLK_FLUSH, BLK_BARRIER, BLK_DISCARD, BLK_SECURE = 4, 8, 16, 32, 64
+BLK_ALL = BLK_FLUSH | BLK_BARRIER | BLK_DISCARD | BLK_SECURE
+
+
+def blk_segs(segs):
+    return b"".join(struct.pack("<IBBH", g, f, l, 0) for g, f, l in segs)
+
+
+def blk_slot(abi, op, id_, sector, nr=None, segs=(), flag=0, nr_sectors=0,
+             inner=0, grefs=(), handle=0x33):
+    a = BLK_ABI[abi]
+    buf = bytearray(a["slot"])
+    buf[0] = BLK_OP[op] if isinstance(op, str) else op
+    if op == "INDIRECT":
+        # id and sector_number sit where a read's do.
+        buf[1] = BLK_OP[inner]
+        struct.pack_into("<H", buf, 2, nr)
+        struct.pack_into("<QQ", buf, a["rw_id"], id_, sector)
+        struct.pack_into("<H", buf, a["i_handle"], handle)
+        struct.pack_into("<8I", buf, a["i_grefs"],
+                         *(list(grefs) + [0] * (8 - len(grefs))))
+    elif op == "DISCARD":
+        buf[1] = flag
+        struct.pack_into("<H", buf, 2, handle)
+        struct.pack_into("<QQQ", buf, a["rw_id"], id_, sector, nr_sectors)
+    else:
+        buf[1] = len(segs) if nr is None else nr
+        struct.pack_into("<H", buf, 2, handle)
+        struct.pack_into("<QQ", buf, a["rw_id"], id_, sector)
+        raw = blk_segs(segs[:11])
+        buf[a["rw_seg"]:a["rw_seg"] + len(raw)] = raw
+    return bytes(buf)
+
+
+def blk_input(abi, flags, slot, max_ind=32, sectors=1000, size_sel=0,
+              pages=b"", ring_pages=1):
+    head = bytes([abi | flags, max_ind, (size_sel << 5) | ring_pages])
+    return head + struct.pack("<Q", sectors) + slot + pages
+
+
+def blk_seeds():
+    full = [(100, 0, 7), (101, 2, 5)]
+    ind = [(200 + i, i % 8, 7) for i in range(256)]
+    for abi in (0, 1, 2):
+        s = lambda *a, **k: blk_slot(abi, *a, **k)
+        yield blk_input(abi, BLK_ALL, s("READ", 1, 10, segs=full))
+        yield blk_input(abi, BLK_ALL | BLK_RO, s("WRITE", 2, 0, segs=full))
+        yield blk_input(abi, BLK_ALL, s("WRITE", 3, 988, segs=full))
+        yield blk_input(abi, BLK_ALL, s("READ", 4, 0, segs=[(1, 0, 7)] * 11),
+                        ring_pages=16)
+        yield blk_input(abi, BLK_ALL, s("READ", 5, 0, nr=12,
+                                        segs=[(1, 0, 7)] * 11))
+        yield blk_input(abi, BLK_ALL, s("READ", 6, 0, segs=[(1, 5, 4)]))
+        yield blk_input(abi, BLK_ALL, s("READ", 19, 0, segs=[(1, 7, 8)]))
+        yield blk_input(abi, BLK_ALL, s("READ", 7, 2**64 - 4,
+                                        segs=[(1, 0, 7)]),
+                        sectors=0, size_sel=4)
+        yield blk_input(abi, BLK_ALL | BLK_RO, s("FLUSH_DISKCACHE", 8, 0))
+        yield blk_input(abi, BLK_ALL, s("WRITE_BARRIER", 9, 5, segs=full))
+        yield blk_input(abi, BLK_DISCARD, s("DISCARD", 10, 990, flag=1,
+                                            nr_sectors=10))
+        yield blk_input(abi, BLK_ALL, s("DISCARD", 11, 2**63,
+                                        nr_sectors=2**63), size_sel=4)
+        yield blk_input(abi, BLK_ALL, s("RESERVED_1", 12, 0))
+        yield blk_input(abi, BLK_ALL, s(0x7f, 13, 0))
+        yield blk_input(abi, BLK_ALL, s("INDIRECT", 14, 8, nr=32,
+                                        inner="READ", grefs=[7]),
+                        pages=blk_segs(ind[:32]))
+        yield blk_input(abi, BLK_ALL, s("INDIRECT", 15, 0, nr=256,
+                                        inner="WRITE", grefs=[7]),
+                        max_ind=203, sectors=4096, pages=blk_segs(ind))
+        yield blk_input(abi, BLK_ALL, s("INDIRECT", 16, 0, nr=33,
+                                        inner="FLUSH_DISKCACHE",
+                                        grefs=range(8)),
+                        max_ind=0, pages=blk_segs(ind[:33]))
+        # Nothing offered; then a protocol name where the pages go.
+        yield blk_input(abi, 0, s("WRITE_BARRIER", 17, 0))
+        yield blk_input(abi, BLK_ALL, s("READ", 18, 0, segs=full),
+                        pages=[b"x86_32-abi", b"x86_64-abi", b"x86_6"][abi])
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -119,6 +212,10 @@ def main():
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(bytes([len(script)]) + script
                         + cons_page(*idx, fill=i))
+    elif target == "fuzz-blkif":
+        for i, data in enumerate(blk_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(data)
     else:
         rng = random.Random(0x5EED)
         for i in range(32):
