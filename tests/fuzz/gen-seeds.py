@@ -7,7 +7,9 @@ deterministic byte string, since every byte string is a valid operation
 sequence for fuzz-xs-tree.c; a console ring seed is a script of
 ring operations followed by a shared page, as fuzz-console-ring.c reads;
 a blkif seed is a disk's limits, one request slot in one of the three
-layouts and its indirect pages, as fuzz-blkif.c reads.
+layouts and its indirect pages, as fuzz-blkif.c reads; a disk ring seed
+is a batch of native requests and an indirect page, as fuzz-disk-ring.c
+reads.
 """
 import os
 import random
@@ -197,6 +199,32 @@ def blk_seeds():
                         pages=[b"x86_32-abi", b"x86_64-abi", b"x86_6"][abi])
 
 
+# fuzz-disk-ring.c: a count, native slots, then the indirect page; grant
+# refs are 0 (read-write page), 1 (read-only), 2 (the indirect page) and
+# 3 (never granted), taken modulo 4 by the target. The disk has 2048
+# sectors.
+def disk_ring_seeds():
+    s = lambda *a, **k: blk_slot(0, *a, **k)
+    rw, ro, lst, bad = 0, 1, 2, 3
+    page = [(rw, 0, 7)]
+    ind = blk_segs([(rw, i % 8, 7) for i in range(64)])
+    yield [s("WRITE", 1, 0, segs=page * 11), s("READ", 2, 0, segs=page * 11)]
+    yield [s("WRITE", 1, 100, segs=[(ro, 0, 7)]),
+           s("READ", 2, 100, segs=[(ro, 0, 7)]),
+           s("READ", 3, 100, segs=[(bad, 0, 7)])], b""
+    yield [s("INDIRECT", 1, 0, nr=64, inner="WRITE", grefs=[lst]),
+           s("INDIRECT", 2, 0, nr=64, inner="READ", grefs=[lst]),
+           s("INDIRECT", 3, 0, nr=64, inner="READ", grefs=[bad]),
+           s("INDIRECT", 4, 0, nr=300, inner="READ", grefs=[lst])], ind
+    yield [s("FLUSH_DISKCACHE", 1, 0), s("WRITE_BARRIER", 2, 10, segs=page),
+           s("WRITE", 3, 20, segs=page), s("FLUSH_DISKCACHE", 4, 30,
+                                           segs=page)]
+    yield [s("DISCARD", 1, 0, nr_sectors=1024, flag=1),
+           s("DISCARD", 2, 2040, nr_sectors=16), s("RESERVED_1", 3, 0),
+           s(0x7f, 4, 0)]
+    yield [s("READ", i, 2047 - i, segs=[(rw, i % 8, 7)]) for i in range(32)]
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -212,6 +240,11 @@ def main():
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(bytes([len(script)]) + script
                         + cons_page(*idx, fill=i))
+    elif target == "fuzz-disk-ring":
+        for i, seed in enumerate(disk_ring_seeds()):
+            slots, pages = seed if isinstance(seed, tuple) else (seed, b"")
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(bytes([len(slots)]) + b"".join(slots) + pages)
     elif target == "fuzz-blkif":
         for i, data in enumerate(blk_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:

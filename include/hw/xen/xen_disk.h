@@ -1,0 +1,56 @@
+/*
+ * The block backend (xen/io/blkif.h): serves backend/qdisk and
+ * backend/vbd devices, whether a toolstack wrote them (libxl's `params`
+ * and friends) or -drive/-device did.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_XEN_XEN_DISK_H
+#define HW_XEN_XEN_DISK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "block/blk.h"
+#include "hw/xen/xen_backend.h"
+
+/* What the backend offers a frontend, and how it reaches the image. */
+typedef struct XenDiskOpts {
+    unsigned max_queues;            /* multi-queue-max-queues */
+    unsigned max_ring_page_order;   /* max-ring-page-order */
+    unsigned max_indirect_segments; /* 0: no indirect descriptors */
+    bool persistent;                /* feature-persistent */
+    bool discard;                   /* feature-discard, if the image can */
+    bool direct;                    /* O_DIRECT (cache=none) */
+    BlkEngine engine;
+    BlkDaemon daemon;
+} XenDiskOpts;
+
+/* Host-side settings by device; the machine owns it. */
+typedef struct XenDiskHost XenDiskHost;
+
+void xen_disk_opts_default(XenDiskOpts *opts);
+XenDiskHost *xen_disk_host_new(void);
+/* After the backend that used it is freed. */
+void xen_disk_host_free(XenDiskHost *host);
+
+/* Serves backend/qdisk and backend/vbd with @host's settings. */
+bool xen_disk_register(XenBackend *be, XenDiskHost *host, Error **errp);
+
+/*
+ * Parses a Linux/libxl virtual device name (xvda, xvdb3, hdc, sda, or a
+ * number) into the xenstore device id.
+ */
+bool xen_disk_parse_vdev(const char *name, unsigned *vdev, Error **errp);
+
+/*
+ * The toolstack's part: writes the directories of disk @vdev of @domid
+ * as libxl writes a qdisk: @params ("qcow2:/path", "aio:/path", a plain
+ * path, or an nbd:// URI), mode r/w, device-type disk/cdrom.
+ */
+bool xen_disk_create(XenBackend *be, XenDiskHost *host, uint16_t domid,
+                     unsigned vdev, const char *dev_name, const char *params,
+                     bool readonly, bool cdrom, const XenDiskOpts *opts,
+                     Error **errp);
+
+#endif /* HW_XEN_XEN_DISK_H */
