@@ -25,6 +25,7 @@ typedef struct Options {
     GPtrArray *guest_sockets;       /* -xenstore-guest-socket arguments */
     GPtrArray *chardevs;            /* -chardev arguments */
     GPtrArray *devices;             /* -device arguments */
+    GPtrArray *drives;              /* -drive arguments */
     GPtrArray *xenner_guests;       /* -xenner-guest arguments */
     const char *xen_domid;          /* -xen-domid argument */
     bool xen_attach;
@@ -66,8 +67,12 @@ static void help(void)
            "\n"
            "                build emulated PV domain N and run an "
            "in-process test\n"
-           "                guest in it: program=echo (default), demo or "
-           "hostile;\n"
+           "                guest in it: program=echo (default), demo, "
+           "hostile or\n"
+           "                disk (checks every disk; "
+           "[,disk-queues=N][,disk-ring-order=N]\n"
+           "                [,disk-persistent=on|off]"
+           "[,disk-indirect=on|off]);\n"
            "                console= is its primary console's output "
            "(default null)\n"
            "\n"
@@ -90,6 +95,27 @@ static void help(void)
            "                output= takes pty, null, file:PATH, "
            "unix:PATH,,server,,nowait\n"
            "                (commas inside a value are doubled)\n"
+           "-drive file=PATH[,if=xen|none][,id=ID][,format=FMT][,index=N]\n"
+           "       [,media=disk|cdrom][,readonly=on|off][,cache=MODE]"
+           "[,aio=ENGINE]\n"
+           "       [,discard=unmap|ignore]\n"
+           "                a disk; if=xen (the default) gives it to the "
+           "first\n"
+           "                -xenner-guest as xvd<a+index>; format=raw "
+           "(default) goes\n"
+           "                through io_uring, any other QEMU format "
+           "through\n"
+           "                qemu-storage-daemon; file=nbd://... "
+           "connects to a server;\n"
+           "                cache=none uses O_DIRECT; aio=io_uring, "
+           "threads\n"
+           "-device xen-disk,domid=N,vdev=NAME,drive=ID[,max-queues=N]\n"
+           "        [,max-ring-page-order=N][,max-indirect-segments=N]"
+           "[,persistent=on|off]\n"
+           "        [,daemon=qsd|qemu-nbd]\n"
+           "                disk NAME (xvdb, 51728) of guest N, from "
+           "-drive if=none,id=ID\n"
+           "                (docs/block.md)\n"
            "\n"
            "During emulation, SIGINT, SIGTERM and SIGHUP stop qemu-xenpv "
            "cleanly.\n");
@@ -142,7 +168,7 @@ static int parse_args(int argc, char **argv, Options *o)
         if (!strcmp(name, "M") || !strcmp(name, "machine") ||
             !strcmp(name, "xenstore-guest-socket") ||
             !strcmp(name, "chardev") || !strcmp(name, "device") ||
-            !strcmp(name, "xenner-guest") || !strcmp(name, "xen-domid")) {
+            !strcmp(name, "drive") || !strcmp(name, "xenner-guest") || !strcmp(name, "xen-domid")) {
             if (i + 1 == argc) {
                 error_report("%s: requires an argument", opt);
                 return 2;
@@ -154,6 +180,8 @@ static int parse_args(int argc, char **argv, Options *o)
                 g_ptr_array_add(o->chardevs, (char *)arg);
             } else if (!strcmp(name, "device")) {
                 g_ptr_array_add(o->devices, (char *)arg);
+            } else if (!strcmp(name, "drive")) {
+                g_ptr_array_add(o->drives, (char *)arg);
             } else if (!strcmp(name, "xenner-guest")) {
                 g_ptr_array_add(o->xenner_guests, (char *)arg);
             } else if (!strcmp(name, "xen-domid")) {
@@ -213,12 +241,15 @@ static bool run(const Options *o, Error **errp)
         g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
     g_autoptr(GPtrArray) devices =
         g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
+    g_autoptr(GPtrArray) drives =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
     g_autoptr(GPtrArray) xenner_guests =
         g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
     XenMachineConfig cfg = {
         .xenstore_guest_sockets = guest_sockets,
         .chardevs = chardevs,
         .devices = devices,
+        .drives = drives,
         .xenner_guests = xenner_guests,
         .xen_domid = -1,
         .xen_attach = o->xen_attach,
@@ -265,6 +296,7 @@ static bool run(const Options *o, Error **errp)
                          errp) ||
         !parse_opts_list(o->chardevs, NULL, true, chardevs, errp) ||
         !parse_opts_list(o->devices, "driver", false, devices, errp) ||
+        !parse_opts_list(o->drives, NULL, false, drives, errp) ||
         !parse_opts_list(o->xenner_guests, NULL, false, xenner_guests,
                          errp) ||
         !xen_machine_check_mode(type, &cfg, errp)) {
@@ -277,7 +309,9 @@ static bool run(const Options *o, Error **errp)
         if (driver && !strcmp(driver, "help")) {
             printf("Xen devices:\n"
                    "name \"xen-console\", bus xen-bus, desc \"Xen PV "
-                   "console\"\n");
+                   "console\"\n"
+                   "name \"xen-disk\", bus xen-bus, desc \"Xen PV disk "
+                   "(blkif)\"\n");
             ok = true;
             goto out;
         }
@@ -309,6 +343,7 @@ int main(int argc, char **argv)
         .guest_sockets = g_ptr_array_new(),
         .chardevs = g_ptr_array_new(),
         .devices = g_ptr_array_new(),
+        .drives = g_ptr_array_new(),
         .xenner_guests = g_ptr_array_new(),
     };
     Error *err = NULL;
@@ -327,6 +362,7 @@ int main(int argc, char **argv)
     g_ptr_array_free(o.guest_sockets, true);
     g_ptr_array_free(o.chardevs, true);
     g_ptr_array_free(o.devices, true);
+    g_ptr_array_free(o.drives, true);
     g_ptr_array_free(o.xenner_guests, true);
     return status;
 }

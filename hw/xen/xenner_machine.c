@@ -16,6 +16,8 @@
 #include "chardev/char.h"
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_console.h"
+#include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_drive.h"
 #include "tests/frontends/test-guest.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
@@ -37,6 +39,8 @@ struct XenMachineState {
     Xenner *xenner;
     ChardevSet *chardevs;
     XenBackend *backend;
+    XenDiskHost *disks;
+    GPtrArray *drives;          /* XenDrive */
     GPtrArray *guests;          /* MachineGuest */
 };
 
@@ -209,6 +213,137 @@ static bool xenner_add_guest(XenMachineState *ms, QemuOpts *opts,
                               si->console_gfn, port, errp);
 }
 
+/* ---- disks --------------------------------------------------------------- */
+
+static XenDrive *machine_find_drive(XenMachineState *ms, const char *id)
+{
+    for (guint i = 0; i < ms->drives->len; i++) {
+        XenDrive *d = g_ptr_array_index(ms->drives, i);
+
+        if (d->id && !strcmp(d->id, id)) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static bool xenner_create_disk(XenMachineState *ms, uint16_t domid,
+                               const char *vdev_name, XenDrive *d,
+                               Error **errp)
+{
+    unsigned vdev;
+
+    if (!xen_disk_parse_vdev(vdev_name, &vdev, errp)) {
+        return false;
+    }
+    if (xen_backend_find_device(ms->backend, "qdisk", domid, vdev)) {
+        error_setg(errp, "domain %u already has disk %s", domid, vdev_name);
+        return false;
+    }
+    d->used = true;
+    return xen_disk_create(ms->backend, ms->disks, domid, vdev, vdev_name,
+                           d->params, d->readonly, d->cdrom, &d->opts, errp);
+}
+
+/*
+ * -drive if=xen: the first guest's disks, xvda upwards in order unless
+ * index= says where, as QEMU's xenpv machine numbers them.
+ */
+static bool xenner_add_drives(XenMachineState *ms, GPtrArray *drive_opts,
+                              Error **errp)
+{
+    MachineGuest *first = ms->guests->len ? g_ptr_array_index(ms->guests, 0)
+                                          : NULL;
+    unsigned next = 0;
+
+    for (guint i = 0; i < drive_opts->len; i++) {
+        XenDrive *d = xen_drive_parse(g_ptr_array_index(drive_opts, i), errp);
+
+        if (!d) {
+            return false;
+        }
+        g_ptr_array_add(ms->drives, d);
+        if (d->id && machine_find_drive(ms, d->id) != d) {
+            error_setg(errp, "Duplicate ID '%s' for drive", d->id);
+            return false;
+        }
+    }
+    for (guint i = 0; i < ms->drives->len; i++) {
+        XenDrive *d = g_ptr_array_index(ms->drives, i);
+        g_autofree char *name = NULL;
+        unsigned index;
+
+        if (!d->if_xen) {
+            continue;
+        }
+        if (!first) {
+            error_setg(errp, "-drive if=xen needs a -xenner-guest to attach "
+                       "to");
+            return false;
+        }
+        index = d->index >= 0 ? (unsigned)d->index : next;
+        next = index + 1;
+        if (index >= 26 * 27) {
+            error_setg(errp, "-drive index=%u is too large", index);
+            return false;
+        }
+        name = index < 26 ? g_strdup_printf("xvd%c", 'a' + index)
+                          : g_strdup_printf("xvd%c%c", 'a' + index / 26 - 1,
+                                            'a' + index % 26);
+        if (!xenner_create_disk(ms, first->domid, name, d, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool xenner_add_disk_device(XenMachineState *ms, QemuOpts *opts,
+                                   Error **errp)
+{
+    static const char *const base_keys[] = {
+        "driver", "domid", "vdev", "drive",
+    };
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    const char *vdev = qemu_opt_get(opts, "vdev");
+    const char *drive = qemu_opt_get(opts, "drive");
+    XenDrive *d;
+    uint64_t domid;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(base_keys); i++) {
+        g_ptr_array_add(keys, (gpointer)base_keys[i]);
+    }
+    for (const char *const *k = xen_disk_device_keys; *k; k++) {
+        g_ptr_array_add(keys, (gpointer)*k);
+    }
+    g_ptr_array_add(keys, NULL);
+    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
+                              "xen-disk", errp) ||
+        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
+                             &domid, errp)) {
+        return false;
+    }
+    if (!vdev || !drive) {
+        error_setg(errp, "xen-disk needs vdev=NAME and drive=ID");
+        return false;
+    }
+    if (!machine_find_guest(ms, domid)) {
+        error_setg(errp, "xen-disk: domid=%u is not a -xenner-guest",
+                   (unsigned)domid);
+        return false;
+    }
+    d = machine_find_drive(ms, drive);
+    if (!d || d->if_xen) {
+        error_setg(errp, "xen-disk: no -drive if=none,id=%s", drive);
+        return false;
+    }
+    if (d->used) {
+        error_setg(errp, "xen-disk: drive %s is in use already", drive);
+        return false;
+    }
+    return xen_disk_device_apply(opts, d, errp) &&
+           xenner_create_disk(ms, domid, vdev, d, errp);
+}
+
 /* ---- -device ----------------------------------------------------------- */
 
 static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
@@ -224,8 +359,12 @@ static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
     uint64_t domid, idx;
 
     if (!driver || !strcmp(driver, "help")) {
-        error_setg(errp, "-device: available devices: xen-console");
+        error_setg(errp, "-device: available devices: xen-console, "
+                   "xen-disk");
         return false;
+    }
+    if (!strcmp(driver, "xen-disk")) {
+        return xenner_add_disk_device(ms, opts, errp);
     }
     if (strcmp(driver, "xen-console")) {
         error_setg(errp, "'%s' is not a valid device model name", driver);
@@ -273,6 +412,8 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     ms->xenstore = xs_tree_new();
     ms->servers = g_ptr_array_new();
     ms->guests = g_ptr_array_new();
+    ms->drives = g_ptr_array_new_with_free_func((GDestroyNotify)xen_drive_free);
+    ms->disks = xen_disk_host_new();
     ms->chardevs = chardev_set_new(loop);
     if (!xenner_set_quota(ms->xenstore, cfg->machine_opts, errp)) {
         goto fail;
@@ -304,8 +445,9 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
         goto fail;
     }
     ms->backend = xen_backend_new(loop, xenner_services(ms->xenner), 0, errp);
-    if (!ms->backend || !xen_console_register(ms->backend, ms->chardevs,
-                                              errp)) {
+    if (!ms->backend ||
+        !xen_console_register(ms->backend, ms->chardevs, errp) ||
+        !xen_disk_register(ms->backend, ms->disks, errp)) {
         goto fail;
     }
     si = g_new0(TestGuestStartInfo, cfg->xenner_guests->len);
@@ -314,6 +456,9 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
                               &si[i], errp)) {
             goto fail;
         }
+    }
+    if (!xenner_add_drives(ms, cfg->drives, errp)) {
+        goto fail;
     }
     for (guint i = 0; i < cfg->devices->len; i++) {
         if (!xenner_add_device(ms, g_ptr_array_index(cfg->devices, i),
@@ -349,6 +494,8 @@ void xenner_pv_cleanup(XenMachineState *ms)
         test_guest_stop(mg->program);
     }
     xen_backend_free(ms->backend);
+    xen_disk_host_free(ms->disks);
+    g_ptr_array_free(ms->drives, true);
     for (guint i = 0; i < ms->guests->len; i++) {
         MachineGuest *mg = g_ptr_array_index(ms->guests, i);
 

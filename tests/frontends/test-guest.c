@@ -14,14 +14,18 @@
 #include <xen/io/xenbus.h>
 
 #include "consfront.h"
+#include "guest-disk.h"
 
 typedef enum {
     PROGRAM_ECHO,
     PROGRAM_DEMO,
     PROGRAM_HOSTILE,
+    PROGRAM_DISK,
 } Program;
 
-static const char *const program_names[] = { "echo", "demo", "hostile" };
+static const char *const program_names[] = {
+    "echo", "demo", "hostile", "disk",
+};
 
 typedef struct GuestConsole {
     struct TestGuest *tg;
@@ -42,10 +46,11 @@ struct TestGuest {
     EventLoopTimer *flap_timer;
     unsigned flaps;
     GRand *rand;
+    GuestDisks *disks;          /* program=disk */
 };
 
 const char *const test_guest_keys[] = {
-    "program", "attack", "attack-console", NULL,
+    "program", "attack", "attack-console", GUEST_DISK_KEYS, NULL,
 };
 
 bool test_guest_program_exists(const char *name)
@@ -60,7 +65,7 @@ bool test_guest_program_exists(const char *name)
 
 const char *test_guest_program_list(void)
 {
-    return "echo, demo, hostile";
+    return "echo, demo, hostile, disk";
 }
 
 /* ---- console I/O ------------------------------------------------------ */
@@ -324,6 +329,10 @@ static void guest_command(void *opaque, const char *path)
     }
     xenner_guest_xs_ops(tg->g)->rm(xenner_guest_xs(tg->g), XEN_XS_TXN_NULL,
                                    "data/xenner-cmd");
+    if (tg->disks && !strncmp(verb, "disk-", 5)) {
+        guest_disks_command(tg->disks, verb, idx);
+        return;
+    }
     gc = g_hash_table_lookup(tg->consoles, GUINT_TO_POINTER(idx));
     if (!strcmp(verb, "reconnect") && gc && gc->cf) {
         gc->reconnecting = true;
@@ -388,6 +397,18 @@ TestGuest *test_guest_start(XennerGuest *g, const char *program,
         g_free(tg);
         return NULL;
     }
+    if (tg->program != PROGRAM_DISK && guest_disks_keys_given(opts)) {
+        error_setg(errp, "disk-* keys are for program=disk");
+        g_free(tg);
+        return NULL;
+    }
+    if (tg->program == PROGRAM_DISK) {
+        tg->disks = guest_disks_new(g, opts, errp);
+        if (!tg->disks) {
+            g_free(tg);
+            return NULL;
+        }
+    }
     tg->attack = g_strdup(attack);
     tg->attack_idx = idx;
     tg->rand = g_rand_new_with_seed(xenner_guest_domid(g));
@@ -421,6 +442,7 @@ void test_guest_stop(TestGuest *tg)
         ops->unwatch(xenner_guest_xs(tg->g), tg->cmd_watch);
     }
     event_loop_del_timer(xenner_guest_loop(tg->g), tg->flap_timer);
+    guest_disks_free(tg->disks);
     g_hash_table_destroy(tg->consoles);
     console_free(tg->primary);
     g_rand_free(tg->rand);

@@ -11,10 +11,38 @@
  *           attack=port      an event channel port out of range
  *           attack=frame     a grant of a frame it does not own
  *           attack=flap      state flapping, then an honest reconnect
+ *  disk     echo, and a block frontend (blkfront) on every disk in
+ *           device/vbd, now and hotplugged later, each checked once
+ *           connected (below). Keys: disk-queues=N (default 2),
+ *           disk-ring-order=N (2), disk-persistent=on|off (on),
+ *           disk-indirect=on|off (on): what it asks for.
+ *
+ * The disk check, on the disk of virtual device number VDEV (51712 for
+ * xvda) of S sectors (512 bytes): N = min(64, S / 2048) ranges (1 when
+ * that is 0 but S >= 128), range i being the 128 sectors from sector
+ * i * 2048 (one every MiB). Byte b of the disk (b the offset in bytes,
+ * from 0) in a range gets
+ *
+ *     (b ^ b >> 8 ^ b >> 16 ^ b >> 24 ^ VDEV ^ VDEV >> 8) & 0xff
+ *
+ * (guest_disk_pattern()); nothing else is written. The ranges are
+ * written in requests of 128, 32, 8 and 1 sectors (range i % 4), spread
+ * over the queues and all submitted at once as far as the rings hold
+ * them, then FLUSH_DISKCACHE (when offered), then every range is read
+ * back the same way and compared. A read-only disk (info has
+ * VDISK_READONLY) gets one WRITE of 8 sectors at sector 0 instead, which
+ * must fail with BLKIF_RSP_ERROR, and then the reads, not compared. The
+ * result, in the guest's data/disk/VDEV:
+ *     "ok W R"          W write and R read requests, all as expected
+ *     "readonly-ok R"
+ *     "fail REASON"
  *
  * Commands written by the test to the guest's data/xenner-cmd:
  * "reconnect N" (close and re-initialise console N; data/xenner-cmd-done
- * says "reconnect N" once it is connected again), "close N", "open N".
+ * says "reconnect N" once it is connected again), "close N", "open N";
+ * for program=disk "disk-reconnect VDEV" (closes the blkfront, connects
+ * again, reruns the check; data/xenner-cmd-done says
+ * "disk-reconnect VDEV" once data/disk/VDEV has the new result).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -25,6 +53,11 @@
 #include "xenner/guest.h"
 
 typedef struct TestGuest TestGuest;
+
+/* The disk check's ranges (see above), in 512-byte sectors. */
+#define TEST_GUEST_DISK_RANGES 64
+#define TEST_GUEST_DISK_STRIDE 2048
+#define TEST_GUEST_DISK_LEN 128
 
 /* What the domain builder hands the kernel (start_info). */
 typedef struct TestGuestStartInfo {

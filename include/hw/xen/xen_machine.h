@@ -24,6 +24,7 @@ typedef struct XenMachineConfig {
     GPtrArray *xenstore_guest_sockets;  /* QemuOpts of -xenstore-guest-socket */
     GPtrArray *chardevs;                /* QemuOpts of -chardev */
     GPtrArray *devices;                 /* QemuOpts of -device */
+    GPtrArray *drives;                  /* QemuOpts of -drive */
     GPtrArray *xenner_guests;           /* QemuOpts of -xenner-guest */
     long xen_domid;                     /* -xen-domid, or -1 */
     bool xen_attach;                    /* -xen-attach */

@@ -1,0 +1,174 @@
+/*
+ * -drive and -device xen-disk options, as QEMU spells them.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "hw/xen/xen_drive.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool parse_on_off(QemuOpts *opts, const char *key, bool def,
+                         bool *value, Error **errp)
+{
+    const char *s = qemu_opt_get(opts, key);
+
+    if (!s) {
+        *value = def;
+    } else if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true")) {
+        *value = true;
+    } else if (!strcmp(s, "off") || !strcmp(s, "no") ||
+               !strcmp(s, "false")) {
+        *value = false;
+    } else {
+        error_setg(errp, "Parameter '%s' expects 'on' or 'off'", key);
+        return false;
+    }
+    return true;
+}
+
+/* Picks @value among @names (NULL-terminated); *index is its position. */
+static bool parse_choice(QemuOpts *opts, const char *key,
+                         const char *const *names, unsigned *index,
+                         Error **errp)
+{
+    const char *s = qemu_opt_get(opts, key);
+
+    if (!s) {
+        return true;
+    }
+    for (unsigned i = 0; names[i]; i++) {
+        if (!strcmp(s, names[i])) {
+            *index = i;
+            return true;
+        }
+    }
+    error_setg(errp, "invalid %s option '%s'", key, s);
+    return false;
+}
+
+XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
+{
+    static const char *const keys[] = {
+        "file", "if", "id", "format", "index", "media", "readonly", "cache",
+        "aio", "discard", NULL,
+    };
+    static const char *const ifs[] = { "xen", "none", NULL };
+    static const char *const medias[] = { "disk", "cdrom", NULL };
+    /* cache modes that bypass the host page cache use O_DIRECT */
+    static const char *const caches[] = {
+        "writeback", "none", "directsync", "writethrough", "unsafe", NULL,
+    };
+    static const char *const aios[] = {
+        "io_uring", "threads", "native", NULL,
+    };
+    static const char *const discards[] = {
+        "ignore", "unmap", "off", "on", NULL,
+    };
+    g_autofree XenDrive *d = g_new0(XenDrive, 1);
+    const char *file = qemu_opt_get(opts, "file");
+    const char *format = qemu_opt_get(opts, "format");
+    unsigned if_idx = 0, media = 0, cache = 0, aio = 0, discard = 1;
+    uint64_t index;
+
+    xen_disk_opts_default(&d->opts);
+    if (!qemu_opts_check_keys(opts, keys, "drive", errp) ||
+        !parse_choice(opts, "if", ifs, &if_idx, errp) ||
+        !parse_choice(opts, "media", medias, &media, errp) ||
+        !parse_choice(opts, "cache", caches, &cache, errp) ||
+        !parse_choice(opts, "aio", aios, &aio, errp) ||
+        !parse_choice(opts, "discard", discards, &discard, errp) ||
+        !parse_on_off(opts, "readonly", false, &d->readonly, errp) ||
+        !qemu_opt_get_number(opts, "index", UINT32_MAX, UINT32_MAX, &index,
+                             errp)) {
+        return NULL;
+    }
+    if (!file || !*file) {
+        error_setg(errp, "-drive needs file=PATH (an empty drive is not "
+                   "supported)");
+        return NULL;
+    }
+    if (format && (!*format || strchr(format, ':'))) {
+        error_setg(errp, "invalid format '%s'", format);
+        return NULL;
+    }
+    d->if_xen = if_idx == 0;
+    d->cdrom = media == 1;
+    d->index = index == UINT32_MAX ? -1 : (int)MIN(index, 1u << 20);
+    d->opts.direct = cache == 1 || cache == 2;
+    if (qemu_opt_get(opts, "aio")) {
+        d->opts.engine = aio == 1 ? BLK_ENGINE_THREADS : BLK_ENGINE_IO_URING;
+    }
+    d->opts.discard = discard % 2 == 1;
+    d->id = g_strdup(qemu_opt_get(opts, "id"));
+    if (!d->if_xen && !d->id) {
+        error_setg(errp, "-drive if=none needs id=ID");
+        return NULL;
+    }
+    d->file = g_strdup(file);
+    if (g_str_has_prefix(file, "nbd:") || g_str_has_prefix(file, "nbd+")) {
+        d->params = g_strdup(file);
+    } else if (!format || !strcmp(format, "raw")) {
+        d->params = g_strdup_printf("aio:%s", file);
+    } else {
+        /* Handed to QEMU's block layer by name: it knows the formats. */
+        d->params = g_strdup_printf("%s:%s", format, file);
+    }
+    if (!g_str_has_prefix(d->params, "nbd")) {
+        int mode = d->readonly || d->cdrom ? R_OK : R_OK | W_OK;
+
+        if (access(file, mode) < 0) {
+            error_setg_errno(errp, errno, "Could not open '%s'", file);
+            xen_drive_free(g_steal_pointer(&d));
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&d);
+}
+
+void xen_drive_free(XenDrive *drive)
+{
+    if (drive) {
+        g_free(drive->id);
+        g_free(drive->file);
+        g_free(drive->params);
+        g_free(drive);
+    }
+}
+
+const char *const xen_disk_device_keys[] = {
+    "max-queues", "max-ring-page-order", "max-indirect-segments",
+    "persistent", "daemon", NULL,
+};
+
+bool xen_disk_device_apply(QemuOpts *opts, XenDrive *drive, Error **errp)
+{
+    static const char *const daemons[] = { "auto", "qsd", "qemu-nbd", NULL };
+    XenDiskOpts *o = &drive->opts;
+    unsigned daemon = 0;
+    uint64_t queues, order, segs;
+
+    if (!qemu_opt_get_number(opts, "max-queues", o->max_queues, 16, &queues,
+                             errp) ||
+        !qemu_opt_get_number(opts, "max-ring-page-order",
+                             o->max_ring_page_order, 4, &order, errp) ||
+        !qemu_opt_get_number(opts, "max-indirect-segments",
+                             o->max_indirect_segments, 256, &segs, errp) ||
+        !parse_on_off(opts, "persistent", o->persistent, &o->persistent,
+                      errp) ||
+        !parse_choice(opts, "daemon", daemons, &daemon, errp)) {
+        return false;
+    }
+    if (queues == 0) {
+        error_setg(errp, "xen-disk: max-queues must be at least 1");
+        return false;
+    }
+    o->max_queues = queues;
+    o->max_ring_page_order = order;
+    o->max_indirect_segments = segs;
+    o->daemon = daemon == 1 ? BLK_DAEMON_QSD
+              : daemon == 2 ? BLK_DAEMON_QEMU_NBD : BLK_DAEMON_AUTO;
+    return true;
+}

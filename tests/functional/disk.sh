@@ -1,0 +1,294 @@
+#!/bin/bash
+# The block backend end to end: in-process "disk" guests
+# (tests/frontends/test-guest.h) run a self-check on each of their disks
+# through blkfront and report it in xenstore; the images are then checked
+# from the host side (diskpat.py reproduces the guest's pattern), for raw
+# files, qcow2 behind qemu-storage-daemon and qemu-nbd, read-only disks,
+# several guests, a disk hotplugged as libxl does it, and bad options.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+set -u
+. "$SRCDIR/lib.sh"
+
+tap_plan 33
+
+if ! have_xenstore_utils; then
+    skip_rest "needs xenstore-utils"
+    exit 0
+fi
+
+MIB=1048576
+SIZE=$((64 * MIB))
+XVDA=51712
+XVDB=51728
+XVDC=51744
+BE=/local/domain/0/backend/qdisk
+
+pat() {
+    timeout -k 2 120 "$PYTHON" "$SRCDIR/diskpat.py" "$@"
+}
+
+# result DOMID VDEV: the guest's report on that disk.
+result() {
+    dom0 xenstore-read "/local/domain/$1/data/disk/$2" 2>/dev/null
+}
+
+reported() {
+    [ -n "$(result "$1" "$2")" ]
+}
+
+# check_result DESC DOMID VDEV PREFIX: waits for the report, which must
+# start with PREFIX.
+check_result() {
+    local r
+
+    wait_for 60 reported "$2" "$3"
+    r=$(result "$2" "$3")
+    if [[ "$r" == "$4 "* ]]; then
+        ok "$1"
+        tap_diag "data/disk/$3: $r"
+    else
+        not_ok "$1" "data/disk/$3: '$r'
+$(dom0 xenstore-ls -f "$BE/$2/$3" 2>&1)
+$(tail -n 20 "$XS_LOG")"
+    fi
+}
+
+# be_keys DOMID VDEV KEY...: the values of the backend's KEYs, one line.
+be_keys() {
+    local k out=()
+
+    for k in "${@:3}"; do
+        out+=("$k=$(dom0 xenstore-read "$BE/$1/$2/$k" 2>&1)")
+    done
+    echo "${out[*]}"
+}
+
+# image_closed PATH: no process has PATH open (the daemons are gone).
+image_closed() {
+    if command -v fuser >/dev/null; then
+        ! fuser "$1" >/dev/null 2>&1
+    else
+        ! pgrep -f -- "$1" >/dev/null
+    fi
+}
+
+have_qemu_tools() {
+    command -v qemu-img >/dev/null &&
+    command -v qemu-storage-daemon >/dev/null &&
+    command -v qemu-nbd >/dev/null
+}
+
+FEATURE_KEYS=(feature-persistent feature-max-indirect-segments
+              max-ring-page-order multi-queue-max-queues sectors info state)
+
+# ------------------------------------------------- raw, read-only, hotplug
+
+truncate -s $SIZE "$XS_TMP/a.raw" "$XS_TMP/ro.raw" "$XS_TMP/hot.raw"
+
+if ! xs_start -a -xenner-guest -a domid=1,program=disk,console=pty \
+        -a -drive -a "file=$XS_TMP/a.raw,if=xen" \
+        -a -drive -a "file=$XS_TMP/ro.raw,if=xen,readonly=on"; then
+    skip_rest "qemu-xenpv did not start"
+    exit 0
+fi
+
+check_result "a raw image (-drive if=xen) passes the guest's check" \
+    1 $XVDA ok
+check "the raw image holds the pattern in the ranges, zeros elsewhere" \
+    pat verify "$XS_TMP/a.raw" $XVDA
+check_result "a readonly=on disk refuses the write, reads work" \
+    1 $XVDB readonly-ok
+check "the read-only image is untouched" pat zero "$XS_TMP/ro.raw"
+
+check_eq "the backend's keys as the toolstack reads them (defaults)" \
+    "feature-persistent=1 feature-max-indirect-segments=256 \
+max-ring-page-order=4 multi-queue-max-queues=4 sectors=131072 info=0 state=4" \
+    "$(be_keys 1 $XVDA "${FEATURE_KEYS[@]}")"
+check_eq "a read-only disk's info says VDISK_READONLY" "info=4 mode=r" \
+    "$(be_keys 1 $XVDB info mode)"
+check_eq "the frontend negotiated 2 queues of 4 ring pages" \
+    "2 2 x86_64-abi" \
+    "$(FE=/local/domain/1/device/vbd/$XVDA
+       dom0 xenstore-read "$FE/multi-queue-num-queues" \
+           "$FE/ring-page-order" "$FE/protocol" | tr '\n' ' ' |
+       sed 's/ $//')"
+
+# A disk the toolstack adds while the guest runs, written key by key
+# with the Xen tools as libxl writes it (libxl__device_disk_add):
+# hotplug VDEV NAME PARAMS.
+hotplug() {
+    local be=$BE/1/$1 fe=/local/domain/1/device/vbd/$1
+
+    dom0 xenstore-write "$fe/backend" "$be" "$fe/backend-id" 0 &&
+    dom0 xenstore-chmod -r "$fe" n1 r0 &&
+    dom0 xenstore-write "$fe/virtual-device" "$1" \
+        "$fe/device-type" disk "$fe/trusted" 1 &&
+    dom0 xenstore-write "$fe/state" 1 &&
+    dom0 xenstore-write "$be/frontend" "$fe" "$be/frontend-id" 1 \
+        "$be/online" 1 "$be/removable" 0 "$be/bootable" 1 \
+        "$be/dev" "$2" "$be/type" qdisk "$be/mode" w \
+        "$be/device-type" disk "$be/discard-enable" 1 \
+        "$be/params" "$3" &&
+    dom0 xenstore-chmod -r "$be" n0 r1 &&
+    dom0 xenstore-write "$be/state" 1
+}
+if hotplug $XVDC xvdc "aio:$XS_TMP/hot.raw"; then
+    check_result "a disk hotplugged as libxl writes it connects and passes" \
+        1 $XVDC ok
+else
+    not_ok "a disk hotplugged as libxl writes it connects and passes" \
+        "xenstore-write failed"
+fi
+check_eq "the hotplugged disk's backend is Connected" 4 \
+    "$(dom0 xenstore-read $BE/1/$XVDC/state 2>&1)"
+check "the hotplugged image holds the pattern" \
+    pat verify "$XS_TMP/hot.raw" $XVDC
+
+# A toolstack's disk whose image is missing fails that device alone.
+XVDD=51760
+backend_failed() {
+    [ "$(dom0 xenstore-read "$BE/1/$XVDD/state" 2>/dev/null)" == 5 ]
+}
+if hotplug $XVDD xvdd "aio:$XS_TMP/no-such.raw" &&
+   wait_for 20 backend_failed; then
+    err=$(dom0 xenstore-read "$BE/1/$XVDD/error" 2>&1)
+    if grep -q "no-such.raw" <<<"$err"; then
+        ok "a hotplugged disk with a missing image fails with an error node"
+        tap_diag "error: $err"
+    else
+        not_ok "a hotplugged disk with a missing image fails with an error node" "$err"
+    fi
+else
+    not_ok "a hotplugged disk with a missing image fails with an error node" \
+        "$(tail -n 5 "$XS_LOG")"
+fi
+
+reconnected() {
+    [ "$(dom0 xenstore-read /local/domain/1/data/xenner-cmd-done \
+         2>/dev/null)" == "disk-reconnect $XVDA" ]
+}
+dom0 xenstore-write /local/domain/1/data/xenner-cmd "disk-reconnect $XVDA"
+if wait_for 60 reconnected; then
+    check_result "after a frontend reconnect the check passes again" \
+        1 $XVDA ok
+else
+    not_ok "after a frontend reconnect the check passes again" \
+        "$(dom0 xenstore-ls -f /local/domain/1/data 2>&1)"
+fi
+check "the disk guest's primary console still echoes (64 KiB)" \
+    timeout -k 2 60 "$PYTHON" "$SRCDIR/conscheck.py" echo \
+    "$(dom0 xenstore-read /local/domain/1/console/tty)" 65536
+
+xs_stop TERM
+check_eq "SIGTERM stops qemu-xenpv with status 0 (raw)" 0 "$XS_STATUS"
+check "the raw image still holds the pattern after exit" \
+    pat verify "$XS_TMP/a.raw" $XVDA
+
+# ------------------------------------------------- qcow2: qsd and qemu-nbd
+
+if have_qemu_tools &&
+   qemu-img create -q -f qcow2 "$XS_TMP/q1.qcow2" $SIZE &&
+   qemu-img create -q -f qcow2 "$XS_TMP/q2.qcow2" $SIZE &&
+   xs_start -a -xenner-guest -a domid=1,program=disk \
+        -a -drive -a "file=$XS_TMP/q1.qcow2,format=qcow2,if=xen" \
+        -a -drive -a "file=$XS_TMP/q2.qcow2,format=qcow2,if=none,id=nbd0" \
+        -a -device \
+        -a "xen-disk,domid=1,vdev=xvdb,drive=nbd0,daemon=qemu-nbd"; then
+    check_result "a qcow2 image (format=qcow2, qemu-storage-daemon) passes" \
+        1 $XVDA ok
+    check_result "a qcow2 image through -device xen-disk,daemon=qemu-nbd" \
+        1 $XVDB ok
+    xs_stop TERM
+    check_eq "SIGTERM stops qemu-xenpv with status 0 (qcow2)" 0 "$XS_STATUS"
+    if wait_for 10 image_closed "$XS_TMP/q1.qcow2"; then
+        ok "qemu-storage-daemon is gone: nothing has the image open"
+    else
+        not_ok "qemu-storage-daemon is gone: nothing has the image open" \
+            "$(fuser -v "$XS_TMP/q1.qcow2" 2>&1; pgrep -af -- "$XS_TMP")"
+    fi
+    if wait_for 10 image_closed "$XS_TMP/q2.qcow2"; then
+        ok "qemu-nbd is gone: nothing has the image open"
+    else
+        not_ok "qemu-nbd is gone: nothing has the image open" \
+            "$(fuser -v "$XS_TMP/q2.qcow2" 2>&1; pgrep -af -- "$XS_TMP")"
+    fi
+    pat write "$XS_TMP/ref1.raw" $XVDA $SIZE
+    pat write "$XS_TMP/ref2.raw" $XVDB $SIZE
+    check "the qcow2 image (qsd) equals the pattern (qemu-img compare)" \
+        qemu-img compare -f qcow2 -F raw "$XS_TMP/q1.qcow2" \
+        "$XS_TMP/ref1.raw"
+    check "the qcow2 image (qemu-nbd) equals the pattern (qemu-img compare)" \
+        qemu-img compare -f qcow2 -F raw "$XS_TMP/q2.qcow2" \
+        "$XS_TMP/ref2.raw"
+    check "qemu-img check finds the qcow2 images consistent" \
+        eval "qemu-img check -q '$XS_TMP/q1.qcow2' &&
+              qemu-img check -q '$XS_TMP/q2.qcow2'"
+else
+    for c in "qcow2 via qemu-storage-daemon" "qcow2 via qemu-nbd" \
+             "exit status" "qsd gone" "qemu-nbd gone" "compare (qsd)" \
+             "compare (qemu-nbd)" "qemu-img check"; do
+        skip "$c" "needs qemu-img, qemu-storage-daemon and qemu-nbd"
+    done
+fi
+
+# ------------------------------------------------- two guests
+
+truncate -s $SIZE "$XS_TMP/g1.raw" "$XS_TMP/g2.raw"
+if xs_start -a -xenner-guest -a domid=1,program=disk \
+        -a -xenner-guest -a domid=2,program=disk \
+        -a -drive -a "file=$XS_TMP/g1.raw,if=none,id=g1" \
+        -a -drive -a "file=$XS_TMP/g2.raw,if=none,id=g2" \
+        -a -device -a "xen-disk,domid=1,vdev=xvda,drive=g1" \
+        -a -device -a "xen-disk,domid=2,vdev=xvdb,drive=g2,max-queues=1,\
+max-ring-page-order=1,max-indirect-segments=32,persistent=off"
+then
+    check_result "guest 1 of 2 (-device xen-disk) passes" 1 $XVDA ok
+    check_result "guest 2 of 2 (fewer features offered) passes" 2 $XVDB ok
+    check_eq "xen-disk's options show in the backend's keys" \
+        "feature-persistent=0 feature-max-indirect-segments=32 \
+max-ring-page-order=1 multi-queue-max-queues=1 sectors=131072 info=0 state=4" \
+        "$(be_keys 2 $XVDB "${FEATURE_KEYS[@]}")"
+    check "guest 1's image holds its pattern" \
+        pat verify "$XS_TMP/g1.raw" $XVDA
+    check "guest 2's image holds its pattern" \
+        pat verify "$XS_TMP/g2.raw" $XVDB
+    xs_stop TERM
+    check_eq "SIGTERM stops qemu-xenpv with status 0 (2 guests)" 0 \
+        "$XS_STATUS"
+else
+    for c in 1 2 3 4 5 6; do
+        not_ok "two guests ($c)" "qemu-xenpv did not start"
+    done
+fi
+
+# ------------------------------------------------- options
+
+# opt_error DESC PATTERN ARGS...: start-up fails with status 1 and a
+# message matching PATTERN.
+opt_error() {
+    local desc=$1 pattern=$2 out rc
+
+    shift 2
+    out=$(timeout 20 "$QEMU_XENPV" \
+          -M "xenner_pv,xenstore-socket=$XS_TMP/o.sock" "$@" 2>&1)
+    rc=$?
+    if [ "$rc" == 1 ] && grep -qiE -- "$pattern" <<<"$out"; then
+        ok "$desc"
+        tap_diag "$out"
+    else
+        not_ok "$desc" "status $rc: $out"
+    fi
+}
+opt_error "-drive with a missing file is refused, as QEMU does" \
+    "Could not open.*no-such.raw" \
+    -xenner-guest domid=1,program=disk \
+    -drive "file=$XS_TMP/no-such.raw,if=xen"
+opt_error "-drive with an unknown key is refused" "bogus" \
+    -xenner-guest domid=1,program=disk \
+    -drive "file=$XS_TMP/a.raw,if=xen,bogus=1"
+opt_error "-drive if=xen without a -xenner-guest is refused" \
+    "guest" -drive "file=$XS_TMP/a.raw,if=xen"
+opt_error "a bad disk-queues= of the disk guest is refused" "disk-queues" \
+    -xenner-guest domid=1,program=disk,disk-queues=99
