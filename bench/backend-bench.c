@@ -19,6 +19,7 @@
 #include <string.h>
 #include <xen/io/console.h>
 
+#include "bench-util.h"
 #include "chardev/char.h"
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_console.h"
@@ -48,31 +49,6 @@ typedef struct Bench {
     double secs;                /* per repetition */
     uint64_t guest_events;      /* seen by the guest's port handler */
 } Bench;
-
-static void die(const char *what, Error *err)
-{
-    fprintf(stderr, "backend-bench: %s: %s\n", what,
-            err ? error_get_pretty(err) : "failed");
-    exit(1);
-}
-
-static double now(void)
-{
-    return g_get_monotonic_time() / (double)G_USEC_PER_SEC;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-    qsort(v, REPS, sizeof(*v), cmp_double);
-    return v[REPS / 2];
-}
 
 /* Keeps the compiler from dropping copies nobody reads. */
 static void clobber(void *p)
@@ -104,7 +80,7 @@ static double evtchn_to_backend(Bench *b, XenEvtchnHandle *h,
 {
     const XenEvtchnOps *ops = b->svc->evtchn;
     uint64_t seen = 0;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
 
     do {
         for (int i = 0; i < 1000; i++) {
@@ -114,7 +90,7 @@ static double evtchn_to_backend(Bench *b, XenEvtchnHandle *h,
                 ops->unmask(h, lport);
             }
         }
-        t = now() - t0;
+        t = bench_now() - t0;
     } while (t < b->secs);
     return seen / t;
 }
@@ -128,16 +104,16 @@ static double evtchn_to_guest(Bench *b, XenEvtchnHandle *h,
 {
     uint64_t start = b->guest_events;
     Error *err = NULL;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
 
     do {
         for (int i = 0; i < 1000; i++) {
             b->svc->evtchn->notify(h, lport);
             if (!event_loop_run_once(b->loop, 0, &err)) {
-                die("event loop", err);
+                bench_die("event loop", err);
             }
         }
-        t = now() - t0;
+        t = bench_now() - t0;
     } while (t < b->secs);
     return (b->guest_events - start) / t;
 }
@@ -152,15 +128,15 @@ static void bench_evtchn(Bench *b)
 
     h = ops->open(b->svc->provider, &err);
     if (!h) {
-        die("evtchn open", err);
+        bench_die("evtchn open", err);
     }
     gport = xenner_guest_alloc_unbound(b->guest, 0, guest_port_fired, b);
     if (gport < 0) {
-        die("guest port", NULL);
+        bench_die("guest port", NULL);
     }
     lport = ops->bind_interdomain(h, GUEST_DOMID, gport);
     if (lport < 0) {
-        die("bind_interdomain", NULL);
+        bench_die("bind_interdomain", NULL);
     }
     /* A fresh binding starts pending, as on Xen: take that one first. */
     while (ops->pending(h) >= 0) {
@@ -170,8 +146,8 @@ static void bench_evtchn(Bench *b)
         to_be[r] = evtchn_to_backend(b, h, gport, lport);
         to_guest[r] = evtchn_to_guest(b, h, lport);
     }
-    print_rate("evtchn guest->backend delivered", median(to_be), "events/s");
-    print_rate("evtchn backend->guest delivered", median(to_guest),
+    print_rate("evtchn guest->backend delivered", bench_median(to_be, REPS), "events/s");
+    print_rate("evtchn backend->guest delivered", bench_median(to_guest, REPS),
                "events/s");
     ops->close(h);
     xenner_guest_close_port(b->guest, gport);
@@ -184,7 +160,7 @@ static double grant_pairs(Bench *b, XenGnttabHandle *h, const uint32_t *refs,
 {
     const XenGnttabOps *ops = b->svc->gnttab;
     uint64_t pairs = 0;
-    double t0 = now(), t;
+    double t0 = bench_now(), t;
 
     do {
         for (int i = 0; i < 100; i++) {
@@ -199,7 +175,7 @@ static double grant_pairs(Bench *b, XenGnttabHandle *h, const uint32_t *refs,
             }
             pairs++;
         }
-        t = now() - t0;
+        t = bench_now() - t0;
     } while (t < b->secs);
     return pairs / t;
 }
@@ -217,26 +193,26 @@ static void bench_gnttab(Bench *b)
         int ref;
 
         if (!xenner_guest_alloc_page(b->guest, &gfns[i])) {
-            die("guest page", NULL);
+            bench_die("guest page", NULL);
         }
         ref = xenner_guest_grant(b->guest, 0, gfns[i], false);
         if (ref < 0) {
-            die("grant", NULL);
+            bench_die("grant", NULL);
         }
         refs[i] = ref;
     }
     h = ops->open(b->svc->provider, &err);
     if (!h) {
-        die("gnttab open", err);
+        bench_die("gnttab open", err);
     }
     for (int r = 0; r < REPS; r++) {
         single[r] = grant_pairs(b, h, refs, 1);
         batched[r] = grant_pairs(b, h, refs, GRANT_PAGES);
     }
-    rate = median(single);
+    rate = bench_median(single, REPS);
     print_rate("gnttab map+unmap, 1 page", rate, "pairs/s");
     print_rate("gnttab map+unmap, 1 page", rate, "pages/s");
-    rate = median(batched);
+    rate = bench_median(batched, REPS);
     print_rate("gnttab map+unmap, 32 pages", rate, "pairs/s");
     print_rate("gnttab map+unmap, 32 pages", rate * GRANT_PAGES, "pages/s");
     ops->close(h);
@@ -264,7 +240,7 @@ static void run_loop_once(Bench *b, int timeout_ms)
     Error *err = NULL;
 
     if (!event_loop_run_once(b->loop, timeout_ms, &err)) {
-        die("event loop", err);
+        bench_die("event loop", err);
     }
 }
 
@@ -277,7 +253,7 @@ static double console_push(Bench *b, ConsFront *cf, const uint8_t *src,
 {
     struct xencons_interface *intf = consfront_ring(cf);
     uint64_t written = 0;
-    double t0 = now();
+    double t0 = bench_now();
 
     for (;;) {
         bool wrote = false;
@@ -301,28 +277,28 @@ static double console_push(Bench *b, ConsFront *cf, const uint8_t *src,
         /* A full ring waits for the backend's notification. */
         run_loop_once(b, wrote ? 0 : 100);
     }
-    return total / (now() - t0);
+    return total / (bench_now() - t0);
 }
 
 static double memcpy_chunks(const uint8_t *src, uint8_t *dst,
                             uint64_t total)
 {
-    double t0 = now();
+    double t0 = bench_now();
 
     for (uint64_t done = 0; done < total; done += RING_CHUNK) {
         memcpy(dst, src + done % SRC_SIZE, RING_CHUNK);
         clobber(dst);
     }
-    return total / (now() - t0);
+    return total / (bench_now() - t0);
 }
 
 static double memcpy_once(const uint8_t *src, uint8_t *dst, uint64_t total)
 {
-    double t0 = now();
+    double t0 = bench_now();
 
     memcpy(dst, src, total);
     clobber(dst);
-    return total / (now() - t0);
+    return total / (bench_now() - t0);
 }
 
 static void bench_console(Bench *b, uint64_t total)
@@ -345,20 +321,20 @@ static void bench_console(Bench *b, uint64_t total)
     /* The simplest sink: what is measured is the ring and the backend. */
     opts = chardev_opts_parse("null,id=sink", &err);
     if (!opts || !chardev_set_add_opts(chardevs, opts, &err)) {
-        die("chardev", err);
+        bench_die("chardev", err);
     }
     qemu_opts_free(opts);
     be = xen_backend_new(b->loop, b->svc, 0, &err);
     if (!be || !xen_console_register(be, chardevs, &err) ||
         !xen_console_create(be, GUEST_DOMID, CONSOLE_IDX, "chardev:sink",
                             NULL, 0, 0, &err)) {
-        die("console backend", err);
+        bench_die("console backend", err);
     }
     cf = consfront_new(b->guest, CONSOLE_IDX, console_notified, &run);
     deadline = g_get_monotonic_time() + SETUP_TIMEOUT_US;
     while (!consfront_connected(cf)) {
         if (g_get_monotonic_time() > deadline) {
-            die("console did not connect", NULL);
+            bench_die("console did not connect", NULL);
         }
         run_loop_once(b, 10);
     }
@@ -374,15 +350,15 @@ static void bench_console(Bench *b, uint64_t total)
         chunks[r] = memcpy_chunks(src, chunk, total);
         once[r] = memcpy_once(big_src, big_dst, total);
     }
-    c = median(cons);
+    c = bench_median(cons, REPS);
     printf("%-44s %14.1f MB/s  (%" G_GUINT64_FORMAT " MiB, %" G_GUINT64_FORMAT
            " notifications in the last run)\n", "console guest->backend (null chardev)",
            c / 1e6, total >> 20, run.notified);
-    printf("%-44s %14.1f MB/s\n", "memcpy, 2 KiB chunks", median(chunks) / 1e6);
-    printf("%-44s %14.1f MB/s\n", "memcpy, one copy", median(once) / 1e6);
+    printf("%-44s %14.1f MB/s\n", "memcpy, 2 KiB chunks", bench_median(chunks, REPS) / 1e6);
+    printf("%-44s %14.1f MB/s\n", "memcpy, one copy", bench_median(once, REPS) / 1e6);
     printf("%-44s %14.3f\n", "console / memcpy 2 KiB chunks",
-           c / median(chunks));
-    printf("%-44s %14.3f\n", "console / memcpy one copy", c / median(once));
+           c / bench_median(chunks, REPS));
+    printf("%-44s %14.3f\n", "console / memcpy one copy", c / bench_median(once, REPS));
 
     consfront_free(cf);
     /* Let the backend see the frontend close before it goes. */
@@ -408,19 +384,19 @@ int main(int argc, char **argv)
     b.secs = secs / REPS;
     b.loop = event_loop_new(&err);
     if (!b.loop) {
-        die("event loop", err);
+        bench_die("event loop", err);
     }
     b.tree = xs_tree_new();
     b.x = xenner_new(b.loop, b.tree, &err);
     if (!b.x ||
         !xenner_domain_create(b.x, GUEST_DOMID, "bench", GUEST_FRAMES,
                               &err)) {
-        die("xenner", err);
+        bench_die("xenner", err);
     }
     b.svc = xenner_services(b.x);
     b.guest = xenner_guest_new(b.x, GUEST_DOMID, &err);
     if (!b.guest) {
-        die("guest", err);
+        bench_die("guest", err);
     }
 
     printf("in-process over Xenner, median of %d runs of %.2f s "
