@@ -40,6 +40,7 @@ check-sanitizers: deps
 bench: build
 	bench/xenstore.sh $(BUILD)
 	$(BUILD)/bench/backend-bench
+	$(BUILD)/bench/disk-bench
 
 clean:
 	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean
