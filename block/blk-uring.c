@@ -242,28 +242,41 @@ static void blk_uring_submit(BlkDev *b)
     blk_uring_submit_bh(u);
 }
 
+/*
+ * Waits for one completion, submitting what is prepared first. The kernel
+ * holds our callers' buffers until then, so an error is retried, never
+ * taken as done.
+ */
+static void blk_uring_wait(BlkUring *u)
+{
+    int ret = io_uring_submit_and_wait(&u->ring, 1);
+
+    if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+        warn_report("io_uring_submit_and_wait: %s", g_strerror(-ret));
+        g_usleep(1000);
+    }
+}
+
 static void blk_uring_drain(BlkDev *b)
 {
     BlkUring *u = b->engine;
 
-    event_loop_cancel(b->loop, blk_uring_submit_bh, u);
-    while (u->in_flight || u->overflow_head) {
-        struct io_uring_cqe *cqe;
-        int ret;
-
-        blk_uring_submit_bh(u);
-        ret = io_uring_wait_cqe(&u->ring, &cqe);
-        if (ret < 0 && ret != -EINTR) {
-            warn_report("io_uring_wait_cqe while draining: %s",
-                        g_strerror(-ret));
-            return;
+    /*
+     * Callbacks of one side may queue on the other (a block device's
+     * discard completes on the pool and its flush goes to io_uring), so
+     * both must be idle at once.
+     */
+    do {
+        while (u->in_flight || u->overflow_head) {
+            blk_uring_drain_overflow(u);
+            blk_uring_wait(u);
+            /* Completions may queue more; the loop submits them next. */
+            blk_uring_reap(u);
         }
-        /* Completions may queue more; the loop submits them next. */
-        blk_uring_reap(u);
-    }
+        blk_threads_drain(u->threads);
+    } while (u->in_flight || u->overflow_head);
     /* The callbacks scheduled a submission that has nothing left to do. */
     event_loop_cancel(b->loop, blk_uring_submit_bh, u);
-    blk_threads_drain(u->threads);
 }
 
 static void blk_uring_close(BlkDev *b)
@@ -280,17 +293,12 @@ static void blk_uring_close(BlkDev *b)
      * The kernel may still be writing into the caller's buffers: whatever
      * was prepared is submitted and all of it waited for.
      */
-    io_uring_submit(&u->ring);
     while (u->in_flight) {
         struct io_uring_cqe *cqe;
-        int ret = io_uring_wait_cqe(&u->ring, &cqe);
 
-        if (ret == -EINTR) {
+        if (io_uring_peek_cqe(&u->ring, &cqe) < 0) {
+            blk_uring_wait(u);
             continue;
-        }
-        if (ret < 0) {
-            warn_report("io_uring_wait_cqe at close: %s", g_strerror(-ret));
-            break;
         }
         req = io_uring_cqe_get_data(cqe);
         io_uring_cqe_seen(&u->ring, cqe);

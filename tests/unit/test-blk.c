@@ -872,10 +872,34 @@ static void test_uri(void)
     g_rmdir(dir);
 }
 
+/* A discard whose callback queues a flush, as a secure discard does. */
+typedef struct TbCross {
+    BlkDev *b;
+    int discard_ret, flush_ret;
+    bool discarded, flushed;
+} TbCross;
+
+static void tb_cross_flushed(void *opaque, int ret)
+{
+    TbCross *c = opaque;
+
+    c->flushed = true;
+    c->flush_ret = ret;
+}
+
+static void tb_cross_discarded(void *opaque, int ret)
+{
+    TbCross *c = opaque;
+
+    c->discarded = true;
+    c->discard_ret = ret;
+    g_assert_cmpint(blk_flush(c->b, tb_cross_flushed, c), ==, 0);
+}
+
 /*
- * A block device, when one is given (TEST_BLK_BLOCKDEV=/dev/loop0, made
- * with losetup from a sparse file: needs root, so not by default). Its
- * first IMG_SIZE bytes are overwritten.
+ * A block device: TEST_BLK_BLOCKDEV=/dev/loopN, or, as root, a loop
+ * device main() sets up over a sparse file. Its first IMG_SIZE bytes
+ * are overwritten.
  */
 static void test_blockdev(gconstpointer data)
 {
@@ -920,6 +944,20 @@ static void test_blockdev(gconstpointer data)
         g_assert_cmpint(tb_discard_sync(&f, b, 1 << 20, 1 << 20), ==, 0);
         memset(f.shadow + (1 << 20), 0, 1 << 20);   /* loop: a hole */
         tb_check_sync(&f, b, 0, IMG_SIZE);
+        /*
+         * The discard completes on the pool and its flush goes to
+         * io_uring: blk_drain() must wait for both.
+         */
+        {
+            TbCross c = { .b = b };
+
+            g_assert_cmpint(blk_discard(b, 0, 1 << 20, tb_cross_discarded,
+                                        &c), ==, 0);
+            blk_drain(b);
+            g_assert_true(c.discarded && c.flushed);
+            g_assert_cmpint(c.discard_ret, ==, 0);
+            g_assert_cmpint(c.flush_ret, ==, 0);
+        }
     }
     blk_close(b);
     g_free(f.shadow);
@@ -949,9 +987,63 @@ static const TbCase tb_cases[] = {
     { "errors", test_errors },
 };
 
+/*
+ * As root with losetup, a loop device over a sparse file for the block
+ * device cases, unless TEST_BLK_BLOCKDEV names one; NULL otherwise.
+ */
+static char *tb_loop_setup(char **backing)
+{
+    g_autofree char *out = NULL;
+    g_autofree char *losetup = g_find_program_in_path("losetup");
+    const char *argv[] = { "losetup", "-f", "--show", NULL, NULL };
+    int fd, status;
+
+    if (g_getenv("TEST_BLK_BLOCKDEV") || geteuid() != 0 || !losetup) {
+        return NULL;
+    }
+    fd = g_file_open_tmp("test-blk-loop-XXXXXX", backing, NULL);
+    if (fd < 0) {
+        return NULL;
+    }
+    if (ftruncate(fd, 4 * IMG_SIZE) < 0) {
+        close(fd);
+        return NULL;
+    }
+    close(fd);
+    argv[3] = *backing;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH |
+                      G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                      &status, NULL) ||
+        !g_spawn_check_wait_status(status, NULL) || !out) {
+        g_unlink(*backing);
+        return NULL;
+    }
+    g_strchomp(out);
+    g_setenv("TEST_BLK_BLOCKDEV", out, true);
+    return g_steal_pointer(&out);
+}
+
+static void tb_loop_teardown(char *dev, char *backing)
+{
+    const char *argv[] = { "losetup", "-d", dev, NULL };
+
+    if (dev) {
+        g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                     NULL, NULL, NULL, NULL, NULL);
+        g_unlink(backing);
+    }
+    g_free(dev);
+    g_free(backing);
+}
+
 int main(int argc, char **argv)
 {
+    char *backing = NULL;
+    char *loop_dev;
+    int ret;
+
     g_test_init(&argc, &argv, NULL);
+    loop_dev = tb_loop_setup(&backing);
     for (size_t c = 0; c < G_N_ELEMENTS(tb_configs); c++) {
         for (size_t t = 0; t < G_N_ELEMENTS(tb_cases); t++) {
             g_autofree char *path = g_strdup_printf("/blk/%s/%s",
@@ -968,5 +1060,7 @@ int main(int argc, char **argv)
                          GINT_TO_POINTER(BLK_ENGINE_IO_URING), test_blockdev);
     g_test_add_data_func("/blk/blockdev/threads",
                          GINT_TO_POINTER(BLK_ENGINE_THREADS), test_blockdev);
-    return g_test_run();
+    ret = g_test_run();
+    tb_loop_teardown(loop_dev, backing);
+    return ret;
 }
