@@ -166,10 +166,17 @@ fail:
 
 int blk_threads_queue(BlkThreads *t, BlkReq *req)
 {
-    if (!g_thread_pool_push(t->pool, req, NULL)) {
-        return -EAGAIN;
-    }
+    GError *err = NULL;
+
+    /*
+     * False means a new thread could not be started, but the task is
+     * queued all the same and a running worker will take it.
+     */
     t->in_flight++;
+    if (!g_thread_pool_push(t->pool, req, &err)) {
+        warn_report("thread pool: %s", err->message);
+        g_error_free(err);
+    }
     return 0;
 }
 
