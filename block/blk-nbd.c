@@ -275,8 +275,12 @@ static void blk_nbd_drain(BlkDev *b)
 
     for (;;) {
         blk_nbd_run_done(u);
-        if (nbd_aio_in_flight(u->nbd) <= 0) {
+        /* A callback may have queued one that completes without a command. */
+        if (nbd_aio_in_flight(u->nbd) <= 0 && !u->done_head) {
             break;
+        }
+        if (nbd_aio_in_flight(u->nbd) <= 0) {
+            continue;
         }
         if (nbd_poll(u->nbd, -1) < 0 && nbd_get_errno() != EINTR) {
             /* A dead connection has failed what was in flight. */
