@@ -303,8 +303,14 @@ static void blk_nbd_child_setup(gpointer data)
     /* The event loop blocks the signals it handles; exec keeps the mask. */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    /* Do not outlive us if we die without blk_close(). */
+    /*
+     * Do not outlive us if we die without blk_close(); if we died
+     * before the prctl, it never fires: we have been reparented.
+     */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != (pid_t)GPOINTER_TO_INT(data)) {
+        _exit(1);
+    }
     /*
      * Its messages are ours: stdout goes to our stderr. Done here, after
      * GLib set up the standard fds: given stderr_fd == 2 as well, GLib
@@ -400,7 +406,8 @@ static bool blk_nbd_start_daemon(BlkNbd *u, const BlkOpenOpts *opts,
     argv = blk_nbd_daemon_argv(u, opts, daemon);
     if (!g_spawn_async(NULL, (char **)argv->pdata, NULL,
                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
-                       blk_nbd_child_setup, NULL, &u->pid, &gerr)) {
+                       blk_nbd_child_setup, GINT_TO_POINTER(getpid()),
+                       &u->pid, &gerr)) {
         error_setg(errp, "Could not start %s: %s", (char *)argv->pdata[0],
                    gerr->message);
         g_error_free(gerr);
