@@ -389,11 +389,12 @@ static void req_plan(XenDiskReq *r)
     case BLKIF_OP_FLUSH_DISKCACHE:
     case BLKIF_OP_WRITE_BARRIER:
         /*
-         * A flush after the write makes it and everything completed
-         * before it durable: the preflush and FUA that Linux's blkfront
-         * means by a flush with data.
+         * With data this is Linux's REQ_PREFLUSH|REQ_FUA write (a journal
+         * commit): what completed before must be durable before this data
+         * can land, and this data when it is answered.
          */
         if (data) {
+            r->steps[n++] = DISK_STEP_FLUSH;
             r->steps[n++] = DISK_STEP_WRITE;
         }
         r->steps[n++] = DISK_STEP_FLUSH;
