@@ -304,6 +304,10 @@ static int req_map_segments(XenDiskReq *r)
             r->bounce[i] = NULL;        /* not ours to give back */
         } else {
             page = r->bounce[i] = page_get(q);
+            if (!page) {
+                r->nr_bounce = i;       /* req_free() returns these */
+                return -ENOMEM;
+            }
         }
         r->iov[i].iov_base = page + seg->first_sect * BLKIF_SECTOR_SIZE;
         r->iov[i].iov_len = (seg->last_sect - seg->first_sect + 1) *
@@ -464,9 +468,16 @@ static bool req_dispatch(XenDiskReq *r)
 {
     XenDiskQueue *q = r->q;
 
-    if (req_map_segments(r) == -EAGAIN) {
+    switch (req_map_segments(r)) {
+    case 0:
+        break;
+    case -EAGAIN:
         q->parked = r;
         return false;
+    default:
+        /* Our memory ran out, not the guest's fault; it may retry. */
+        req_finish(r, BLKIF_RSP_ERROR);
+        return true;
     }
     req_plan(r);
     if (r->data_op == BLKIF_OP_WRITE_BARRIER) {
