@@ -225,7 +225,11 @@ static void device_evtchn_ready(void *opaque)
             chan->fired |= chan->local_port == (evtchn_port_t)port;
         }
     }
-    /* A handler may unbind channels, so look each one up again. */
+    /*
+     * A handler may unbind channels, shifting the array: start over
+     * after each one; the flags say which are still to run.
+     */
+restart:
     for (guint i = 0; i < core->channels->len; i++) {
         XenDeviceChannel *chan = g_ptr_array_index(core->channels, i);
 
@@ -234,6 +238,7 @@ static void device_evtchn_ready(void *opaque)
             if (core->connected && !core->failed) {
                 chan->fn(xd, chan->opaque);
             }
+            goto restart;
         }
     }
 }
