@@ -92,7 +92,7 @@ char *make_raw(Fixture *f, const char *name, uint64_t bytes)
 
 /* ---- attaching a disk -------------------------------------------------- */
 
-static void conn_state(void *opaque, BlkFront *bf, bool connected)
+void fixture_conn_state(void *opaque, BlkFront *bf, bool connected)
 {
     Conn *c = opaque;
 
@@ -116,7 +116,7 @@ BlkFront *attach(Fixture *f, unsigned vdev, const char *params,
     g_assert_true(xen_disk_create(f->be, f->host, DOMID, vdev, name, params,
                                   readonly, false, opts, NULL));
     pump(f, 5);
-    bf = blkfront_new(f->guest, vdev, cfg, conn_state, conn);
+    bf = blkfront_new(f->guest, vdev, cfg, fixture_conn_state, conn);
     g_ptr_array_add(f->fronts, bf);
     g_ptr_array_add(f->conns, conn);
     pump_until(f, &conn->connected);

@@ -48,6 +48,9 @@ typedef struct Conn {
     bool closed;
 } Conn;
 
+/* A BlkFrontStateFn that keeps a Conn up to date. */
+void fixture_conn_state(void *opaque, BlkFront *bf, bool connected);
+
 /*
  * Creates disk @vdev as a toolstack would and connects a blkfront; its
  * connection state stays readable through *@conn (NULL: not wanted).

@@ -416,6 +416,185 @@ static void test_keys(Fixture *f, gconstpointer data)
     g_assert_nonnull(phys);
 }
 
+/*
+ * Closes @bf and its backend (a QEMU daemon lets go of its image), then
+ * compares @image of @format with the raw @ref: identical, as QEMU sees
+ * them.
+ */
+static void close_and_compare(Fixture *f, BlkFront *bf, const char *format,
+                              const char *image, const char *ref)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "qemu-img compare -f %s -F raw %s %s", format, image, ref);
+    int status;
+
+    blkfront_free(bf);
+    g_ptr_array_remove(f->fronts, bf);
+    xen_backend_free(f->be);
+    f->be = xen_backend_new(f->loop, xenner_services(f->x), 0, NULL);
+    g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+}
+
+/* A page written and read back, and the same bytes seen in @image. */
+static void roundtrip(Fixture *f, BlkFront *bf, uint64_t sector,
+                      const char *image)
+{
+    g_autofree uint8_t *buf = g_malloc(8 * SECTOR);
+    g_autofree uint8_t *back = g_malloc(8 * SECTOR);
+
+    for (unsigned i = 0; i < 8 * SECTOR; i++) {
+        buf[i] = i * 7 + sector;
+    }
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_WRITE, sector, buf, 8, false),
+                    ==, BLKIF_RSP_OKAY);
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_READ, sector, back, 8, false),
+                    ==, BLKIF_RSP_OKAY);
+    g_assert_true(memcmp(buf, back, 8 * SECTOR) == 0);
+    if (image) {
+        file_read(image, sector, back, 8 * SECTOR);
+        g_assert_true(memcmp(buf, back, 8 * SECTOR) == 0);
+    }
+}
+
+/*
+ * backend/vbd, as libxl writes it for a kernel blkback: params is a
+ * plain path.
+ */
+static void test_vbd(Fixture *f, gconstpointer data)
+{
+    g_autofree char *image = make_raw(f, "vbd.img", 1 << 20);
+    const char *be_keys[] = {
+        "params", image, "mode", "w", "type", "phy", "dev", "xvdb",
+        "device-type", "disk", "removable", "0", NULL,
+    };
+    const char *fe_keys[] = {
+        "virtual-device", "51728", "device-type", "disk", NULL,
+    };
+    BlkFrontConfig cfg = { .indirect = true };
+    Conn conn = { 0 };
+    BlkFront *bf;
+
+    g_assert_true(xen_backend_create_device(f->be, "vbd", DOMID, 51728,
+                                            "/local/domain/5/device/vbd/"
+                                            "51728", be_keys, fe_keys, NULL,
+                                            NULL));
+    pump(f, 5);
+    bf = blkfront_new(f->guest, 51728, &cfg, fixture_conn_state, &conn);
+    pump_until(f, &conn.connected);
+    g_assert_cmpuint(blkfront_sectors(bf), ==, 2048);
+    roundtrip(f, bf, 100, image);
+    blkfront_free(bf);
+    pump(f, 10);
+}
+
+/* media=cdrom: read-only and removable, and the guest is told so. */
+static void test_cdrom(Fixture *f, gconstpointer data)
+{
+    g_autofree char *image = make_raw(f, "cd.iso", 1 << 20);
+    g_autofree char *params = g_strdup_printf("raw:%s", image);
+    g_autofree uint8_t *buf = g_malloc0(8 * SECTOR);
+    XenDiskOpts opts;
+    BlkFrontConfig cfg = { 0 };
+    Conn conn = { 0 };
+    BlkFront *bf;
+
+    xen_disk_opts_default(&opts);
+    g_assert_true(xen_disk_create(f->be, f->host, DOMID, 5632, "hdc", params,
+                                  false, true, &opts, NULL));
+    pump(f, 5);
+    bf = blkfront_new(f->guest, 5632, &cfg, fixture_conn_state, &conn);
+    pump_until(f, &conn.connected);
+    g_assert_cmpuint(blkfront_info(bf), ==,
+                     VDISK_CDROM | VDISK_READONLY | VDISK_REMOVABLE);
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_WRITE, 0, buf, 8, false), ==,
+                    BLKIF_RSP_ERROR);
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_READ, 0, buf, 8, false), ==,
+                    BLKIF_RSP_OKAY);
+    blkfront_free(bf);
+    pump(f, 10);
+}
+
+/* Every other format libxl names, through QEMU's block layer. */
+static void test_format(Fixture *f, gconstpointer data)
+{
+    const char *const *fmt = data;     /* libxl prefix, qemu-img name */
+    g_autofree char *name = g_strdup_printf("disk.%s", fmt[1]);
+    g_autofree char *image = g_build_filename(f->dir, name, NULL);
+    g_autofree char *cmd = g_strdup_printf("qemu-img create -q -f %s %s 16M",
+                                           fmt[1], image);
+    g_autofree char *params = g_strdup_printf("%s:%s", fmt[0], image);
+    g_autofree char *ref = make_raw(f, "ref.img", 16 << 20);
+    BlkFrontConfig cfg = { .indirect = true, .persistent = true };
+    BlkFront *bf;
+    BlkFront *raw;
+    int status;
+
+    g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    bf = attach(f, 51712, params, false, NULL, &cfg, NULL);
+    /* vpc rounds the size up to its disk geometry */
+    g_assert_cmpuint(blkfront_sectors(bf), >=, 16 << 11);
+    /* The same writes to a raw reference, through the backend too. */
+    g_free(params);
+    params = g_strdup_printf("aio:%s", ref);
+    raw = attach(f, 51728, params, false, NULL, &cfg, NULL);
+    for (uint64_t sector = 0; sector < 32768; sector += 10000) {
+        roundtrip(f, bf, sector, NULL);
+        roundtrip(f, raw, sector, ref);
+    }
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_FLUSH_DISKCACHE, 0, NULL, 0,
+                          false), ==, BLKIF_RSP_OKAY);
+    close_and_compare(f, bf, fmt[1], image, ref);
+}
+
+/* Whether this process holds @path open with O_DIRECT. */
+static bool open_with_o_direct(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+    const char *fd;
+
+    while ((fd = g_dir_read_name(dir))) {
+        g_autofree char *link = g_strdup_printf("/proc/self/fd/%s", fd);
+        g_autofree char *target = g_file_read_link(link, NULL);
+        g_autofree char *info = NULL;
+        g_autofree char *info_path = NULL;
+        const char *flags;
+
+        if (!target || strcmp(target, path)) {
+            continue;
+        }
+        info_path = g_strdup_printf("/proc/self/fdinfo/%s", fd);
+        g_assert_true(g_file_get_contents(info_path, &info, NULL, NULL));
+        flags = strstr(info, "flags:");
+        g_assert_nonnull(flags);
+        return strtoul(flags + 6, NULL, 8) & O_DIRECT;
+    }
+    return false;
+}
+
+/* cache=none (direct-io-safe=1): the image is opened with O_DIRECT. */
+static void test_direct(Fixture *f, gconstpointer data)
+{
+    g_autofree char *image = make_raw(f, "direct.img", 4 << 20);
+    g_autofree char *params = g_strdup_printf("aio:%s", image);
+    g_autofree char *direct = NULL;
+    BlkFrontConfig cfg = { .indirect = true };
+    XenDiskOpts opts;
+    BlkFront *bf;
+    Workload w;
+
+    xen_disk_opts_default(&opts);
+    opts.direct = true;
+    bf = attach(f, 51712, params, false, &opts, &cfg, NULL);
+    direct = be_key(f, 51712, "direct-io-safe");
+    g_assert_cmpstr(direct, ==, "1");
+    g_assert_true(open_with_o_direct(image));
+    workload_init(&w, f, bf, 256, 16);
+    workload_run(&w, 1000);
+    workload_finish(&w, image);
+}
+
 /* ---- qcow2 through QEMU's block layer ---------------------------------- */
 
 static void test_qcow2(Fixture *f, gconstpointer data)
@@ -426,7 +605,6 @@ static void test_qcow2(Fixture *f, gconstpointer data)
     g_autofree char *params = g_strdup_printf("qcow2:%s", qcow2);
     g_autofree char *cmd = g_strdup_printf("qemu-img create -q -f qcow2 %s %u",
                                            qcow2, DISK_SECTORS * SECTOR);
-    g_autofree char *compare = NULL;
     BlkFrontConfig cfg = { .indirect = true, .persistent = true,
                            .nr_queues = 2 };
     XenDiskOpts opts;
@@ -458,16 +636,7 @@ static void test_qcow2(Fixture *f, gconstpointer data)
         close(fd);
     }
     workload_finish(&w, NULL);
-    /* The daemon lets go of the image when the disk goes. */
-    blkfront_free(bf);
-    g_ptr_array_remove(f->fronts, bf);
-    xen_backend_free(f->be);
-    f->be = xen_backend_new(f->loop, xenner_services(f->x), 0, NULL);
-    compare = g_strdup_printf("qemu-img compare -f qcow2 -F raw %s %s",
-                              qcow2, raw);
-    g_assert_true(g_spawn_command_line_sync(compare, NULL, NULL, &status,
-                                            NULL));
-    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    close_and_compare(f, bf, "qcow2", qcow2, raw);
 }
 
 int main(int argc, char **argv)
@@ -492,8 +661,13 @@ int main(int argc, char **argv)
         { { .indirect = true, .ring_page_order = 4 }, BLK_ENGINE_AUTO, false,
           .max_sectors = 2048, .depth = 64, .count = 400 },
     };
+    /* libxl's params prefix and qemu-img's name for each format */
+    static const char *const formats[][2] = {
+        { "qcow", "qcow" }, { "vhd", "vpc" }, { "qed", "qed" },
+        { "vmdk", "vmdk" }, { "vdi", "vdi" },
+    };
     static const char *const names[] = {
-        "direct-copy", "indirect-persistent-4q-order4",
+        "direct-copy-no-protocol", "indirect-persistent-4q-order4",
         "indirect-copy-2q-order2", "direct-persistent-order4",
         "reconnect", "x86_32-abi", "x86_64-abi", "threads-reconnect",
         "bounce-pool-full",
@@ -523,6 +697,19 @@ int main(int argc, char **argv)
                fixture_teardown);
     g_test_add("/disk/keys", Fixture, NULL, fixture_setup, test_keys,
                fixture_teardown);
+    g_test_add("/disk/vbd-plain-path", Fixture, NULL, fixture_setup,
+               test_vbd, fixture_teardown);
+    g_test_add("/disk/cdrom", Fixture, NULL, fixture_setup, test_cdrom,
+               fixture_teardown);
+    g_test_add("/disk/direct-io", Fixture, NULL, fixture_setup, test_direct,
+               fixture_teardown);
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+        g_autofree char *path = g_strdup_printf("/disk/format/%s",
+                                                formats[i][0]);
+
+        g_test_add(path, Fixture, formats[i], fixture_setup, test_format,
+                   fixture_teardown);
+    }
     g_test_add("/disk/qcow2/qemu-storage-daemon", Fixture,
                GUINT_TO_POINTER(BLK_DAEMON_QSD), fixture_setup, test_qcow2,
                fixture_teardown);
