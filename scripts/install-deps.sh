@@ -6,7 +6,7 @@ set -eu
 
 packages=(
     # build
-    meson ninja-build pkg-config gcc libglib2.0-dev libxen-dev
+    meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libxen-dev
     liburing-dev libnbd-dev
     # tests: Xen's own xenstore clients, the libFuzzer/ASan build
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3

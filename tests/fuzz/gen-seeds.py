@@ -9,8 +9,10 @@ ring operations followed by a shared page, as fuzz-console-ring.c reads;
 a blkif seed is a disk's limits, one request slot in one of the three
 layouts and its indirect pages, as fuzz-blkif.c reads; a disk ring seed
 is a batch of native requests and an indirect page, as fuzz-disk-ring.c
-reads.
+reads; a QMP seed is a chunk size byte and a command stream as libxl
+sends it, as fuzz-qmp.c reads.
 """
+import json
 import os
 import random
 import struct
@@ -225,6 +227,34 @@ def disk_ring_seeds():
     yield [s("READ", i, 2047 - i, segs=[(rw, i % 8, 7)]) for i in range(32)]
 
 
+def qmp_cmd(name, args=None, id_=None):
+    req = {"execute": name}
+    if args is not None:
+        req["arguments"] = args
+    if id_ is not None:
+        req["id"] = id_
+    return json.dumps(req).encode() + b"\r\n"
+
+
+def qmp_seeds():
+    caps = qmp_cmd("qmp_capabilities", id_=1)
+    # What libxl does at domain creation and for "xl vncpasswd".
+    yield caps + qmp_cmd("query-status", id_=2) + qmp_cmd("query-vnc", id_=3)
+    yield caps + qmp_cmd("change-vnc-password", {"password": "s3cret"},
+                         id_="libxl-4") + qmp_cmd("query-version", id_=5)
+    yield (caps + qmp_cmd("query-commands", id_={"n": [1, None]})
+           + qmp_cmd("x-echo", {"value": [1, "two", {"3": True}]}, id_=6)
+           + qmp_cmd("quit", id_=7) + qmp_cmd("query-status", id_=8))
+    # Errors: before negotiation, unknown commands, bad shapes.
+    yield (qmp_cmd("query-status", id_=1) + caps + caps
+           + qmp_cmd("no-such", id_=2) + b'{"execute": 1}'
+           + b'{"id": 3}{"execute": "quit", "bogus": 0}'
+           + b'[1, 2] "str" 42 {"execute": } '
+           + b'{"execute": "query-status", "arguments": {"x": 1}}')
+    yield caps + qmp_cmd("x-echo", {"value": "caf\u00e9 \"q\" \\ }{"},
+                         id_=[None, 1.5, "\ud83d\ude00"])
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -249,6 +279,13 @@ def main():
         for i, data in enumerate(blk_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(data)
+    elif target == "fuzz-qmp":
+        for i, stream in enumerate(qmp_seeds()):
+            # Whole, byte by byte and in odd chunks.
+            for j, chunk in enumerate((0, 1, 7)):
+                with open(os.path.join(outdir, "seed-%02d-%d" % (i, j)),
+                          "wb") as f:
+                    f.write(bytes([chunk]) + stream)
     else:
         rng = random.Random(0x5EED)
         for i in range(32):

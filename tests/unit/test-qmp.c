@@ -1,0 +1,664 @@
+/*
+ * Unit tests of the QMP monitor: the session core driven directly
+ * (greeting, negotiation, id echo, the built-in commands, errors,
+ * framing of split and merged input, limits), and one client over a
+ * real unix socket chardev and event loop.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "monitor/qmp.h"
+
+/* An upper bound only: conditions are waited for, never slept on. */
+#define WAIT_MS 5000
+
+/* Parses one line of output, which must be a JSON object. */
+static JsonNode *tq_parse(const char *text, size_t len)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autoptr(GError) err = NULL;
+    JsonNode *root;
+
+    if (!json_parser_load_from_data(parser, text, len, &err)) {
+        g_error("invalid JSON output '%.*s': %s", (int)len, text,
+                err->message);
+    }
+    root = json_parser_get_root(parser);
+    g_assert_nonnull(root);
+    g_assert_true(JSON_NODE_HOLDS_OBJECT(root));
+    return json_node_copy(root);
+}
+
+/* Takes every message out of the output; each must end in "\r\n". */
+static GPtrArray *tq_take(QmpSession *sess)
+{
+    GString *out = qmp_session_output(sess);
+    GPtrArray *msgs = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)json_node_unref);
+    const char *p = out->str;
+    const char *end = out->str + out->len;
+
+    while (p < end) {
+        const char *nl = g_strstr_len(p, end - p, "\r\n");
+
+        g_assert_nonnull(nl);
+        /* No bare newline inside a message. */
+        g_assert_null(memchr(p, '\n', nl - p));
+        g_ptr_array_add(msgs, tq_parse(p, nl - p));
+        p = nl + 2;
+    }
+    g_string_truncate(out, 0);
+    return msgs;
+}
+
+static GPtrArray *tq_take_after(QmpSession *sess, const char *text)
+{
+    qmp_session_input(sess, text, strlen(text));
+    return tq_take(sess);
+}
+
+/* Feeds @text; exactly one reply must come back. */
+static JsonNode *tq_cmd(QmpSession *sess, const char *text)
+{
+    g_autoptr(GPtrArray) msgs = NULL;
+
+    qmp_session_input(sess, text, strlen(text));
+    msgs = tq_take(sess);
+    if (msgs->len != 1) {
+        g_error("'%s': %u replies", text, msgs->len);
+    }
+    return json_node_ref(g_ptr_array_index(msgs, 0));
+}
+
+/* A session past the greeting and, if @negotiate, capabilities. */
+static QmpSession *tq_session(bool negotiate)
+{
+    QmpSession *sess = qmp_session_new("test-package");
+    g_autoptr(GPtrArray) msgs = NULL;
+
+    qmp_session_open(sess);
+    msgs = tq_take(sess);
+    g_assert_cmpuint(msgs->len, ==, 1);
+    if (negotiate) {
+        g_autoptr(JsonNode) r = tq_cmd(sess,
+                                       "{\"execute\": \"qmp_capabilities\"}");
+        JsonObject *o = json_node_get_object(r);
+
+        g_assert_true(json_object_has_member(o, "return"));
+    }
+    return sess;
+}
+
+/* The "return" member of a success reply (borrowed). */
+static JsonNode *tq_return(JsonNode *reply)
+{
+    JsonObject *o = json_node_get_object(reply);
+
+    if (!json_object_has_member(o, "return")) {
+        g_autofree char *s = json_to_string(reply, false);
+
+        g_error("not a success: %s", s);
+    }
+    g_assert_false(json_object_has_member(o, "error"));
+    return json_object_get_member(o, "return");
+}
+
+static JsonObject *tq_return_object(JsonNode *reply)
+{
+    JsonNode *ret = tq_return(reply);
+
+    g_assert_true(JSON_NODE_HOLDS_OBJECT(ret));
+    return json_node_get_object(ret);
+}
+
+/* An error reply of class @cls whose desc starts with @desc. */
+static void tq_error(JsonNode *reply, const char *cls, const char *desc)
+{
+    JsonObject *o = json_node_get_object(reply);
+    JsonObject *err;
+    const char *got;
+
+    g_assert_false(json_object_has_member(o, "return"));
+    g_assert_true(json_object_has_member(o, "error"));
+    err = json_object_get_object_member(o, "error");
+    g_assert_cmpstr(json_object_get_string_member(err, "class"), ==, cls);
+    got = json_object_get_string_member(err, "desc");
+    if (!g_str_has_prefix(got, desc)) {
+        g_error("desc '%s', expected '%s...'", got, desc);
+    }
+}
+
+static void tq_cmd_error(QmpSession *sess, const char *text, const char *cls,
+                         const char *desc)
+{
+    g_autoptr(JsonNode) r = tq_cmd(sess, text);
+
+    tq_error(r, cls, desc);
+}
+
+static void test_greeting(void)
+{
+    QmpSession *sess = qmp_session_new(NULL);
+    g_autoptr(GPtrArray) msgs = NULL;
+    GString *out = qmp_session_output(sess);
+    JsonObject *o, *qmp, *version, *qemu;
+
+    /* Nothing before a client. */
+    g_assert_cmpuint(out->len, ==, 0);
+    qmp_session_open(sess);
+    g_assert_true(g_str_has_suffix(out->str, "\r\n"));
+    msgs = tq_take(sess);
+    g_assert_cmpuint(msgs->len, ==, 1);
+    o = json_node_get_object(g_ptr_array_index(msgs, 0));
+    g_assert_cmpuint(json_object_get_size(o), ==, 1);
+    qmp = json_object_get_object_member(o, "QMP");
+    g_assert_nonnull(qmp);
+    g_assert_cmpuint(json_array_get_length(
+        json_object_get_array_member(qmp, "capabilities")), ==, 0);
+    version = json_object_get_object_member(qmp, "version");
+    g_assert_cmpstr(json_object_get_string_member(version, "package"), ==,
+                    "qemu-xenpv 0.1.0");
+    qemu = json_object_get_object_member(version, "qemu");
+    g_assert_cmpint(json_object_get_int_member(qemu, "major"), ==, 7);
+    g_assert_cmpint(json_object_get_int_member(qemu, "minor"), ==, 2);
+    g_assert_cmpint(json_object_get_int_member(qemu, "micro"), ==, 0);
+    qmp_session_free(sess);
+}
+
+static void test_negotiation(void)
+{
+    QmpSession *sess = tq_session(false);
+    g_autoptr(JsonNode) r = NULL;
+    g_autoptr(GPtrArray) msgs = NULL;
+
+    tq_cmd_error(sess, "{\"execute\": \"query-status\"}", "CommandNotFound",
+                 "Expecting capabilities negotiation with "
+                 "'qmp_capabilities'");
+    tq_cmd_error(sess, "{\"execute\": \"no-such\"}", "CommandNotFound",
+                 "Expecting capabilities negotiation with "
+                 "'qmp_capabilities'");
+    tq_cmd_error(sess, "{\"execute\": \"qmp_capabilities\", "
+                 "\"arguments\": {\"enable\": [\"oob\"]}}", "GenericError",
+                 "Capability 'oob' not available");
+    tq_cmd_error(sess, "{\"execute\": \"qmp_capabilities\", "
+                 "\"arguments\": {\"bogus\": 1}}", "GenericError",
+                 "Parameter 'bogus' is unexpected");
+    r = tq_cmd(sess, "{\"execute\": \"qmp_capabilities\", "
+               "\"arguments\": {\"enable\": []}}");
+    g_assert_cmpuint(json_object_get_size(tq_return_object(r)), ==, 0);
+    tq_cmd_error(sess, "{\"execute\": \"qmp_capabilities\"}",
+                 "CommandNotFound", "Capabilities negotiation is already "
+                 "complete, command ignored");
+
+    /* A new client starts over, with a fresh greeting. */
+    qmp_session_input(sess, "{\"execute\": ", 12);
+    qmp_session_open(sess);
+    msgs = tq_take(sess);
+    g_assert_cmpuint(msgs->len, ==, 1);
+    g_assert_true(json_object_has_member(
+        json_node_get_object(g_ptr_array_index(msgs, 0)), "QMP"));
+    tq_cmd_error(sess, "{\"execute\": \"query-status\"}", "CommandNotFound",
+                 "Expecting capabilities negotiation");
+    qmp_session_free(sess);
+}
+
+static void tq_check_id(QmpSession *sess, const char *cmd, const char *id,
+                        bool success)
+{
+    g_autofree char *text = g_strdup_printf("{\"execute\": \"%s\", "
+                                            "\"id\": %s}", cmd, id);
+    g_autoptr(JsonNode) r = tq_cmd(sess, text);
+    g_autofree char *wrapped = g_strdup_printf("{\"id\": %s}", id);
+    g_autoptr(JsonNode) want = tq_parse(wrapped, strlen(wrapped));
+    g_autoptr(JsonNode) want_id = NULL;
+    JsonObject *o = json_node_get_object(r);
+
+    g_assert_true(json_object_has_member(o, success ? "return" : "error"));
+    g_assert_true(json_object_has_member(o, "id"));
+    /* tq_parse wants an object: compare inside {"id": ...}. */
+    want_id = json_node_copy(json_object_get_member(
+        json_node_get_object(want), "id"));
+    if (!json_node_equal(json_object_get_member(o, "id"), want_id)) {
+        g_autofree char *got = json_to_string(r, false);
+
+        g_error("%s: id %s not echoed", got, id);
+    }
+}
+
+static void test_id_echo(void)
+{
+    QmpSession *sess = tq_session(false);
+    g_autoptr(JsonNode) r = NULL;
+
+    /* Errors carry the id too, negotiation ones included. */
+    tq_check_id(sess, "query-status", "7", false);
+    g_ptr_array_unref(tq_take_after(sess, "{\"execute\": "
+                                    "\"qmp_capabilities\"}"));
+    tq_check_id(sess, "query-status", "42", true);
+    tq_check_id(sess, "query-status", "-1234567890123", true);
+    tq_check_id(sess, "query-status", "\"libxl-3\"", true);
+    tq_check_id(sess, "query-status",
+                "{\"a\": [1, \"x\", null], \"b\": true}", true);
+    tq_check_id(sess, "query-status", "null", true);
+    tq_check_id(sess, "no-such", "\"e\"", false);
+
+    /* No id in, no id out. */
+    r = tq_cmd(sess, "{\"execute\": \"query-status\"}");
+    g_assert_false(json_object_has_member(json_node_get_object(r), "id"));
+    qmp_session_free(sess);
+}
+
+static void test_builtins(void)
+{
+    QmpSession *sess = tq_session(true);
+    g_autoptr(JsonNode) version = NULL;
+    g_autoptr(JsonNode) commands = NULL;
+    g_autoptr(JsonNode) status = NULL;
+    g_autoptr(JsonNode) vnc = NULL;
+    g_autoptr(JsonNode) quit = NULL;
+    JsonObject *o, *qemu;
+    JsonNode *ret;
+    JsonArray *list;
+    g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
+    static const char *const expected[] = {
+        "qmp_capabilities", "query-version", "query-commands",
+        "query-status", "quit", "query-vnc", "change-vnc-password",
+    };
+
+    version = tq_cmd(sess, "{\"execute\": \"query-version\"}");
+    o = tq_return_object(version);
+    g_assert_cmpstr(json_object_get_string_member(o, "package"), ==,
+                    "test-package");
+    qemu = json_object_get_object_member(o, "qemu");
+    g_assert_cmpint(json_object_get_int_member(qemu, "major"), ==, 7);
+    g_assert_cmpint(json_object_get_int_member(qemu, "minor"), ==, 2);
+    g_assert_cmpint(json_object_get_int_member(qemu, "micro"), ==, 0);
+
+    commands = tq_cmd(sess, "{\"execute\": \"query-commands\"}");
+    ret = tq_return(commands);
+    g_assert_true(JSON_NODE_HOLDS_ARRAY(ret));
+    list = json_node_get_array(ret);
+    g_assert_cmpuint(json_array_get_length(list), ==, G_N_ELEMENTS(expected));
+    for (unsigned i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *c = json_array_get_object_element(list, i);
+
+        g_assert_cmpuint(json_object_get_size(c), ==, 1);
+        g_hash_table_add(names,
+                         (char *)json_object_get_string_member(c, "name"));
+    }
+    for (unsigned i = 0; i < G_N_ELEMENTS(expected); i++) {
+        g_assert_true(g_hash_table_contains(names, expected[i]));
+    }
+
+    status = tq_cmd(sess, "{\"execute\": \"query-status\"}");
+    o = tq_return_object(status);
+    g_assert_cmpstr(json_object_get_string_member(o, "status"), ==,
+                    "running");
+    g_assert_true(json_object_get_boolean_member(o, "running"));
+    g_assert_false(json_object_get_boolean_member(o, "singlestep"));
+
+    vnc = tq_cmd(sess, "{\"execute\": \"query-vnc\"}");
+    o = tq_return_object(vnc);
+    g_assert_cmpuint(json_object_get_size(o), ==, 1);
+    g_assert_false(json_object_get_boolean_member(o, "enabled"));
+    tq_cmd_error(sess, "{\"execute\": \"change-vnc-password\", "
+                 "\"arguments\": {\"password\": \"x\"}}", "GenericError",
+                 "Could not set password");
+
+    /* Parameterless commands refuse parameters. */
+    tq_cmd_error(sess, "{\"execute\": \"query-status\", "
+                 "\"arguments\": {\"x\": 1}}", "GenericError",
+                 "Parameter 'x' is unexpected");
+
+    g_assert_false(qmp_session_quit_requested(sess));
+    quit = tq_cmd(sess, "{\"execute\": \"quit\", \"id\": 9}");
+    g_assert_cmpuint(json_object_get_size(tq_return_object(quit)), ==, 0);
+    g_assert_true(qmp_session_quit_requested(sess));
+    /* After quit, input is ignored. */
+    qmp_session_input(sess, "{\"execute\": \"query-status\"}",
+                      strlen("{\"execute\": \"query-status\"}"));
+    g_assert_cmpuint(qmp_session_output(sess)->len, ==, 0);
+    qmp_session_free(sess);
+}
+
+static void test_errors(void)
+{
+    QmpSession *sess = tq_session(true);
+    g_autoptr(JsonNode) r = NULL;
+
+    tq_cmd_error(sess, "{\"execute\": \"query-block\"}", "CommandNotFound",
+                 "The command query-block has not been found");
+    tq_cmd_error(sess, "{\"execute\": }", "GenericError",
+                 "JSON parse error, ");
+    tq_cmd_error(sess, "{\"execute\" \"x\"}", "GenericError",
+                 "JSON parse error, ");
+    tq_cmd_error(sess, "}", "GenericError", "JSON parse error, ");
+    tq_cmd_error(sess, "{\"a\": \"\xff\"}", "GenericError",
+                 "JSON parse error, invalid UTF-8");
+    /* A lone surrogate would come back as invalid UTF-8. */
+    tq_cmd_error(sess, "{\"execute\": \"x\", \"id\": \"\\ud83dx\"}",
+                 "GenericError", "JSON parse error, invalid \\u escape");
+    tq_cmd_error(sess, "{\"execute\": \"x\", \"id\": \"\\ude00\"}",
+                 "GenericError", "JSON parse error, invalid \\u escape");
+    tq_cmd_error(sess, "{\"execute\": \"x\", \"id\": \"\\ud83d\\u00e9\"}",
+                 "GenericError", "JSON parse error, invalid \\u escape");
+    tq_cmd_error(sess, "{\"execute\": \"x\", \"id\": \"\\ud83d\\ude00\"}",
+                 "CommandNotFound", "The command x has not been found");
+    tq_cmd_error(sess, "[{\"execute\": \"quit\"}]", "GenericError",
+                 "QMP input must be a JSON object");
+    tq_cmd_error(sess, "\"quit\"", "GenericError",
+                 "QMP input must be a JSON object");
+    tq_cmd_error(sess, "42 ", "GenericError",
+                 "QMP input must be a JSON object");
+    tq_cmd_error(sess, "{\"id\": 1}", "GenericError",
+                 "QMP input lacks member 'execute'");
+    tq_cmd_error(sess, "{\"execute\": 1}", "GenericError",
+                 "QMP input member 'execute' must be a string");
+    tq_cmd_error(sess, "{\"execute\": \"quit\", \"arguments\": []}",
+                 "GenericError",
+                 "QMP input member 'arguments' must be an object");
+    tq_cmd_error(sess, "{\"execute\": \"quit\", \"foo\": 1}", "GenericError",
+                 "QMP input member 'foo' is unexpected");
+    /* Still alive and well after all that. */
+    g_assert_false(qmp_session_quit_requested(sess));
+    r = tq_cmd(sess, "{\"execute\": \"query-status\"}");
+    tq_return_object(r);
+    qmp_session_free(sess);
+}
+
+static void test_framing(void)
+{
+    QmpSession *sess = tq_session(true);
+    static const char two[] =
+        "{\"execute\": \"query-status\", \"id\": 1}\r\n"
+        "  {\"execute\": \"query-version\", \"id\": \"}{\\\"\"}";
+    static const char one[] =
+        "{\"execute\": \"query-status\", \"arguments\": {}, "
+        "\"id\": {\"s\": \"a}b\\\\\", \"t\": [\"{\"]}}";
+    g_autoptr(GPtrArray) msgs = NULL;
+    g_autoptr(GPtrArray) split = NULL;
+    JsonObject *o;
+
+    /* Two requests in one chunk: two replies, in order. */
+    qmp_session_input(sess, two, strlen(two));
+    msgs = tq_take(sess);
+    g_assert_cmpuint(msgs->len, ==, 2);
+    o = json_node_get_object(g_ptr_array_index(msgs, 0));
+    g_assert_cmpint(json_object_get_int_member(o, "id"), ==, 1);
+    g_assert_true(json_object_has_member(
+        json_object_get_object_member(o, "return"), "running"));
+    o = json_node_get_object(g_ptr_array_index(msgs, 1));
+    g_assert_cmpstr(json_object_get_string_member(o, "id"), ==, "}{\"");
+    g_assert_true(json_object_has_member(
+        json_object_get_object_member(o, "return"), "qemu"));
+
+    /* One request a byte at a time: nothing until the last byte. */
+    for (size_t i = 0; i < strlen(one); i++) {
+        g_assert_cmpuint(qmp_session_output(sess)->len, ==, 0);
+        qmp_session_input(sess, one + i, 1);
+    }
+    split = tq_take(sess);
+    g_assert_cmpuint(split->len, ==, 1);
+    o = json_node_get_object(g_ptr_array_index(split, 0));
+    g_assert_true(json_object_has_member(o, "return"));
+    o = json_object_get_object_member(o, "id");
+    g_assert_cmpstr(json_object_get_string_member(o, "s"), ==, "a}b\\");
+    qmp_session_free(sess);
+}
+
+/* A machine command: echoes its "value" argument, which it requires. */
+static bool tq_cmd_echo(void *opaque, JsonObject *args, JsonNode **ret,
+                        Error **errp)
+{
+    unsigned *calls = opaque;
+
+    (*calls)++;
+    if (!args || !json_object_has_member(args, "value")) {
+        error_setg(errp, "Parameter 'value' is missing");
+        return false;
+    }
+    *ret = json_node_copy(json_object_get_member(args, "value"));
+    return true;
+}
+
+/* Returns nothing: the reply is {}. */
+static bool tq_cmd_nothing(void *opaque, JsonObject *args, JsonNode **ret,
+                           Error **errp)
+{
+    return true;
+}
+
+static void test_command(void)
+{
+    QmpSession *sess = tq_session(true);
+    unsigned calls = 0;
+    g_autoptr(JsonNode) r = NULL;
+    g_autoptr(JsonNode) vnc = NULL;
+    JsonNode *ret;
+
+    qmp_session_add_command(sess, "x-echo", tq_cmd_echo, &calls);
+    r = tq_cmd(sess, "{\"execute\": \"x-echo\", \"id\": 5, "
+               "\"arguments\": {\"value\": [1, {\"k\": \"v\"}]}}");
+    ret = tq_return(r);
+    g_assert_true(JSON_NODE_HOLDS_ARRAY(ret));
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(ret)), ==, 2);
+    tq_cmd_error(sess, "{\"execute\": \"x-echo\"}", "GenericError",
+                 "Parameter 'value' is missing");
+    g_assert_cmpuint(calls, ==, 2);
+
+    /* A default is replaced. */
+    qmp_session_add_command(sess, "query-vnc", tq_cmd_nothing, NULL);
+    vnc = tq_cmd(sess, "{\"execute\": \"query-vnc\"}");
+    g_assert_cmpuint(json_object_get_size(tq_return_object(vnc)), ==, 0);
+    qmp_session_free(sess);
+}
+
+static void test_limits(void)
+{
+    QmpSession *sess = tq_session(true);
+    g_autoptr(GString) big = g_string_new("{\"execute\": \"");
+    g_autoptr(GString) deep = g_string_new("{\"execute\": \"x\", \"id\": ");
+    g_autoptr(GPtrArray) msgs = NULL;
+    g_autoptr(JsonNode) r = NULL;
+    JsonNode *tail;
+
+    /* Over the limit: one error, then the rest of it is skipped. */
+    for (size_t i = 0; i < QMP_INPUT_MAX / 64 + 1; i++) {
+        g_string_append(big, "0123456789abcdef0123456789abcdef"
+                        "0123456789abcdef0123456789abcde}");
+    }
+    g_string_append(big, "\"}{\"execute\": \"query-status\"}");
+    qmp_session_input(sess, big->str, big->len);
+    msgs = tq_take(sess);
+    g_assert_cmpuint(msgs->len, ==, 2);
+    tq_error(g_ptr_array_index(msgs, 0), "GenericError",
+             "JSON parse error, input too long");
+    tail = g_ptr_array_index(msgs, 1);
+    tq_return_object(tail);
+    g_ptr_array_unref(g_steal_pointer(&msgs));
+
+    /* Too deep: refused before json-glib recurses through it. */
+    for (int i = 0; i < QMP_NESTING_MAX + 10; i++) {
+        g_string_append(deep, "[{\"a\": ");
+    }
+    g_string_append(deep, "1");
+    for (int i = 0; i < QMP_NESTING_MAX + 10; i++) {
+        g_string_append(deep, "}]");
+    }
+    g_string_append(deep, "}");
+    qmp_session_input(sess, deep->str, deep->len);
+    msgs = tq_take(sess);
+    g_assert_cmpuint(msgs->len, ==, 1);
+    tq_error(g_ptr_array_index(msgs, 0), "GenericError",
+             "JSON parse error, nesting too deep");
+
+    r = tq_cmd(sess, "{\"execute\": \"query-status\"}");
+    tq_return_object(r);
+    qmp_session_free(sess);
+}
+
+/* One client over a unix socket chardev, through the event loop. */
+
+typedef struct TqServer {
+    EventLoop *loop;
+    ChardevSet *set;
+    QmpServer *qmp;
+    char *dir;
+    char *path;
+    GString *rx;
+    unsigned quits;
+} TqServer;
+
+static void tq_quit(void *opaque)
+{
+    TqServer *t = opaque;
+
+    t->quits++;
+}
+
+static void tq_no_error(Error *err)
+{
+    if (err) {
+        g_error("unexpected error: %s", error_get_pretty(err));
+    }
+}
+
+/* Runs the loop, reading from @fd, until a whole message is in. */
+static JsonNode *tq_client_recv(TqServer *t, int fd)
+{
+    gint64 deadline = g_get_monotonic_time() + WAIT_MS * 1000;
+    char *nl;
+    JsonNode *msg;
+
+    while (!(nl = strstr(t->rx->str, "\r\n"))) {
+        char buf[512];
+        ssize_t n;
+
+        g_assert_cmpint(g_get_monotonic_time(), <, deadline);
+        g_assert_true(event_loop_run_once(t->loop, 10, NULL));
+        n = read(fd, buf, sizeof(buf));
+        if (n < 0) {
+            g_assert_cmpint(errno, ==, EAGAIN);
+            continue;
+        }
+        g_assert_cmpint(n, >, 0);
+        g_string_append_len(t->rx, buf, n);
+    }
+    msg = tq_parse(t->rx->str, nl - t->rx->str);
+    g_string_erase(t->rx, 0, nl + 2 - t->rx->str);
+    return msg;
+}
+
+static JsonNode *tq_client_cmd(TqServer *t, int fd, const char *text)
+{
+    g_assert_cmpint(write(fd, text, strlen(text)), ==, strlen(text));
+    return tq_client_recv(t, fd);
+}
+
+static int tq_client_connect(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==,
+                    0);
+    return fd;
+}
+
+static void tq_client_session(TqServer *t)
+{
+    int fd = tq_client_connect(t->path);
+    g_autoptr(JsonNode) greeting = tq_client_recv(t, fd);
+    g_autoptr(JsonNode) caps = NULL;
+    g_autoptr(JsonNode) status = NULL;
+    g_autoptr(JsonNode) quit = NULL;
+    unsigned quits = t->quits;
+    JsonObject *o;
+
+    g_assert_true(json_object_has_member(json_node_get_object(greeting),
+                                         "QMP"));
+    caps = tq_client_cmd(t, fd, "{\"execute\": \"qmp_capabilities\", "
+                         "\"id\": 1}");
+    tq_return_object(caps);
+    status = tq_client_cmd(t, fd, "{\"execute\": \"query-status\", "
+                           "\"id\": 2}");
+    o = tq_return_object(status);
+    g_assert_true(json_object_get_boolean_member(o, "running"));
+    g_assert_cmpint(json_object_get_int_member(json_node_get_object(status),
+                                               "id"), ==, 2);
+    g_assert_cmpuint(t->quits, ==, quits);
+    quit = tq_client_cmd(t, fd, "{\"execute\": \"quit\", \"id\": 3}");
+    tq_return_object(quit);
+    g_assert_cmpuint(t->quits, ==, quits + 1);
+    close(fd);
+}
+
+static void test_socket(void)
+{
+    TqServer t = { 0 };
+    Error *err = NULL;
+    g_autofree char *spec = NULL;
+    QemuOpts *opts;
+    Chardev *chr;
+
+    t.loop = event_loop_new(&err);
+    tq_no_error(err);
+    t.set = chardev_set_new(t.loop);
+    t.dir = g_dir_make_tmp("test-qmp-XXXXXX", NULL);
+    g_assert_nonnull(t.dir);
+    t.path = g_build_filename(t.dir, "qmp", NULL);
+    t.rx = g_string_new(NULL);
+    spec = g_strdup_printf("socket,id=m,path=%s,server=on,wait=off", t.path);
+    opts = chardev_opts_parse(spec, &err);
+    tq_no_error(err);
+    chr = chardev_set_add_opts(t.set, opts, &err);
+    qemu_opts_free(opts);
+    tq_no_error(err);
+    t.qmp = qmp_server_new(t.loop, chr, NULL, tq_quit, &t, &err);
+    tq_no_error(err);
+
+    /* The chardev has its user now. */
+    g_assert_null(qmp_server_new(t.loop, chr, NULL, NULL, NULL, &err));
+    g_assert_nonnull(err);
+    error_free(err);
+    err = NULL;
+
+    tq_client_session(&t);
+    /* A second client negotiates afresh (quit did not stop our loop). */
+    g_string_truncate(t.rx, 0);
+    tq_client_session(&t);
+    g_assert_cmpuint(t.quits, ==, 2);
+
+    qmp_server_free(t.qmp);
+    chardev_set_free(t.set);
+    event_loop_free(t.loop);
+    g_unlink(t.path);
+    g_rmdir(t.dir);
+    g_free(t.path);
+    g_free(t.dir);
+    g_string_free(t.rx, true);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/qmp/greeting", test_greeting);
+    g_test_add_func("/qmp/negotiation", test_negotiation);
+    g_test_add_func("/qmp/id-echo", test_id_echo);
+    g_test_add_func("/qmp/builtins", test_builtins);
+    g_test_add_func("/qmp/errors", test_errors);
+    g_test_add_func("/qmp/framing", test_framing);
+    g_test_add_func("/qmp/command", test_command);
+    g_test_add_func("/qmp/limits", test_limits);
+    g_test_add_func("/qmp/socket", test_socket);
+    return g_test_run();
+}
