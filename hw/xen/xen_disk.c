@@ -22,6 +22,7 @@
 
 struct XenDiskHost {
     GHashTable *opts;           /* backend path -> XenDiskOpts */
+    GList *disks;               /* XenDisk with an open image */
 };
 
 void xen_disk_opts_default(XenDiskOpts *opts)
@@ -51,7 +52,28 @@ void xen_disk_host_free(XenDiskHost *host)
 {
     if (host) {
         g_hash_table_destroy(host->opts);
+        g_list_free(host->disks);
         g_free(host);
+    }
+}
+
+void xen_disk_host_foreach(XenDiskHost *host, XenDiskInfoFn *fn,
+                           void *opaque)
+{
+    for (GList *l = host->disks; l; l = l->next) {
+        XenDisk *disk = l->data;
+        XenDiskInfo info = {
+            .device = disk->dev_name,
+            .domid = disk->xd.fe_domid,
+            .vdev = disk->xd.devid,
+            .filename = disk->filename,
+            .format = disk->nbd_uri ? "nbd" : disk->format,
+            .readonly = disk->limits.readonly,
+            .removable = disk->removable,
+            .stats = &disk->stats,
+        };
+
+        fn(opaque, &info);
     }
 }
 
@@ -217,6 +239,14 @@ static bool disk_init(XenDevice *xd, Error **errp)
     xen_device_be_printf(xd, "physical-sector-size", "%u",
                          blk_physical_block_size(disk->blk));
     xen_device_be_printf(xd, "info", "%u", info);
+    if (!g_list_find(host->disks, disk)) {
+        host->disks = g_list_append(host->disks, disk);
+    }
+    g_free(disk->dev_name);
+    disk->dev_name = xen_device_be_read(xd, "dev");
+    if (!disk->dev_name) {
+        disk->dev_name = g_strdup_printf("%u", xd->devid);
+    }
     return true;
 }
 
@@ -335,7 +365,10 @@ static void disk_disconnect(XenDevice *xd)
 static void disk_free(XenDevice *xd)
 {
     XenDisk *disk = to_disk(xd);
+    XenDiskHost *host = xd->type_opaque;
 
+    host->disks = g_list_remove(host->disks, disk);
+    g_free(disk->dev_name);
     if (disk->blk) {
         blk_close(disk->blk);
         disk->blk = NULL;

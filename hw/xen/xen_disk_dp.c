@@ -195,11 +195,47 @@ static void req_free(XenDiskReq *r)
 
 static void req_start_barrier(XenDiskQueue *q);
 
+static void req_account(XenDiskReq *r, int16_t status)
+{
+    XenDiskStats *st = &r->q->disk->stats;
+    uint64_t bytes = 0;
+
+    if (status != BLKIF_RSP_OKAY) {
+        st->failed_operations++;
+        return;
+    }
+    for (unsigned i = 0; i < r->nr_segs; i++) {
+        bytes += r->iov[i].iov_len;
+    }
+    switch (r->data_op) {
+    case BLKIF_OP_READ:
+        st->rd_operations++;
+        st->rd_bytes += bytes;
+        break;
+    case BLKIF_OP_WRITE_BARRIER:
+    case BLKIF_OP_FLUSH_DISKCACHE:
+        st->flush_operations++;
+        /* with data, also a write */
+        st->wr_operations += bytes != 0;
+        st->wr_bytes += bytes;
+        break;
+    case BLKIF_OP_WRITE:
+        st->wr_operations++;
+        st->wr_bytes += bytes;
+        break;
+    case BLKIF_OP_DISCARD:
+        st->unmap_operations++;
+        st->unmap_bytes += r->nr_sectors * BLKIF_SECTOR_SIZE;
+        break;
+    }
+}
+
 static void req_finish(XenDiskReq *r, int16_t status)
 {
     XenDiskQueue *q = r->q;
     bool was_blocked = q->parked || q->barrier;
 
+    req_account(r, status);
     queue_respond(q, r->id, r->rsp_op, status);
     if (q->barrier == r) {
         q->barrier = NULL;

@@ -121,6 +121,8 @@ struct XenDisk {
     unsigned nr_queues;
     XenDiskQueue queues[XEN_DISK_MAX_QUEUES];
     RateLimit guest_errors;
+    char *dev_name;             /* the backend's dev key */
+    XenDiskStats stats;
 };
 
 /* xen_disk_dp.c: one queue's ring, once negotiation mapped and bound it. */

@@ -34,6 +34,30 @@ XenDiskHost *xen_disk_host_new(void);
 /* After the backend that used it is freed. */
 void xen_disk_host_free(XenDiskHost *host);
 
+/* What a disk has done, as QMP's query-blockstats reports it. */
+typedef struct XenDiskStats {
+    uint64_t rd_bytes, wr_bytes, unmap_bytes;
+    uint64_t rd_operations, wr_operations, flush_operations;
+    uint64_t unmap_operations, failed_operations;
+} XenDiskStats;
+
+/* One disk with its image open, for query-block. */
+typedef struct XenDiskInfo {
+    const char *device;         /* the toolstack's name (dev), e.g. xvda */
+    uint16_t domid;
+    unsigned vdev;
+    const char *filename;
+    const char *format;         /* QEMU's driver name: raw, qcow2, ... */
+    bool readonly;
+    bool removable;
+    const XenDiskStats *stats;
+} XenDiskInfo;
+
+typedef void XenDiskInfoFn(void *opaque, const XenDiskInfo *info);
+/* Calls @fn for each disk of @host whose image is open. */
+void xen_disk_host_foreach(XenDiskHost *host, XenDiskInfoFn *fn,
+                           void *opaque);
+
 /* Serves backend/qdisk and backend/vbd with @host's settings. */
 bool xen_disk_register(XenBackend *be, XenDiskHost *host, Error **errp);
 
