@@ -6,10 +6,13 @@
  */
 #include "config-host.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <stdint.h>
 #include <xen/xen.h>
@@ -27,10 +30,79 @@ typedef struct Options {
     GPtrArray *devices;             /* -device arguments */
     GPtrArray *drives;              /* -drive arguments */
     GPtrArray *xenner_guests;       /* -xenner-guest arguments */
+    GPtrArray *mons;                /* -mon arguments */
     const char *xen_domid;          /* -xen-domid argument */
     bool xen_attach;
     bool xen_create;
+    const char *name;               /* -name */
+    const char *keymap;             /* -k */
+    const char *ram_size;           /* -m */
+    const char *pidfile;
+    bool daemonize;
 } Options;
+
+/*
+ * Options libxl passes that ask for what qemu-xenpv does anyway: it
+ * creates no default devices, reads no configuration file, opens no
+ * window, and leaves a PV guest's shutdown to the toolstack.
+ */
+static const char *const implied_flags[] = {
+    "nodefaults", "no-user-config", "nographic", "no-shutdown", NULL,
+};
+
+/* Options whose only value we support is one that turns them off. */
+static const struct {
+    const char *name;
+    const char *const values[4];
+    const char *why;
+} off_only[] = {
+    { "vnc", { "none" }, "VNC is not supported yet" },
+    { "display", { "none" }, "only -display none is supported" },
+    { "monitor", { "none", "null", "/dev/null" },
+      "only -mon mode=control (QMP) monitors are supported" },
+    { "serial", { "none", "null", "/dev/null" },
+      "a PV guest has no emulated serial port" },
+    { "parallel", { "none", "null", "/dev/null" },
+      "a PV guest has no emulated parallel port" },
+};
+
+static bool is_implied_flag(const char *name)
+{
+    for (const char *const *f = implied_flags; *f; f++) {
+        if (!strcmp(name, *f)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool is_off_only(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(off_only); i++) {
+        if (!strcmp(name, off_only[i].name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* 0: not an off-only option; 1: accepted; -1: refused (reported). */
+static int check_off_only(const char *opt, const char *name, const char *arg)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(off_only); i++) {
+        if (strcmp(name, off_only[i].name)) {
+            continue;
+        }
+        for (const char *const *v = off_only[i].values; *v; v++) {
+            if (!strcmp(arg, *v)) {
+                return 1;
+            }
+        }
+        error_report("%s %s: %s", opt, arg, off_only[i].why);
+        return -1;
+    }
+    return 0;
+}
 
 static void help(void)
 {
@@ -117,6 +189,28 @@ static void help(void)
            "-drive if=none,id=ID\n"
            "                (docs/block.md)\n"
            "\n"
+           "\n"
+           "Monitor and process (as libxl passes them):\n"
+           "-mon chardev=ID,mode=control\n"
+           "                a QMP monitor on chardev ID\n"
+           "-name NAME      the guest's name, for QMP's query-name\n"
+           "-daemonize      detach once the machine is up (the parent "
+           "exits 0 then)\n"
+           "-pidfile FILE   write the process id to FILE\n"
+           "-m SIZE, -k LAYOUT\n"
+           "                checked: a PV guest's memory is the "
+           "toolstack's, and the\n"
+           "                keyboard layout is for a VNC display\n"
+           "-nodefaults, -no-user-config, -nographic, -no-shutdown\n"
+           "                accepted: qemu-xenpv creates no default "
+           "devices, reads no\n"
+           "                configuration file, opens no window, and "
+           "leaves a PV\n"
+           "                guest's shutdown to the toolstack\n"
+           "-vnc none, -display none, -monitor|-serial|-parallel "
+           "none|null|/dev/null\n"
+           "                accepted; other values are refused\n"
+           "\n"
            "During emulation, SIGINT, SIGTERM and SIGHUP stop qemu-xenpv "
            "cleanly.\n");
 }
@@ -165,16 +259,46 @@ static int parse_args(int argc, char **argv, Options *o)
             *(name[4] == 'a' ? &o->xen_attach : &o->xen_create) = true;
             continue;
         }
+        if (!strcmp(name, "daemonize")) {
+            o->daemonize = true;
+            continue;
+        }
+        if (is_implied_flag(name)) {
+            continue;
+        }
         if (!strcmp(name, "M") || !strcmp(name, "machine") ||
             !strcmp(name, "xenstore-guest-socket") ||
             !strcmp(name, "chardev") || !strcmp(name, "device") ||
-            !strcmp(name, "drive") || !strcmp(name, "xenner-guest") || !strcmp(name, "xen-domid")) {
+            !strcmp(name, "drive") || !strcmp(name, "xenner-guest") ||
+            !strcmp(name, "xen-domid") || !strcmp(name, "mon") ||
+            !strcmp(name, "name") || !strcmp(name, "k") ||
+            !strcmp(name, "m") || !strcmp(name, "pidfile") ||
+            is_off_only(name)) {
+            int off;
+
             if (i + 1 == argc) {
                 error_report("%s: requires an argument", opt);
                 return 2;
             }
             arg = argv[++i];
-            if (!strcmp(name, "xenstore-guest-socket")) {
+            off = check_off_only(opt, name, arg);
+            if (off) {
+                if (off < 0) {
+                    return 2;
+                }
+                continue;
+            }
+            if (!strcmp(name, "mon")) {
+                g_ptr_array_add(o->mons, (char *)arg);
+            } else if (!strcmp(name, "name")) {
+                o->name = arg;
+            } else if (!strcmp(name, "k")) {
+                o->keymap = arg;
+            } else if (!strcmp(name, "m")) {
+                o->ram_size = arg;
+            } else if (!strcmp(name, "pidfile")) {
+                o->pidfile = arg;
+            } else if (!strcmp(name, "xenstore-guest-socket")) {
                 g_ptr_array_add(o->guest_sockets, (char *)arg);
             } else if (!strcmp(name, "chardev")) {
                 g_ptr_array_add(o->chardevs, (char *)arg);
@@ -233,6 +357,133 @@ static bool parse_domid(const char *arg, long *domid, Error **errp)
     return true;
 }
 
+/* -mon chardev=ID,mode=control[,pretty=on|off]: QMP only. */
+static bool check_mons(GPtrArray *mons, Error **errp)
+{
+    static const char *const keys[] = { "chardev", "mode", "pretty", NULL };
+
+    for (guint i = 0; i < mons->len; i++) {
+        QemuOpts *opts = g_ptr_array_index(mons, i);
+        const char *mode = qemu_opt_get(opts, "mode");
+
+        if (!qemu_opts_check_keys(opts, keys, "mon", errp)) {
+            return false;
+        }
+        if (!qemu_opt_get(opts, "chardev")) {
+            error_setg(errp, "-mon: chardev=ID is required");
+            return false;
+        }
+        if (mode && strcmp(mode, "control")) {
+            error_setg(errp, "-mon mode=%s: only mode=control (QMP) is "
+                       "supported", mode);
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * -m: the guest's RAM, as QEMU takes it (MiB, or with a K/M/G/T suffix,
+ * or size=). A PV guest's memory is the toolstack's to give: it is
+ * checked, not used.
+ */
+static bool check_ram_size(const char *arg, Error **errp)
+{
+    const char *p = g_str_has_prefix(arg, "size=") ? arg + 5 : arg;
+    char *end;
+    guint64 v = g_ascii_strtoull(p, &end, 10);
+
+    if (end == p || (*end && (!strchr("kKmMgGtT", *end) || end[1])) ||
+        v == 0) {
+        error_setg(errp, "Invalid RAM size '%s'", arg);
+        return false;
+    }
+    return true;
+}
+
+/* -k: a keyboard layout name such as en-us or de-ch, for a VNC display. */
+static bool check_keymap(const char *arg, Error **errp)
+{
+    for (const char *p = arg; *p; p++) {
+        if (!g_ascii_islower(*p) && *p != '-' && *p != '_') {
+            error_setg(errp, "-k %s: not a keyboard layout name", arg);
+            return false;
+        }
+    }
+    if (!*arg) {
+        error_setg(errp, "-k: a keyboard layout name is required");
+        return false;
+    }
+    return true;
+}
+
+/*
+ * -daemonize, as QEMU does it: the parent waits until the child has
+ * started the machine and exits 0 then, or 1 if the child failed, so
+ * that the caller (libxl) knows the device model is up when it returns.
+ */
+static bool daemonize_start(int *ready_fd, Error **errp)
+{
+    int fds[2];
+    pid_t pid;
+
+    if (pipe(fds) < 0) {
+        error_setg_errno(errp, errno, "-daemonize: pipe");
+        return false;
+    }
+    pid = fork();
+    if (pid < 0) {
+        error_setg_errno(errp, errno, "-daemonize: fork");
+        return false;
+    }
+    if (pid > 0) {
+        char c = 0;
+
+        close(fds[1]);
+        while (read(fds[0], &c, 1) < 0 && errno == EINTR) {
+            continue;
+        }
+        _exit(c == 'r' ? 0 : 1);
+    }
+    close(fds[0]);
+    setsid();
+    *ready_fd = fds[1];
+    return true;
+}
+
+static void daemonize_finish(int ready_fd)
+{
+    int null = open("/dev/null", O_RDWR);
+
+    if (write(ready_fd, "r", 1) < 0) {
+        /* The parent is gone: nobody is waiting. */
+    }
+    close(ready_fd);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    if (chdir("/") < 0) {
+        /* Stays where it was: harmless. */
+    }
+}
+
+static bool write_pidfile(const char *path, Error **errp)
+{
+    g_autofree char *pid = g_strdup_printf("%d\n", (int)getpid());
+    GError *gerr = NULL;
+
+    if (!g_file_set_contents(path, pid, -1, &gerr)) {
+        error_setg(errp, "Cannot write pid file %s: %s", path,
+                   gerr->message);
+        g_error_free(gerr);
+        return false;
+    }
+    return true;
+}
+
 static bool run(const Options *o, Error **errp)
 {
     g_autoptr(GPtrArray) guest_sockets =
@@ -245,16 +496,21 @@ static bool run(const Options *o, Error **errp)
         g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
     g_autoptr(GPtrArray) xenner_guests =
         g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
+    g_autoptr(GPtrArray) mons =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
     XenMachineConfig cfg = {
         .xenstore_guest_sockets = guest_sockets,
         .chardevs = chardevs,
         .devices = devices,
         .drives = drives,
         .xenner_guests = xenner_guests,
+        .mons = mons,
+        .name = o->name,
         .xen_domid = -1,
         .xen_attach = o->xen_attach,
         .xen_create = o->xen_create,
     };
+    int ready_fd = -1;
     const XenMachineType *type = xen_machine_default();
     XenMachineState *ms = NULL;
     EventLoop *loop = NULL;
@@ -299,6 +555,10 @@ static bool run(const Options *o, Error **errp)
         !parse_opts_list(o->drives, NULL, false, drives, errp) ||
         !parse_opts_list(o->xenner_guests, NULL, false, xenner_guests,
                          errp) ||
+        !parse_opts_list(o->mons, NULL, false, mons, errp) ||
+        !check_mons(mons, errp) ||
+        (o->ram_size && !check_ram_size(o->ram_size, errp)) ||
+        (o->keymap && !check_keymap(o->keymap, errp)) ||
         !xen_machine_check_mode(type, &cfg, errp)) {
         goto out;
     }
@@ -317,6 +577,9 @@ static bool run(const Options *o, Error **errp)
         }
     }
 
+    if (o->daemonize && !daemonize_start(&ready_fd, errp)) {
+        goto out;
+    }
     loop = event_loop_new(errp);
     if (!loop ||
         !event_loop_add_signal(loop, SIGINT, quit_on_signal, loop, errp) ||
@@ -328,8 +591,19 @@ static bool run(const Options *o, Error **errp)
     if (!ms) {
         goto out;
     }
+    if (o->pidfile && !write_pidfile(o->pidfile, errp)) {
+        type->cleanup(ms);
+        goto out;
+    }
+    if (ready_fd >= 0) {
+        daemonize_finish(ready_fd);
+        ready_fd = -1;
+    }
     ok = event_loop_run(loop, errp);
     type->cleanup(ms);
+    if (o->pidfile) {
+        unlink(o->pidfile);     /* as QEMU does at exit */
+    }
 
 out:
     event_loop_free(loop);
@@ -345,6 +619,7 @@ int main(int argc, char **argv)
         .devices = g_ptr_array_new(),
         .drives = g_ptr_array_new(),
         .xenner_guests = g_ptr_array_new(),
+        .mons = g_ptr_array_new(),
     };
     Error *err = NULL;
     int status;
@@ -364,5 +639,6 @@ int main(int argc, char **argv)
     g_ptr_array_free(o.devices, true);
     g_ptr_array_free(o.drives, true);
     g_ptr_array_free(o.xenner_guests, true);
+    g_ptr_array_free(o.mons, true);
     return status;
 }

@@ -312,6 +312,15 @@ const char *chardev_id(const Chardev *chr)
     return chr->label;
 }
 
+void chardev_set_foreach(ChardevSet *set, void (*fn)(void *opaque,
+                                                     Chardev *chr),
+                         void *opaque)
+{
+    for (guint i = 0; i < set->all->len; i++) {
+        fn(opaque, g_ptr_array_index(set->all, i));
+    }
+}
+
 const char *chardev_backend_name(const Chardev *chr)
 {
     return chr->cls->name;

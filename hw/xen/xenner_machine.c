@@ -18,6 +18,7 @@
 #include "hw/xen/xen_console.h"
 #include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_drive.h"
+#include "hw/xen/xen_qmp.h"
 #include "tests/frontends/test-guest.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
@@ -41,6 +42,7 @@ struct XenMachineState {
     XenBackend *backend;
     XenDiskHost *disks;
     GPtrArray *drives;          /* XenDrive */
+    XenQmp *qmp;
     GPtrArray *guests;          /* MachineGuest */
 };
 
@@ -466,6 +468,11 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
             goto fail;
         }
     }
+    ms->qmp = xen_qmp_start(loop, cfg->mons, ms->chardevs, ms->disks,
+                            cfg->name, errp);
+    if (!ms->qmp) {
+        goto fail;
+    }
     /* The kernels run once every device the toolstack made is in place. */
     for (guint i = 0; i < cfg->xenner_guests->len; i++) {
         QemuOpts *opts = g_ptr_array_index(cfg->xenner_guests, i);
@@ -493,6 +500,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
 
         test_guest_stop(mg->program);
     }
+    xen_qmp_free(ms->qmp);
     xen_backend_free(ms->backend);
     xen_disk_host_free(ms->disks);
     g_ptr_array_free(ms->drives, true);

@@ -63,6 +63,10 @@ Chardev *chardev_set_add_opts(ChardevSet *set, QemuOpts *opts, Error **errp);
 Chardev *chardev_set_add_legacy(ChardevSet *set, const char *label,
                                 const char *spec, Error **errp);
 Chardev *chardev_set_find(ChardevSet *set, const char *id);
+/* Calls @fn for each chardev of @set, in the order they were made. */
+void chardev_set_foreach(ChardevSet *set, void (*fn)(void *opaque,
+                                                     Chardev *chr),
+                         void *opaque);
 /*
  * Frees a chardev made by chardev_set_add_legacy() or _add_opts(). Not
  * from inside one of its own callbacks.

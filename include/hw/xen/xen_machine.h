@@ -26,6 +26,8 @@ typedef struct XenMachineConfig {
     GPtrArray *devices;                 /* QemuOpts of -device */
     GPtrArray *drives;                  /* QemuOpts of -drive */
     GPtrArray *xenner_guests;           /* QemuOpts of -xenner-guest */
+    GPtrArray *mons;                    /* QemuOpts of -mon (QMP) */
+    const char *name;                   /* -name, or NULL */
     long xen_domid;                     /* -xen-domid, or -1 */
     bool xen_attach;                    /* -xen-attach */
     bool xen_create;                    /* -xen-create */

@@ -1,0 +1,201 @@
+/*
+ * QMP commands about the machine; see xen_qmp.h. The protocol itself is
+ * monitor/qmp.c's.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config-host.h"
+#include "hw/xen/xen_qmp.h"
+
+#include <string.h>
+
+#include "monitor/qmp.h"
+#include "util/qemu-option.h"
+
+struct XenQmp {
+    EventLoop *loop;
+    ChardevSet *chardevs;
+    XenDiskHost *disks;
+    char *name;
+    GPtrArray *servers;         /* QmpServer */
+};
+
+static bool qmp_query_name(void *opaque, JsonObject *args, JsonNode **ret,
+                           Error **errp)
+{
+    XenQmp *q = opaque;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_object(b);
+    if (q->name) {
+        json_builder_set_member_name(b, "name");
+        json_builder_add_string_value(b, q->name);
+    }
+    json_builder_end_object(b);
+    *ret = json_builder_get_root(b);
+    return true;
+}
+
+static void add_chardev(void *opaque, Chardev *chr)
+{
+    JsonBuilder *b = opaque;
+    const char *pty = chardev_pty_path(chr);
+    g_autofree char *filename = pty ? g_strdup_printf("pty:%s", pty)
+                                    : g_strdup(chardev_backend_name(chr));
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "label");
+    json_builder_add_string_value(b, chardev_id(chr));
+    json_builder_set_member_name(b, "filename");
+    json_builder_add_string_value(b, filename);
+    json_builder_set_member_name(b, "frontend-open");
+    json_builder_add_boolean_value(b, chardev_is_connected(chr));
+    json_builder_end_object(b);
+}
+
+static bool qmp_query_chardev(void *opaque, JsonObject *args, JsonNode **ret,
+                              Error **errp)
+{
+    XenQmp *q = opaque;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_array(b);
+    chardev_set_foreach(q->chardevs, add_chardev, b);
+    json_builder_end_array(b);
+    *ret = json_builder_get_root(b);
+    return true;
+}
+
+static void add_block(void *opaque, const XenDiskInfo *info)
+{
+    JsonBuilder *b = opaque;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "device");
+    json_builder_add_string_value(b, info->device);
+    json_builder_set_member_name(b, "locked");
+    json_builder_add_boolean_value(b, false);
+    json_builder_set_member_name(b, "removable");
+    json_builder_add_boolean_value(b, info->removable);
+    json_builder_set_member_name(b, "type");
+    json_builder_add_string_value(b, "unknown");
+    json_builder_set_member_name(b, "inserted");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "file");
+    json_builder_add_string_value(b, info->filename);
+    json_builder_set_member_name(b, "drv");
+    json_builder_add_string_value(b, info->format);
+    json_builder_set_member_name(b, "ro");
+    json_builder_add_boolean_value(b, info->readonly);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+}
+
+static void add_stat(JsonBuilder *b, const char *name, uint64_t v)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, (gint64)MIN(v, (uint64_t)G_MAXINT64));
+}
+
+static void add_blockstats(void *opaque, const XenDiskInfo *info)
+{
+    JsonBuilder *b = opaque;
+    const XenDiskStats *st = info->stats;
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "device");
+    json_builder_add_string_value(b, info->device);
+    json_builder_set_member_name(b, "stats");
+    json_builder_begin_object(b);
+    add_stat(b, "rd_bytes", st->rd_bytes);
+    add_stat(b, "wr_bytes", st->wr_bytes);
+    add_stat(b, "unmap_bytes", st->unmap_bytes);
+    add_stat(b, "rd_operations", st->rd_operations);
+    add_stat(b, "wr_operations", st->wr_operations);
+    add_stat(b, "flush_operations", st->flush_operations);
+    add_stat(b, "unmap_operations", st->unmap_operations);
+    /* Refused and failed requests of every kind: not QEMU's split. */
+    add_stat(b, "failed_operations", st->failed_operations);
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+}
+
+static bool qmp_query_disks(void *opaque, JsonObject *args, JsonNode **ret,
+                            XenDiskInfoFn *fn)
+{
+    XenQmp *q = opaque;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+
+    json_builder_begin_array(b);
+    if (q->disks) {
+        xen_disk_host_foreach(q->disks, fn, b);
+    }
+    json_builder_end_array(b);
+    *ret = json_builder_get_root(b);
+    return true;
+}
+
+static bool qmp_query_block(void *opaque, JsonObject *args, JsonNode **ret,
+                            Error **errp)
+{
+    return qmp_query_disks(opaque, args, ret, add_block);
+}
+
+static bool qmp_query_blockstats(void *opaque, JsonObject *args,
+                                 JsonNode **ret, Error **errp)
+{
+    return qmp_query_disks(opaque, args, ret, add_blockstats);
+}
+
+static void qmp_quit(void *opaque)
+{
+    XenQmp *q = opaque;
+
+    event_loop_quit(q->loop);
+}
+
+XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
+                      XenDiskHost *disks, const char *name, Error **errp)
+{
+    XenQmp *q = g_new0(XenQmp, 1);
+
+    q->loop = loop;
+    q->chardevs = chardevs;
+    q->disks = disks;
+    q->name = g_strdup(name);
+    q->servers = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)qmp_server_free);
+    for (guint i = 0; mons && i < mons->len; i++) {
+        const char *id = qemu_opt_get(g_ptr_array_index(mons, i), "chardev");
+        Chardev *chr = chardev_set_find(chardevs, id);
+        QmpServer *s;
+
+        if (!chr) {
+            error_setg(errp, "-mon: chardev '%s' not found", id);
+            xen_qmp_free(q);
+            return NULL;
+        }
+        s = qmp_server_new(loop, chr, "qemu-xenpv " QEMU_XENPV_VERSION,
+                           qmp_quit, q, errp);
+        if (!s) {
+            xen_qmp_free(q);
+            return NULL;
+        }
+        qmp_server_add_command(s, "query-name", qmp_query_name, q);
+        qmp_server_add_command(s, "query-chardev", qmp_query_chardev, q);
+        qmp_server_add_command(s, "query-block", qmp_query_block, q);
+        qmp_server_add_command(s, "query-blockstats", qmp_query_blockstats,
+                               q);
+        g_ptr_array_add(q->servers, s);
+    }
+    return q;
+}
+
+void xen_qmp_free(XenQmp *q)
+{
+    if (q) {
+        g_ptr_array_free(q->servers, true);
+        g_free(q->name);
+        g_free(q);
+    }
+}

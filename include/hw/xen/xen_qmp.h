@@ -1,0 +1,25 @@
+/*
+ * The QMP monitors a machine serves (-mon chardev=ID,mode=control), with
+ * the commands about the machine itself: query-name, query-chardev,
+ * query-block and query-blockstats, beside monitor/'s built-ins. quit
+ * stops the event loop, as SIGTERM does.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_XEN_XEN_QMP_H
+#define HW_XEN_XEN_QMP_H
+
+#include <glib.h>
+
+#include "chardev/char.h"
+#include "hw/xen/xen_disk.h"
+#include "util/event-loop.h"
+
+typedef struct XenQmp XenQmp;
+
+/* @mons: QemuOpts of -mon; @disks may be NULL (no disks to report). */
+XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
+                      XenDiskHost *disks, const char *name, Error **errp);
+void xen_qmp_free(XenQmp *q);
+
+#endif /* HW_XEN_XEN_QMP_H */

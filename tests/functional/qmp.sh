@@ -1,0 +1,157 @@
+#!/bin/bash
+# qemu-xenpv as libxl launches a device model: its whole argument list,
+# two QMP monitors on unix sockets spoken to as libxl_qmp.c does, quit,
+# SIGHUP, -daemonize with -pidfile, and QEMU's refusals of what it does
+# not do.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+set -u
+. "$SRCDIR/lib.sh"
+
+tap_plan 18
+
+if ! have_xenstore_utils; then
+    skip_rest "needs xenstore-utils"
+    exit 0
+fi
+
+QMP1=$XS_TMP/qmp-libxl-1
+QMP2=$XS_TMP/qmp-libxenstat-1
+qmp() {
+    timeout -k 2 30 "$PYTHON" "$SRCDIR/qmpclient.py" "$@"
+}
+
+# libxl 4.17's argv for a PV guest (xen-rig.md), but for the machine:
+# -machine xenpv -xen-attach needs a Xen host, so the same devices run
+# under xenner_pv with a disk guest as domain 1.
+LIBXL_ARGS=(-xen-domid 1 -no-shutdown
+    -chardev "socket,id=libxl-cmd,path=$QMP1,server=on,wait=off"
+    -mon chardev=libxl-cmd,mode=control
+    -chardev "socket,id=libxenstat-cmd,path=$QMP2,server,nowait"
+    -mon chardev=libxenstat-cmd,mode=control
+    -nodefaults -no-user-config -name g1 -vnc none -display none
+    -nographic -m 512)
+
+truncate -s 16M "$XS_TMP/d.raw"
+args=()
+# All but -xen-domid N, which belongs to -M xenpv.
+for a in "${LIBXL_ARGS[@]:2}" -xenner-guest domid=1,program=disk \
+         -drive "file=$XS_TMP/d.raw,if=xen"; do
+    args+=(-a "$a")
+done
+
+disk_done() {
+    dom0 xenstore-read /local/domain/1/data/disk/51712 >/dev/null 2>&1
+}
+if ! xs_start "${args[@]}" || ! wait_for 30 test -S "$QMP2" ||
+   ! wait_for 60 disk_done; then
+    skip_rest "qemu-xenpv did not start: $(tail -n 5 "$XS_LOG")"
+    exit 0
+fi
+
+out=$(qmp "$QMP1" query-version query-status query-name 2>&1)
+check_eq "greeting, capabilities, query-version/status/name over QMP" \
+'return {"package":"qemu-xenpv 0.1.0","qemu":{"major":7,"micro":0,"minor":2}}
+return {"running":true,"singlestep":false,"status":"running"}
+return {"name":"g1"}' "$out"
+
+out=$(qmp "$QMP2" query-chardev 2>&1)
+check "query-chardev lists both monitors' chardevs" \
+    grep -q '"label":"libxl-cmd".*"label":"libxenstat-cmd"' <<<"$out"
+tap_diag "$out"
+
+out=$(qmp "$QMP1" query-block 2>&1)
+check_eq "query-block shows the disk" \
+    "return [{\"device\":\"xvda\",\"inserted\":{\"drv\":\"raw\",\"file\":\"$XS_TMP/d.raw\",\"ro\":false},\"locked\":false,\"removable\":false,\"type\":\"unknown\"}]" \
+    "$out"
+
+out=$(qmp "$QMP2" query-blockstats 2>&1)
+tap_diag "$out"
+check "query-blockstats counts the guest's reads, writes and flush" \
+    "$PYTHON" -c '
+import json, sys
+s = json.loads(sys.argv[1].split(" ", 1)[1])[0]["stats"]
+ok = (s["wr_operations"] > 0 and s["rd_operations"] > 0 and
+      s["flush_operations"] >= 1 and s["wr_bytes"] == s["rd_bytes"])
+sys.exit(0 if ok else 1)' "$out"
+
+out=$(qmp "$QMP1" query-vnc change-vnc-password:'{"password":"x"}' \
+      query-commands 2>&1)
+check "query-vnc: not enabled" grep -qx 'return {"enabled":false}' <<<"$out"
+check "change-vnc-password fails as QEMU without VNC" \
+    grep -q '^error {"class":"GenericError","desc":"Could not set password"}' \
+    <<<"$out"
+check "query-commands lists the machine's commands" \
+    grep -q '"name":"query-blockstats"' <<<"$out"
+
+out=$(qmp "$QMP1" no-such-command 2>&1)
+check_eq "an unknown command: CommandNotFound" \
+    'error {"class":"CommandNotFound","desc":"The command no-such-command has not been found"}' \
+    "$out"
+
+check "the guest's disk check passed meanwhile" \
+    grep -q '^ok ' <<<"$(dom0 xenstore-read /local/domain/1/data/disk/51712)"
+
+out=$(qmp "$QMP1" quit 2>&1)
+check_eq "quit is answered" "return {}" "$out"
+wait_for 10 xs_wrapper_gone
+xs_stop TERM
+check_eq "quit stops qemu-xenpv with status 0" 0 "$XS_STATUS"
+
+# libxl tears a device model down with SIGHUP.
+if xs_start -a -name -a g2; then
+    xs_stop HUP
+    check_eq "SIGHUP stops it with status 0" 0 "$XS_STATUS"
+else
+    not_ok "SIGHUP stops it with status 0" "$(tail -n 5 "$XS_LOG")"
+fi
+
+# The driver-domain form: -daemonize returns once the machine is up.
+pidfile=$XS_TMP/dm.pid
+timeout 20 "$QEMU_XENPV" -M "xenner_pv,xenstore-socket=$XS_TMP/d.sock" \
+    -nographic -daemonize -pidfile "$pidfile" -monitor /dev/null \
+    -serial /dev/null -parallel /dev/null
+rc=$?
+pid=$(cat "$pidfile" 2>/dev/null)
+check_eq "-daemonize: the parent exits 0 once it is up" 0 "$rc"
+check "-daemonize: the pid file names a live process serving xenstore" \
+    env XENSTORED_PATH="$XS_TMP/d.sock" xenstore-ls /
+# Detached, it is nobody's child here: once it exits it may stay a
+# zombie until init reaps it.
+running() {
+    local st
+
+    st=$(ps -o stat= -p "$1" 2>/dev/null) && [ "${st:0:1}" != Z ]
+}
+stopped() {
+    ! running "$1" && [ ! -e "$pidfile" ]
+}
+if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+    wait_for 20 stopped "$pid"
+fi
+if [ -n "$pid" ] && ! running "$pid" && [ ! -e "$pidfile" ]; then
+    ok "-daemonize: SIGTERM stops it and the pid file goes"
+else
+    not_ok "-daemonize: SIGTERM stops it and the pid file goes" \
+        "pid ${pid:-none}: $(ps -o stat=,cmd= -p "${pid:-0}")"
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+fi
+
+# What qemu-xenpv does not do is refused, in QEMU's words.
+refused() {
+    local desc=$1 pattern=$2 out rc
+
+    shift 2
+    out=$(timeout 10 "$QEMU_XENPV" "$@" 2>&1)
+    rc=$?
+    if [ "$rc" == 1 ] && grep -qE -- "$pattern" <<<"$out"; then
+        ok "$desc"
+        tap_diag "$out"
+    else
+        not_ok "$desc" "status $rc: $out"
+    fi
+}
+refused "an unknown option" "^qemu-xenpv: -bogus: invalid option$" -bogus
+refused "-vnc with a display" "VNC is not supported yet" -vnc :0
+refused "-mon mode=readline" "only mode=control" -mon chardev=x,mode=readline
