@@ -239,21 +239,7 @@ check_eq "SIGTERM stops qemu-xenpv with status 0" 0 "$XS_STATUS"
 
 # ------------------------------------------------------------ options
 
-# opt_error DESC PATTERN ARGS...: start-up fails with status 1 and a
-# message matching PATTERN.
-opt_error() {
-    local desc=$1 pattern=$2 out rc
-
-    shift 2
-    out=$(timeout 10 "$QEMU_XENPV" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" == 1 ] && grep -qE -- "$pattern" <<<"$out"; then
-        ok "$desc"
-    else
-        not_ok "$desc" "status $rc: $out"
-    fi
-}
-opt_error "-M xenpv without a mode is refused" "needs -xen-attach" \
+refused "-M xenpv without a mode is refused" "needs -xen-attach" \
     -M xenpv
-opt_error "-xen-attach on a host without Xen is refused at start-up" \
+refused "-xen-attach on a host without Xen is refused at start-up" \
     "not running Xen|built without Xen" -M xenpv -xen-domid 1 -xen-attach

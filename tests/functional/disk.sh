@@ -265,30 +265,14 @@ fi
 
 # ------------------------------------------------- options
 
-# opt_error DESC PATTERN ARGS...: start-up fails with status 1 and a
-# message matching PATTERN.
-opt_error() {
-    local desc=$1 pattern=$2 out rc
-
-    shift 2
-    out=$(timeout 20 "$QEMU_XENPV" \
-          -M "xenner_pv,xenstore-socket=$XS_TMP/o.sock" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" == 1 ] && grep -qiE -- "$pattern" <<<"$out"; then
-        ok "$desc"
-        tap_diag "$out"
-    else
-        not_ok "$desc" "status $rc: $out"
-    fi
-}
-opt_error "-drive with a missing file is refused, as QEMU does" \
+refused "-drive with a missing file is refused, as QEMU does" \
     "Could not open.*no-such.raw" \
     -xenner-guest domid=1,program=disk \
     -drive "file=$XS_TMP/no-such.raw,if=xen"
-opt_error "-drive with an unknown key is refused" "bogus" \
+refused "-drive with an unknown key is refused" "bogus" \
     -xenner-guest domid=1,program=disk \
     -drive "file=$XS_TMP/a.raw,if=xen,bogus=1"
-opt_error "-drive if=xen without a -xenner-guest is refused" \
+refused "-drive if=xen without a -xenner-guest is refused" \
     "guest" -drive "file=$XS_TMP/a.raw,if=xen"
-opt_error "a bad disk-queues= of the disk guest is refused" "disk-queues" \
+refused "a bad disk-queues= of the disk guest is refused" "disk-queues" \
     -xenner-guest domid=1,program=disk,disk-queues=99

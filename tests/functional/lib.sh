@@ -354,6 +354,23 @@ xs_stop() {
     XS_PID=""
 }
 
+# refused DESC PATTERN ARGS...: qemu-xenpv started with ARGS stops at
+# start-up with status 1 and a message matching PATTERN (a case-blind
+# extended regular expression), as QEMU refuses what it cannot do.
+refused() {
+    local desc=$1 pattern=$2 out rc
+
+    shift 2
+    out=$(timeout 20 "$QEMU_XENPV" "$@" 2>&1)
+    rc=$?
+    if [ "$rc" == 1 ] && grep -qiE -- "$pattern" <<<"$out"; then
+        ok "$desc"
+        tap_diag "$out"
+    else
+        not_ok "$desc" "status $rc: $out"
+    fi
+}
+
 xs_wrapper_gone() {
     ! kill -0 "$XS_WRAP_PID" 2>/dev/null
 }

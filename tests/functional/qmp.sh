@@ -139,19 +139,6 @@ else
 fi
 
 # What qemu-xenpv does not do is refused, in QEMU's words.
-refused() {
-    local desc=$1 pattern=$2 out rc
-
-    shift 2
-    out=$(timeout 10 "$QEMU_XENPV" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" == 1 ] && grep -qE -- "$pattern" <<<"$out"; then
-        ok "$desc"
-        tap_diag "$out"
-    else
-        not_ok "$desc" "status $rc: $out"
-    fi
-}
 refused "an unknown option" "^qemu-xenpv: -bogus: invalid option$" -bogus
 refused "-vnc with a display" "VNC is not supported yet" -vnc :0
 refused "-mon mode=readline" "only mode=control" -mon chardev=x,mode=readline
