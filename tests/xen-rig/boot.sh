@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]: boot Xen under TCG with a
+# dom0 that runs INIT_SCRIPT (an absolute path on the host, seen read-only
+# by dom0) and may write to OUTDIR as /rig-out. Exits with the status the
+# script left in /rig-out/status (124 on timeout, 125 if none was left).
+# Environment: RIG_INITRD skips building the initramfs here.
+set -eu
+cache=${1:?usage: boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]}
+init=${2:?}
+outdir=${3:?}
+limit=${4:-240}
+here=$(cd "$(dirname "$0")" && pwd)
+case $init in /*) ;; *) init=$(pwd)/$init ;; esac
+# dom0 mounts fresh tmpfs over these, hiding anything the host put there.
+case $init in /run/*|/var/lib/xen/*|/var/log/*)
+    echo "boot.sh: $init is hidden from dom0 by a tmpfs" >&2; exit 2 ;; esac
+[ -x "$init" ] || { echo "boot.sh: $init is not executable" >&2; exit 2; }
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+rm -f "$outdir/status"
+
+read -r xen vmlinuz _ < <("$here/fetch.sh" "$cache")
+# RIG_INITRD: a dom0 initramfs already built by mkinitrd.sh (run-smoke.sh).
+initrd=${RIG_INITRD:-}
+if [ -z "$initrd" ]; then
+    initrd="$outdir/dom0-initrd.gz"
+    "$here/mkinitrd.sh" "$cache" "$initrd"
+    trap 'rm -f "$initrd"' EXIT
+fi
+
+# -cpu without smap/smep: the PV dom0 faults at its first instruction
+# otherwise. No Xen "noreboot": when dom0 dies Xen reboots and -no-reboot
+# makes QEMU exit instead of hanging until the timeout.
+rc=0
+timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
+    -m 3072 -cpu max,-smap,-smep -smp 2 -nographic -no-reboot \
+    -kernel "$xen" \
+    -append "console=com1 dom0_mem=2048M,max:2048M" \
+    -initrd "$vmlinuz console=hvc0 quiet rig.init=$init,$initrd" \
+    -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap,id=r0 \
+    -virtfs local,path="$outdir",mount_tag=out,security_model=none,multidevs=remap,id=r1 \
+    </dev/null >"$outdir/serial.log" 2>&1 || rc=$?
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    echo "boot.sh: timed out after ${limit}s" >&2
+    exit 124
+fi
+[ -s "$outdir/status" ] || { echo "boot.sh: no status (qemu rc $rc)" >&2; exit 125; }
+exit "$(cat "$outdir/status")"

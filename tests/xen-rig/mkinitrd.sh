@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# mkinitrd.sh CACHE_DIR OUT: busybox initramfs for a dom0 whose root is the
+# host's own / over 9p. The dom0 kernel's modules are not on the host, so
+# everything dom0 needs is loaded from here before switch_root.
+set -eu
+cache=${1:?usage: mkinitrd.sh CACHE_DIR OUT}
+out=${2:?usage: mkinitrd.sh CACHE_DIR OUT}
+kdir=$(ls -d "$cache"/root/lib/modules/*-amd64 | head -n1)
+[ -s "$kdir/modules.dep" ] || { echo "mkinitrd.sh: run fetch.sh" >&2; exit 1; }
+
+# 9p root first, then dom0's Xen backends; overlay lets dom0 create mount
+# points (/rig-out) on top of the read-only host root.
+mods="netfs fscache 9pnet virtio_ring virtio virtio_pci_legacy_dev
+      virtio_pci_modern_dev virtio_pci 9pnet_virtio 9p overlay
+      xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback
+      xen-netback loop tun bridge"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work"/{bin,dev,proc,sys,newroot,lib/modules}
+cp /bin/busybox "$work/bin/busybox"
+
+# Emit a module's path after its dependencies' (modules.dep lists a
+# module's deps so that the last one must be loaded first).
+declare -A seen
+order=()
+resolve() {
+    local name=$1 line dep deps i
+    line=$(grep -E "(^|/)${name//[-_]/[-_]}\.ko(\.xz|\.zst)?:" "$kdir/modules.dep") ||
+        { echo "mkinitrd.sh: no module $name" >&2; exit 1; }
+    [ -z "${seen[${line%%:*}]:-}" ] || return 0
+    read -r -a deps <<<"${line#*:}"
+    for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
+        dep=${deps[i]##*/}; resolve "${dep%%.ko*}"
+    done
+    seen[${line%%:*}]=1
+    order+=("${line%%:*}")
+}
+for m in $mods; do resolve "$m"; done
+
+# busybox insmod cannot read compressed modules: decompress now.
+: > "$work/lib/modules/order"
+for f in "${order[@]}"; do
+    base=${f##*/}
+    case $f in
+    *.ko.xz)  xz -dc "$kdir/$f" > "$work/lib/modules/${base%.xz}" ;;
+    *.ko.zst) zstd -dqc "$kdir/$f" > "$work/lib/modules/${base%.zst}" ;;
+    *)        cp "$kdir/$f" "$work/lib/modules/$base" ;;
+    esac
+    echo "${base%.ko*}.ko" >> "$work/lib/modules/order"
+done
+
+cat > "$work/init" <<'INIT'
+#!/bin/busybox sh
+# dom0 stage 1: load modules, assemble the root, hand over to rig.init.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /lib/modules/order); do
+    insmod /lib/modules/$m || echo "rig-initrd: insmod $m failed"
+done
+rig_init=
+for a in $(cat /proc/cmdline); do
+    case $a in rig.init=*) rig_init=${a#rig.init=} ;; esac
+done
+fail() { echo "rig-initrd: $*"; echo o > /proc/sysrq-trigger; sleep 60; }
+mkdir -p /lower /upper
+mount -t 9p -o trans=virtio,version=9p2000.L,ro root /lower ||
+    fail "mount 9p root"
+mount -t tmpfs -o mode=755 tmpfs /upper
+mkdir -p /upper/u /upper/w
+mount -t overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w \
+    overlay /newroot || fail "mount overlay"
+# Fresh, empty state for the Xen daemons, as on a freshly booted host.
+# /tmp stays the host's (writable through the overlay): a build tree or
+# a CI clone under it must be visible to dom0.
+for d in /run /var/lib/xen /var/log; do
+    mkdir -p /newroot$d && mount -t tmpfs tmpfs /newroot$d
+done
+mkdir -p /newroot/rig-out
+mount -t 9p -o trans=virtio,version=9p2000.L out /newroot/rig-out ||
+    fail "mount 9p out"
+mount --move /dev /newroot/dev
+umount /sys /proc
+[ -n "$rig_init" ] || fail "no rig.init= on the command line"
+# If rig.init dies before powering off, record its status and power off
+# anyway: an init that exits panics dom0 and leaves the run to the timeout.
+exec switch_root /newroot /bin/sh -c '"$0"; rc=$?
+    [ -e /rig-out/status ] || echo "$rc" > /rig-out/status
+    [ -e /proc/sysrq-trigger ] || mount -t proc proc /proc
+    echo o > /proc/sysrq-trigger; sleep 60' "$rig_init"
+INIT
+chmod +x "$work/init"
+(cd "$work" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"
