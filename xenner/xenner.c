@@ -127,43 +127,45 @@ static int xenstore_make_domain(Xenner *x, uint16_t domid, const char *name)
     int ret;
 
 again:
-    ret = xs_transaction_start(c, &tx);
+    ret = xs_client_transaction_start(c, &tx);
     if (ret) {
         return ret;
     }
-    xs_rm(c, tx, dom_path);
-    ret = xs_mkdir(c, tx, dom_path);
-    ret = ret ?: xs_set_perms(c, tx, dom_path, ro, 2);
+    xs_client_rm(c, tx, dom_path);
+    ret = xs_client_mkdir(c, tx, dom_path);
+    ret = ret ?: xs_client_set_perms(c, tx, dom_path, ro, 2);
     for (size_t i = 0; !ret && i < G_N_ELEMENTS(toolstack_owned); i++) {
         g_autofree char *p = g_strdup_printf("%s/%s", dom_path,
                                              toolstack_owned[i]);
 
-        ret = xs_mkdir(c, tx, p) ?: xs_set_perms(c, tx, p, ro, 2);
+        ret = xs_client_mkdir(c, tx, p) ?: xs_client_set_perms(c, tx, p, ro,
+                                                               2);
     }
     for (size_t i = 0; !ret && i < G_N_ELEMENTS(guest_owned); i++) {
         g_autofree char *p = g_strdup_printf("%s/%s", dom_path,
                                              guest_owned[i]);
 
-        ret = xs_mkdir(c, tx, p) ?: xs_set_perms(c, tx, p, rw, 1);
+        ret = xs_client_mkdir(c, tx, p) ?: xs_client_set_perms(c, tx, p, rw,
+                                                               1);
     }
     if (!ret) {
         g_autofree char *p = g_strdup_printf("%s/name", dom_path);
         g_autofree char *q = g_strdup_printf("%s/domid", dom_path);
 
-        ret = xs_write(c, tx, p, name, strlen(name)) ?:
-              xs_set_perms(c, tx, p, ro, 2) ?:
-              xs_write(c, tx, q, domid_str, strlen(domid_str)) ?:
-              xs_set_perms(c, tx, q, ro, 2);
+        ret = xs_client_write(c, tx, p, name, strlen(name)) ?:
+              xs_client_set_perms(c, tx, p, ro, 2) ?:
+              xs_client_write(c, tx, q, domid_str, strlen(domid_str)) ?:
+              xs_client_set_perms(c, tx, q, ro, 2);
     }
     if (ret) {
-        xs_transaction_end(c, tx, false);
+        xs_client_transaction_end(c, tx, false);
         return ret;
     }
-    ret = xs_transaction_end(c, tx, true);
+    ret = xs_client_transaction_end(c, tx, true);
     if (ret == -EAGAIN) {
         goto again;
     }
-    return ret ?: xs_introduce(c, domid);
+    return ret ?: xs_client_introduce(c, domid);
 }
 
 bool xenner_domain_create(Xenner *x, uint16_t domid, const char *name,
@@ -224,7 +226,7 @@ void xenner_domain_destroy(Xenner *x, uint16_t domid)
         return;
     }
     xenner_evtchn_remove_domain(x->evtchn, domid, NULL);
-    xs_release(x->toolstack, domid);
-    xs_rm(x->toolstack, 0, dom_path);
+    xs_client_release(x->toolstack, domid);
+    xs_client_rm(x->toolstack, 0, dom_path);
     g_hash_table_remove(x->domains, GUINT_TO_POINTER(domid));
 }

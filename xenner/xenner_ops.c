@@ -369,7 +369,7 @@ static int ops_xs_read(XenXsHandle *h, uint32_t tx, const char *path,
                        char **value, size_t *len)
 {
     GByteArray *buf = g_byte_array_new();
-    int ret = xs_read(h->client, tx, path, buf);
+    int ret = xs_client_read(h->client, tx, path, buf);
 
     if (ret) {
         g_byte_array_free(buf, true);
@@ -386,7 +386,7 @@ static int ops_xs_read(XenXsHandle *h, uint32_t tx, const char *path,
 static int ops_xs_write(XenXsHandle *h, uint32_t tx, const char *path,
                         const void *value, size_t len)
 {
-    return xs_write(h->client, tx, path, value, len);
+    return xs_client_write(h->client, tx, path, value, len);
 }
 
 static int ops_xs_directory(XenXsHandle *h, uint32_t tx, const char *path,
@@ -394,7 +394,7 @@ static int ops_xs_directory(XenXsHandle *h, uint32_t tx, const char *path,
 {
     g_autoptr(GByteArray) buf = g_byte_array_new();
     GPtrArray *list;
-    int ret = xs_directory(h->client, tx, path, buf);
+    int ret = xs_client_directory(h->client, tx, path, buf);
 
     if (ret) {
         return ret;
@@ -413,19 +413,19 @@ static int ops_xs_directory(XenXsHandle *h, uint32_t tx, const char *path,
 
 static int ops_xs_mkdir(XenXsHandle *h, uint32_t tx, const char *path)
 {
-    return xs_mkdir(h->client, tx, path);
+    return xs_client_mkdir(h->client, tx, path);
 }
 
 static int ops_xs_rm(XenXsHandle *h, uint32_t tx, const char *path)
 {
-    return xs_rm(h->client, tx, path);
+    return xs_client_rm(h->client, tx, path);
 }
 
 static int ops_xs_get_perms(XenXsHandle *h, uint32_t tx, const char *path,
                             XenXsPerm **perms, unsigned *count)
 {
     XsPerm *p;
-    int ret = xs_get_perms(h->client, tx, path, &p, count);
+    int ret = xs_client_get_perms(h->client, tx, path, &p, count);
 
     if (ret) {
         return ret;
@@ -448,7 +448,7 @@ static int ops_xs_set_perms(XenXsHandle *h, uint32_t tx, const char *path,
         p[i].domid = perms[i].domid;
         p[i].perms = perms[i].perms;
     }
-    return xs_set_perms(h->client, tx, path, p, count);
+    return xs_client_set_perms(h->client, tx, path, p, count);
 }
 
 static int ops_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
@@ -462,7 +462,7 @@ static int ops_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
     w->fn = fn;
     w->opaque = opaque;
     g_hash_table_insert(h->watches, w->token, w);
-    ret = xs_watch(h->client, path, w->token);
+    ret = xs_client_watch(h->client, path, w->token);
     if (ret) {
         g_hash_table_remove(h->watches, w->token);
         return ret;
@@ -473,18 +473,18 @@ static int ops_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
 
 static void ops_xs_unwatch(XenXsHandle *h, XenXsWatch *w)
 {
-    xs_unwatch(h->client, w->path, w->token);
+    xs_client_unwatch(h->client, w->path, w->token);
     g_hash_table_remove(h->watches, w->token);
 }
 
 static int ops_xs_transaction_start(XenXsHandle *h, uint32_t *tx)
 {
-    return xs_transaction_start(h->client, tx);
+    return xs_client_transaction_start(h->client, tx);
 }
 
 static int ops_xs_transaction_end(XenXsHandle *h, uint32_t tx, bool abort)
 {
-    return xs_transaction_end(h->client, tx, !abort);
+    return xs_client_transaction_end(h->client, tx, !abort);
 }
 
 static char *ops_xs_get_domain_path(XenXsHandle *h, uint32_t domid)

@@ -439,7 +439,7 @@ unsigned xs_tree_node_count(XsTree *tree)
 }
 
 XsClient *xs_client_new(XsTree *tree, uint16_t domid,
-                        XsWatchEventFn *event_fn, void *opaque)
+                               XsWatchEventFn *event_fn, void *opaque)
 {
     XsClient *c = g_new0(XsClient, 1);
 
@@ -460,7 +460,7 @@ void xs_client_free(XsClient *c)
     if (!c) {
         return;
     }
-    xs_reset_watches(c);
+    xs_client_reset_watches(c);
     g_ptr_array_free(c->watches, true);
     g_hash_table_destroy(c->txns);
     g_ptr_array_remove_fast(c->tree->clients, c);
@@ -472,7 +472,7 @@ uint16_t xs_client_domid(XsClient *c)
     return c->domid;
 }
 
-void xs_reset_watches(XsClient *c)
+void xs_client_reset_watches(XsClient *c)
 {
     xs_watch_drop_client(c);
     g_hash_table_remove_all(c->txns);
@@ -702,7 +702,8 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
 
 /* ---- the operations ----------------------------------------------------- */
 
-int xs_read(XsClient *c, uint32_t tx, const char *path, GByteArray *value)
+int xs_client_read(XsClient *c, uint32_t tx, const char *path,
+                   GByteArray *value)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -716,8 +717,8 @@ int xs_read(XsClient *c, uint32_t tx, const char *path, GByteArray *value)
     return 0;
 }
 
-int xs_write(XsClient *c, uint32_t tx, const char *path,
-             const void *value, size_t len)
+int xs_client_write(XsClient *c, uint32_t tx, const char *path,
+                    const void *value, size_t len)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -751,7 +752,7 @@ int xs_write(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_mkdir(XsClient *c, uint32_t tx, const char *path)
+int xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -774,7 +775,7 @@ int xs_mkdir(XsClient *c, uint32_t tx, const char *path)
     return 0;
 }
 
-int xs_rm(XsClient *c, uint32_t tx, const char *path)
+int xs_client_rm(XsClient *c, uint32_t tx, const char *path)
 {
     g_autofree char *abs = NULL;
     g_autofree char *parent = NULL;
@@ -827,7 +828,8 @@ static void append_children(XsClient *c, XsTxn *t, const char *abs,
     }
 }
 
-int xs_directory(XsClient *c, uint32_t tx, const char *path, GByteArray *names)
+int xs_client_directory(XsClient *c, uint32_t tx, const char *path,
+                        GByteArray *names)
 {
     g_autofree char *abs = NULL;
     guint start;
@@ -847,8 +849,8 @@ int xs_directory(XsClient *c, uint32_t tx, const char *path, GByteArray *names)
     return 0;
 }
 
-int xs_directory_part(XsClient *c, uint32_t tx, const char *path,
-                      size_t offset, GByteArray *reply)
+int xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
+                             size_t offset, GByteArray *reply)
 {
     g_autofree char *abs = NULL;
     g_autoptr(GByteArray) names = NULL;
@@ -888,8 +890,8 @@ int xs_directory_part(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_get_perms(XsClient *c, uint32_t tx, const char *path,
-                 XsPerm **perms, unsigned *nperms)
+int xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
+                        XsPerm **perms, unsigned *nperms)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -904,8 +906,8 @@ int xs_get_perms(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
-                 const XsPerm *perms, unsigned nperms)
+int xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
+                        const XsPerm *perms, unsigned nperms)
 {
     g_autofree char *abs = NULL;
     g_autofree XsPerm *old_perms = NULL;
@@ -961,7 +963,7 @@ int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
 
 /* ---- domains ------------------------------------------------------------ */
 
-int xs_introduce(XsClient *c, uint16_t domid)
+int xs_client_introduce(XsClient *c, uint16_t domid)
 {
     XsDomain *d;
 
@@ -976,7 +978,7 @@ int xs_introduce(XsClient *c, uint16_t domid)
     return 0;
 }
 
-int xs_release(XsClient *c, uint16_t domid)
+int xs_client_release(XsClient *c, uint16_t domid)
 {
     XsDomain *d;
 
@@ -997,14 +999,14 @@ int xs_release(XsClient *c, uint16_t domid)
         XsClient *other = g_ptr_array_index(c->tree->clients, i);
 
         if (other->domid == domid) {
-            xs_reset_watches(other);
+            xs_client_reset_watches(other);
         }
     }
     xs_watch_fire_special(c->tree, XS_SPECIAL_RELEASE);
     return 0;
 }
 
-int xs_is_introduced(XsClient *c, uint16_t domid, bool *introduced)
+int xs_client_is_introduced(XsClient *c, uint16_t domid, bool *introduced)
 {
     XsDomain *d = g_hash_table_lookup(c->tree->domains,
                                       GUINT_TO_POINTER(domid));
@@ -1014,7 +1016,7 @@ int xs_is_introduced(XsClient *c, uint16_t domid, bool *introduced)
     return 0;
 }
 
-int xs_set_target(XsClient *c, uint16_t domid, uint16_t target)
+int xs_client_set_target(XsClient *c, uint16_t domid, uint16_t target)
 {
     XsDomain *d;
 

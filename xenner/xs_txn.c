@@ -78,7 +78,7 @@ XsTxn *xs_txn_find(XsClient *c, uint32_t id)
     return g_hash_table_lookup(c->txns, GUINT_TO_POINTER(id));
 }
 
-bool xs_transaction_is_open(XsClient *c, uint32_t tx)
+bool xs_client_transaction_is_open(XsClient *c, uint32_t tx)
 {
     return tx && xs_txn_find(c, tx);
 }
@@ -286,7 +286,7 @@ void xs_txn_add_event(XsTxn *t, const XsEvent *ev)
     g_ptr_array_add(t->events, copy);
 }
 
-int xs_transaction_start(XsClient *c, uint32_t *tx)
+int xs_client_transaction_start(XsClient *c, uint32_t *tx)
 {
     XsTxn *t;
 
@@ -395,7 +395,7 @@ static void write_back(XsTxn *t)
     }
 }
 
-int xs_transaction_end(XsClient *c, uint32_t tx, bool commit)
+int xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit)
 {
     XsTxn *t = xs_txn_find(c, tx);
     int ret = 0;

@@ -60,7 +60,7 @@ static unsigned domain_watch_count(XsClient *c)
     return n;
 }
 
-int xs_watch(XsClient *c, const char *path, const char *token)
+int xs_client_watch(XsClient *c, const char *path, const char *token)
 {
     g_autofree char *abs = xs_path_canonicalize(c, path, true);
     GPtrArray *list;
@@ -99,7 +99,7 @@ int xs_watch(XsClient *c, const char *path, const char *token)
     return 0;
 }
 
-int xs_unwatch(XsClient *c, const char *path, const char *token)
+int xs_client_unwatch(XsClient *c, const char *path, const char *token)
 {
     g_autofree char *abs = xs_path_canonicalize(c, path, true);
 

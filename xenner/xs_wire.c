@@ -211,7 +211,7 @@ static void do_read(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_read(conn->client, conn->hdr.tx_id, a->arg[0], value);
+    ret = xs_client_read(conn->client, conn->hdr.tx_id, a->arg[0], value);
     if (ret) {
         reply_error(conn, -ret);
     } else {
@@ -229,8 +229,9 @@ static void do_write(XsWireConn *conn, const XsArgs *a)
         return;
     }
     plen = strlen(a->arg[0]) + 1;
-    reply_status(conn, xs_write(conn->client, conn->hdr.tx_id, a->arg[0],
-                                a->data + plen, a->len - plen));
+    reply_status(conn, xs_client_write(conn->client, conn->hdr.tx_id,
+                                       a->arg[0],
+                                       a->data + plen, a->len - plen));
 }
 
 static void do_directory(XsWireConn *conn, const XsArgs *a)
@@ -242,7 +243,7 @@ static void do_directory(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_directory(conn->client, conn->hdr.tx_id, a->arg[0], names);
+    ret = xs_client_directory(conn->client, conn->hdr.tx_id, a->arg[0], names);
     if (ret) {
         reply_error(conn, -ret);
     } else {
@@ -260,8 +261,9 @@ static void do_directory_part(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_directory_part(conn->client, conn->hdr.tx_id, a->arg[0], offset,
-                            out);
+    ret = xs_client_directory_part(conn->client, conn->hdr.tx_id, a->arg[0],
+                                   offset,
+                                   out);
     if (ret) {
         reply_error(conn, -ret);
     } else {
@@ -280,8 +282,8 @@ static void do_get_perms(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_get_perms(conn->client, conn->hdr.tx_id, a->arg[0], &perms,
-                       &nperms);
+    ret = xs_client_get_perms(conn->client, conn->hdr.tx_id, a->arg[0], &perms,
+                              &nperms);
     if (ret) {
         reply_error(conn, -ret);
         return;
@@ -317,8 +319,9 @@ static void do_set_perms(XsWireConn *conn, const XsArgs *a)
         }
         p += strlen(p) + 1;
     }
-    reply_status(conn, xs_set_perms(conn->client, conn->hdr.tx_id, a->arg[0],
-                                    perms, n));
+    reply_status(conn, xs_client_set_perms(conn->client, conn->hdr.tx_id,
+                                           a->arg[0],
+                                           perms, n));
 }
 
 static void do_transaction_start(XsWireConn *conn)
@@ -329,12 +332,12 @@ static void do_transaction_start(XsWireConn *conn)
 
     /* As xenstored: the id is looked up first, nesting refused after. */
     if (conn->hdr.tx_id) {
-        reply_error(conn, xs_transaction_is_open(conn->client,
-                                                 conn->hdr.tx_id)
+        reply_error(conn, xs_client_transaction_is_open(conn->client,
+                                                        conn->hdr.tx_id)
                           ? EBUSY : ENOENT);
         return;
     }
-    ret = xs_transaction_start(conn->client, &tx);
+    ret = xs_client_transaction_start(conn->client, &tx);
     if (ret) {
         reply_error(conn, -ret);
         return;
@@ -353,8 +356,8 @@ static void do_transaction_end(XsWireConn *conn, const XsArgs *a)
         return;
     }
     commit = a->arg[0][0] == 'T';
-    reply_status(conn, xs_transaction_end(conn->client, conn->hdr.tx_id,
-                                          commit));
+    reply_status(conn, xs_client_transaction_end(conn->client, conn->hdr.tx_id,
+                                                 commit));
 }
 
 static void do_watch(XsWireConn *conn, const XsArgs *a, bool add)
@@ -363,8 +366,10 @@ static void do_watch(XsWireConn *conn, const XsArgs *a, bool add)
         reply_error(conn, EINVAL);
         return;
     }
-    reply_status(conn, add ? xs_watch(conn->client, a->arg[0], a->arg[1])
-                           : xs_unwatch(conn->client, a->arg[0], a->arg[1]));
+    reply_status(conn, add ? xs_client_watch(conn->client, a->arg[0],
+                                             a->arg[1])
+                           : xs_client_unwatch(conn->client, a->arg[0],
+                                               a->arg[1]));
 }
 
 static void do_introduce(XsWireConn *conn, const XsArgs *a)
@@ -382,7 +387,7 @@ static void do_introduce(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    reply_status(conn, xs_introduce(conn->client, domid));
+    reply_status(conn, xs_client_introduce(conn->client, domid));
 }
 
 static void do_domid_op(XsWireConn *conn, const XsArgs *a)
@@ -397,15 +402,15 @@ static void do_domid_op(XsWireConn *conn, const XsArgs *a)
     }
     switch (conn->hdr.type) {
     case XS_RELEASE:
-        reply_status(conn, xs_release(conn->client, domid));
+        reply_status(conn, xs_client_release(conn->client, domid));
         break;
     case XS_RESUME:
         /* Nothing to resume without a hypervisor; the checks still hold. */
-        xs_is_introduced(conn->client, domid, &introduced);
+        xs_client_is_introduced(conn->client, domid, &introduced);
         reply_status(conn, introduced ? 0 : -ENOENT);
         break;
     case XS_IS_DOMAIN_INTRODUCED:
-        xs_is_introduced(conn->client, domid, &introduced);
+        xs_client_is_introduced(conn->client, domid, &introduced);
         reply_str(conn, introduced ? "T" : "F");
         break;
     case XS_GET_DOMAIN_PATH:
@@ -424,7 +429,7 @@ static void do_set_target(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    reply_status(conn, xs_set_target(conn->client, domid, target));
+    reply_status(conn, xs_client_set_target(conn->client, domid, target));
 }
 
 static const struct {
@@ -520,11 +525,11 @@ static void dispatch(XsWireConn *conn, const XsArgs *a)
         if (!want_args(a, 1)) {
             reply_error(conn, EINVAL);
         } else if (conn->hdr.type == XS_MKDIR) {
-            reply_status(conn, xs_mkdir(conn->client, conn->hdr.tx_id,
-                                        a->arg[0]));
+            reply_status(conn, xs_client_mkdir(conn->client, conn->hdr.tx_id,
+                                               a->arg[0]));
         } else {
-            reply_status(conn, xs_rm(conn->client, conn->hdr.tx_id,
-                                     a->arg[0]));
+            reply_status(conn, xs_client_rm(conn->client, conn->hdr.tx_id,
+                                            a->arg[0]));
         }
         break;
     case XS_DIRECTORY:
@@ -550,7 +555,7 @@ static void dispatch(XsWireConn *conn, const XsArgs *a)
         do_watch(conn, a, conn->hdr.type == XS_WATCH);
         break;
     case XS_RESET_WATCHES:
-        xs_reset_watches(conn->client);
+        xs_client_reset_watches(conn->client);
         reply_str(conn, "OK");
         break;
     case XS_INTRODUCE:

@@ -108,7 +108,7 @@ static bool xenner_add_guest_socket(XenMachineState *ms, QemuOpts *opts,
     g_ptr_array_add(ms->servers, server);
     /* As a toolstack would before the guest's ring connects. */
     toolstack = xs_client_new(ms->xenstore, 0, NULL, NULL);
-    ret = xs_introduce(toolstack, domid);
+    ret = xs_client_introduce(toolstack, domid);
     xs_client_free(toolstack);
     if (ret) {
         error_setg(errp, "cannot introduce domain %u: %s",

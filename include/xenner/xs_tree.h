@@ -35,7 +35,8 @@ typedef struct XsPerm {
 /* The quotas an unprivileged domain is held to; 0 means unlimited. */
 typedef struct XsQuota {
     unsigned nodes;             /* nodes a domain may own */
-    unsigned entry_size;        /* bytes in one node (value, perms, children) */
+    unsigned entry_size;        /* bytes in one node (value, perms,
+                                                      children) */
     unsigned watches;           /* watches of one domain */
     unsigned transactions;      /* open transactions of one connection */
     unsigned perms;             /* permission entries on one node */
@@ -64,7 +65,7 @@ unsigned xs_tree_node_count(XsTree *tree);
  * drops its watches and aborts its transactions.
  */
 XsClient *xs_client_new(XsTree *tree, uint16_t domid,
-                        XsWatchEventFn *event_fn, void *opaque);
+                               XsWatchEventFn *event_fn, void *opaque);
 void xs_client_free(XsClient *client);
 uint16_t xs_client_domid(XsClient *client);
 
@@ -72,42 +73,44 @@ uint16_t xs_client_domid(XsClient *client);
  * The node operations. @tx is 0 or a transaction id of this client.
  * All return 0 or a negative errno.
  */
-int xs_read(XsClient *c, uint32_t tx, const char *path, GByteArray *value);
-int xs_write(XsClient *c, uint32_t tx, const char *path,
-             const void *value, size_t len);
-int xs_mkdir(XsClient *c, uint32_t tx, const char *path);
-int xs_rm(XsClient *c, uint32_t tx, const char *path);
+int xs_client_read(XsClient *c, uint32_t tx, const char *path,
+                   GByteArray *value);
+int xs_client_write(XsClient *c, uint32_t tx, const char *path,
+                    const void *value, size_t len);
+int xs_client_mkdir(XsClient *c, uint32_t tx, const char *path);
+int xs_client_rm(XsClient *c, uint32_t tx, const char *path);
 /* Appends each child name, nul-terminated, in directory order. */
-int xs_directory(XsClient *c, uint32_t tx, const char *path, GByteArray *names);
+int xs_client_directory(XsClient *c, uint32_t tx, const char *path,
+                        GByteArray *names);
 /*
  * One slice of a directory: the node's generation, then the names from
  * byte @offset of the list, fitting XS_VALUE_MAX, and an empty name when
  * the list ends. As XS_DIRECTORY_PART answers it.
  */
-int xs_directory_part(XsClient *c, uint32_t tx, const char *path,
-                      size_t offset, GByteArray *reply);
+int xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
+                             size_t offset, GByteArray *reply);
 /* On success *perms is a new array the caller frees with g_free. */
-int xs_get_perms(XsClient *c, uint32_t tx, const char *path,
-                 XsPerm **perms, unsigned *nperms);
-int xs_set_perms(XsClient *c, uint32_t tx, const char *path,
-                 const XsPerm *perms, unsigned nperms);
+int xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
+                        XsPerm **perms, unsigned *nperms);
+int xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
+                        const XsPerm *perms, unsigned nperms);
 
-int xs_transaction_start(XsClient *c, uint32_t *tx);
-int xs_transaction_end(XsClient *c, uint32_t tx, bool commit);
-bool xs_transaction_is_open(XsClient *c, uint32_t tx);
+int xs_client_transaction_start(XsClient *c, uint32_t *tx);
+int xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit);
+bool xs_client_transaction_is_open(XsClient *c, uint32_t tx);
 
 /* Registration fires one event for @path at once, as xenstored does. */
-int xs_watch(XsClient *c, const char *path, const char *token);
-int xs_unwatch(XsClient *c, const char *path, const char *token);
+int xs_client_watch(XsClient *c, const char *path, const char *token);
+int xs_client_unwatch(XsClient *c, const char *path, const char *token);
 /* Drops every watch and transaction of the client. */
-void xs_reset_watches(XsClient *c);
+void xs_client_reset_watches(XsClient *c);
 
 /* Domain management; only a privileged client may call these. */
-int xs_introduce(XsClient *c, uint16_t domid);
-int xs_release(XsClient *c, uint16_t domid);
-int xs_is_introduced(XsClient *c, uint16_t domid, bool *introduced);
+int xs_client_introduce(XsClient *c, uint16_t domid);
+int xs_client_release(XsClient *c, uint16_t domid);
+int xs_client_is_introduced(XsClient *c, uint16_t domid, bool *introduced);
 /* Lets @domid act with the rights of @target (a device model stub domain). */
-int xs_set_target(XsClient *c, uint16_t domid, uint16_t target);
+int xs_client_set_target(XsClient *c, uint16_t domid, uint16_t target);
 /* Returns a new string the caller frees. */
 char *xs_domain_path(uint16_t domid);
 

@@ -68,7 +68,7 @@ static unsigned count_nodes(XsClient *dom0, const char *path)
     g_autoptr(GByteArray) names = g_byte_array_new();
     unsigned n = 1;
 
-    if (xs_directory(dom0, 0, path, names)) {
+    if (xs_client_directory(dom0, 0, path, names)) {
         abort();
     }
     for (size_t off = 0; off < names->len;) {
@@ -102,29 +102,30 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
     take_path(in, path, sizeof(path));
     switch (op % 16) {
     case 0:
-        xs_read(c, tx, path, out);
+        xs_client_read(c, tx, path, out);
         break;
     case 1:
         len = take(in) % sizeof(value);
         for (size_t i = 0; i < len; i++) {
             value[i] = take(in);
         }
-        xs_write(c, tx, path, value, len);
+        xs_client_write(c, tx, path, value, len);
         break;
     case 2:
-        xs_mkdir(c, tx, path);
+        xs_client_mkdir(c, tx, path);
         break;
     case 3:
-        xs_rm(c, tx, path);
+        xs_client_rm(c, tx, path);
         break;
     case 4:
-        xs_directory(c, tx, path, out);
+        xs_client_directory(c, tx, path, out);
         break;
     case 5:
-        xs_directory_part(c, tx, path, take(in), out);
+        xs_client_directory_part(c, tx, path, take(in), out);
         break;
     case 6:
-        if (xs_get_perms(c, tx, path, &perms, &nperms) == 0 && !nperms) {
+        if (xs_client_get_perms(c, tx, path, &perms,
+                                &nperms) == 0 && !nperms) {
             abort();
         }
         break;
@@ -134,31 +135,31 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
             newperms[i].domid = (take(in) % 4) * 7 / 3;
             newperms[i].perms = take(in) & 3;
         }
-        xs_set_perms(c, tx, path, newperms, nperms);
+        xs_client_set_perms(c, tx, path, newperms, nperms);
         break;
     case 8:
         if (!txs[who]) {
-            xs_transaction_start(c, &txs[who]);
+            xs_client_transaction_start(c, &txs[who]);
         }
         break;
     case 9:
-        xs_transaction_end(c, txs[who], take(in) & 1);
+        xs_client_transaction_end(c, txs[who], take(in) & 1);
         txs[who] = 0;
         break;
     case 10:
-        xs_watch(c, path, take(in) & 1 ? "t1" : "t2");
+        xs_client_watch(c, path, take(in) & 1 ? "t1" : "t2");
         break;
     case 11:
-        xs_unwatch(c, path, take(in) & 1 ? "t1" : "t2");
+        xs_client_unwatch(c, path, take(in) & 1 ? "t1" : "t2");
         break;
     case 12:
-        xs_introduce(c, take(in) % 12);
+        xs_client_introduce(c, take(in) % 12);
         break;
     case 13:
-        xs_release(c, take(in) % 12);
+        xs_client_release(c, take(in) % 12);
         break;
     case 14:
-        xs_is_introduced(c, take(in) % 12, &introduced);
+        xs_client_is_introduced(c, take(in) % 12, &introduced);
         break;
     case 15:
         xs_tree_get_quota(tree, &quota);

@@ -336,7 +336,8 @@ static void test_pipelined(WireFixture *f, gconstpointer data)
 
 static void test_oversized(WireFixture *f, gconstpointer data)
 {
-    const struct xsd_sockmsg big = { XS_WRITE, 1, 0, XENSTORE_PAYLOAD_MAX + 1 };
+    const struct xsd_sockmsg big = { XS_WRITE, 1, 0,
+        XENSTORE_PAYLOAD_MAX + 1 };
     g_autoptr(GByteArray) payload = g_byte_array_new();
     g_autoptr(GByteArray) value = g_byte_array_new();
     Wire w1, w2;
@@ -361,7 +362,7 @@ static void test_oversized(WireFixture *f, gconstpointer data)
     }
     req(&f->w0, XS_WRITE, 2, 0, payload->data, payload->len);
     expect_ok(&f->w0, XS_WRITE, 2, 0);
-    g_assert_cmpint(xs_read(f->api, 0, "/big", value), ==, 0);
+    g_assert_cmpint(xs_client_read(f->api, 0, "/big", value), ==, 0);
     g_assert_cmpuint(value->len, ==, XENSTORE_PAYLOAD_MAX - 5);
 }
 
@@ -713,7 +714,8 @@ static void test_big_replies(WireFixture *f, gconstpointer data)
     g_autofree char *value = g_strnfill(XS_VALUE_MAX, 'v');
     Wire *w = &f->w0;
 
-    g_assert_cmpint(xs_write(f->api, 0, "/v", value, XS_VALUE_MAX), ==, 0);
+    g_assert_cmpint(xs_client_write(f->api, 0, "/v", value, XS_VALUE_MAX), ==,
+                    0);
     req(w, XS_READ, 1, 0, S("/v\0"));
     expect_msg(w, XS_READ, 1, 0, value, XS_VALUE_MAX);
 
@@ -722,7 +724,7 @@ static void test_big_replies(WireFixture *f, gconstpointer data)
         g_autofree char *pad = g_strnfill(60, 'x');
         g_autofree char *p = g_strdup_printf("/many/%03u%s", i, pad);
 
-        g_assert_cmpint(xs_mkdir(f->api, 0, p), ==, 0);
+        g_assert_cmpint(xs_client_mkdir(f->api, 0, p), ==, 0);
     }
     req(w, XS_DIRECTORY, 2, 0, S("/many\0"));
     expect_error(w, 2, 0, "E2BIG");

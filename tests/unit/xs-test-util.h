@@ -64,15 +64,15 @@ static inline char *xt_events_take(XtEvents *ev, bool sorted)
 static inline int xt_write(XsClient *c, uint32_t tx, const char *path,
                            const char *value)
 {
-    return xs_write(c, tx, path, value, strlen(value));
+    return xs_client_write(c, tx, path, value, strlen(value));
 }
 
-/* The value of @path as a string, or NULL when xs_read() fails. */
+/* The value of @path as a string, or NULL when xs_client_read() fails. */
 static inline char *xt_read(XsClient *c, uint32_t tx, const char *path)
 {
     g_autoptr(GByteArray) v = g_byte_array_new();
 
-    if (xs_read(c, tx, path, v)) {
+    if (xs_client_read(c, tx, path, v)) {
         return NULL;
     }
     /* An empty array may have no data, which g_strndup() maps to NULL. */
@@ -84,7 +84,7 @@ static inline int xt_read_err(XsClient *c, uint32_t tx, const char *path)
 {
     g_autoptr(GByteArray) v = g_byte_array_new();
 
-    return xs_read(c, tx, path, v);
+    return xs_client_read(c, tx, path, v);
 }
 
 /* The children of @path joined by spaces, or NULL when listing fails. */
@@ -93,7 +93,7 @@ static inline char *xt_dir(XsClient *c, uint32_t tx, const char *path)
     g_autoptr(GByteArray) names = g_byte_array_new();
     GString *s;
 
-    if (xs_directory(c, tx, path, names)) {
+    if (xs_client_directory(c, tx, path, names)) {
         return NULL;
     }
     s = g_string_new(NULL);
@@ -110,17 +110,17 @@ static inline int xt_dir_err(XsClient *c, uint32_t tx, const char *path)
 {
     g_autoptr(GByteArray) names = g_byte_array_new();
 
-    return xs_directory(c, tx, path, names);
+    return xs_client_directory(c, tx, path, names);
 }
 
-/* The permissions of @path as "n0 r5", or NULL when xs_get_perms fails. */
+/* The permissions of @path as "n0 r5", or NULL when they cannot be read. */
 static inline char *xt_perms(XsClient *c, uint32_t tx, const char *path)
 {
     g_autofree XsPerm *perms = NULL;
     unsigned nperms;
     GString *s;
 
-    if (xs_get_perms(c, tx, path, &perms, &nperms)) {
+    if (xs_client_get_perms(c, tx, path, &perms, &nperms)) {
         return NULL;
     }
     s = g_string_new(NULL);
@@ -138,7 +138,7 @@ static inline int xt_perms_err(XsClient *c, uint32_t tx, const char *path)
     g_autofree XsPerm *perms = NULL;
     unsigned nperms;
 
-    return xs_get_perms(c, tx, path, &perms, &nperms);
+    return xs_client_get_perms(c, tx, path, &perms, &nperms);
 }
 
 /* Sets the permissions written as "n0 r5"; the string must parse. */
@@ -152,16 +152,16 @@ static inline int xt_set_perms(XsClient *c, uint32_t tx, const char *path,
     for (guint i = 0; i < n; i++) {
         g_assert_true(xs_perm_parse(words[i], &perms[i]));
     }
-    return xs_set_perms(c, tx, path, perms, n);
+    return xs_client_set_perms(c, tx, path, perms, n);
 }
 
-/* The generation that xs_directory_part() reports for @path. */
+/* The generation that xs_client_directory_part() reports for @path. */
 static inline uint64_t xt_generation(XsClient *c, uint32_t tx,
                                      const char *path)
 {
     g_autoptr(GByteArray) reply = g_byte_array_new();
 
-    g_assert_cmpint(xs_directory_part(c, tx, path, 0, reply), ==, 0);
+    g_assert_cmpint(xs_client_directory_part(c, tx, path, 0, reply), ==, 0);
     g_assert_nonnull(memchr(reply->data, '\0', reply->len));
     g_assert_true(g_ascii_isdigit(reply->data[0]));
     return g_ascii_strtoull((const char *)reply->data, NULL, 10);
@@ -173,7 +173,7 @@ static inline void xt_make_home(XsClient *dom0, uint16_t domid)
     g_autofree char *home = xs_domain_path(domid);
     g_autofree char *owner = g_strdup_printf("n%u", domid);
 
-    g_assert_cmpint(xs_mkdir(dom0, 0, home), ==, 0);
+    g_assert_cmpint(xs_client_mkdir(dom0, 0, home), ==, 0);
     g_assert_cmpint(xt_set_perms(dom0, 0, home, owner), ==, 0);
 }
 
