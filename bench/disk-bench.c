@@ -610,7 +610,7 @@ int main(int argc, char **argv)
     }
     b.be = xen_backend_new(b.loop, xenner_services(b.x), 0, &err);
     b.host = xen_disk_host_new();
-    if (!b.be || !xen_disk_register(b.be, b.host, &err)) {
+    if (!b.be || !xen_disk_register(b.be, b.host, true, &err)) {
         bench_die("backend", err);
     }
     bf = attach(&b, "xvda", &cfg, &conn);

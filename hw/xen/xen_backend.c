@@ -31,6 +31,7 @@ struct XenBackend {
     EventLoop *loop;
     const XenServices *svc;
     uint16_t domid;
+    int only_fe_domid;          /* -1: every frontend domain */
     XenXsHandle *xs;
     GPtrArray *types;           /* BackendType */
     GHashTable *devices;        /* be_path -> XenDevice */
@@ -667,7 +668,8 @@ static void device_probe(BackendType *t, uint16_t fe_domid, unsigned devid)
     XenDevice *xd;
     uint64_t id;
 
-    if (g_hash_table_contains(be->devices, be_path) ||
+    if ((be->only_fe_domid >= 0 && fe_domid != be->only_fe_domid) ||
+        g_hash_table_contains(be->devices, be_path) ||
         read_state(be, be_path) != XenbusStateInitialising) {
         return;
     }
@@ -791,6 +793,7 @@ XenBackend *xen_backend_new(EventLoop *loop, const XenServices *svc,
     be->loop = loop;
     be->svc = svc;
     be->domid = be_domid;
+    be->only_fe_domid = -1;
     be->xs = svc->xenstore->open(svc->provider, errp);
     if (!be->xs) {
         g_free(be);
@@ -838,21 +841,33 @@ bool xen_backend_register(XenBackend *be, const XenDevOps *ops,
     BackendType *t = g_new0(BackendType, 1);
     g_autofree char *dom_path = xs_ops(be)->get_domain_path(be->xs,
                                                             be->domid);
+    g_autofree char *watch_path = NULL;
     int ret;
 
     t->be = be;
     t->ops = ops;
     t->opaque = type_opaque;
     t->path = g_strdup_printf("%s/backend/%s", dom_path, ops->type);
-    ret = xs_ops(be)->watch(be->xs, t->path, type_watch_fired, t, &t->watch);
+    /* Other domains' devices are not ours to hear about. */
+    watch_path = be->only_fe_domid < 0
+        ? g_strdup(t->path)
+        : g_strdup_printf("%s/%d", t->path, be->only_fe_domid);
+    ret = xs_ops(be)->watch(be->xs, watch_path, type_watch_fired, t,
+                            &t->watch);
     if (ret) {
-        error_setg(errp, "cannot watch %s: %s", t->path, g_strerror(-ret));
+        error_setg(errp, "cannot watch %s: %s", watch_path, g_strerror(-ret));
         g_free(t->path);
         g_free(t);
         return false;
     }
     g_ptr_array_add(be->types, t);
     return true;
+}
+
+void xen_backend_serve_domain(XenBackend *be, uint16_t fe_domid)
+{
+    g_assert(!be->types->len);
+    be->only_fe_domid = fe_domid;
 }
 
 EventLoop *xen_backend_loop(XenBackend *be)

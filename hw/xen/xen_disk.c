@@ -396,10 +396,11 @@ static const XenDevOps xen_vbd_ops = {
     .free = disk_free,
 };
 
-bool xen_disk_register(XenBackend *be, XenDiskHost *host, Error **errp)
+bool xen_disk_register(XenBackend *be, XenDiskHost *host, bool serve_vbd,
+                       Error **errp)
 {
     return xen_backend_register(be, &xen_qdisk_ops, host, errp) &&
-           xen_backend_register(be, &xen_vbd_ops, host, errp);
+           (!serve_vbd || xen_backend_register(be, &xen_vbd_ops, host, errp));
 }
 
 /* ---- the toolstack's part ----------------------------------------------- */

@@ -449,7 +449,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     ms->backend = xen_backend_new(loop, xenner_services(ms->xenner), 0, errp);
     if (!ms->backend ||
         !xen_console_register(ms->backend, ms->chardevs, errp) ||
-        !xen_disk_register(ms->backend, ms->disks, errp)) {
+        !xen_disk_register(ms->backend, ms->disks, true, errp)) {
         goto fail;
     }
     si = g_new0(TestGuestStartInfo, cfg->xenner_guests->len);

@@ -27,7 +27,7 @@ void fixture_setup(Fixture *f, gconstpointer data)
     f->be = xen_backend_new(f->loop, xenner_services(f->x), 0, NULL);
     g_assert_nonnull(f->be);
     f->host = xen_disk_host_new();
-    g_assert_true(xen_disk_register(f->be, f->host, NULL));
+    g_assert_true(xen_disk_register(f->be, f->host, true, NULL));
     f->dir = g_dir_make_tmp("test-xen-disk-XXXXXX", NULL);
     g_assert_nonnull(f->dir);
     f->fronts = g_ptr_array_new();

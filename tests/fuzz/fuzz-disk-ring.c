@@ -96,7 +96,7 @@ static Target *target_get(void)
     t->host = xen_disk_host_new();
     fd = mkstemp(path);
     if (fd < 0 || ftruncate(fd, DISK_BYTES) < 0 ||
-        !xen_disk_register(t->be, t->host, NULL)) {
+        !xen_disk_register(t->be, t->host, true, NULL)) {
         abort();
     }
     close(fd);

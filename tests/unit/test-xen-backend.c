@@ -357,6 +357,45 @@ static void test_removed_directory(Fixture *f, gconstpointer data)
     ops->close(xs);
 }
 
+/*
+ * A device model attached to one domain: another domain's devices of the
+ * same type are left alone, for whoever serves that domain.
+ */
+static void test_serve_one_domain(Fixture *f, gconstpointer data)
+{
+    XenDevOps one_ops = dummy_ops;
+    const char *be_keys[] = { NULL };
+    XenXsHandle *xs = xenner_xs_open_as(f->x, 0);
+    const XenXenstoreOps *ops = xenner_services(f->x)->xenstore;
+    g_autofree char *state = NULL;
+    XenBackend *be;
+
+    one_ops.type = "vone";
+    g_assert_true(xenner_domain_create(f->x, DOMID + 1, "other", 64, NULL));
+    be = xen_backend_new(f->loop, xenner_services(f->x), 0, NULL);
+    xen_backend_serve_domain(be, DOMID);
+    g_assert_true(xen_backend_register(be, &one_ops, f, NULL));
+    for (uint16_t domid = DOMID; domid <= DOMID + 1; domid++) {
+        g_assert_true(xen_backend_create_device(f->be, "vone", domid, 0,
+                                                NULL, be_keys, NULL, NULL,
+                                                NULL));
+    }
+    pump(f);
+    g_assert_nonnull(xen_backend_find_device(be, "vone", DOMID, 0));
+    g_assert_null(xen_backend_find_device(be, "vone", DOMID + 1, 0));
+    g_assert_cmpint(f->counts.init, ==, 1);
+    g_assert_cmpint(xenner_guest_xs_read_state(
+                        f->guest, "/local/domain/0/backend/vone/3/0"), ==,
+                    XenbusStateInitWait);
+    /* Domain 4 may not read it, so as the toolstack. */
+    g_assert_cmpint(ops->read(xs, 0, "/local/domain/0/backend/vone/4/0/state",
+                              &state, NULL), ==, 0);
+    g_assert_cmpstr(state, ==, "1");
+    ops->close(xs);
+    xen_backend_free(be);
+    xenner_domain_destroy(f->x, DOMID + 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -370,5 +409,6 @@ int main(int argc, char **argv)
     ADD("/xen-backend/not-claimed", test_not_claimed);
     ADD("/xen-backend/foreign-frontend", test_foreign_frontend_ignored);
     ADD("/xen-backend/removed-directory", test_removed_directory);
+    ADD("/xen-backend/serve-one-domain", test_serve_one_domain);
     return g_test_run();
 }

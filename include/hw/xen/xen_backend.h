@@ -80,6 +80,13 @@ XenBackend *xen_backend_new(EventLoop *loop, const XenServices *svc,
                             uint16_t be_domid, Error **errp);
 /* Disconnects and frees every device. */
 void xen_backend_free(XenBackend *be);
+/*
+ * Serves the devices of frontend domain @fe_domid only, as a device
+ * model attached to one domain does: another process (a device model of
+ * another domain, dom0's own) serves the rest of backend/<type>. Call
+ * before the first xen_backend_register().
+ */
+void xen_backend_serve_domain(XenBackend *be, uint16_t fe_domid);
 /* Starts discovery of backend/<ops->type>. */
 bool xen_backend_register(XenBackend *be, const XenDevOps *ops,
                           void *type_opaque, Error **errp);

@@ -58,8 +58,12 @@ typedef void XenDiskInfoFn(void *opaque, const XenDiskInfo *info);
 void xen_disk_host_foreach(XenDiskHost *host, XenDiskInfoFn *fn,
                            void *opaque);
 
-/* Serves backend/qdisk and backend/vbd with @host's settings. */
-bool xen_disk_register(XenBackend *be, XenDiskHost *host, Error **errp);
+/*
+ * Serves backend/qdisk, and backend/vbd if @serve_vbd, with @host's
+ * settings. On a real Xen host vbd belongs to the kernel's blkback.
+ */
+bool xen_disk_register(XenBackend *be, XenDiskHost *host, bool serve_vbd,
+                       Error **errp);
 
 /*
  * Parses a Linux/libxl virtual device name (xvda, xvdb3, hdc, sda, or a
