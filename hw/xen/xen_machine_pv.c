@@ -17,25 +17,162 @@
 #include <errno.h>
 #include <unistd.h>
 
+#ifdef CONFIG_XEN
+#include "chardev/char.h"
+#include "hw/xen/xen_backend.h"
+#include "hw/xen/xen_console.h"
+#include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_operations.h"
+#include "hw/xen/xen_qmp.h"
+#endif
+
 static const char *const xenpv_props[] = { "type", NULL };
 
+#ifdef CONFIG_XEN
 /*
- * -M xenpv: the real hypervisor's services. Both modes need a binary
- * built with Xen and a host running Xen; everything is checked before
- * anything starts (xen_machine_check_mode()).
+ * -M xenpv -xen-attach: the device model of one domain the toolstack
+ * built. libxl has written every device in xenstore before it starts us;
+ * we serve that domain's qdisk disks and ioemu consoles, say so in
+ * device-model/<domid>/state, and run until libxl's SIGHUP.
  */
+typedef struct XenPvMachine {
+    const XenServices *svc;
+    XenXsHandle *xs;
+    ChardevSet *chardevs;
+    XenDiskHost *disks;
+    XenBackend *backend;
+    XenQmp *qmp;
+} XenPvMachine;
+
+static void xenpv_cleanup(XenMachineState *ms)
+{
+    XenPvMachine *pm = (XenPvMachine *)ms;
+
+    xen_qmp_free(pm->qmp);
+    xen_backend_free(pm->backend);
+    xen_disk_host_free(pm->disks);
+    if (pm->chardevs) {
+        chardev_set_free(pm->chardevs);
+    }
+    if (pm->xs) {
+        pm->svc->xenstore->close(pm->xs);
+    }
+    if (pm->svc) {
+        xen_real_services_free(pm->svc);
+    }
+    g_free(pm);
+}
+
+/* Our own domain: 0 in dom0, a driver domain's id elsewhere. */
+static uint16_t xenpv_own_domid(XenPvMachine *pm)
+{
+    g_autofree char *value = NULL;
+    guint64 domid;
+
+    if (pm->svc->xenstore->read(pm->xs, XEN_XS_TXN_NULL, "domid", &value,
+                                NULL) ||
+        !g_ascii_string_to_unsigned(value, 10, 0, DOMID_FIRST_RESERVED - 1,
+                                    &domid, NULL)) {
+        return 0;
+    }
+    return domid;
+}
+
+static bool xenpv_write_state(XenPvMachine *pm, uint16_t be_domid,
+                              uint16_t domid, const char *state,
+                              Error **errp)
+{
+    g_autofree char *path = g_strdup_printf(
+        "/local/domain/%u/device-model/%u/state", be_domid, domid);
+    int ret = pm->svc->xenstore->write(pm->xs, XEN_XS_TXN_NULL, path, state,
+                                       strlen(state));
+
+    if (ret) {
+        error_setg(errp, "cannot write %s: %s", path, g_strerror(-ret));
+        return false;
+    }
+    return true;
+}
+
 static XenMachineState *xenpv_init(EventLoop *loop,
                                    const XenMachineConfig *cfg, Error **errp)
 {
-    error_setg(errp, "xenpv: %s on a real Xen host is not implemented yet "
-               "in this qemu-xenpv; -M xenner_pv emulates Xen instead",
-               cfg->xen_attach ? "-xen-attach" : "-xen-create");
+    XenPvMachine *pm;
+    g_autofree char *dom_path = NULL, *dom_dir = NULL;
+    uint16_t domid = cfg->xen_domid, be_domid;
+
+    if (cfg->xen_create) {
+        error_setg(errp, "xenpv: -xen-create is not implemented yet in this "
+                   "qemu-xenpv; -xen-attach serves a domain xl built");
+        return NULL;
+    }
+    if (cfg->drives->len || cfg->devices->len) {
+        /* libxl writes them in xenstore; a second source would race it. */
+        error_setg(errp, "-machine xenpv: -drive and -device are not "
+                   "supported; the toolstack configures the domain's "
+                   "devices (xl's disk= and channel=)");
+        return NULL;
+    }
+    pm = g_new0(XenPvMachine, 1);
+    pm->svc = xen_real_services(loop, errp);
+    if (!pm->svc) {
+        goto fail;
+    }
+    pm->xs = pm->svc->xenstore->open(pm->svc->provider, errp);
+    if (!pm->xs) {
+        goto fail;
+    }
+    dom_path = pm->svc->xenstore->get_domain_path(pm->xs, domid);
+    if (!dom_path ||
+        pm->svc->xenstore->read(pm->xs, XEN_XS_TXN_NULL, dom_path, &dom_dir,
+                                NULL)) {
+        error_setg(errp, "-xen-domid %u: no such domain", domid);
+        goto fail;
+    }
+    be_domid = xenpv_own_domid(pm);
+    pm->chardevs = chardev_set_new(loop);
+    for (guint i = 0; i < cfg->chardevs->len; i++) {
+        if (!chardev_set_add_opts(pm->chardevs,
+                                  g_ptr_array_index(cfg->chardevs, i),
+                                  errp)) {
+            goto fail;
+        }
+    }
+    pm->disks = xen_disk_host_new();
+    pm->backend = xen_backend_new(loop, pm->svc, be_domid, errp);
+    if (!pm->backend) {
+        goto fail;
+    }
+    xen_backend_serve_domain(pm->backend, domid);
+    if (!xen_console_register(pm->backend, pm->chardevs, errp) ||
+        !xen_disk_register(pm->backend, pm->disks, false, errp)) {
+        goto fail;
+    }
+    pm->qmp = xen_qmp_start(loop, cfg->mons, pm->chardevs, pm->disks,
+                            cfg->name, errp);
+    if (!pm->qmp ||
+        !xenpv_write_state(pm, be_domid, domid, "running", errp)) {
+        goto fail;
+    }
+    return (XenMachineState *)pm;
+
+fail:
+    xenpv_cleanup((XenMachineState *)pm);
+    return NULL;
+}
+#else
+static XenMachineState *xenpv_init(EventLoop *loop,
+                                   const XenMachineConfig *cfg, Error **errp)
+{
+    /* xen_machine_check_mode() has refused already. */
+    error_setg(errp, "-machine xenpv: built without Xen support");
     return NULL;
 }
 
 static void xenpv_cleanup(XenMachineState *ms)
 {
 }
+#endif
 
 bool xen_machine_check_mode(const XenMachineType *type,
                             const XenMachineConfig *cfg, Error **errp)
