@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Sourced by the host-side run-*.sh scripts: the part of a rig run every
+# test shares. rig_setup checks for root (TAP skip otherwise), fetches Xen
+# and the kernel into the cache, builds dom0's initramfs and sets $tmp,
+# $out (dom0's /rig-out) and $cache; rig_boot INIT boots with what is left
+# of RIG_BUDGET; rig_bail reports a broken run with the logs that explain
+# it. Every run is bounded, so a hang cannot stall CI.
+rig_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Files under $out shown when a run fails, beyond the serial log.
+rig_logs=()
+
+rig_dump() {
+    local f
+    [ ! -s "$out/serial.log" ] || tail -n 40 "$out/serial.log" | sed 's/^/# /'
+    for f in "${rig_logs[@]}"; do
+        [ ! -s "$out/$f" ] || tail -n 60 "$out/$f" | sed "s|^|# $f: |"
+    done
+}
+
+rig_bail() {
+    echo "Bail out! $1"
+    rig_dump
+    exit 1
+}
+
+rig_setup() {
+    cache=${1:-/var/cache/qemu-xenpv-rig}
+    budget=${RIG_BUDGET:-300}
+    # dom0's root is the host's / over 9p, and fetch.sh installs packages.
+    if [ "$(id -u)" != 0 ]; then
+        echo "1..0 # SKIP the rig needs root"
+        exit 0
+    fi
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    # Everything dom0 sees of the host is read-only but this.
+    out=$tmp/out
+    mkdir -p "$out"
+    timeout 150 "$rig_here/fetch.sh" "$cache" > /dev/null ||
+        rig_bail "fetch.sh failed"
+    timeout 60 "$rig_here/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz" ||
+        rig_bail "mkinitrd.sh failed"
+}
+
+# rig_boot INIT: boots the rig with INIT as dom0's init; its exit status
+# is the one INIT left (boot.sh).
+rig_boot() {
+    local left=$((budget - SECONDS))
+
+    [ "$left" -gt 30 ] || rig_bail "no time left to boot (${SECONDS}s used)"
+    RIG_INITRD=$tmp/dom0-initrd.gz "$rig_here/boot.sh" "$cache" "$1" \
+        "$out" "$left"
+}
+
+# rig_init SCRIPT ARG...: dom0's init takes no arguments, so write one
+# that runs SCRIPT with them, outside the paths dom0 hides under tmpfs.
+rig_init() {
+    local q
+
+    printf '#!/bin/sh\nexec' > "$tmp/init"
+    for q in "$@"; do printf " '%s'" "$q" >> "$tmp/init"; done
+    printf '\n' >> "$tmp/init"
+    chmod +x "$tmp/init"
+    echo "$tmp/init"
+}
