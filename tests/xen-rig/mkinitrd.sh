@@ -8,49 +8,25 @@ set -eu
 cache=${1:?usage: mkinitrd.sh CACHE_DIR OUT}
 out=${2:?usage: mkinitrd.sh CACHE_DIR OUT}
 kdir=$(ls -d "$cache"/root/lib/modules/*-amd64 | head -n1)
+. "$(dirname "$0")/modules.sh"
 [ -s "$kdir/modules.dep" ] || { echo "mkinitrd.sh: run fetch.sh" >&2; exit 1; }
 
-# 9p root first, then dom0's Xen backends; overlay lets dom0 create mount
-# points (/rig-out) on top of the read-only host root.
+# 9p root first, then dom0's Xen backends (and blkfront, for disks dom0
+# attaches to itself); overlay lets dom0 create mount points (/rig-out)
+# on top of the read-only host root.
 mods="netfs fscache 9pnet virtio_ring virtio virtio_pci_legacy_dev
       virtio_pci_modern_dev virtio_pci 9pnet_virtio 9p overlay
       xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback
-      xen-netback loop tun bridge"
+      xen-netback xen-blkfront loop tun bridge"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work"/{bin,dev,proc,sys,newroot,lib/modules}
 cp /bin/busybox "$work/bin/busybox"
 
-# Emit a module's path after its dependencies' (modules.dep lists a
-# module's deps so that the last one must be loaded first).
-declare -A seen
-order=()
-resolve() {
-    local name=$1 line dep deps i
-    line=$(grep -E "(^|/)${name//[-_]/[-_]}\.ko(\.xz|\.zst)?:" "$kdir/modules.dep") ||
-        { echo "mkinitrd.sh: no module $name" >&2; exit 1; }
-    [ -z "${seen[${line%%:*}]:-}" ] || return 0
-    read -r -a deps <<<"${line#*:}"
-    for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
-        dep=${deps[i]##*/}; resolve "${dep%%.ko*}"
-    done
-    seen[${line%%:*}]=1
-    order+=("${line%%:*}")
-}
-for m in $mods; do resolve "$m"; done
-
-# busybox insmod cannot read compressed modules: decompress now.
-: > "$work/lib/modules/order"
-for f in "${order[@]}"; do
-    base=${f##*/}
-    case $f in
-    *.ko.xz)  xz -dc "$kdir/$f" > "$work/lib/modules/${base%.xz}" ;;
-    *.ko.zst) zstd -dqc "$kdir/$f" > "$work/lib/modules/${base%.zst}" ;;
-    *)        cp "$kdir/$f" "$work/lib/modules/$base" ;;
-    esac
-    echo "${base%.ko*}.ko" >> "$work/lib/modules/order"
-done
+# shellcheck disable=SC2086 # a list of module names
+rig_copy_modules "$kdir" "$work/lib/modules" $mods ||
+    { echo "mkinitrd.sh: cannot copy the modules" >&2; exit 1; }
 
 cat > "$work/init" <<'INIT'
 #!/bin/busybox sh

@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# /init of the rig's PV domU (built by mkdomu.sh). Loads the frontend
+# modules, optionally waits for the disk, runs /tasks/<rig.task>.sh and
+# reports its status on the console as "RIG-TASK-EXIT <status>", where
+# dom0 reads it from the guest's console log. Kernel parameters
+# rig.<key>=<value> reach the task as RIG_<KEY> (rig.disk=xvda: wait for
+# /dev/xvda first). As PID 1 this must never exit: it powers off instead,
+# which shuts the PV domain down.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+# No modprobe here: load in the order mkdomu.sh resolved.
+# shellcheck disable=SC2013 # one module name per word
+for m in $(cat /lib/modules/order); do
+    insmod "/lib/modules/$m" || echo "rig-guest: insmod $m failed"
+done
+
+task=
+disk=
+# shellcheck disable=SC2013 # parameters are words
+for a in $(cat /proc/cmdline); do
+    case $a in rig.*=*) ;; *) continue ;; esac
+    k=${a%%=*}
+    k=${k#rig.}
+    v=${a#*=}
+    case $k in task) task=$v ;; disk) disk=$v ;; esac
+    k=$(echo "$k" | tr 'a-z.-' 'A-Z__')
+    case $k in *[!A-Z0-9_]*) continue ;; esac
+    export "RIG_$k=$v"
+done
+
+rc=0
+if [ -n "$disk" ]; then
+    # The frontend connects asynchronously after insmod.
+    i=0
+    while [ ! -b "/dev/$disk" ] && [ $i -lt 200 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -b "/dev/$disk" ] || { echo "rig-guest: no /dev/$disk after 20 s"; rc=2; }
+fi
+if [ $rc = 0 ]; then
+    if [ -n "$task" ] && [ -f "/tasks/$task.sh" ]; then
+        sh "/tasks/$task.sh" || rc=$?
+    else
+        echo "rig-guest: no task '$task' (rig.task= on the command line)"
+        rc=3
+    fi
+fi
+echo "RIG-TASK-EXIT $rc"
+sync
+poweroff -f
+# Only reached if the power-off failed; exiting would panic the kernel.
+while :; do sleep 60; done

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# run-attach.sh QEMU_XENPV [CACHE_DIR]: the attach scenarios (attach.sh)
+# on real Xen: xl launches QEMU_XENPV as the device model of Linux PV
+# guests. Passes on the TAP dom0 wrote.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/rig-lib.sh"
+bin=${1:?usage: run-attach.sh QEMU_XENPV [CACHE_DIR]}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+# Three guests and a dom0 disk under TCG: minutes, not seconds.
+RIG_BUDGET=${RIG_BUDGET:-1100}
+rig_setup "${2:-}"
+rig_logs=(attach.log qemu-dm-g1.log qemu-dm-g2.log qemu-dm-g3.log
+          guest-g1.log guest-g2.log guest-g3.log)
+
+read -r _ vmlinuz _ < <("$here/fetch.sh" "$cache")
+timeout 60 "$here/mkdomu.sh" "$cache" "$tmp/domu-initrd.gz" ||
+    rig_bail "mkdomu.sh failed"
+cc -shared -fPIC -O2 -o "$tmp/xl-channel-fix.so" "$here/xl-channel-fix.c" \
+    -ldl || rig_bail "cannot build xl-channel-fix.so"
+rc=0
+rig_boot "$(rig_init "$here/attach.sh" "$bin" "$vmlinuz" \
+            "$tmp/domu-initrd.gz" "$tmp/xl-channel-fix.so")" || rc=$?
+[ -s "$out/attach.tap" ] || rig_bail "no TAP from attach.sh (boot.sh exit $rc)"
+cat "$out/attach.tap"
+if [ "$rc" != 0 ]; then
+    rig_dump
+fi
+echo "# attach.sh exit status $rc after ${SECONDS}s"
+exit "$rc"
