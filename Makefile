@@ -7,7 +7,7 @@ SOCKET ?= $(abspath $(BUILD))/xenstored.sock
 RUN_ARGS ?= -M xenner_pv,xenstore-socket=$(SOCKET) -chardev stdio,id=con0 \
 	-xenner-guest domid=1,name=demo,program=demo,console=chardev:con0
 
-.PHONY: all deps build run check check-sanitizers check-configs bench clean distclean
+.PHONY: all deps build run check check-sanitizers check-configs bench bench-xen clean distclean
 
 all: build
 
@@ -41,6 +41,11 @@ bench: build
 	bench/xenstore.sh $(BUILD)
 	$(BUILD)/bench/backend-bench
 	$(BUILD)/bench/disk-bench
+
+# Block backends on real Xen under the rig: ours, QEMU's qdisk, blkback.
+# Minutes, and root; not part of `make bench`.
+bench-xen: build
+	bench/rig-peers.sh --ours $(BUILD)/qemu-xenpv --rounds 2
 
 clean:
 	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean

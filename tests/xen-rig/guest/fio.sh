@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Guest task (rig.task=fio): the block benchmark of bench/rig-peers.sh.
+# Direct, libaio fio jobs against the guest's disk, so what is measured is
+# the frontend/backend path and not the guest's page cache; each one is
+# time-bounded (rig.runtime=S, default 10). Prints one line per job for
+# dom0 to pick out of the console log:
+#   RIG-FIO <job> iops=<n> bw_kib=<n>
+dev=/dev/${RIG_DISK:-xvda}
+runtime=${RIG_RUNTIME:-10}
+rc=0
+
+# job name, rw mode, block size, queue depth
+run() {
+    # Terse v3: field 7/8 are read KiB/s and IOPS, 48/49 the same for writes.
+    line=$(fio --name="$1" --filename="$dev" --rw="$2" --bs="$3" \
+               --iodepth="$4" --direct=1 --ioengine=libaio --numjobs=1 \
+               --time_based --runtime="$runtime" \
+               --output-format=terse --terse-version=3) || { rc=1; return; }
+    case $2 in *write) f=48 ;; *) f=7 ;; esac
+    echo "$line" | awk -F';' -v j="$1" -v f=$f \
+        '$1 == "3" { printf "RIG-FIO %s iops=%d bw_kib=%d\n", j, $(f + 1), $f }'
+}
+
+run randread4k randread 4k 32
+run randwrite4k randwrite 4k 32
+run seqread1m read 1m 8
+exit $rc
