@@ -7,12 +7,13 @@
 # sides: the guest reports on its console (tests/xen-rig/guest/*.sh),
 # dom0 checks xenstore, the processes and the images. TAP goes to
 # /rig-out/attach.tap, details to /rig-out/attach.log.
-#  0. the driver-domain form: -xen-domid 0 -daemonize serving a disk dom0
-#     attaches to itself;
+#  0. the driver-domain form: -xen-domid 0 -daemonize serving disks dom0
+#     attaches to itself, a raw image and a qcow2 one;
 #  1. a guest makes ext4 on a qdisk disk; dom0 fscks it afterwards;
 #  2. a console channel of the same guest, bytes both ways;
 #  3. xl block-attach/block-detach while a guest runs, xl destroy in the
 #     middle of its I/O, then a new guest.
+# shellcheck source=SCRIPTDIR/dom0-up.sh
 . "$(dirname "$0")/dom0-up.sh"
 bin=$(readlink -f "$1")
 kernel=$2
@@ -119,6 +120,21 @@ check "dom0: read back through the backend" \
     cmp -n 4194304 /tmp/d0.pat /dev/xvdb
 check "dom0: xl block-detach 0" $xl block-detach 0 xvdb
 check "dom0: the disk is gone" wait_for 30 sh -c '! test -b /dev/xvdb'
+# A qcow2 image: served through a qemu-storage-daemon qemu-xenpv starts.
+qemu-img create -q -f qcow2 /tmp/d0.qcow2 16M
+check "dom0: xl block-attach 0 of a qcow2 image" $xl block-attach 0 \
+    'format=qcow2,vdev=xvdc,access=rw,backendtype=qdisk,target=/tmp/d0.qcow2'
+check "dom0: qcow2: its blkfront connects" wait_for 30 test -b /dev/xvdc
+check "dom0: qcow2: write through the backend" \
+    dd if=/tmp/d0.pat of=/dev/xvdc bs=64k seek=16 oflag=direct
+check "dom0: qcow2: read back through the backend" \
+    cmp -n 4194304 /tmp/d0.pat /dev/xvdc 0 1048576
+check "dom0: qcow2: xl block-detach 0" $xl block-detach 0 xvdc
+check "dom0: qcow2: the image is consistent" wait_for 30 \
+    qemu-img check -q /tmp/d0.qcow2
+check "dom0: qcow2: the image holds what was written" sh -c \
+    'qemu-img convert -f qcow2 -O raw /tmp/d0.qcow2 /tmp/d0.qcow2.raw &&
+     cmp -n 4194304 /tmp/d0.pat /tmp/d0.qcow2.raw 0 1048576'
 kill "$d0pid" 2>/dev/null
 xenstore-rm /local/domain/0/image/device-model-pid
 check "dom0: SIGTERM ends it and removes the pid file" wait_for 20 \
