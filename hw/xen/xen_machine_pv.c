@@ -101,18 +101,6 @@ static XenMachineState *xenpv_init(EventLoop *loop,
     g_autofree char *dom_path = NULL, *dom_dir = NULL;
     uint16_t domid = cfg->xen_domid, be_domid;
 
-    if (cfg->xen_create) {
-        error_setg(errp, "xenpv: -xen-create is not implemented yet in this "
-                   "qemu-xenpv; -xen-attach serves a domain xl built");
-        return NULL;
-    }
-    if (cfg->drives->len || cfg->devices->len) {
-        /* libxl writes them in xenstore; a second source would race it. */
-        error_setg(errp, "-machine xenpv: -drive and -device are not "
-                   "supported; the toolstack configures the domain's "
-                   "devices (xl's disk= and channel=)");
-        return NULL;
-    }
     pm = g_new0(XenPvMachine, 1);
     pm->svc = xen_real_services(loop, errp);
     if (!pm->svc) {
@@ -209,6 +197,18 @@ bool xen_machine_check_mode(const XenMachineType *type,
     }
     if (cfg->xenner_guests->len) {
         error_setg(errp, "-xenner-guest needs -machine xenner_pv");
+        return false;
+    }
+    if (cfg->drives->len || cfg->devices->len) {
+        /* libxl writes them in xenstore; a second source would race it. */
+        error_setg(errp, "-machine xenpv: -drive and -device are not "
+                   "supported; the toolstack configures the domain's "
+                   "devices (xl's disk= and channel=)");
+        return false;
+    }
+    if (cfg->xen_create) {
+        error_setg(errp, "xenpv: -xen-create is not implemented yet in this "
+                   "qemu-xenpv; -xen-attach serves a domain xl built");
         return false;
     }
 #ifndef CONFIG_XEN

@@ -9,7 +9,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 26
+tap_plan 28
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import tty, socket' 2>/dev/null
 then
@@ -243,3 +243,9 @@ refused "-M xenpv without a mode is refused" "needs -xen-attach" \
     -M xenpv
 refused "-xen-attach on a host without Xen is refused at start-up" \
     "not running Xen|built without Xen" -M xenpv -xen-domid 1 -xen-attach
+# Checked before the host is: whatever the host, these never start.
+refused "-drive with -M xenpv is refused: the toolstack owns the devices" \
+    "-drive and -device are not supported" -M xenpv -xen-domid 1 \
+    -xen-attach -drive file=/nonexistent,if=none,id=d0
+refused "-xen-create is refused as not implemented" \
+    "-xen-create is not implemented" -M xenpv -xen-create
