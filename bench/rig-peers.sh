@@ -53,18 +53,15 @@ if [ -n "$need" ]; then
         --no-install-recommends $need >&2
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$tmp/out
-mkdir -p "$out"
-
-read -r _ vmlinuz _ < <(timeout 300 "$rig/fetch.sh" "$cache")
-timeout 60 "$rig/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz"
-timeout 60 "$rig/mkdomu.sh" "$cache" "$tmp/domu.gz" fio
-# dom0's init takes no arguments: a two-line init names them.
-printf '#!/bin/sh\nexec %q %q %q %q %q %q\n' "$top/bench/rig-peers-dom0.sh" \
-    "$vmlinuz" "$tmp/domu.gz" "$runtime" "$rounds" "$ours" > "$tmp/init"
-chmod +x "$tmp/init"
+# The rig's shared preamble: temporary directories, Xen and the kernel in
+# the cache ($vmlinuz), dom0's initramfs.
+# shellcheck source=SCRIPTDIR/../tests/xen-rig/rig-lib.sh
+. "$rig/rig-lib.sh"
+rig_setup "$cache"
+timeout 60 "$rig/mkdomu.sh" "$cache" "$tmp/domu.gz" fio ||
+    rig_bail "mkdomu.sh failed"
+init=$(rig_init "$top/bench/rig-peers-dom0.sh" "$vmlinuz" "$tmp/domu.gz" \
+       "$runtime" "$rounds" "$ours")
 
 backends="qemu blkback"
 [ -z "$ours" ] || backends="$backends ours"
@@ -74,8 +71,8 @@ limit=$((120 + rounds * n * (3 * runtime + 400)))
 # Other work on the host slows the emulated machine: say how busy it was.
 load0=$(cut -d' ' -f1 /proc/loadavg)
 rc=0
-RIG_INITRD=$tmp/dom0-initrd.gz "$rig/boot.sh" "$cache" "$tmp/init" "$out" \
-    "$limit" || rc=$?
+budget=$((SECONDS + limit))
+rig_boot "$init" || rc=$?
 [ -z "$logs" ] || { mkdir -p "$logs" && cp -r "$out"/. "$logs"/; }
 if [ "$rc" != 0 ] || [ ! -e "$out/results.txt" ]; then
     echo "rig-peers.sh: rig failed (boot.sh exit $rc)" >&2

@@ -4,7 +4,7 @@
 # Sourced by the host-side run-*.sh scripts: the part of a rig run every
 # test shares. rig_setup checks for root (TAP skip otherwise), fetches Xen
 # and the kernel into the cache, builds dom0's initramfs and sets $tmp,
-# $out (dom0's /rig-out) and $cache; rig_boot INIT boots with what is left
+# $out (dom0's /rig-out), $cache and $vmlinuz (the kernel, for guests); rig_boot INIT boots with what is left
 # of RIG_BUDGET; rig_bail reports a broken run with the logs that explain
 # it. Every run is bounded, so a hang cannot stall CI.
 rig_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,8 +39,11 @@ rig_setup() {
     # Everything dom0 sees of the host is read-only but this.
     out=$tmp/out
     mkdir -p "$out"
-    timeout 150 "$rig_here/fetch.sh" "$cache" > /dev/null ||
+    local fetched
+    fetched=$(timeout 150 "$rig_here/fetch.sh" "$cache") ||
         rig_bail "fetch.sh failed"
+    # shellcheck disable=SC2034 # for the sourcing script
+    read -r _ vmlinuz _ <<<"$fetched"
     timeout 60 "$rig_here/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz" ||
         rig_bail "mkinitrd.sh failed"
 }

@@ -6,6 +6,7 @@
 # guests. Passes on the TAP dom0 wrote.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/rig-lib.sh
 . "$here/rig-lib.sh"
 bin=${1:?usage: run-attach.sh QEMU_XENPV [CACHE_DIR]}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
@@ -15,7 +16,6 @@ rig_setup "${2:-}"
 rig_logs=(attach.log qemu-dm-g1.log qemu-dm-g2.log qemu-dm-g3.log
           guest-g1.log guest-g2.log guest-g3.log)
 
-read -r _ vmlinuz _ < <("$here/fetch.sh" "$cache")
 timeout 60 "$here/mkdomu.sh" "$cache" "$tmp/domu-initrd.gz" ||
     rig_bail "mkdomu.sh failed"
 cc -shared -fPIC -O2 -o "$tmp/xl-channel-fix.so" "$here/xl-channel-fix.c" \

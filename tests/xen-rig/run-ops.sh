@@ -5,6 +5,7 @@
 # init running TEST_BINARY (xen-ops-test), and pass on its TAP.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/rig-lib.sh
 . "$here/rig-lib.sh"
 bin=${1:?usage: run-ops.sh TEST_BINARY [CACHE_DIR]}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac

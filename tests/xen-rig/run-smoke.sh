@@ -5,6 +5,7 @@
 # dom0 on the host's root and that xl reaches the hypervisor.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/rig-lib.sh
 . "$here/rig-lib.sh"
 rig_setup "${1:-}"
 rig_logs=(xl-info.txt xl-list.txt)
