@@ -143,12 +143,21 @@ static void tq_cmd_error(QmpSession *sess, const char *text, const char *cls,
     tq_error(r, cls, desc);
 }
 
+/* The QEMU we claim to be, 7.2.0: libxl checks the major version. */
+static void assert_qemu_version(JsonObject *qemu)
+{
+    g_assert_nonnull(qemu);
+    g_assert_cmpint(json_object_get_int_member(qemu, "major"), ==, 7);
+    g_assert_cmpint(json_object_get_int_member(qemu, "minor"), ==, 2);
+    g_assert_cmpint(json_object_get_int_member(qemu, "micro"), ==, 0);
+}
+
 static void test_greeting(void)
 {
     QmpSession *sess = qmp_session_new(NULL);
     g_autoptr(GPtrArray) msgs = NULL;
     GString *out = qmp_session_output(sess);
-    JsonObject *o, *qmp, *version, *qemu;
+    JsonObject *o, *qmp, *version;
 
     /* Nothing before a client. */
     g_assert_cmpuint(out->len, ==, 0);
@@ -165,10 +174,7 @@ static void test_greeting(void)
     version = json_object_get_object_member(qmp, "version");
     g_assert_cmpstr(json_object_get_string_member(version, "package"), ==,
                     "qemu-xenpv 0.1.0");
-    qemu = json_object_get_object_member(version, "qemu");
-    g_assert_cmpint(json_object_get_int_member(qemu, "major"), ==, 7);
-    g_assert_cmpint(json_object_get_int_member(qemu, "minor"), ==, 2);
-    g_assert_cmpint(json_object_get_int_member(qemu, "micro"), ==, 0);
+    assert_qemu_version(json_object_get_object_member(version, "qemu"));
     qmp_session_free(sess);
 }
 
@@ -263,7 +269,7 @@ static void test_builtins(void)
     g_autoptr(JsonNode) status = NULL;
     g_autoptr(JsonNode) vnc = NULL;
     g_autoptr(JsonNode) quit = NULL;
-    JsonObject *o, *qemu;
+    JsonObject *o;
     JsonNode *ret;
     JsonArray *list;
     g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
@@ -276,10 +282,7 @@ static void test_builtins(void)
     o = tq_return_object(version);
     g_assert_cmpstr(json_object_get_string_member(o, "package"), ==,
                     "test-package");
-    qemu = json_object_get_object_member(o, "qemu");
-    g_assert_cmpint(json_object_get_int_member(qemu, "major"), ==, 7);
-    g_assert_cmpint(json_object_get_int_member(qemu, "minor"), ==, 2);
-    g_assert_cmpint(json_object_get_int_member(qemu, "micro"), ==, 0);
+    assert_qemu_version(json_object_get_object_member(o, "qemu"));
 
     commands = tq_cmd(sess, "{\"execute\": \"query-commands\"}");
     ret = tq_return(commands);
