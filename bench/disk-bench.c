@@ -597,7 +597,7 @@ int main(int argc, char **argv)
     if (!b.loop) {
         bench_die("event loop", err);
     }
-    b.tree = xs_tree_new();
+    b.tree = xenner_xs_tree_new();
     b.x = xenner_new(b.loop, b.tree, &err);
     if (!b.x ||
         !xenner_domain_create(b.x, GUEST_DOMID, "bench", GUEST_FRAMES,
@@ -665,7 +665,7 @@ int main(int argc, char **argv)
     xenner_guest_free(b.guest);
     xenner_domain_destroy(b.x, GUEST_DOMID);
     xenner_free(b.x);
-    xs_tree_free(b.tree);
+    xenner_xs_tree_free(b.tree);
     event_loop_free(b.loop);
     close(b.fd);
     remove_file();

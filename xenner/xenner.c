@@ -37,7 +37,7 @@ Xenner *xenner_new(EventLoop *loop, XsTree *xenstore, Error **errp)
 
     x->loop = loop;
     x->xenstore = xenstore;
-    x->toolstack = xs_client_new(xenstore, 0, NULL, NULL);
+    x->toolstack = xenner_xs_client_new(xenstore, 0, NULL, NULL);
     x->evtchn = xenner_evtchn_new();
     x->domains = g_hash_table_new_full(NULL, NULL, NULL, xenner_domain_free);
     x->foreign_maps = g_hash_table_new(NULL, NULL);
@@ -58,7 +58,7 @@ void xenner_free(Xenner *x)
     g_hash_table_destroy(x->domains);
     g_hash_table_destroy(x->foreign_maps);
     xenner_evtchn_free(x->evtchn);
-    xs_client_free(x->toolstack);
+    xenner_xs_client_free(x->toolstack);
     g_free(x);
 }
 
@@ -120,52 +120,52 @@ static int xenstore_make_domain(Xenner *x, uint16_t domid, const char *name)
     };
     const XsPerm ro[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
     const XsPerm rw[1] = { { domid, XS_PERM_NONE } };
-    g_autofree char *dom_path = xs_domain_path(domid);
+    g_autofree char *dom_path = xenner_xs_domain_path(domid);
     g_autofree char *domid_str = g_strdup_printf("%u", domid);
     XsClient *c = x->toolstack;
     uint32_t tx;
     int ret;
 
 again:
-    ret = xs_client_transaction_start(c, &tx);
+    ret = xenner_xs_client_transaction_start(c, &tx);
     if (ret) {
         return ret;
     }
-    xs_client_rm(c, tx, dom_path);
-    ret = xs_client_mkdir(c, tx, dom_path);
-    ret = ret ?: xs_client_set_perms(c, tx, dom_path, ro, 2);
+    xenner_xs_client_rm(c, tx, dom_path);
+    ret = xenner_xs_client_mkdir(c, tx, dom_path);
+    ret = ret ?: xenner_xs_client_set_perms(c, tx, dom_path, ro, 2);
     for (size_t i = 0; !ret && i < G_N_ELEMENTS(toolstack_owned); i++) {
         g_autofree char *p = g_strdup_printf("%s/%s", dom_path,
                                              toolstack_owned[i]);
 
-        ret = xs_client_mkdir(c, tx, p) ?: xs_client_set_perms(c, tx, p, ro,
-                                                               2);
+        ret = xenner_xs_client_mkdir(c, tx, p)
+                  ?: xenner_xs_client_set_perms(c, tx, p, ro, 2);
     }
     for (size_t i = 0; !ret && i < G_N_ELEMENTS(guest_owned); i++) {
         g_autofree char *p = g_strdup_printf("%s/%s", dom_path,
                                              guest_owned[i]);
 
-        ret = xs_client_mkdir(c, tx, p) ?: xs_client_set_perms(c, tx, p, rw,
-                                                               1);
+        ret = xenner_xs_client_mkdir(c, tx, p)
+                  ?: xenner_xs_client_set_perms(c, tx, p, rw, 1);
     }
     if (!ret) {
         g_autofree char *p = g_strdup_printf("%s/name", dom_path);
         g_autofree char *q = g_strdup_printf("%s/domid", dom_path);
 
-        ret = xs_client_write(c, tx, p, name, strlen(name)) ?:
-              xs_client_set_perms(c, tx, p, ro, 2) ?:
-              xs_client_write(c, tx, q, domid_str, strlen(domid_str)) ?:
-              xs_client_set_perms(c, tx, q, ro, 2);
+        ret = xenner_xs_client_write(c, tx, p, name, strlen(name)) ?:
+              xenner_xs_client_set_perms(c, tx, p, ro, 2) ?:
+              xenner_xs_client_write(c, tx, q, domid_str, strlen(domid_str)) ?:
+              xenner_xs_client_set_perms(c, tx, q, ro, 2);
     }
     if (ret) {
-        xs_client_transaction_end(c, tx, false);
+        xenner_xs_client_transaction_end(c, tx, false);
         return ret;
     }
-    ret = xs_client_transaction_end(c, tx, true);
+    ret = xenner_xs_client_transaction_end(c, tx, true);
     if (ret == -EAGAIN) {
         goto again;
     }
-    return ret ?: xs_client_introduce(c, domid);
+    return ret ?: xenner_xs_client_introduce(c, domid);
 }
 
 bool xenner_domain_create(Xenner *x, uint16_t domid, const char *name,
@@ -206,8 +206,10 @@ bool xenner_domain_create(Xenner *x, uint16_t domid, const char *name,
     g_hash_table_insert(x->domains, GUINT_TO_POINTER(domid), d);
     ret = xenstore_make_domain(x, domid, name);
     if (ret) {
-        error_setg(errp, "cannot write the xenstore entries of domain %u: "
-                   "%s", domid, xs_errno_name(-ret));
+        error_setg(errp,
+                   "cannot write the xenstore entries of domain %u: "
+                   "%s",
+                   domid, xenner_xs_errno_name(-ret));
         xenner_domain_destroy(x, domid);
         return false;
     }
@@ -220,13 +222,13 @@ fail:
 
 void xenner_domain_destroy(Xenner *x, uint16_t domid)
 {
-    g_autofree char *dom_path = xs_domain_path(domid);
+    g_autofree char *dom_path = xenner_xs_domain_path(domid);
 
     if (!domain_lookup(x, domid)) {
         return;
     }
     xenner_evtchn_remove_domain(x->evtchn, domid, NULL);
-    xs_client_release(x->toolstack, domid);
-    xs_client_rm(x->toolstack, 0, dom_path);
+    xenner_xs_client_release(x->toolstack, domid);
+    xenner_xs_client_rm(x->toolstack, 0, dom_path);
     g_hash_table_remove(x->domains, GUINT_TO_POINTER(domid));
 }

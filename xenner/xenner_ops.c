@@ -258,7 +258,7 @@ struct XenXsHandle {
     Xenner *x;
     XsClient *client;
     GHashTable *watches;        /* token -> XenXsWatch */
-    GQueue events;              /* XsEvent, oldest first */
+    GQueue events;              /* XsPendingEvent, oldest first */
     uint64_t next_token;
     bool dispatching;
     bool closed;                /* closed while dispatching: free after */
@@ -271,14 +271,14 @@ struct XenXsWatch {
     void *opaque;
 };
 
-typedef struct XsEvent {
+typedef struct XsPendingEvent {
     char *path;
     char *token;
-} XsEvent;
+} XsPendingEvent;
 
 static void xs_event_free(gpointer p)
 {
-    XsEvent *ev = p;
+    XsPendingEvent *ev = p;
 
     g_free(ev->path);
     g_free(ev->token);
@@ -307,7 +307,7 @@ static void xs_handle_destroy(XenXsHandle *h)
 static void xs_dispatch(void *opaque)
 {
     XenXsHandle *h = opaque;
-    XsEvent *ev;
+    XsPendingEvent *ev;
 
     h->dispatching = true;
     while (!h->closed && (ev = g_queue_pop_head(&h->events))) {
@@ -329,7 +329,7 @@ static void xs_dispatch(void *opaque)
 static void xs_queue_event(void *opaque, const char *path, const char *token)
 {
     XenXsHandle *h = opaque;
-    XsEvent *ev = g_new(XsEvent, 1);
+    XsPendingEvent *ev = g_new(XsPendingEvent, 1);
 
     ev->path = g_strdup(path);
     ev->token = g_strdup(token);
@@ -342,7 +342,7 @@ XenXsHandle *xenner_xs_open_as(Xenner *x, uint16_t domid)
     XenXsHandle *h = g_new0(XenXsHandle, 1);
 
     h->x = x;
-    h->client = xs_client_new(x->xenstore, domid, xs_queue_event, h);
+    h->client = xenner_xs_client_new(x->xenstore, domid, xs_queue_event, h);
     h->watches = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                        xs_watch_free);
     g_queue_init(&h->events);
@@ -356,7 +356,7 @@ static XenXsHandle *ops_xs_open(void *provider, Error **errp)
 
 static void ops_xs_close(XenXsHandle *h)
 {
-    xs_client_free(h->client);
+    xenner_xs_client_free(h->client);
     h->client = NULL;
     if (h->dispatching) {
         h->closed = true;
@@ -369,7 +369,7 @@ static int ops_xs_read(XenXsHandle *h, uint32_t tx, const char *path,
                        char **value, size_t *len)
 {
     GByteArray *buf = g_byte_array_new();
-    int ret = xs_client_read(h->client, tx, path, buf);
+    int ret = xenner_xs_client_read(h->client, tx, path, buf);
 
     if (ret) {
         g_byte_array_free(buf, true);
@@ -386,7 +386,7 @@ static int ops_xs_read(XenXsHandle *h, uint32_t tx, const char *path,
 static int ops_xs_write(XenXsHandle *h, uint32_t tx, const char *path,
                         const void *value, size_t len)
 {
-    return xs_client_write(h->client, tx, path, value, len);
+    return xenner_xs_client_write(h->client, tx, path, value, len);
 }
 
 static int ops_xs_directory(XenXsHandle *h, uint32_t tx, const char *path,
@@ -394,7 +394,7 @@ static int ops_xs_directory(XenXsHandle *h, uint32_t tx, const char *path,
 {
     g_autoptr(GByteArray) buf = g_byte_array_new();
     GPtrArray *list;
-    int ret = xs_client_directory(h->client, tx, path, buf);
+    int ret = xenner_xs_client_directory(h->client, tx, path, buf);
 
     if (ret) {
         return ret;
@@ -413,19 +413,19 @@ static int ops_xs_directory(XenXsHandle *h, uint32_t tx, const char *path,
 
 static int ops_xs_mkdir(XenXsHandle *h, uint32_t tx, const char *path)
 {
-    return xs_client_mkdir(h->client, tx, path);
+    return xenner_xs_client_mkdir(h->client, tx, path);
 }
 
 static int ops_xs_rm(XenXsHandle *h, uint32_t tx, const char *path)
 {
-    return xs_client_rm(h->client, tx, path);
+    return xenner_xs_client_rm(h->client, tx, path);
 }
 
 static int ops_xs_get_perms(XenXsHandle *h, uint32_t tx, const char *path,
                             XenXsPerm **perms, unsigned *count)
 {
     XsPerm *p;
-    int ret = xs_client_get_perms(h->client, tx, path, &p, count);
+    int ret = xenner_xs_client_get_perms(h->client, tx, path, &p, count);
 
     if (ret) {
         return ret;
@@ -448,7 +448,7 @@ static int ops_xs_set_perms(XenXsHandle *h, uint32_t tx, const char *path,
         p[i].domid = perms[i].domid;
         p[i].perms = perms[i].perms;
     }
-    return xs_client_set_perms(h->client, tx, path, p, count);
+    return xenner_xs_client_set_perms(h->client, tx, path, p, count);
 }
 
 static int ops_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
@@ -462,7 +462,7 @@ static int ops_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
     w->fn = fn;
     w->opaque = opaque;
     g_hash_table_insert(h->watches, w->token, w);
-    ret = xs_client_watch(h->client, path, w->token);
+    ret = xenner_xs_client_watch(h->client, path, w->token);
     if (ret) {
         g_hash_table_remove(h->watches, w->token);
         return ret;
@@ -473,23 +473,23 @@ static int ops_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
 
 static void ops_xs_unwatch(XenXsHandle *h, XenXsWatch *w)
 {
-    xs_client_unwatch(h->client, w->path, w->token);
+    xenner_xs_client_unwatch(h->client, w->path, w->token);
     g_hash_table_remove(h->watches, w->token);
 }
 
 static int ops_xs_transaction_start(XenXsHandle *h, uint32_t *tx)
 {
-    return xs_client_transaction_start(h->client, tx);
+    return xenner_xs_client_transaction_start(h->client, tx);
 }
 
 static int ops_xs_transaction_end(XenXsHandle *h, uint32_t tx, bool abort)
 {
-    return xs_client_transaction_end(h->client, tx, !abort);
+    return xenner_xs_client_transaction_end(h->client, tx, !abort);
 }
 
 static char *ops_xs_get_domain_path(XenXsHandle *h, uint32_t domid)
 {
-    return xs_domain_path(domid);
+    return xenner_xs_domain_path(domid);
 }
 
 static const XenXenstoreOps xenner_xenstore_ops = {

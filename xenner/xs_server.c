@@ -61,7 +61,7 @@ static void conn_close(XsServerConn *conn)
     }
     event_loop_set_fd_handler(s->loop, conn->fd, NULL, NULL, NULL, NULL);
     close(conn->fd);
-    xs_wire_conn_free(conn->wire);
+    xenner_xs_wire_conn_free(conn->wire);
     g_byte_array_unref(conn->out);
     g_ptr_array_remove_fast(s->conns, conn);
     g_free(conn);
@@ -180,7 +180,7 @@ static void conn_read(void *opaque)
             close_it = true;
             break;
         }
-        if (!xs_wire_conn_input(conn->wire, buf, n)) {
+        if (!xenner_xs_wire_conn_input(conn->wire, buf, n)) {
             warn_report_ratelimited(&s->rl,
                                     "xenstore: closing a client of %s that "
                                     "sent an oversized request", s->path);
@@ -241,7 +241,8 @@ static void server_accept(void *opaque)
         conn->server = s;
         conn->fd = fd;
         conn->out = g_byte_array_new();
-        conn->wire = xs_wire_conn_new(s->tree, s->domid, conn_output, conn);
+        conn->wire = xenner_xs_wire_conn_new(s->tree, s->domid, conn_output,
+                                             conn);
         g_ptr_array_add(s->conns, conn);
         if (!event_loop_set_fd_handler(s->loop, fd, conn_read, NULL, conn,
                                        NULL)) {
@@ -250,8 +251,8 @@ static void server_accept(void *opaque)
     }
 }
 
-XsServer *xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
-                        uint16_t domid, Error **errp)
+XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
+                               uint16_t domid, Error **errp)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     struct stat st;
@@ -294,13 +295,13 @@ XsServer *xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
     s->conns = g_ptr_array_new();
     s->flush_list = g_ptr_array_new();
     if (!event_loop_set_fd_handler(loop, fd, server_accept, NULL, s, errp)) {
-        xs_server_free(s);
+        xenner_xs_server_free(s);
         return NULL;
     }
     return s;
 }
 
-void xs_server_free(XsServer *s)
+void xenner_xs_server_free(XsServer *s)
 {
     if (!s) {
         return;

@@ -14,7 +14,7 @@
 
 /* ---- paths ---------------------------------------------------------- */
 
-char *xs_domain_path(uint16_t domid)
+char *xenner_xs_domain_path(uint16_t domid)
 {
     return g_strdup_printf("/local/domain/%u", domid);
 }
@@ -55,7 +55,8 @@ static bool valid_path_length(const char *abs)
  * as they are where @allow_special permits them. Returns NULL for a path
  * Xen would answer EINVAL.
  */
-char *xs_path_canonicalize(XsClient *c, const char *path, bool allow_special)
+char *xenner_xs_path_canonicalize(XsClient *c, const char *path,
+                                  bool allow_special)
 {
     char *abs;
 
@@ -80,14 +81,14 @@ char *xs_path_canonicalize(XsClient *c, const char *path, bool allow_special)
 }
 
 /* The parent of an absolute path other than "/", as a new string. */
-char *xs_path_parent(const char *abs)
+char *xenner_xs_path_parent(const char *abs)
 {
     const char *slash = strrchr(abs, '/');
 
     return slash == abs ? g_strdup("/") : g_strndup(abs, slash - abs);
 }
 
-const char *xs_path_last(const char *abs)
+const char *xenner_xs_path_last(const char *abs)
 {
     return strrchr(abs, '/') + 1;
 }
@@ -112,7 +113,7 @@ static uint16_t *client_target(XsClient *c, uint16_t *target)
 }
 
 /* The access a client has to a node with these perms, as xenstored rules. */
-unsigned xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms)
+unsigned xenner_xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms)
 {
     const unsigned all = XS_PERM_READ | XS_PERM_WRITE | XS_PERM_OWNER;
     uint16_t target_buf;
@@ -131,7 +132,7 @@ unsigned xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms)
     return perms[0].perms & all;
 }
 
-bool xs_perm_parse(const char *str, XsPerm *perm)
+bool xenner_xs_perm_parse(const char *str, XsPerm *perm)
 {
     char *end;
     unsigned long domid;
@@ -164,14 +165,14 @@ bool xs_perm_parse(const char *str, XsPerm *perm)
     return true;
 }
 
-void xs_perm_format(const XsPerm *perm, char buf[8])
+void xenner_xs_perm_format(const XsPerm *perm, char buf[8])
 {
     static const char letters[] = { 'n', 'r', 'w', 'b' };
 
     snprintf(buf, 8, "%c%u", letters[perm->perms & 3], perm->domid);
 }
 
-const char *xs_errno_name(int err)
+const char *xenner_xs_errno_name(int err)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(xsd_errors); i++) {
         if (xsd_errors[i].errnum == err) {
@@ -183,7 +184,7 @@ const char *xs_errno_name(int err)
 
 /* ---- domains ---------------------------------------------------------- */
 
-XsDomain *xs_domain_get(XsTree *tree, uint16_t domid)
+XsDomain *xenner_xs_domain_get(XsTree *tree, uint16_t domid)
 {
     XsDomain *d = g_hash_table_lookup(tree->domains, GUINT_TO_POINTER(domid));
 
@@ -197,12 +198,12 @@ XsDomain *xs_domain_get(XsTree *tree, uint16_t domid)
 
 /* ---- committed nodes -------------------------------------------------- */
 
-const XsPerm *xs_node_perms(const XsNode *node)
+const XsPerm *xenner_xs_node_perms(const XsNode *node)
 {
     return node->nperms == 1 ? &node->perms.one : node->perms.many;
 }
 
-uint32_t xs_node_children_len(const XsNode *node)
+uint32_t xenner_xs_node_children_len(const XsNode *node)
 {
     uint32_t len = 0;
 
@@ -212,13 +213,13 @@ uint32_t xs_node_children_len(const XsNode *node)
     return len;
 }
 
-void xs_node_append_path(const XsNode *node, GString *out)
+void xenner_xs_node_append_path(const XsNode *node, GString *out)
 {
     if (!node->parent) {
         g_string_append_c(out, '/');
         return;
     }
-    xs_node_append_path(node->parent, out);
+    xenner_xs_node_append_path(node->parent, out);
     if (node->parent->parent) {
         g_string_append_c(out, '/');
     }
@@ -257,7 +258,7 @@ static XsNode *find_child(const XsNode *parent, const char *name, size_t len,
     return NULL;
 }
 
-XsNode *xs_node_lookup(XsTree *tree, const char *path)
+XsNode *xenner_xs_node_lookup(XsTree *tree, const char *path)
 {
     XsNode *node = tree->root;
     const char *p = path;
@@ -293,8 +294,8 @@ static bool is_pow2(uint32_t n)
     return n && !(n & (n - 1));
 }
 
-XsNode *xs_node_create(XsTree *tree, XsNode *parent, const char *name,
-                       const XsPerm *perms, unsigned nperms)
+XsNode *xenner_xs_node_create(XsTree *tree, XsNode *parent, const char *name,
+                              const XsPerm *perms, unsigned nperms)
 {
     size_t len = strlen(name);
     XsNode *node = g_malloc0(sizeof(*node) + len + 1);
@@ -318,12 +319,12 @@ XsNode *xs_node_create(XsTree *tree, XsNode *parent, const char *name,
     parent->generation = ++tree->generation;
 
     tree->node_count++;
-    xs_domain_get(tree, perms[0].domid)->nodes++;
+    xenner_xs_domain_get(tree, perms[0].domid)->nodes++;
     return node;
 }
 
-void xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
-                       size_t len)
+void xenner_xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
+                              size_t len)
 {
     g_free(node->value);
     node->value = len ? g_memdup2(value, len) : NULL;
@@ -331,11 +332,11 @@ void xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
     node->generation = ++tree->generation;
 }
 
-void xs_node_set_perms(XsTree *tree, XsNode *node, const XsPerm *perms,
-                       unsigned nperms)
+void xenner_xs_node_set_perms(XsTree *tree, XsNode *node, const XsPerm *perms,
+                              unsigned nperms)
 {
-    xs_domain_get(tree, xs_node_perms(node)[0].domid)->nodes--;
-    xs_domain_get(tree, perms[0].domid)->nodes++;
+    xenner_xs_domain_get(tree, xenner_xs_node_perms(node)[0].domid)->nodes--;
+    xenner_xs_domain_get(tree, perms[0].domid)->nodes++;
     set_perms_raw(node, perms, nperms);
     node->generation = ++tree->generation;
 }
@@ -345,7 +346,7 @@ static void node_free_subtree(XsTree *tree, XsNode *node)
     for (uint32_t i = 0; i < node->nchildren; i++) {
         node_free_subtree(tree, node->children[i]);
     }
-    xs_domain_get(tree, xs_node_perms(node)[0].domid)->nodes--;
+    xenner_xs_domain_get(tree, xenner_xs_node_perms(node)[0].domid)->nodes--;
     tree->node_count--;
     g_free(node->children);
     g_free(node->value);
@@ -355,7 +356,7 @@ static void node_free_subtree(XsTree *tree, XsNode *node)
     g_free(node);
 }
 
-void xs_node_remove(XsTree *tree, XsNode *node)
+void xenner_xs_node_remove(XsTree *tree, XsNode *node)
 {
     XsNode *parent = node->parent;
     uint32_t pos;
@@ -381,7 +382,7 @@ static void domain_free(gpointer p)
     g_free(p);
 }
 
-XsTree *xs_tree_new(void)
+XsTree *xenner_xs_tree_new(void)
 {
     XsTree *tree = g_new0(XsTree, 1);
     static const XsQuota quota = XS_QUOTA_DEFAULT;
@@ -397,8 +398,8 @@ XsTree *xs_tree_new(void)
     set_perms_raw(tree->root, &dom0_none, 1);
     tree->root->generation = ++tree->generation;
     tree->node_count = 1;
-    xs_domain_get(tree, XS_DOMID_PRIVILEGED)->nodes = 1;
-    xs_domain_get(tree, XS_DOMID_PRIVILEGED)->introduced = true;
+    xenner_xs_domain_get(tree, XS_DOMID_PRIVILEGED)->nodes = 1;
+    xenner_xs_domain_get(tree, XS_DOMID_PRIVILEGED)->introduced = true;
     for (int i = 0; i < 2; i++) {
         tree->special_perms[i] = g_memdup2(&dom0_none, sizeof(dom0_none));
         tree->special_nperms[i] = 1;
@@ -406,13 +407,13 @@ XsTree *xs_tree_new(void)
     return tree;
 }
 
-void xs_tree_free(XsTree *tree)
+void xenner_xs_tree_free(XsTree *tree)
 {
     if (!tree) {
         return;
     }
     while (tree->clients->len) {
-        xs_client_free(g_ptr_array_index(tree->clients, 0));
+        xenner_xs_client_free(g_ptr_array_index(tree->clients, 0));
     }
     g_ptr_array_free(tree->clients, true);
     node_free_subtree(tree, tree->root);
@@ -423,22 +424,22 @@ void xs_tree_free(XsTree *tree)
     g_free(tree);
 }
 
-void xs_tree_get_quota(XsTree *tree, XsQuota *quota)
+void xenner_xs_tree_get_quota(XsTree *tree, XsQuota *quota)
 {
     *quota = tree->quota;
 }
 
-void xs_tree_set_quota(XsTree *tree, const XsQuota *quota)
+void xenner_xs_tree_set_quota(XsTree *tree, const XsQuota *quota)
 {
     tree->quota = *quota;
 }
 
-unsigned xs_tree_node_count(XsTree *tree)
+unsigned xenner_xs_tree_node_count(XsTree *tree)
 {
     return tree->node_count;
 }
 
-XsClient *xs_client_new(XsTree *tree, uint16_t domid,
+XsClient *xenner_xs_client_new(XsTree *tree, uint16_t domid,
                                XsWatchEventFn *event_fn, void *opaque)
 {
     XsClient *c = g_new0(XsClient, 1);
@@ -449,32 +450,32 @@ XsClient *xs_client_new(XsTree *tree, uint16_t domid,
     c->opaque = opaque;
     c->watches = g_ptr_array_new();
     c->txns = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                    (GDestroyNotify)xs_txn_free);
+                                    (GDestroyNotify)xenner_xs_txn_free);
     c->next_txn_id = 1;
     g_ptr_array_add(tree->clients, c);
     return c;
 }
 
-void xs_client_free(XsClient *c)
+void xenner_xs_client_free(XsClient *c)
 {
     if (!c) {
         return;
     }
-    xs_client_reset_watches(c);
+    xenner_xs_client_reset_watches(c);
     g_ptr_array_free(c->watches, true);
     g_hash_table_destroy(c->txns);
     g_ptr_array_remove_fast(c->tree->clients, c);
     g_free(c);
 }
 
-uint16_t xs_client_domid(XsClient *c)
+uint16_t xenner_xs_client_domid(XsClient *c)
 {
     return c->domid;
 }
 
-void xs_client_reset_watches(XsClient *c)
+void xenner_xs_client_reset_watches(XsClient *c)
 {
-    xs_watch_drop_client(c);
+    xenner_xs_watch_drop_client(c);
     g_hash_table_remove_all(c->txns);
 }
 
@@ -500,16 +501,16 @@ static bool view_get(XsClient *c, XsTxn *t, const char *path, XsView *v)
         return true;
     }
     if (t) {
-        return xs_txn_view(t, path, v);
+        return xenner_xs_txn_view(t, path, v);
     }
-    node = xs_node_lookup(c->tree, path);
+    node = xenner_xs_node_lookup(c->tree, path);
     if (!node) {
         return false;
     }
     v->exists = true;
     v->value = node->value;
     v->value_len = node->value_len;
-    v->perms = xs_node_perms(node);
+    v->perms = xenner_xs_node_perms(node);
     v->nperms = node->nperms;
     v->generation = node->generation;
     return true;
@@ -527,13 +528,13 @@ static int errno_from_parents(XsClient *c, XsTxn *t, const char *path,
     XsView v;
 
     while (p[0] == '/' && strcmp(p, "/")) {
-        char *parent = xs_path_parent(p);
+        char *parent = xenner_xs_path_parent(p);
 
         g_free(p);
         p = parent;
         if (view_get(c, t, p, &v)) {
-            return (xs_perm_for(c, v.perms, v.nperms) & perm)
-                   ? err : -EACCES;
+            return (xenner_xs_perm_for(c, v.perms, v.nperms) & perm) ? err
+                                                                     : -EACCES;
         }
     }
     return err;
@@ -545,7 +546,7 @@ static int get_node(XsClient *c, XsTxn *t, const char *path, unsigned perm,
     if (!view_get(c, t, path, v)) {
         return errno_from_parents(c, t, path, -ENOENT, perm);
     }
-    if ((xs_perm_for(c, v->perms, v->nperms) & perm) != perm) {
+    if ((xenner_xs_perm_for(c, v->perms, v->nperms) & perm) != perm) {
         return errno_from_parents(c, t, path, -EACCES, perm);
     }
     return 0;
@@ -559,13 +560,13 @@ static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
                  const XsPerm *perms, unsigned nperms, const XsPerm *old,
                  unsigned nold)
 {
-    g_autofree char *parent = xs_path_parent(path);
-    XsNode *pnode = xs_node_lookup(c->tree, parent);
-    XsEvent ev = {
+    g_autofree char *parent = xenner_xs_path_parent(path);
+    XsNode *pnode = xenner_xs_node_lookup(c->tree, parent);
+    XsChange ev = {
         .path = (char *)path,
         .recursive = recursive,
-        .node = { (XsPerm *)perms, nperms },
-        .old = { (XsPerm *)old, nold },
+        .node = {(XsPerm *)perms, nperms},
+        .old = {(XsPerm *)old, nold},
     };
 
     /*
@@ -574,13 +575,13 @@ static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
      * conflict with every change to its siblings.
      */
     if (pnode) {
-        ev.parent = (XsEventPerms) { (XsPerm *)xs_node_perms(pnode),
-                                     pnode->nperms };
+        ev.parent = (XsChangePerms){(XsPerm *)xenner_xs_node_perms(pnode),
+                                    pnode->nperms};
     }
     if (t) {
-        xs_txn_add_event(t, &ev);
+        xenner_xs_txn_add_event(t, &ev);
     } else {
-        xs_watch_fire(c->tree, &ev);
+        xenner_xs_watch_fire(c->tree, &ev);
     }
 }
 
@@ -590,12 +591,12 @@ static int op_begin(XsClient *c, uint32_t tx, const char *path,
 {
     *t = NULL;
     if (tx) {
-        *t = xs_txn_find(c, tx);
+        *t = xenner_xs_txn_find(c, tx);
         if (!*t) {
             return -ENOENT;
         }
     }
-    *abs = xs_path_canonicalize(c, path, allow_special);
+    *abs = xenner_xs_path_canonicalize(c, path, allow_special);
     return *abs ? 0 : -EINVAL;
 }
 
@@ -617,9 +618,9 @@ static bool entry_fits(XsClient *c, size_t bytes)
 static size_t entry_size(XsClient *c, XsTxn *t, const char *path,
                          const XsView *v)
 {
-    uint32_t children_len = t ? xs_txn_children_len(t, path)
-                              : xs_node_children_len(
-                                    xs_node_lookup(c->tree, path));
+    uint32_t children_len = t ? xenner_xs_txn_children_len(t, path)
+                              : xenner_xs_node_children_len(
+                                    xenner_xs_node_lookup(c->tree, path));
 
     return v->value_len + children_len + v->nperms * sizeof(XsPerm);
 }
@@ -628,9 +629,10 @@ static void node_set_value(XsClient *c, XsTxn *t, const char *path,
                            const void *value, size_t len)
 {
     if (t) {
-        xs_txn_set_value(t, path, value, len);
+        xenner_xs_txn_set_value(t, path, value, len);
     } else {
-        xs_node_set_value(c->tree, xs_node_lookup(c->tree, path), value, len);
+        xenner_xs_node_set_value(c->tree, xenner_xs_node_lookup(c->tree, path),
+                                 value, len);
     }
 }
 
@@ -654,7 +656,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
     /* Walk up to the nearest existing ancestor. */
     while (!view_get(c, t, p, &anc)) {
         g_ptr_array_insert(missing, 0, p);
-        p = xs_path_parent(p);
+        p = xenner_xs_path_parent(p);
     }
     anc_path = p;
     ret = get_node(c, t, anc_path, XS_PERM_WRITE, &anc);
@@ -663,8 +665,8 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
     }
 
     if (!client_privileged(c)) {
-        XsDomain *d = xs_domain_get(c->tree, c->domid);
-        unsigned created = t ? xs_txn_nodes_created(t) : 0;
+        XsDomain *d = xenner_xs_domain_get(c->tree, c->domid);
+        unsigned created = t ? xenner_xs_txn_nodes_created(t) : 0;
         const char *first = g_ptr_array_index(missing, 0);
 
         if (c->tree->quota.nodes &&
@@ -673,7 +675,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         }
         if (entry_limited(c) &&
             (!entry_fits(c, entry_size(c, t, anc_path, &anc) +
-                         strlen(xs_path_last(first)) + 1) ||
+                                strlen(xenner_xs_path_last(first)) + 1) ||
              /* The new node carries every inherited entry, not just one. */
              !entry_fits(c, value_len + anc.nperms * sizeof(XsPerm)))) {
             return -ENOSPC;
@@ -689,12 +691,13 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         const char *path = g_ptr_array_index(missing, i);
 
         if (t) {
-            xs_txn_create(t, path, perms, nperms);
+            xenner_xs_txn_create(t, path, perms, nperms);
         } else {
-            g_autofree char *parent = xs_path_parent(path);
+            g_autofree char *parent = xenner_xs_path_parent(path);
 
-            xs_node_create(c->tree, xs_node_lookup(c->tree, parent),
-                           xs_path_last(path), perms, nperms);
+            xenner_xs_node_create(c->tree,
+                                  xenner_xs_node_lookup(c->tree, parent),
+                                  xenner_xs_path_last(path), perms, nperms);
         }
     }
     return 0;
@@ -702,8 +705,8 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
 
 /* ---- the operations ----------------------------------------------------- */
 
-int xs_client_read(XsClient *c, uint32_t tx, const char *path,
-                   GByteArray *value)
+int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
+                          GByteArray *value)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -717,8 +720,8 @@ int xs_client_read(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_client_write(XsClient *c, uint32_t tx, const char *path,
-                    const void *value, size_t len)
+int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
+                           const void *value, size_t len)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -752,7 +755,7 @@ int xs_client_write(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
+int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -775,7 +778,7 @@ int xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
     return 0;
 }
 
-int xs_client_rm(XsClient *c, uint32_t tx, const char *path)
+int xenner_xs_client_rm(XsClient *c, uint32_t tx, const char *path)
 {
     g_autofree char *abs = NULL;
     g_autofree char *parent = NULL;
@@ -791,7 +794,7 @@ int xs_client_rm(XsClient *c, uint32_t tx, const char *path)
     ret = get_node(c, t, abs, XS_PERM_WRITE, &v);
     if (ret == -ENOENT) {
         /* Already gone is fine, as long as the parent is there. */
-        parent = xs_path_parent(abs);
+        parent = xenner_xs_path_parent(abs);
         return view_get(c, t, parent, &v) ? 0 : -ENOENT;
     }
     if (ret) {
@@ -803,9 +806,9 @@ int xs_client_rm(XsClient *c, uint32_t tx, const char *path)
     nperms = v.nperms;
     perms = g_memdup2(v.perms, nperms * sizeof(XsPerm));
     if (t) {
-        xs_txn_remove(t, abs);
+        xenner_xs_txn_remove(t, abs);
     } else {
-        xs_node_remove(c->tree, xs_node_lookup(c->tree, abs));
+        xenner_xs_node_remove(c->tree, xenner_xs_node_lookup(c->tree, abs));
     }
     emit(c, t, abs, true, perms, nperms, NULL, 0);
     return 0;
@@ -817,10 +820,10 @@ static void append_children(XsClient *c, XsTxn *t, const char *abs,
     XsNode *node;
 
     if (t) {
-        xs_txn_children(t, abs, names);
+        xenner_xs_txn_children(t, abs, names);
         return;
     }
-    node = xs_node_lookup(c->tree, abs);
+    node = xenner_xs_node_lookup(c->tree, abs);
     for (uint32_t i = 0; i < node->nchildren; i++) {
         const char *name = node->children[i]->name;
 
@@ -828,8 +831,8 @@ static void append_children(XsClient *c, XsTxn *t, const char *abs,
     }
 }
 
-int xs_client_directory(XsClient *c, uint32_t tx, const char *path,
-                        GByteArray *names)
+int xenner_xs_client_directory(XsClient *c, uint32_t tx, const char *path,
+                               GByteArray *names)
 {
     g_autofree char *abs = NULL;
     guint start;
@@ -849,8 +852,8 @@ int xs_client_directory(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
-                             size_t offset, GByteArray *reply)
+int xenner_xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
+                                    size_t offset, GByteArray *reply)
 {
     g_autofree char *abs = NULL;
     g_autoptr(GByteArray) names = NULL;
@@ -890,8 +893,8 @@ int xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
-                        XsPerm **perms, unsigned *nperms)
+int xenner_xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
+                               XsPerm **perms, unsigned *nperms)
 {
     g_autofree char *abs = NULL;
     XsTxn *t;
@@ -906,8 +909,8 @@ int xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
     return 0;
 }
 
-int xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
-                        const XsPerm *perms, unsigned nperms)
+int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
+                               const XsPerm *perms, unsigned nperms)
 {
     g_autofree char *abs = NULL;
     g_autofree XsPerm *old_perms = NULL;
@@ -952,10 +955,10 @@ int xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
     old_perms = g_memdup2(v.perms, v.nperms * sizeof(XsPerm));
     nold = v.nperms;
     if (t) {
-        xs_txn_set_perms(t, abs, perms, nperms);
+        xenner_xs_txn_set_perms(t, abs, perms, nperms);
     } else {
-        xs_node_set_perms(c->tree, xs_node_lookup(c->tree, abs), perms,
-                          nperms);
+        xenner_xs_node_set_perms(c->tree, xenner_xs_node_lookup(c->tree, abs),
+                                 perms, nperms);
     }
     emit(c, t, abs, false, perms, nperms, old_perms, nold);
     return 0;
@@ -963,22 +966,22 @@ int xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
 
 /* ---- domains ------------------------------------------------------------ */
 
-int xs_client_introduce(XsClient *c, uint16_t domid)
+int xenner_xs_client_introduce(XsClient *c, uint16_t domid)
 {
     XsDomain *d;
 
     if (!client_privileged(c)) {
         return -EACCES;
     }
-    d = xs_domain_get(c->tree, domid);
+    d = xenner_xs_domain_get(c->tree, domid);
     if (!d->introduced) {
         d->introduced = true;
-        xs_watch_fire_special(c->tree, XS_SPECIAL_INTRODUCE);
+        xenner_xs_watch_fire_special(c->tree, XS_SPECIAL_INTRODUCE);
     }
     return 0;
 }
 
-int xs_client_release(XsClient *c, uint16_t domid)
+int xenner_xs_client_release(XsClient *c, uint16_t domid)
 {
     XsDomain *d;
 
@@ -999,14 +1002,15 @@ int xs_client_release(XsClient *c, uint16_t domid)
         XsClient *other = g_ptr_array_index(c->tree->clients, i);
 
         if (other->domid == domid) {
-            xs_client_reset_watches(other);
+            xenner_xs_client_reset_watches(other);
         }
     }
-    xs_watch_fire_special(c->tree, XS_SPECIAL_RELEASE);
+    xenner_xs_watch_fire_special(c->tree, XS_SPECIAL_RELEASE);
     return 0;
 }
 
-int xs_client_is_introduced(XsClient *c, uint16_t domid, bool *introduced)
+int xenner_xs_client_is_introduced(XsClient *c, uint16_t domid,
+                                   bool *introduced)
 {
     XsDomain *d = g_hash_table_lookup(c->tree->domains,
                                       GUINT_TO_POINTER(domid));
@@ -1016,7 +1020,7 @@ int xs_client_is_introduced(XsClient *c, uint16_t domid, bool *introduced)
     return 0;
 }
 
-int xs_client_set_target(XsClient *c, uint16_t domid, uint16_t target)
+int xenner_xs_client_set_target(XsClient *c, uint16_t domid, uint16_t target)
 {
     XsDomain *d;
 

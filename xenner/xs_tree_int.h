@@ -80,10 +80,10 @@ struct XsClient {
 };
 
 /* One set of permissions an event is judged by. */
-typedef struct XsEventPerms {
+typedef struct XsChangePerms {
     XsPerm *perms;
     unsigned nperms;            /* 0: nothing to judge by */
-} XsEventPerms;
+} XsChangePerms;
 
 /*
  * A change to report to watchers once it is committed. As in xenstored,
@@ -91,52 +91,53 @@ typedef struct XsEventPerms {
  * that a backend sees its frontend's private nodes go away), or, for a
  * permission change, the node as it was before.
  */
-typedef struct XsEvent {
+typedef struct XsChange {
     char *path;
     bool recursive;             /* a removal: watches below fire too */
-    XsEventPerms node;
-    XsEventPerms parent;
-    XsEventPerms old;
-} XsEvent;
+    XsChangePerms node;
+    XsChangePerms parent;
+    XsChangePerms old;
+} XsChange;
 
 /* xs_tree.c */
-char *xs_path_canonicalize(XsClient *c, const char *path, bool allow_special);
-char *xs_path_parent(const char *abs);
-const char *xs_path_last(const char *abs);
-unsigned xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms);
-XsNode *xs_node_lookup(XsTree *tree, const char *path);
-const XsPerm *xs_node_perms(const XsNode *node);
-uint32_t xs_node_children_len(const XsNode *node);
-void xs_node_append_path(const XsNode *node, GString *out);
-XsNode *xs_node_create(XsTree *tree, XsNode *parent, const char *name,
-                       const XsPerm *perms, unsigned nperms);
-void xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
-                       size_t len);
-void xs_node_set_perms(XsTree *tree, XsNode *node, const XsPerm *perms,
-                       unsigned nperms);
-void xs_node_remove(XsTree *tree, XsNode *node);
-XsDomain *xs_domain_get(XsTree *tree, uint16_t domid);
+char *xenner_xs_path_canonicalize(XsClient *c, const char *path,
+                                  bool allow_special);
+char *xenner_xs_path_parent(const char *abs);
+const char *xenner_xs_path_last(const char *abs);
+unsigned xenner_xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms);
+XsNode *xenner_xs_node_lookup(XsTree *tree, const char *path);
+const XsPerm *xenner_xs_node_perms(const XsNode *node);
+uint32_t xenner_xs_node_children_len(const XsNode *node);
+void xenner_xs_node_append_path(const XsNode *node, GString *out);
+XsNode *xenner_xs_node_create(XsTree *tree, XsNode *parent, const char *name,
+                              const XsPerm *perms, unsigned nperms);
+void xenner_xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
+                              size_t len);
+void xenner_xs_node_set_perms(XsTree *tree, XsNode *node, const XsPerm *perms,
+                              unsigned nperms);
+void xenner_xs_node_remove(XsTree *tree, XsNode *node);
+XsDomain *xenner_xs_domain_get(XsTree *tree, uint16_t domid);
 
 /* xs_txn.c */
-XsTxn *xs_txn_find(XsClient *c, uint32_t id);
-void xs_txn_free(XsTxn *t);
-bool xs_txn_view(XsTxn *t, const char *path, XsView *view);
-void xs_txn_children(XsTxn *t, const char *path, GByteArray *out);
-uint32_t xs_txn_children_len(XsTxn *t, const char *path);
-void xs_txn_set_value(XsTxn *t, const char *path, const void *value,
-                      size_t len);
-void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
-                      unsigned nperms);
-void xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
-                   unsigned nperms);
-void xs_txn_remove(XsTxn *t, const char *path);
-void xs_txn_add_event(XsTxn *t, const XsEvent *ev);
-unsigned xs_txn_nodes_created(XsTxn *t);
+XsTxn *xenner_xs_txn_find(XsClient *c, uint32_t id);
+void xenner_xs_txn_free(XsTxn *t);
+bool xenner_xs_txn_view(XsTxn *t, const char *path, XsView *view);
+void xenner_xs_txn_children(XsTxn *t, const char *path, GByteArray *out);
+uint32_t xenner_xs_txn_children_len(XsTxn *t, const char *path);
+void xenner_xs_txn_set_value(XsTxn *t, const char *path, const void *value,
+                             size_t len);
+void xenner_xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
+                             unsigned nperms);
+void xenner_xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
+                          unsigned nperms);
+void xenner_xs_txn_remove(XsTxn *t, const char *path);
+void xenner_xs_txn_add_event(XsTxn *t, const XsChange *ev);
+unsigned xenner_xs_txn_nodes_created(XsTxn *t);
 
 /* xs_watch.c */
-void xs_watch_fire(XsTree *tree, const XsEvent *ev);
-void xs_watch_fire_special(XsTree *tree, const char *name);
-void xs_watch_drop_client(XsClient *c);
-unsigned xs_watch_count(XsClient *c);
+void xenner_xs_watch_fire(XsTree *tree, const XsChange *ev);
+void xenner_xs_watch_fire_special(XsTree *tree, const char *name);
+void xenner_xs_watch_drop_client(XsClient *c);
+unsigned xenner_xs_watch_count(XsClient *c);
 
 #endif /* XENNER_XS_TREE_INT_H */

@@ -36,7 +36,7 @@ struct XsTxn {
     XsClient *client;
     XsTree *tree;
     GHashTable *nodes;      /* abs path -> XsTxNode */
-    GPtrArray *events;      /* XsEvent */
+    GPtrArray *events;      /* XsChange */
     unsigned created;       /* nodes made, for the node quota */
     uint64_t local_gen;
 };
@@ -57,7 +57,7 @@ static void txnode_free(gpointer p)
 
 static void event_free(gpointer p)
 {
-    XsEvent *ev = p;
+    XsChange *ev = p;
 
     g_free(ev->path);
     g_free(ev->node.perms);
@@ -66,24 +66,24 @@ static void event_free(gpointer p)
     g_free(ev);
 }
 
-void xs_txn_free(XsTxn *t)
+void xenner_xs_txn_free(XsTxn *t)
 {
     g_hash_table_destroy(t->nodes);
     g_ptr_array_free(t->events, true);
     g_free(t);
 }
 
-XsTxn *xs_txn_find(XsClient *c, uint32_t id)
+XsTxn *xenner_xs_txn_find(XsClient *c, uint32_t id)
 {
     return g_hash_table_lookup(c->txns, GUINT_TO_POINTER(id));
 }
 
-bool xs_client_transaction_is_open(XsClient *c, uint32_t tx)
+bool xenner_xs_client_transaction_is_open(XsClient *c, uint32_t tx)
 {
-    return tx && xs_txn_find(c, tx);
+    return tx && xenner_xs_txn_find(c, tx);
 }
 
-unsigned xs_txn_nodes_created(XsTxn *t)
+unsigned xenner_xs_txn_nodes_created(XsTxn *t)
 {
     return t->created;
 }
@@ -97,7 +97,7 @@ static XsTxNode *touch(XsTxn *t, const char *path)
         return n;
     }
     n = g_new0(XsTxNode, 1);
-    node = xs_node_lookup(t->tree, path);
+    node = xenner_xs_node_lookup(t->tree, path);
     if (node) {
         n->exists = true;
         n->base_gen = node->generation;
@@ -105,7 +105,7 @@ static XsTxNode *touch(XsTxn *t, const char *path)
         n->value = g_byte_array_sized_new(node->value_len);
         g_byte_array_append(n->value, node->value, node->value_len);
         n->nperms = node->nperms;
-        n->perms = g_memdup2(xs_node_perms(node),
+        n->perms = g_memdup2(xenner_xs_node_perms(node),
                              node->nperms * sizeof(XsPerm));
     }
     g_hash_table_insert(t->nodes, g_strdup(path), n);
@@ -125,14 +125,15 @@ static GPtrArray *children(XsTxn *t, const char *path, XsTxNode *n)
         return n->children;
     }
     n->children = g_ptr_array_new_with_free_func(g_free);
-    node = n->exists && !n->created ? xs_node_lookup(t->tree, path) : NULL;
+    node = n->exists && !n->created ? xenner_xs_node_lookup(t->tree, path)
+                                    : NULL;
     for (uint32_t i = 0; node && i < node->nchildren; i++) {
         g_ptr_array_add(n->children, g_strdup(node->children[i]->name));
     }
     return n->children;
 }
 
-bool xs_txn_view(XsTxn *t, const char *path, XsView *v)
+bool xenner_xs_txn_view(XsTxn *t, const char *path, XsView *v)
 {
     XsTxNode *n = touch(t, path);
 
@@ -148,7 +149,7 @@ bool xs_txn_view(XsTxn *t, const char *path, XsView *v)
     return true;
 }
 
-uint32_t xs_txn_children_len(XsTxn *t, const char *path)
+uint32_t xenner_xs_txn_children_len(XsTxn *t, const char *path)
 {
     GPtrArray *names = children(t, path, touch(t, path));
     uint32_t len = 0;
@@ -159,7 +160,7 @@ uint32_t xs_txn_children_len(XsTxn *t, const char *path)
     return len;
 }
 
-void xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
+void xenner_xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
 {
     GPtrArray *names = children(t, path, touch(t, path));
 
@@ -170,8 +171,8 @@ void xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
     }
 }
 
-void xs_txn_set_value(XsTxn *t, const char *path, const void *value,
-                      size_t len)
+void xenner_xs_txn_set_value(XsTxn *t, const char *path, const void *value,
+                             size_t len)
 {
     XsTxNode *n = touch(t, path);
 
@@ -181,8 +182,8 @@ void xs_txn_set_value(XsTxn *t, const char *path, const void *value,
     modified(t, n);
 }
 
-void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
-                      unsigned nperms)
+void xenner_xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
+                             unsigned nperms)
 {
     XsTxNode *n = touch(t, path);
 
@@ -193,14 +194,14 @@ void xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
     modified(t, n);
 }
 
-void xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
-                   unsigned nperms)
+void xenner_xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
+                          unsigned nperms)
 {
-    g_autofree char *parent = xs_path_parent(path);
+    g_autofree char *parent = xenner_xs_path_parent(path);
     XsTxNode *p = touch(t, parent);
     XsTxNode *n = touch(t, path);
     GPtrArray *names = children(t, parent, p);
-    const char *name = xs_path_last(path);
+    const char *name = xenner_xs_path_last(path);
     guint pos = 0;
 
     n->exists = true;
@@ -247,12 +248,12 @@ static void remove_subtree(XsTxn *t, const char *path)
     g_ptr_array_set_size(names, 0);
 }
 
-void xs_txn_remove(XsTxn *t, const char *path)
+void xenner_xs_txn_remove(XsTxn *t, const char *path)
 {
-    g_autofree char *parent = xs_path_parent(path);
+    g_autofree char *parent = xenner_xs_path_parent(path);
     XsTxNode *p = touch(t, parent);
     GPtrArray *names = children(t, parent, p);
-    const char *name = xs_path_last(path);
+    const char *name = xenner_xs_path_last(path);
 
     remove_subtree(t, path);
     for (guint i = 0; i < names->len; i++) {
@@ -264,9 +265,9 @@ void xs_txn_remove(XsTxn *t, const char *path)
     modified(t, p);
 }
 
-static XsEventPerms copy_perms(const XsEventPerms *p)
+static XsChangePerms copy_perms(const XsChangePerms *p)
 {
-    XsEventPerms copy = {
+    XsChangePerms copy = {
         .perms = g_memdup2(p->perms, p->nperms * sizeof(XsPerm)),
         .nperms = p->nperms,
     };
@@ -274,9 +275,9 @@ static XsEventPerms copy_perms(const XsEventPerms *p)
     return copy;
 }
 
-void xs_txn_add_event(XsTxn *t, const XsEvent *ev)
+void xenner_xs_txn_add_event(XsTxn *t, const XsChange *ev)
 {
-    XsEvent *copy = g_new0(XsEvent, 1);
+    XsChange *copy = g_new0(XsChange, 1);
 
     copy->path = g_strdup(ev->path);
     copy->recursive = ev->recursive;
@@ -286,7 +287,7 @@ void xs_txn_add_event(XsTxn *t, const XsEvent *ev)
     g_ptr_array_add(t->events, copy);
 }
 
-int xs_client_transaction_start(XsClient *c, uint32_t *tx)
+int xenner_xs_client_transaction_start(XsClient *c, uint32_t *tx)
 {
     XsTxn *t;
 
@@ -294,7 +295,7 @@ int xs_client_transaction_start(XsClient *c, uint32_t *tx)
         g_hash_table_size(c->txns) >= c->tree->quota.transactions) {
         return -ENOSPC;
     }
-    while (c->next_txn_id == 0 || xs_txn_find(c, c->next_txn_id)) {
+    while (c->next_txn_id == 0 || xenner_xs_txn_find(c, c->next_txn_id)) {
         c->next_txn_id++;
     }
     t = g_new0(XsTxn, 1);
@@ -336,7 +337,7 @@ static bool conflicts(XsTxn *t)
 
     g_hash_table_iter_init(&iter, t->nodes);
     while (g_hash_table_iter_next(&iter, &key, &value)) {
-        XsNode *node = xs_node_lookup(t->tree, key);
+        XsNode *node = xenner_xs_node_lookup(t->tree, key);
         XsTxNode *n = value;
 
         if ((node ? node->generation : 0) != n->base_gen) {
@@ -362,10 +363,10 @@ static void write_back(XsTxn *t)
     for (guint i = 0; i < paths->len; i++) {
         const char *path = g_ptr_array_index(paths, i);
         XsTxNode *n = g_hash_table_lookup(t->nodes, path);
-        XsNode *node = xs_node_lookup(t->tree, path);
+        XsNode *node = xenner_xs_node_lookup(t->tree, path);
 
         if (node && node->parent && (!n->exists || n->created)) {
-            xs_node_remove(t->tree, node);
+            xenner_xs_node_remove(t->tree, node);
         }
     }
     for (guint i = 0; i < paths->len; i++) {
@@ -376,28 +377,31 @@ static void write_back(XsTxn *t)
         if (!n->exists) {
             continue;
         }
-        node = xs_node_lookup(t->tree, path);
+        node = xenner_xs_node_lookup(t->tree, path);
         if (!node) {
-            g_autofree char *parent = xs_path_parent(path);
+            g_autofree char *parent = xenner_xs_path_parent(path);
 
-            node = xs_node_create(t->tree, xs_node_lookup(t->tree, parent),
-                                  xs_path_last(path), n->perms,
-                                  n->nperms);
-            xs_node_set_value(t->tree, node, n->value->data, n->value->len);
+            node = xenner_xs_node_create(t->tree,
+                                         xenner_xs_node_lookup(t->tree, parent),
+                                         xenner_xs_path_last(path), n->perms,
+                                         n->nperms);
+            xenner_xs_node_set_value(t->tree, node, n->value->data,
+                                     n->value->len);
             continue;
         }
         if (n->value_changed) {
-            xs_node_set_value(t->tree, node, n->value->data, n->value->len);
+            xenner_xs_node_set_value(t->tree, node, n->value->data,
+                                     n->value->len);
         }
         if (n->perms_changed) {
-            xs_node_set_perms(t->tree, node, n->perms, n->nperms);
+            xenner_xs_node_set_perms(t->tree, node, n->perms, n->nperms);
         }
     }
 }
 
-int xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit)
+int xenner_xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit)
 {
-    XsTxn *t = xs_txn_find(c, tx);
+    XsTxn *t = xenner_xs_txn_find(c, tx);
     int ret = 0;
 
     if (!t) {
@@ -410,10 +414,10 @@ int xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit)
         } else {
             write_back(t);
             for (guint i = 0; i < t->events->len; i++) {
-                xs_watch_fire(c->tree, g_ptr_array_index(t->events, i));
+                xenner_xs_watch_fire(c->tree, g_ptr_array_index(t->events, i));
             }
         }
     }
-    xs_txn_free(t);
+    xenner_xs_txn_free(t);
     return ret;
 }

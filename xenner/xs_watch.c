@@ -37,7 +37,7 @@ static void index_remove(XsTree *tree, XsWatch *w)
     tree->nwatches--;
 }
 
-unsigned xs_watch_count(XsClient *c)
+unsigned xenner_xs_watch_count(XsClient *c)
 {
     return c->watches->len;
 }
@@ -54,15 +54,15 @@ static unsigned domain_watch_count(XsClient *c)
         XsClient *other = g_ptr_array_index(c->tree->clients, i);
 
         if (other->domid == c->domid) {
-            n += xs_watch_count(other);
+            n += xenner_xs_watch_count(other);
         }
     }
     return n;
 }
 
-int xs_client_watch(XsClient *c, const char *path, const char *token)
+int xenner_xs_client_watch(XsClient *c, const char *path, const char *token)
 {
-    g_autofree char *abs = xs_path_canonicalize(c, path, true);
+    g_autofree char *abs = xenner_xs_path_canonicalize(c, path, true);
     GPtrArray *list;
     XsWatch *w;
 
@@ -99,9 +99,9 @@ int xs_client_watch(XsClient *c, const char *path, const char *token)
     return 0;
 }
 
-int xs_client_unwatch(XsClient *c, const char *path, const char *token)
+int xenner_xs_client_unwatch(XsClient *c, const char *path, const char *token)
 {
-    g_autofree char *abs = xs_path_canonicalize(c, path, true);
+    g_autofree char *abs = xenner_xs_path_canonicalize(c, path, true);
 
     if (!abs) {
         return -EINVAL;
@@ -119,7 +119,7 @@ int xs_client_unwatch(XsClient *c, const char *path, const char *token)
     return -ENOENT;
 }
 
-void xs_watch_drop_client(XsClient *c)
+void xenner_xs_watch_drop_client(XsClient *c)
 {
     for (guint i = 0; i < c->watches->len; i++) {
         XsWatch *w = g_ptr_array_index(c->watches, i);
@@ -130,12 +130,13 @@ void xs_watch_drop_client(XsClient *c)
     g_ptr_array_set_size(c->watches, 0);
 }
 
-static bool may_read(XsClient *c, const XsEventPerms *p)
+static bool may_read(XsClient *c, const XsChangePerms *p)
 {
-    return p->nperms && (xs_perm_for(c, p->perms, p->nperms) & XS_PERM_READ);
+    return p->nperms &&
+           (xenner_xs_perm_for(c, p->perms, p->nperms) & XS_PERM_READ);
 }
 
-static void deliver(XsWatch *w, const char *path, const XsEvent *ev)
+static void deliver(XsWatch *w, const char *path, const XsChange *ev)
 {
     XsClient *c = w->client;
     char home[32];
@@ -156,7 +157,7 @@ static void deliver(XsWatch *w, const char *path, const XsEvent *ev)
 }
 
 static void fire_list(XsTree *tree, const char *key, const char *path,
-                      const XsEvent *ev)
+                      const XsChange *ev)
 {
     GPtrArray *list = g_hash_table_lookup(tree->watches, key);
 
@@ -175,7 +176,7 @@ static bool is_below(const char *path, const char *top)
     return !strncmp(path, top, len) && path[len] == '/';
 }
 
-void xs_watch_fire(XsTree *tree, const XsEvent *ev)
+void xenner_xs_watch_fire(XsTree *tree, const XsChange *ev)
 {
     g_autofree char *p = g_strdup(ev->path);
 
@@ -208,12 +209,12 @@ void xs_watch_fire(XsTree *tree, const XsEvent *ev)
     }
 }
 
-void xs_watch_fire_special(XsTree *tree, const char *name)
+void xenner_xs_watch_fire_special(XsTree *tree, const char *name)
 {
     int i = strcmp(name, XS_SPECIAL_INTRODUCE) ? 1 : 0;
-    XsEvent ev = {
+    XsChange ev = {
         .path = (char *)name,
-        .node = { tree->special_perms[i], tree->special_nperms[i] },
+        .node = {tree->special_perms[i], tree->special_nperms[i]},
     };
 
     fire_list(tree, name, name, &ev);

@@ -79,7 +79,7 @@ static void send_msg(XsWireConn *conn, GByteArray *to, uint32_t type,
 static void reply(XsWireConn *conn, const void *body, size_t len)
 {
     if (len > XENSTORE_PAYLOAD_MAX) {
-        const char *e2big = xs_errno_name(E2BIG);
+        const char *e2big = xenner_xs_errno_name(E2BIG);
 
         send_msg(conn, NULL, XS_ERROR, conn->hdr.req_id, conn->hdr.tx_id,
                  e2big, strlen(e2big) + 1);
@@ -96,7 +96,7 @@ static void reply_str(XsWireConn *conn, const char *str)
 
 static void reply_error(XsWireConn *conn, int err)
 {
-    const char *name = xs_errno_name(err);
+    const char *name = xenner_xs_errno_name(err);
 
     send_msg(conn, NULL, XS_ERROR, conn->hdr.req_id, conn->hdr.tx_id,
              name, strlen(name) + 1);
@@ -120,8 +120,9 @@ static void watch_event(void *opaque, const char *path, const char *token)
     if (plen + tlen > XENSTORE_PAYLOAD_MAX) {
         warn_report_ratelimited(&conn->event_rl,
                                 "xenstore: dropped a watch event over %u "
-                                "bytes for domain %u", XENSTORE_PAYLOAD_MAX,
-                                xs_client_domid(conn->client));
+                                "bytes for domain %u",
+                                XENSTORE_PAYLOAD_MAX,
+                                xenner_xs_client_domid(conn->client));
         return;
     }
     body = g_malloc(plen + tlen);
@@ -131,8 +132,8 @@ static void watch_event(void *opaque, const char *path, const char *token)
              0, 0, body, plen + tlen);
 }
 
-XsWireConn *xs_wire_conn_new(XsTree *tree, uint16_t domid,
-                             XsWireOutputFn *output, void *opaque)
+XsWireConn *xenner_xs_wire_conn_new(XsTree *tree, uint16_t domid,
+                                    XsWireOutputFn *output, void *opaque)
 {
     XsWireConn *conn = g_new0(XsWireConn, 1);
 
@@ -140,16 +141,16 @@ XsWireConn *xs_wire_conn_new(XsTree *tree, uint16_t domid,
     conn->output = output;
     conn->opaque = opaque;
     conn->deferred = g_byte_array_new();
-    conn->client = xs_client_new(tree, domid, watch_event, conn);
+    conn->client = xenner_xs_client_new(tree, domid, watch_event, conn);
     return conn;
 }
 
-void xs_wire_conn_free(XsWireConn *conn)
+void xenner_xs_wire_conn_free(XsWireConn *conn)
 {
     if (!conn) {
         return;
     }
-    xs_client_free(conn->client);
+    xenner_xs_client_free(conn->client);
     g_byte_array_unref(conn->deferred);
     g_free(conn);
 }
@@ -211,7 +212,8 @@ static void do_read(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_client_read(conn->client, conn->hdr.tx_id, a->arg[0], value);
+    ret = xenner_xs_client_read(conn->client, conn->hdr.tx_id, a->arg[0],
+                                value);
     if (ret) {
         reply_error(conn, -ret);
     } else {
@@ -229,9 +231,9 @@ static void do_write(XsWireConn *conn, const XsArgs *a)
         return;
     }
     plen = strlen(a->arg[0]) + 1;
-    reply_status(conn, xs_client_write(conn->client, conn->hdr.tx_id,
-                                       a->arg[0],
-                                       a->data + plen, a->len - plen));
+    reply_status(conn, xenner_xs_client_write(conn->client, conn->hdr.tx_id,
+                                              a->arg[0], a->data + plen,
+                                              a->len - plen));
 }
 
 static void do_directory(XsWireConn *conn, const XsArgs *a)
@@ -243,7 +245,8 @@ static void do_directory(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_client_directory(conn->client, conn->hdr.tx_id, a->arg[0], names);
+    ret = xenner_xs_client_directory(conn->client, conn->hdr.tx_id, a->arg[0],
+                                     names);
     if (ret) {
         reply_error(conn, -ret);
     } else {
@@ -261,9 +264,8 @@ static void do_directory_part(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_client_directory_part(conn->client, conn->hdr.tx_id, a->arg[0],
-                                   offset,
-                                   out);
+    ret = xenner_xs_client_directory_part(conn->client, conn->hdr.tx_id,
+                                          a->arg[0], offset, out);
     if (ret) {
         reply_error(conn, -ret);
     } else {
@@ -282,8 +284,8 @@ static void do_get_perms(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    ret = xs_client_get_perms(conn->client, conn->hdr.tx_id, a->arg[0], &perms,
-                              &nperms);
+    ret = xenner_xs_client_get_perms(conn->client, conn->hdr.tx_id, a->arg[0],
+                                     &perms, &nperms);
     if (ret) {
         reply_error(conn, -ret);
         return;
@@ -292,7 +294,7 @@ static void do_get_perms(XsWireConn *conn, const XsArgs *a)
     for (unsigned i = 0; i < nperms; i++) {
         char buf[8];
 
-        xs_perm_format(&perms[i], buf);
+        xenner_xs_perm_format(&perms[i], buf);
         g_string_append_len(out, buf, strlen(buf) + 1);
     }
     reply(conn, out->str, out->len);
@@ -313,15 +315,14 @@ static void do_set_perms(XsWireConn *conn, const XsArgs *a)
     perms = g_new(XsPerm, n);
     p = a->arg[0] + strlen(a->arg[0]) + 1;
     for (unsigned i = 0; i < n; i++) {
-        if (!xs_perm_parse(p, &perms[i])) {
+        if (!xenner_xs_perm_parse(p, &perms[i])) {
             reply_error(conn, EINVAL);
             return;
         }
         p += strlen(p) + 1;
     }
-    reply_status(conn, xs_client_set_perms(conn->client, conn->hdr.tx_id,
-                                           a->arg[0],
-                                           perms, n));
+    reply_status(conn, xenner_xs_client_set_perms(conn->client, conn->hdr.tx_id,
+                                                  a->arg[0], perms, n));
 }
 
 static void do_transaction_start(XsWireConn *conn)
@@ -332,12 +333,13 @@ static void do_transaction_start(XsWireConn *conn)
 
     /* As xenstored: the id is looked up first, nesting refused after. */
     if (conn->hdr.tx_id) {
-        reply_error(conn, xs_client_transaction_is_open(conn->client,
-                                                        conn->hdr.tx_id)
-                          ? EBUSY : ENOENT);
+        reply_error(conn, xenner_xs_client_transaction_is_open(conn->client,
+                                                               conn->hdr.tx_id)
+                              ? EBUSY
+                              : ENOENT);
         return;
     }
-    ret = xs_client_transaction_start(conn->client, &tx);
+    ret = xenner_xs_client_transaction_start(conn->client, &tx);
     if (ret) {
         reply_error(conn, -ret);
         return;
@@ -356,8 +358,9 @@ static void do_transaction_end(XsWireConn *conn, const XsArgs *a)
         return;
     }
     commit = a->arg[0][0] == 'T';
-    reply_status(conn, xs_client_transaction_end(conn->client, conn->hdr.tx_id,
-                                                 commit));
+    reply_status(conn,
+                 xenner_xs_client_transaction_end(conn->client, conn->hdr.tx_id,
+                                                  commit));
 }
 
 static void do_watch(XsWireConn *conn, const XsArgs *a, bool add)
@@ -366,10 +369,10 @@ static void do_watch(XsWireConn *conn, const XsArgs *a, bool add)
         reply_error(conn, EINVAL);
         return;
     }
-    reply_status(conn, add ? xs_client_watch(conn->client, a->arg[0],
-                                             a->arg[1])
-                           : xs_client_unwatch(conn->client, a->arg[0],
-                                               a->arg[1]));
+    reply_status(conn, add ? xenner_xs_client_watch(conn->client, a->arg[0],
+                                                    a->arg[1])
+                           : xenner_xs_client_unwatch(conn->client, a->arg[0],
+                                                      a->arg[1]));
 }
 
 static void do_introduce(XsWireConn *conn, const XsArgs *a)
@@ -387,7 +390,7 @@ static void do_introduce(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    reply_status(conn, xs_client_introduce(conn->client, domid));
+    reply_status(conn, xenner_xs_client_introduce(conn->client, domid));
 }
 
 static void do_domid_op(XsWireConn *conn, const XsArgs *a)
@@ -402,19 +405,19 @@ static void do_domid_op(XsWireConn *conn, const XsArgs *a)
     }
     switch (conn->hdr.type) {
     case XS_RELEASE:
-        reply_status(conn, xs_client_release(conn->client, domid));
+        reply_status(conn, xenner_xs_client_release(conn->client, domid));
         break;
     case XS_RESUME:
         /* Nothing to resume without a hypervisor; the checks still hold. */
-        xs_client_is_introduced(conn->client, domid, &introduced);
+        xenner_xs_client_is_introduced(conn->client, domid, &introduced);
         reply_status(conn, introduced ? 0 : -ENOENT);
         break;
     case XS_IS_DOMAIN_INTRODUCED:
-        xs_client_is_introduced(conn->client, domid, &introduced);
+        xenner_xs_client_is_introduced(conn->client, domid, &introduced);
         reply_str(conn, introduced ? "T" : "F");
         break;
     case XS_GET_DOMAIN_PATH:
-        path = xs_domain_path(domid);
+        path = xenner_xs_domain_path(domid);
         reply_str(conn, path);
         break;
     }
@@ -429,7 +432,8 @@ static void do_set_target(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    reply_status(conn, xs_client_set_target(conn->client, domid, target));
+    reply_status(conn,
+                 xenner_xs_client_set_target(conn->client, domid, target));
 }
 
 static const struct {
@@ -455,7 +459,7 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
         reply_error(conn, EINVAL);
         return;
     }
-    xs_tree_get_quota(conn->tree, &quota);
+    xenner_xs_tree_get_quota(conn->tree, &quota);
     if (!strcmp(a->arg[0], "help") && a->count == 1) {
         reply_str(conn, "help            show this text\n"
                         "quota           show the quotas of unprivileged "
@@ -478,7 +482,7 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
         for (size_t i = 0; i < G_N_ELEMENTS(quota_names); i++) {
             if (!strcmp(a->arg[2], quota_names[i].name)) {
                 *(unsigned *)((char *)&quota + quota_names[i].offset) = value;
-                xs_tree_set_quota(conn->tree, &quota);
+                xenner_xs_tree_set_quota(conn->tree, &quota);
                 reply_str(conn, "OK");
                 return;
             }
@@ -509,7 +513,7 @@ static bool privileged_only(uint32_t type)
 static void dispatch(XsWireConn *conn, const XsArgs *a)
 {
     if (privileged_only(conn->hdr.type) &&
-        xs_client_domid(conn->client) != XS_DOMID_PRIVILEGED) {
+        xenner_xs_client_domid(conn->client) != XS_DOMID_PRIVILEGED) {
         reply_error(conn, EACCES);
         return;
     }
@@ -525,11 +529,12 @@ static void dispatch(XsWireConn *conn, const XsArgs *a)
         if (!want_args(a, 1)) {
             reply_error(conn, EINVAL);
         } else if (conn->hdr.type == XS_MKDIR) {
-            reply_status(conn, xs_client_mkdir(conn->client, conn->hdr.tx_id,
-                                               a->arg[0]));
+            reply_status(conn,
+                         xenner_xs_client_mkdir(conn->client, conn->hdr.tx_id,
+                                                a->arg[0]));
         } else {
-            reply_status(conn, xs_client_rm(conn->client, conn->hdr.tx_id,
-                                            a->arg[0]));
+            reply_status(conn, xenner_xs_client_rm(conn->client,
+                                                   conn->hdr.tx_id, a->arg[0]));
         }
         break;
     case XS_DIRECTORY:
@@ -555,7 +560,7 @@ static void dispatch(XsWireConn *conn, const XsArgs *a)
         do_watch(conn, a, conn->hdr.type == XS_WATCH);
         break;
     case XS_RESET_WATCHES:
-        xs_client_reset_watches(conn->client);
+        xenner_xs_client_reset_watches(conn->client);
         reply_str(conn, "OK");
         break;
     case XS_INTRODUCE:
@@ -598,7 +603,7 @@ static void handle_request(XsWireConn *conn)
     }
 }
 
-bool xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len)
+bool xenner_xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len)
 {
     const uint8_t *p = data;
 

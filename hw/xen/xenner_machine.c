@@ -67,7 +67,7 @@ static bool xenner_set_quota(XsTree *tree, QemuOpts *opts, Error **errp)
         "xenstore-quota-perms",
     };
 
-    xs_tree_get_quota(tree, &q);
+    xenner_xs_tree_get_quota(tree, &q);
     unsigned *fields[5] = {
         &q.nodes, &q.entry_size, &q.watches, &q.transactions, &q.perms,
     };
@@ -78,7 +78,7 @@ static bool xenner_set_quota(XsTree *tree, QemuOpts *opts, Error **errp)
         }
         *fields[i] = v[i];
     }
-    xs_tree_set_quota(tree, &q);
+    xenner_xs_tree_set_quota(tree, &q);
     return true;
 }
 
@@ -101,18 +101,18 @@ static bool xenner_add_guest_socket(XenMachineState *ms, QemuOpts *opts,
                    "and path=PATH");
         return false;
     }
-    server = xs_server_new(ms->loop, ms->xenstore, path, domid, errp);
+    server = xenner_xs_server_new(ms->loop, ms->xenstore, path, domid, errp);
     if (!server) {
         return false;
     }
     g_ptr_array_add(ms->servers, server);
     /* As a toolstack would before the guest's ring connects. */
-    toolstack = xs_client_new(ms->xenstore, 0, NULL, NULL);
-    ret = xs_client_introduce(toolstack, domid);
-    xs_client_free(toolstack);
+    toolstack = xenner_xs_client_new(ms->xenstore, 0, NULL, NULL);
+    ret = xenner_xs_client_introduce(toolstack, domid);
+    xenner_xs_client_free(toolstack);
     if (ret) {
-        error_setg(errp, "cannot introduce domain %u: %s",
-                   (unsigned)domid, xs_errno_name(-ret));
+        error_setg(errp, "cannot introduce domain %u: %s", (unsigned)domid,
+                   xenner_xs_errno_name(-ret));
         return false;
     }
     return true;
@@ -411,7 +411,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     g_autofree TestGuestStartInfo *si = NULL;
 
     ms->loop = loop;
-    ms->xenstore = xs_tree_new();
+    ms->xenstore = xenner_xs_tree_new();
     ms->servers = g_ptr_array_new();
     ms->guests = g_ptr_array_new();
     ms->drives = g_ptr_array_new_with_free_func((GDestroyNotify)xen_drive_free);
@@ -421,7 +421,8 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
         goto fail;
     }
     if (socket) {
-        XsServer *server = xs_server_new(loop, ms->xenstore, socket, 0, errp);
+        XsServer *server = xenner_xs_server_new(loop, ms->xenstore, socket, 0,
+                                                errp);
 
         if (!server) {
             goto fail;
@@ -515,9 +516,9 @@ void xenner_pv_cleanup(XenMachineState *ms)
     xenner_free(ms->xenner);
     chardev_set_free(ms->chardevs);
     for (guint i = 0; i < ms->servers->len; i++) {
-        xs_server_free(g_ptr_array_index(ms->servers, i));
+        xenner_xs_server_free(g_ptr_array_index(ms->servers, i));
     }
     g_ptr_array_free(ms->servers, true);
-    xs_tree_free(ms->xenstore);
+    xenner_xs_tree_free(ms->xenstore);
     g_free(ms);
 }

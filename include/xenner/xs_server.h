@@ -18,9 +18,9 @@ typedef struct XsServer XsServer;
  * Listens on @path (a stale socket there is replaced). Clients act for
  * @domid: 0 for the toolstack's privileged socket.
  */
-XsServer *xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
-                        uint16_t domid, Error **errp);
+XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
+                               uint16_t domid, Error **errp);
 /* Closes every connection and removes the socket. */
-void xs_server_free(XsServer *server);
+void xenner_xs_server_free(XsServer *server);
 
 #endif /* XENNER_XS_SERVER_H */

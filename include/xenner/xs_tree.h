@@ -53,75 +53,76 @@ typedef struct XsClient XsClient;
  */
 typedef void XsWatchEventFn(void *opaque, const char *path, const char *token);
 
-XsTree *xs_tree_new(void);
-void xs_tree_free(XsTree *tree);
-void xs_tree_get_quota(XsTree *tree, XsQuota *quota);
-void xs_tree_set_quota(XsTree *tree, const XsQuota *quota);
+XsTree *xenner_xs_tree_new(void);
+void xenner_xs_tree_free(XsTree *tree);
+void xenner_xs_tree_get_quota(XsTree *tree, XsQuota *quota);
+void xenner_xs_tree_set_quota(XsTree *tree, const XsQuota *quota);
 /* Nodes in the committed tree, the root included. */
-unsigned xs_tree_node_count(XsTree *tree);
+unsigned xenner_xs_tree_node_count(XsTree *tree);
 
 /*
  * A client acts for one domain; domain 0 is privileged. Freeing a client
  * drops its watches and aborts its transactions.
  */
-XsClient *xs_client_new(XsTree *tree, uint16_t domid,
+XsClient *xenner_xs_client_new(XsTree *tree, uint16_t domid,
                                XsWatchEventFn *event_fn, void *opaque);
-void xs_client_free(XsClient *client);
-uint16_t xs_client_domid(XsClient *client);
+void xenner_xs_client_free(XsClient *client);
+uint16_t xenner_xs_client_domid(XsClient *client);
 
 /*
  * The node operations. @tx is 0 or a transaction id of this client.
  * All return 0 or a negative errno.
  */
-int xs_client_read(XsClient *c, uint32_t tx, const char *path,
-                   GByteArray *value);
-int xs_client_write(XsClient *c, uint32_t tx, const char *path,
-                    const void *value, size_t len);
-int xs_client_mkdir(XsClient *c, uint32_t tx, const char *path);
-int xs_client_rm(XsClient *c, uint32_t tx, const char *path);
+int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
+                          GByteArray *value);
+int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
+                           const void *value, size_t len);
+int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path);
+int xenner_xs_client_rm(XsClient *c, uint32_t tx, const char *path);
 /* Appends each child name, nul-terminated, in directory order. */
-int xs_client_directory(XsClient *c, uint32_t tx, const char *path,
-                        GByteArray *names);
+int xenner_xs_client_directory(XsClient *c, uint32_t tx, const char *path,
+                               GByteArray *names);
 /*
  * One slice of a directory: the node's generation, then the names from
  * byte @offset of the list, fitting XS_VALUE_MAX, and an empty name when
  * the list ends. As XS_DIRECTORY_PART answers it.
  */
-int xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
-                             size_t offset, GByteArray *reply);
+int xenner_xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
+                                    size_t offset, GByteArray *reply);
 /* On success *perms is a new array the caller frees with g_free. */
-int xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
-                        XsPerm **perms, unsigned *nperms);
-int xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
-                        const XsPerm *perms, unsigned nperms);
+int xenner_xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
+                               XsPerm **perms, unsigned *nperms);
+int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
+                               const XsPerm *perms, unsigned nperms);
 
-int xs_client_transaction_start(XsClient *c, uint32_t *tx);
-int xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit);
-bool xs_client_transaction_is_open(XsClient *c, uint32_t tx);
+int xenner_xs_client_transaction_start(XsClient *c, uint32_t *tx);
+int xenner_xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit);
+bool xenner_xs_client_transaction_is_open(XsClient *c, uint32_t tx);
 
 /* Registration fires one event for @path at once, as xenstored does. */
-int xs_client_watch(XsClient *c, const char *path, const char *token);
-int xs_client_unwatch(XsClient *c, const char *path, const char *token);
+int xenner_xs_client_watch(XsClient *c, const char *path, const char *token);
+int xenner_xs_client_unwatch(XsClient *c, const char *path, const char *token);
 /* Drops every watch and transaction of the client. */
-void xs_client_reset_watches(XsClient *c);
+void xenner_xs_client_reset_watches(XsClient *c);
 
 /* Domain management; only a privileged client may call these. */
-int xs_client_introduce(XsClient *c, uint16_t domid);
-int xs_client_release(XsClient *c, uint16_t domid);
-int xs_client_is_introduced(XsClient *c, uint16_t domid, bool *introduced);
+int xenner_xs_client_introduce(XsClient *c, uint16_t domid);
+int xenner_xs_client_release(XsClient *c, uint16_t domid);
+int xenner_xs_client_is_introduced(XsClient *c, uint16_t domid,
+                                   bool *introduced);
 /* Lets @domid act with the rights of @target (a device model stub domain). */
-int xs_client_set_target(XsClient *c, uint16_t domid, uint16_t target);
+int xenner_xs_client_set_target(XsClient *c, uint16_t domid, uint16_t target);
 /* Returns a new string the caller frees. */
-char *xs_domain_path(uint16_t domid);
+char *xenner_xs_domain_path(uint16_t domid);
 
 /*
  * Permission strings as the wire carries them: a letter (n, r, w, b)
  * and a domain id, e.g. "r5".
  */
-bool xs_perm_parse(const char *str, XsPerm *perm);
+bool xenner_xs_perm_parse(const char *str, XsPerm *perm);
 /* Writes the string into @buf, which has room for 8 bytes. */
-void xs_perm_format(const XsPerm *perm, char buf[8]);
+void xenner_xs_perm_format(const XsPerm *perm, char buf[8]);
 
-const char *xs_errno_name(int err);
+const char *xenner_xs_errno_name(int err);
 
 #endif /* XENNER_XS_TREE_H */

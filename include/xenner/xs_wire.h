@@ -19,10 +19,10 @@ typedef struct XsWireConn XsWireConn;
 /* Sends @len bytes, one or more whole messages, to the peer. */
 typedef void XsWireOutputFn(void *opaque, const void *buf, size_t len);
 
-XsWireConn *xs_wire_conn_new(XsTree *tree, uint16_t domid,
-                             XsWireOutputFn *output, void *opaque);
+XsWireConn *xenner_xs_wire_conn_new(XsTree *tree, uint16_t domid,
+                                    XsWireOutputFn *output, void *opaque);
 /* Drops the connection's watches and transactions. */
-void xs_wire_conn_free(XsWireConn *conn);
+void xenner_xs_wire_conn_free(XsWireConn *conn);
 
 /*
  * Consumes bytes from the peer, answering each complete request. Returns
@@ -30,6 +30,6 @@ void xs_wire_conn_free(XsWireConn *conn);
  * XENSTORE_PAYLOAD_MAX bytes: the stream cannot be resynchronised and the
  * transport must close the connection.
  */
-bool xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len);
+bool xenner_xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len);
 
 #endif /* XENNER_XS_WIRE_H */

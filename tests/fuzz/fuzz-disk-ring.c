@@ -87,7 +87,7 @@ static Target *target_get(void)
     }
     t = g_new0(Target, 1);
     t->loop = event_loop_new(NULL);
-    t->x = xenner_new(t->loop, xs_tree_new(), NULL);
+    t->x = xenner_new(t->loop, xenner_xs_tree_new(), NULL);
     if (!t->x || !xenner_domain_create(t->x, DOMID, "fuzz", 16384, NULL)) {
         abort();
     }

@@ -68,7 +68,7 @@ static unsigned count_nodes(XsClient *dom0, const char *path)
     g_autoptr(GByteArray) names = g_byte_array_new();
     unsigned n = 1;
 
-    if (xs_client_directory(dom0, 0, path, names)) {
+    if (xenner_xs_client_directory(dom0, 0, path, names)) {
         abort();
     }
     for (size_t off = 0; off < names->len;) {
@@ -102,30 +102,30 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
     take_path(in, path, sizeof(path));
     switch (op % 16) {
     case 0:
-        xs_client_read(c, tx, path, out);
+        xenner_xs_client_read(c, tx, path, out);
         break;
     case 1:
         len = take(in) % sizeof(value);
         for (size_t i = 0; i < len; i++) {
             value[i] = take(in);
         }
-        xs_client_write(c, tx, path, value, len);
+        xenner_xs_client_write(c, tx, path, value, len);
         break;
     case 2:
-        xs_client_mkdir(c, tx, path);
+        xenner_xs_client_mkdir(c, tx, path);
         break;
     case 3:
-        xs_client_rm(c, tx, path);
+        xenner_xs_client_rm(c, tx, path);
         break;
     case 4:
-        xs_client_directory(c, tx, path, out);
+        xenner_xs_client_directory(c, tx, path, out);
         break;
     case 5:
-        xs_client_directory_part(c, tx, path, take(in), out);
+        xenner_xs_client_directory_part(c, tx, path, take(in), out);
         break;
     case 6:
-        if (xs_client_get_perms(c, tx, path, &perms,
-                                &nperms) == 0 && !nperms) {
+        if (xenner_xs_client_get_perms(c, tx, path, &perms, &nperms) == 0 &&
+            !nperms) {
             abort();
         }
         break;
@@ -135,37 +135,37 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
             newperms[i].domid = (take(in) % 4) * 7 / 3;
             newperms[i].perms = take(in) & 3;
         }
-        xs_client_set_perms(c, tx, path, newperms, nperms);
+        xenner_xs_client_set_perms(c, tx, path, newperms, nperms);
         break;
     case 8:
         if (!txs[who]) {
-            xs_client_transaction_start(c, &txs[who]);
+            xenner_xs_client_transaction_start(c, &txs[who]);
         }
         break;
     case 9:
-        xs_client_transaction_end(c, txs[who], take(in) & 1);
+        xenner_xs_client_transaction_end(c, txs[who], take(in) & 1);
         txs[who] = 0;
         break;
     case 10:
-        xs_client_watch(c, path, take(in) & 1 ? "t1" : "t2");
+        xenner_xs_client_watch(c, path, take(in) & 1 ? "t1" : "t2");
         break;
     case 11:
-        xs_client_unwatch(c, path, take(in) & 1 ? "t1" : "t2");
+        xenner_xs_client_unwatch(c, path, take(in) & 1 ? "t1" : "t2");
         break;
     case 12:
-        xs_client_introduce(c, take(in) % 12);
+        xenner_xs_client_introduce(c, take(in) % 12);
         break;
     case 13:
-        xs_client_release(c, take(in) % 12);
+        xenner_xs_client_release(c, take(in) % 12);
         break;
     case 14:
-        xs_client_is_introduced(c, take(in) % 12, &introduced);
+        xenner_xs_client_is_introduced(c, take(in) % 12, &introduced);
         break;
     case 15:
-        xs_tree_get_quota(tree, &quota);
+        xenner_xs_tree_get_quota(tree, &quota);
         quota.nodes = take(in) % 40;
         quota.watches = take(in) % 8;
-        xs_tree_set_quota(tree, &quota);
+        xenner_xs_tree_set_quota(tree, &quota);
         break;
     }
 }
@@ -173,21 +173,22 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const uint16_t domids[NCLIENTS] = { 0, 7, 9 };
-    XsTree *tree = xs_tree_new();
+    XsTree *tree = xenner_xs_tree_new();
     XsClient *clients[NCLIENTS];
     uint32_t txs[NCLIENTS] = { 0 };
     unsigned events = 0;
     Input in = { data, size };
 
     for (int i = 0; i < NCLIENTS; i++) {
-        clients[i] = xs_client_new(tree, domids[i], ignore_event, &events);
+        clients[i] = xenner_xs_client_new(tree, domids[i], ignore_event,
+                                          &events);
     }
     while (in.left) {
         run_op(tree, clients, txs, &in);
     }
-    if (count_nodes(clients[0], "/") != xs_tree_node_count(tree)) {
+    if (count_nodes(clients[0], "/") != xenner_xs_tree_node_count(tree)) {
         abort();
     }
-    xs_tree_free(tree);
+    xenner_xs_tree_free(tree);
     return 0;
 }

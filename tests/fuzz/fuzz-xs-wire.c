@@ -43,13 +43,13 @@ static void check_output(void *opaque, const void *buf, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    XsTree *tree = xs_tree_new();
+    XsTree *tree = xenner_xs_tree_new();
     Sink sinks[2] = { { 0 }, { 0 } };
     XsWireConn *conns[2];
     bool alive[2] = { true, true };
 
-    conns[0] = xs_wire_conn_new(tree, 0, check_output, &sinks[0]);
-    conns[1] = xs_wire_conn_new(tree, 7, check_output, &sinks[1]);
+    conns[0] = xenner_xs_wire_conn_new(tree, 0, check_output, &sinks[0]);
+    conns[1] = xenner_xs_wire_conn_new(tree, 7, check_output, &sinks[1]);
     while (size) {
         /* Low bit: which client; the rest: chunk length. */
         unsigned who = data[0] & 1;
@@ -58,14 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         data++;
         size--;
         chunk = chunk < size ? chunk : size;
-        if (alive[who] && !xs_wire_conn_input(conns[who], data, chunk)) {
+        if (alive[who] && !xenner_xs_wire_conn_input(conns[who], data, chunk)) {
             alive[who] = false;
         }
         data += chunk;
         size -= chunk;
     }
-    xs_wire_conn_free(conns[0]);
-    xs_wire_conn_free(conns[1]);
-    xs_tree_free(tree);
+    xenner_xs_wire_conn_free(conns[0]);
+    xenner_xs_wire_conn_free(conns[1]);
+    xenner_xs_tree_free(tree);
     return 0;
 }

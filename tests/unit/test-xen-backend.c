@@ -117,7 +117,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 {
     memset(f, 0, sizeof(*f));
     f->loop = event_loop_new(NULL);
-    f->tree = xs_tree_new();
+    f->tree = xenner_xs_tree_new();
     f->x = xenner_new(f->loop, f->tree, NULL);
     g_assert_nonnull(f->x);
     g_assert_true(xenner_domain_create(f->x, DOMID, "t", 64, NULL));
@@ -134,7 +134,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
     xenner_guest_free(f->guest);
     xenner_domain_destroy(f->x, DOMID);
     xenner_free(f->x);
-    xs_tree_free(f->tree);
+    xenner_xs_tree_free(f->tree);
     event_loop_free(f->loop);
 }
 

@@ -20,11 +20,11 @@ static void test_new_tree(XtFixture *f, gconstpointer data)
     g_autofree char *dir = xt_dir(f->dom0, 0, "/");
     g_autofree char *perms = xt_perms(f->dom0, 0, "/");
 
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 1);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 1);
     g_assert_cmpstr(root, ==, "");
     g_assert_cmpstr(dir, ==, "");
     g_assert_cmpstr(perms, ==, "n0");
-    g_assert_cmpuint(xs_client_domid(f->dom0), ==, 0);
+    g_assert_cmpuint(xenner_xs_client_domid(f->dom0), ==, 0);
 }
 
 static void test_value_binary(XtFixture *f, gconstpointer data)
@@ -36,29 +36,33 @@ static void test_value_binary(XtFixture *f, gconstpointer data)
     for (size_t i = 0; i < sizeof(buf); i++) {
         buf[i] = i % 251;
     }
-    g_assert_cmpint(xs_client_write(f->dom0, 0, "/bin", buf, XS_VALUE_MAX),
+    g_assert_cmpint(xenner_xs_client_write(f->dom0, 0, "/bin", buf,
+                                           XS_VALUE_MAX),
                     ==, 0);
-    g_assert_cmpint(xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
+    g_assert_cmpint(xenner_xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
     g_assert_cmpmem(v->data, v->len, buf, XS_VALUE_MAX);
 
     /* One byte more is refused and leaves the node as it was. */
-    g_assert_cmpint(xs_client_write(f->dom0, 0, "/bin", buf, XS_VALUE_MAX + 1),
+    g_assert_cmpint(xenner_xs_client_write(f->dom0, 0, "/bin", buf,
+                                           XS_VALUE_MAX + 1),
                     ==, -E2BIG);
-    g_assert_cmpint(xs_client_write(f->dom0, 0, "/new", buf, XS_VALUE_MAX + 1),
+    g_assert_cmpint(xenner_xs_client_write(f->dom0, 0, "/new", buf,
+                                           XS_VALUE_MAX + 1),
                     ==, -E2BIG);
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/new"), ==, -ENOENT);
     g_byte_array_set_size(v, 0);
-    g_assert_cmpint(xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
+    g_assert_cmpint(xenner_xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
     g_assert_cmpmem(v->data, v->len, buf, XS_VALUE_MAX);
 
-    g_assert_cmpint(xs_client_write(f->dom0, 0, "/bin", "a\0b\0", 4), ==, 0);
+    g_assert_cmpint(xenner_xs_client_write(f->dom0, 0, "/bin", "a\0b\0", 4), ==,
+                    0);
     g_byte_array_set_size(v, 0);
-    g_assert_cmpint(xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
+    g_assert_cmpint(xenner_xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
     g_assert_cmpmem(v->data, v->len, "a\0b\0", 4);
 
-    g_assert_cmpint(xs_client_write(f->dom0, 0, "/bin", "", 0), ==, 0);
+    g_assert_cmpint(xenner_xs_client_write(f->dom0, 0, "/bin", "", 0), ==, 0);
     g_byte_array_set_size(v, 0);
-    g_assert_cmpint(xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
+    g_assert_cmpint(xenner_xs_client_read(f->dom0, 0, "/bin", v), ==, 0);
     g_assert_cmpuint(v->len, ==, 0);
 }
 
@@ -71,7 +75,7 @@ static void test_value_overwrite(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(f->dom0, 0, "/o", "short"), ==, 0);
     v1 = xt_read(f->dom0, 0, "/o");
     g_assert_cmpstr(v1, ==, "short");
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 2);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 2);
     g_assert_cmpint(xt_write(f->dom0, 0, "/o", ""), ==, 0);
     v2 = xt_read(f->dom0, 0, "/o");
     g_assert_cmpstr(v2, ==, "");
@@ -86,7 +90,7 @@ static void test_write_creates_parents(XtFixture *f, gconstpointer data)
     g_autofree char *dir_a = NULL;
 
     g_assert_cmpint(xt_write(f->dom0, 0, "/a/b/c", "v"), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 4);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 4);
     a = xt_read(f->dom0, 0, "/a");
     ab = xt_read(f->dom0, 0, "/a/b");
     abc = xt_read(f->dom0, 0, "/a/b/c");
@@ -99,7 +103,7 @@ static void test_write_creates_parents(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(dir_a, ==, "b");
 
     g_assert_cmpint(xt_write(f->dom0, 0, "/a/b/c", "w"), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 4);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 4);
 }
 
 static void test_mkdir(XtFixture *f, gconstpointer data)
@@ -108,8 +112,8 @@ static void test_mkdir(XtFixture *f, gconstpointer data)
     g_autofree char *mn = NULL;
     g_autofree char *kept = NULL;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/m/n"), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 3);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/m/n"), ==, 0);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 3);
     m = xt_read(f->dom0, 0, "/m");
     mn = xt_read(f->dom0, 0, "/m/n");
     g_assert_cmpstr(m, ==, "");
@@ -117,11 +121,11 @@ static void test_mkdir(XtFixture *f, gconstpointer data)
 
     /* An existing node is fine, and keeps its value. */
     g_assert_cmpint(xt_write(f->dom0, 0, "/m/n", "x"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/m/n"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/m/n"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/"), ==, 0);
     kept = xt_read(f->dom0, 0, "/m/n");
     g_assert_cmpstr(kept, ==, "x");
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 3);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 3);
 }
 
 static void test_rm(XtFixture *f, gconstpointer data)
@@ -131,10 +135,10 @@ static void test_rm(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/a/b", "1"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/a/c/d", "2"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/e", "3"), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 7);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 7);
 
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/r/a"), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 3);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/r/a"), ==, 0);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 3);
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/r/a"), ==, -ENOENT);
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/r/a/b"), ==, -ENOENT);
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/r/a/c/d"), ==, -ENOENT);
@@ -142,11 +146,11 @@ static void test_rm(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(dir, ==, "e");
 
     /* Already gone is fine while the parent exists. */
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/r/a"), ==, 0);
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/r/a/b"), ==, -ENOENT);
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/nope/x"), ==, -ENOENT);
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/"), ==, -EINVAL);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 3);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/r/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/r/a/b"), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/nope/x"), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/"), ==, -EINVAL);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 3);
 }
 
 static void test_missing_node(XtFixture *f, gconstpointer data)
@@ -157,9 +161,11 @@ static void test_missing_node(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/missing"), ==, -ENOENT);
     g_assert_cmpint(xt_dir_err(f->dom0, 0, "/missing"), ==, -ENOENT);
     g_assert_cmpint(xt_perms_err(f->dom0, 0, "/missing"), ==, -ENOENT);
-    g_assert_cmpint(xs_client_set_perms(f->dom0, 0, "/missing", &perm, 1),
+    g_assert_cmpint(xenner_xs_client_set_perms(f->dom0, 0, "/missing", &perm,
+                                               1),
                     ==, -ENOENT);
-    g_assert_cmpint(xs_client_directory_part(f->dom0, 0, "/missing", 0, part),
+    g_assert_cmpint(xenner_xs_client_directory_part(f->dom0, 0, "/missing", 0,
+                                                    part),
                     ==, -ENOENT);
     g_assert_cmpuint(part->len, ==, 0);
 }
@@ -181,25 +187,29 @@ static void test_path_invalid(XtFixture *f, gconstpointer data)
         g_test_message("path \"%s\"", bad[i]);
         g_assert_cmpint(xt_read_err(f->dom0, 0, bad[i]), ==, -EINVAL);
         g_assert_cmpint(xt_write(f->dom0, 0, bad[i], "x"), ==, -EINVAL);
-        g_assert_cmpint(xs_client_mkdir(f->dom0, 0, bad[i]), ==, -EINVAL);
-        g_assert_cmpint(xs_client_rm(f->dom0, 0, bad[i]), ==, -EINVAL);
+        g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, bad[i]), ==,
+                        -EINVAL);
+        g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, bad[i]), ==, -EINVAL);
         g_assert_cmpint(xt_dir_err(f->dom0, 0, bad[i]), ==, -EINVAL);
-        g_assert_cmpint(xs_client_directory_part(f->dom0, 0, bad[i], 0, part),
+        g_assert_cmpint(xenner_xs_client_directory_part(f->dom0, 0, bad[i], 0,
+                                                        part),
                         ==, -EINVAL);
         g_assert_cmpint(xt_perms_err(f->dom0, 0, bad[i]), ==, -EINVAL);
-        g_assert_cmpint(xs_client_set_perms(f->dom0, 0, bad[i], &perm, 1),
+        g_assert_cmpint(xenner_xs_client_set_perms(f->dom0, 0, bad[i], &perm,
+                                                   1),
                         ==, -EINVAL);
     }
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 2);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 2);
 
     /* Special names are for permissions and watches only. */
     g_assert_cmpint(xt_read_err(f->dom0, 0, "@introduceDomain"), ==,
                     -EINVAL);
     g_assert_cmpint(xt_write(f->dom0, 0, "@releaseDomain", "x"), ==,
                     -EINVAL);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "@introduceDomain"), ==,
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "@introduceDomain"), ==,
                     -EINVAL);
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "@introduceDomain"), ==, -EINVAL);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "@introduceDomain"), ==,
+                    -EINVAL);
     g_assert_cmpint(xt_dir_err(f->dom0, 0, "@releaseDomain"), ==, -EINVAL);
 }
 
@@ -221,7 +231,7 @@ static void test_path_relative(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(v5, ==, "five");
     g_assert_cmpstr(v5rel, ==, "five");
     g_assert_cmpint(xt_read_err(c5, 0, "x"), ==, -ENOENT);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 /* A relative path of exactly @len characters, in components of 99. */
@@ -270,7 +280,7 @@ static void test_path_length(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(c5, 0, rel_ok, "v"), ==, 0);
     g_assert_cmpint(xt_write(c5, 0, rel_bad, "v"), ==, -EINVAL);
     g_assert_cmpint(xt_write(c5, 0, a2049, "v"), ==, -EINVAL);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 /* ---- directories and generations -------------------------------------- */
@@ -287,16 +297,16 @@ static void test_directory_sorted(XtFixture *f, gconstpointer data)
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         g_autofree char *p = g_strconcat("/d/", names[i], NULL);
 
-        g_assert_cmpint(xs_client_mkdir(f->dom0, 0, p), ==, 0);
+        g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, p), ==, 0);
     }
     dir = xt_dir(f->dom0, 0, "/d");
     g_assert_cmpstr(dir, ==, "0 B a a- a_ ab b c z zz");
-    g_assert_cmpint(xs_client_directory(f->dom0, 0, "/d", raw), ==, 0);
+    g_assert_cmpint(xenner_xs_client_directory(f->dom0, 0, "/d", raw), ==, 0);
     g_assert_cmpmem(raw->data, raw->len,
                     "0\0B\0a\0a-\0a_\0ab\0b\0c\0z\0zz\0", 24);
 
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/d/a_"), ==, 0);
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/d/0"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/d/a_"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/d/0"), ==, 0);
     after_rm = xt_dir(f->dom0, 0, "/d");
     g_assert_cmpstr(after_rm, ==, "B a a- ab b c z zz");
 }
@@ -305,7 +315,7 @@ static void test_generation(XtFixture *f, gconstpointer data)
 {
     uint64_t g0, g1, g2, g3, g4;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/g"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/g"), ==, 0);
     g0 = xt_generation(f->dom0, 0, "/g");
 
     /* A child added changes it. */
@@ -323,16 +333,16 @@ static void test_generation(XtFixture *f, gconstpointer data)
     g2 = xt_generation(f->dom0, 0, "/g");
     g_assert_cmpuint(g2, >, g1);
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/g/b"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/g/b"), ==, 0);
     g3 = xt_generation(f->dom0, 0, "/g");
     g_assert_cmpuint(g3, >, g2);
 
     /* Removal of a child changes it; removal of nothing does not. */
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/g/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/g/a"), ==, 0);
     g4 = xt_generation(f->dom0, 0, "/g");
     g_assert_cmpuint(g4, >, g3);
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/g/nothing"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/g/b"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/g/nothing"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/g/b"), ==, 0);
     g_assert_cmpuint(xt_generation(f->dom0, 0, "/g"), ==, g4);
 }
 
@@ -344,8 +354,8 @@ static void check_part(XsClient *c, const char *path, size_t offset,
     g_autofree char *gen = NULL;
     size_t genlen;
 
-    g_assert_cmpint(xs_client_directory_part(c, 0, path, offset, reply), ==,
-                    0);
+    g_assert_cmpint(xenner_xs_client_directory_part(c, 0, path, offset, reply),
+                    ==, 0);
     gen = g_strdup_printf("%" G_GUINT64_FORMAT, xt_generation(c, 0, path));
     genlen = strlen(gen) + 1;
     g_assert_cmpuint(reply->len, >=, genlen);
@@ -356,9 +366,9 @@ static void check_part(XsClient *c, const char *path, size_t offset,
 
 static void test_directory_part_small(XtFixture *f, gconstpointer data)
 {
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/s/bb"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/s/aa"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/e"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/s/bb"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/s/aa"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/e"), ==, 0);
 
     check_part(f->dom0, "/s", 0, "aa\0bb\0\0", 7);
     check_part(f->dom0, "/s", 3, "bb\0\0", 4);
@@ -385,7 +395,7 @@ static void test_directory_part_large(XtFixture *f, gconstpointer data)
         g_autofree char *pad = g_strnfill(NAME_LEN - strlen(name), 'x');
         g_autofree char *path = g_strconcat("/big/", name, pad, NULL);
 
-        g_assert_cmpint(xs_client_mkdir(f->dom0, 0, path), ==, 0);
+        g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, path), ==, 0);
         g_byte_array_append(expect, (guint8 *)path + 5, NAME_LEN + 1);
     }
     /* The whole list does not fit one reply. */
@@ -397,8 +407,8 @@ static void test_directory_part_large(XtFixture *f, gconstpointer data)
         g_autoptr(GByteArray) reply = g_byte_array_new();
         size_t genlen = strlen(gen) + 1, chunk;
 
-        g_assert_cmpint(xs_client_directory_part(f->dom0, 0, "/big", offset,
-                                                 reply),
+        g_assert_cmpint(xenner_xs_client_directory_part(f->dom0, 0, "/big",
+                                                        offset, reply),
                         ==, 0);
         g_assert_cmpuint(reply->len, <=, XS_VALUE_MAX);
         g_assert_cmpmem(reply->data, genlen, gen, genlen);
@@ -446,17 +456,17 @@ static void test_perm_parse_format(XtFixture *f, gconstpointer data)
         XsPerm p = { 0xdead, 0xff };
         char buf[8];
 
-        g_assert_true(xs_perm_parse(good[i].str, &p));
+        g_assert_true(xenner_xs_perm_parse(good[i].str, &p));
         g_assert_cmpuint(p.domid, ==, good[i].domid);
         g_assert_cmpuint(p.perms, ==, good[i].perms);
-        xs_perm_format(&p, buf);
+        xenner_xs_perm_format(&p, buf);
         g_assert_cmpstr(buf, ==, good[i].str);
     }
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         XsPerm p;
 
         g_test_message("perm \"%s\"", bad[i]);
-        g_assert_false(xs_perm_parse(bad[i], &p));
+        g_assert_false(xenner_xs_perm_parse(bad[i], &p));
     }
 }
 
@@ -482,7 +492,7 @@ static void test_perm_access(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_dir_err(c5, 0, "/p"), ==, -EACCES);
     g_assert_cmpint(xt_perms_err(c5, 0, "/p"), ==, -EACCES);
     g_assert_cmpint(xt_write(c5, 0, "/p", "5"), ==, -EACCES);
-    g_assert_cmpint(xs_client_rm(c5, 0, "/p"), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "/p"), ==, -EACCES);
 
     g_assert_cmpint(xt_read_err(c6, 0, "/p"), ==, -EACCES);
     g_assert_cmpint(xt_write(c6, 0, "/p", "6"), ==, 0);
@@ -490,8 +500,8 @@ static void test_perm_access(XtFixture *f, gconstpointer data)
     by_default = xt_read(c7, 0, "/p");
     g_assert_cmpstr(by_default, ==, "6");
     g_assert_cmpint(xt_write(c7, 0, "/p", "7"), ==, -EACCES);
-    g_assert_cmpint(xs_client_mkdir(c7, 0, "/p"), ==, -EACCES);
-    g_assert_cmpint(xs_client_rm(c7, 0, "/p"), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_mkdir(c7, 0, "/p"), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_rm(c7, 0, "/p"), ==, -EACCES);
 
     g_assert_cmpint(xt_write(c8, 0, "/p", "8"), ==, 0);
     by_both = xt_read(c8, 0, "/p");
@@ -503,8 +513,8 @@ static void test_perm_access(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(final, ==, "8");
     g_assert_cmpint(xt_write(f->dom0, 0, "/p", "0"), ==, 0);
     g_assert_cmpint(xt_read_err(c8, 0, "/p"), ==, -EACCES);
-    g_assert_cmpint(xs_client_rm(c6, 0, "/p"), ==, -EACCES);
-    g_assert_cmpint(xs_client_rm(c1, 0, "/p"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c6, 0, "/p"), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_rm(c1, 0, "/p"), ==, 0);
 }
 
 static void test_perm_set_owner_only(XtFixture *f, gconstpointer data)
@@ -516,7 +526,7 @@ static void test_perm_set_owner_only(XtFixture *f, gconstpointer data)
     g_autofree char *p3 = NULL;
     g_autofree char *p4 = NULL;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/o"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/o"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/o", "n5 b6"), ==, 0);
 
     /* Write access is not ownership. */
@@ -543,7 +553,7 @@ static void test_perm_set_owner_only(XtFixture *f, gconstpointer data)
     p4 = xt_perms(c6, 0, "/o");
     g_assert_cmpstr(p4, ==, "n6");
 
-    g_assert_cmpint(xs_client_set_perms(f->dom0, 0, "/o", NULL, 0), ==,
+    g_assert_cmpint(xenner_xs_client_set_perms(f->dom0, 0, "/o", NULL, 0), ==,
                     -EINVAL);
 }
 
@@ -552,8 +562,8 @@ static void test_perm_missing_unreadable(XtFixture *f, gconstpointer data)
     XsClient *c5 = xt_client(f, 5);
 
     /* /secret inherits the root's "n0". */
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/secret/sub"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/pub"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/secret/sub"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/pub"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/pub", "n0 r5"), ==, 0);
 
     /* Whether the node exists is itself hidden. */
@@ -567,7 +577,7 @@ static void test_perm_missing_unreadable(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_read_err(c5, 0, "/pub/x"), ==, -ENOENT);
     g_assert_cmpint(xt_read_err(c5, 0, "/pub/a/b"), ==, -ENOENT);
     g_assert_cmpint(xt_dir_err(c5, 0, "/pub/x"), ==, -ENOENT);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 /*
@@ -580,27 +590,27 @@ static void test_perm_missing_needs_write(XtFixture *f, gconstpointer data)
     g_autofree char *made = NULL;
     g_autofree char *dir = NULL;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/ro"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/ro"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/ro", "n0 r5"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/wo"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/wo"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/wo", "n0 w5"), ==, 0);
 
     g_assert_cmpint(xt_write(c5, 0, "/ro/x", "v"), ==, -EACCES);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "/ro/x"), ==, -EACCES);
-    g_assert_cmpint(xs_client_rm(c5, 0, "/ro/x"), ==, -EACCES);
-    g_assert_cmpint(xs_client_rm(c5, 0, "/ro/x/y"), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "/ro/x"), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "/ro/x"), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "/ro/x/y"), ==, -EACCES);
 
     g_assert_cmpint(xt_write(c5, 0, "/wo/x", "v"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "/wo/y/z"), ==, 0);
-    g_assert_cmpint(xs_client_rm(c5, 0, "/wo/none"), ==, 0);
-    g_assert_cmpint(xs_client_rm(c5, 0, "/wo/none/deeper"), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "/wo/y/z"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "/wo/none"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "/wo/none/deeper"), ==, -ENOENT);
     g_assert_cmpint(xt_read_err(c5, 0, "/wo/none"), ==, -EACCES);
 
     made = xt_perms(f->dom0, 0, "/wo/y/z");
     g_assert_cmpstr(made, ==, "n5 w5");
     dir = xt_dir(f->dom0, 0, "/wo");
     g_assert_cmpstr(dir, ==, "x y");
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 static void test_perm_inherit(XtFixture *f, gconstpointer data)
@@ -612,7 +622,7 @@ static void test_perm_inherit(XtFixture *f, gconstpointer data)
     g_autofree char *after_dom0 = NULL;
     g_autofree char *dom0_below = NULL;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/i"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/i"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/i", "r0 b5 n6"), ==, 0);
 
     g_assert_cmpint(xt_write(f->dom0, 0, "/i/a", "x"), ==, 0);
@@ -632,7 +642,7 @@ static void test_perm_inherit(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(f->dom0, 0, "/i/b/c", "z"), ==, 0);
     after_dom0 = xt_perms(f->dom0, 0, "/i/b/c");
     g_assert_cmpstr(after_dom0, ==, "r5 b5 n6");
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/i/b/d"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/i/b/d"), ==, 0);
     dom0_below = xt_perms(f->dom0, 0, "/i/b/d");
     g_assert_cmpstr(dom0_below, ==, "n5");
 }
@@ -649,7 +659,7 @@ static void test_perm_special(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_perms_err(c5, 0, "@introduceDomain"), ==, -EACCES);
     g_assert_cmpint(xt_set_perms(c5, 0, "@releaseDomain", "r5"), ==,
                     -EACCES);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 static void test_set_target(XtFixture *f, gconstpointer data)
@@ -661,10 +671,10 @@ static void test_set_target(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/t", "n5"), ==, 0);
     g_assert_cmpint(xt_read_err(c6, 0, "/t"), ==, -EACCES);
 
-    g_assert_cmpint(xs_client_set_target(c5, 6, 5), ==, -EACCES);
-    g_assert_cmpint(xs_client_set_target(f->dom0, 6, 5), ==, -ENOENT);
-    g_assert_cmpint(xs_client_introduce(f->dom0, 6), ==, 0);
-    g_assert_cmpint(xs_client_set_target(f->dom0, 6, 5), ==, 0);
+    g_assert_cmpint(xenner_xs_client_set_target(c5, 6, 5), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_set_target(f->dom0, 6, 5), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_introduce(f->dom0, 6), ==, 0);
+    g_assert_cmpint(xenner_xs_client_set_target(f->dom0, 6, 5), ==, 0);
     v = xt_read(c6, 0, "/t");
     g_assert_cmpstr(v, ==, "guest's");
     g_assert_cmpint(xt_write(c6, 0, "/t", "dm's"), ==, 0);
@@ -683,10 +693,10 @@ static void test_quota_settings(XtFixture *f, gconstpointer data)
     g_assert_cmpuint(def.watches, ==, 128);
     g_assert_cmpuint(def.transactions, ==, 10);
     g_assert_cmpuint(def.perms, ==, 5);
-    xs_tree_get_quota(f->tree, &q);
+    xenner_xs_tree_get_quota(f->tree, &q);
     g_assert_cmpmem(&q, sizeof(q), &def, sizeof(def));
-    xs_tree_set_quota(f->tree, &small);
-    xs_tree_get_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &small);
+    xenner_xs_tree_get_quota(f->tree, &q);
     g_assert_cmpmem(&q, sizeof(q), &small, sizeof(small));
 }
 
@@ -701,7 +711,7 @@ static void test_quota_nodes_default(XtFixture *f, gconstpointer data)
     for (unsigned d = 0; owned < 1000; d++) {
         g_autofree char *dir = g_strdup_printf("d%u", d);
 
-        g_assert_cmpint(xs_client_mkdir(c5, 0, dir), ==, 0);
+        g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, dir), ==, 0);
         owned++;
         for (unsigned n = 0; n < 50 && owned < 1000; n++) {
             g_autofree char *p = g_strdup_printf("d%u/n%u", d, n);
@@ -710,20 +720,20 @@ static void test_quota_nodes_default(XtFixture *f, gconstpointer data)
             owned++;
         }
     }
-    count = xs_tree_node_count(f->tree);
+    count = xenner_xs_tree_node_count(f->tree);
     g_assert_cmpint(xt_write(c5, 0, "extra", "v"), ==, -ENOSPC);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "d0/extra"), ==, -ENOSPC);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, count);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "d0/extra"), ==, -ENOSPC);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, count);
 
     /* Removal gives the room back. */
-    g_assert_cmpint(xs_client_rm(c5, 0, "d0/n0"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "d0/n0"), ==, 0);
     g_assert_cmpint(xt_write(c5, 0, "extra", "v"), ==, 0);
     g_assert_cmpint(xt_write(c5, 0, "extra2", "v"), ==, -ENOSPC);
 
     /* Domain 0 is not held to it, even below the home. */
     g_assert_cmpint(xt_write(f->dom0, 0, "/local/domain/5/by0", "v"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/tool/a/b/c", "v"), ==, 0);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 static void test_quota_nodes_small(XtFixture *f, gconstpointer data)
@@ -731,14 +741,14 @@ static void test_quota_nodes_small(XtFixture *f, gconstpointer data)
     const XsQuota q = { 3, 2048, 128, 10, 5 };
     XsClient *c5 = xt_client(f, 5), *c5b = xt_client(f, 5);
 
-    xs_tree_set_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &q);
     xt_make_home(f->dom0, 5);
     g_assert_cmpint(xt_write(c5, 0, "a/b", "v"), ==, 0);
     g_assert_cmpint(xt_write(c5, 0, "c", "v"), ==, -ENOSPC);
     /* The quota is the domain's, whichever connection asks. */
     g_assert_cmpint(xt_write(c5b, 0, "c", "v"), ==, -ENOSPC);
 
-    g_assert_cmpint(xs_client_rm(c5, 0, "a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "a"), ==, 0);
     /* Three new nodes would make four: none is made. */
     g_assert_cmpint(xt_write(c5, 0, "x/y/z", "v"), ==, -ENOSPC);
     g_assert_cmpint(xt_read_err(c5, 0, "x"), ==, -ENOENT);
@@ -749,8 +759,8 @@ static void test_quota_nodes_small(XtFixture *f, gconstpointer data)
 
         g_assert_cmpint(xt_write(f->dom0, 0, p, "v"), ==, 0);
     }
-    xs_client_free(c5);
-    xs_client_free(c5b);
+    xenner_xs_client_free(c5);
+    xenner_xs_client_free(c5b);
 }
 
 static void test_quota_entry_size(XtFixture *f, gconstpointer data)
@@ -763,39 +773,43 @@ static void test_quota_entry_size(XtFixture *f, gconstpointer data)
     unsigned kids = 0;
 
     xt_make_home(f->dom0, 5);
-    g_assert_cmpint(xs_client_write(c5, 0, "big", big, 2048), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "big", big, 2048), ==,
+                    -ENOSPC);
     g_assert_cmpint(xt_read_err(c5, 0, "big"), ==, -ENOENT);
-    g_assert_cmpint(xs_client_write(c5, 0, "ok", big, max_one), ==, 0);
-    g_assert_cmpint(xs_client_write(c5, 0, "no", big, max_one + 1), ==,
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "ok", big, max_one), ==, 0);
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "no", big, max_one + 1), ==,
                     -ENOSPC);
 
     /* Overwriting is held to it too, and a refusal changes nothing. */
     g_assert_cmpint(xt_write(c5, 0, "small", "keep"), ==, 0);
-    g_assert_cmpint(xs_client_write(c5, 0, "small", big, 2048), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "small", big, 2048), ==,
+                    -ENOSPC);
     kept = xt_read(c5, 0, "small");
     g_assert_cmpstr(kept, ==, "keep");
 
     /* Inherited permission entries count in a new node. */
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "acl"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "acl"), ==, 0);
     g_assert_cmpint(xt_set_perms(c5, 0, "acl", "n5 r6 r7"), ==, 0);
-    g_assert_cmpint(xs_client_write(c5, 0, "acl/v", big, max_one), ==,
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "acl/v", big, max_one), ==,
                     -ENOSPC);
-    g_assert_cmpint(xs_client_write(c5, 0, "acl/v", big, max_one - 2 *
-                                    sizeof(XsPerm)), ==, 0);
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "acl/v", big,
+                                           max_one - 2 * sizeof(XsPerm)),
+                    ==, 0);
 
     /* More entries on a full node do not fit either. */
-    g_assert_cmpint(xs_client_write(c5, 0, "p", big, max_one - sizeof(XsPerm)),
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "p", big,
+                                           max_one - sizeof(XsPerm)),
                     ==, 0);
     g_assert_cmpint(xt_set_perms(c5, 0, "p", "n5 r6"), ==, 0);
     g_assert_cmpint(xt_set_perms(c5, 0, "p", "n5 r6 r7"), ==, -ENOSPC);
 
     /* So do the names of the children. */
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "kids"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "kids"), ==, 0);
     for (;;) {
         g_autofree char *name = g_strdup_printf("%03u", kids);
         g_autofree char *pad = g_strnfill(100 - strlen(name), 'k');
         g_autofree char *p = g_strconcat("kids/", name, pad, NULL);
-        int ret = xs_client_mkdir(c5, 0, p);
+        int ret = xenner_xs_client_mkdir(c5, 0, p);
 
         if (ret) {
             g_assert_cmpint(ret, ==, -ENOSPC);
@@ -806,9 +820,10 @@ static void test_quota_entry_size(XtFixture *f, gconstpointer data)
     g_assert_cmpuint(kids, ==, (2048 - 1 - sizeof(XsPerm)) / 101);
 
     /* Domain 0 is exempt. */
-    g_assert_cmpint(xs_client_write(f->dom0, 0, "/local/domain/5/big", big,
-                                    XS_VALUE_MAX), ==, 0);
-    xs_client_free(c5);
+    g_assert_cmpint(xenner_xs_client_write(f->dom0, 0, "/local/domain/5/big",
+                                           big, XS_VALUE_MAX),
+                    ==, 0);
+    xenner_xs_client_free(c5);
 }
 
 static void test_quota_entry_size_small(XtFixture *f, gconstpointer data)
@@ -817,13 +832,14 @@ static void test_quota_entry_size_small(XtFixture *f, gconstpointer data)
     XsClient *c5 = xt_client(f, 5);
     g_autofree char *v = g_strnfill(64, 'v');
 
-    xs_tree_set_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &q);
     xt_make_home(f->dom0, 5);
-    g_assert_cmpint(xs_client_write(c5, 0, "a", v, 64), ==, -ENOSPC);
-    g_assert_cmpint(xs_client_write(c5, 0, "a", v, 10), ==, 0);
-    g_assert_cmpint(xs_client_write(f->dom0, 0, "/local/domain/5/b", v, 64),
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "a", v, 64), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_write(c5, 0, "a", v, 10), ==, 0);
+    g_assert_cmpint(xenner_xs_client_write(f->dom0, 0, "/local/domain/5/b", v,
+                                           64),
                     ==, 0);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 static void test_quota_perms(XtFixture *f, gconstpointer data)
@@ -833,7 +849,7 @@ static void test_quota_perms(XtFixture *f, gconstpointer data)
     g_autofree char *p = NULL;
 
     xt_make_home(f->dom0, 5);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "n"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "n"), ==, 0);
     g_assert_cmpint(xt_set_perms(c5, 0, "n", "n5 r1 r2 r3 r4"), ==, 0);
     g_assert_cmpint(xt_set_perms(c5, 0, "n", "n5 r1 r2 r3 r4 r6"), ==,
                     -ENOSPC);
@@ -842,10 +858,10 @@ static void test_quota_perms(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/local/domain/5/n",
                                  "n5 r1 r2 r3 r4 r6 r7 r8"), ==, 0);
 
-    xs_tree_set_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &q);
     g_assert_cmpint(xt_set_perms(c5, 0, "n", "n5 r1 r2"), ==, -ENOSPC);
     g_assert_cmpint(xt_set_perms(c5, 0, "n", "n5 r1"), ==, 0);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 /* ---- domains ---------------------------------------------------------- */
@@ -855,31 +871,31 @@ static void test_domain_introduce_release(XtFixture *f, gconstpointer data)
     XsClient *c5 = xt_client(f, 5);
     bool in = false;
 
-    g_assert_cmpint(xs_client_is_introduced(f->dom0, 0, &in), ==, 0);
+    g_assert_cmpint(xenner_xs_client_is_introduced(f->dom0, 0, &in), ==, 0);
     g_assert_true(in);
-    g_assert_cmpint(xs_client_is_introduced(f->dom0, 5, &in), ==, 0);
+    g_assert_cmpint(xenner_xs_client_is_introduced(f->dom0, 5, &in), ==, 0);
     g_assert_false(in);
 
-    g_assert_cmpint(xs_client_introduce(c5, 6), ==, -EACCES);
-    g_assert_cmpint(xs_client_introduce(f->dom0, 5), ==, 0);
-    g_assert_cmpint(xs_client_introduce(f->dom0, 5), ==, 0);
-    g_assert_cmpint(xs_client_is_introduced(c5, 5, &in), ==, 0);
+    g_assert_cmpint(xenner_xs_client_introduce(c5, 6), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_introduce(f->dom0, 5), ==, 0);
+    g_assert_cmpint(xenner_xs_client_introduce(f->dom0, 5), ==, 0);
+    g_assert_cmpint(xenner_xs_client_is_introduced(c5, 5, &in), ==, 0);
     g_assert_true(in);
 
-    g_assert_cmpint(xs_client_release(c5, 5), ==, -EACCES);
-    g_assert_cmpint(xs_client_release(f->dom0, 9), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_release(c5, 5), ==, -EACCES);
+    g_assert_cmpint(xenner_xs_client_release(f->dom0, 9), ==, -ENOENT);
     /* Known for its nodes, but never introduced. */
     xt_make_home(f->dom0, 7);
-    g_assert_cmpint(xs_client_release(f->dom0, 7), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_release(f->dom0, 7), ==, -ENOENT);
 
-    g_assert_cmpint(xs_client_release(f->dom0, 5), ==, 0);
-    g_assert_cmpint(xs_client_is_introduced(f->dom0, 5, &in), ==, 0);
+    g_assert_cmpint(xenner_xs_client_release(f->dom0, 5), ==, 0);
+    g_assert_cmpint(xenner_xs_client_is_introduced(f->dom0, 5, &in), ==, 0);
     g_assert_false(in);
-    g_assert_cmpint(xs_client_release(f->dom0, 5), ==, -ENOENT);
-    g_assert_cmpint(xs_client_introduce(f->dom0, 5), ==, 0);
-    g_assert_cmpint(xs_client_is_introduced(f->dom0, 5, &in), ==, 0);
+    g_assert_cmpint(xenner_xs_client_release(f->dom0, 5), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_introduce(f->dom0, 5), ==, 0);
+    g_assert_cmpint(xenner_xs_client_is_introduced(f->dom0, 5, &in), ==, 0);
     g_assert_true(in);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 static void test_domain_path(XtFixture *f, gconstpointer data)
@@ -895,7 +911,7 @@ static void test_domain_path(XtFixture *f, gconstpointer data)
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *p = xs_domain_path(cases[i].domid);
+        g_autofree char *p = xenner_xs_domain_path(cases[i].domid);
 
         g_assert_cmpstr(p, ==, cases[i].path);
     }

@@ -16,7 +16,7 @@ static uint32_t start(XsClient *c)
 {
     uint32_t tx = 0;
 
-    g_assert_cmpint(xs_client_transaction_start(c, &tx), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_start(c, &tx), ==, 0);
     g_assert_cmpuint(tx, !=, 0);
     return tx;
 }
@@ -48,14 +48,14 @@ static void test_isolation(XtFixture *f, gconstpointer data)
     dir_outside = xt_dir(f->dom0, 0, "/");
     g_assert_cmpstr(dir_in_tx, ==, "a b");
     g_assert_cmpstr(dir_outside, ==, "a");
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 2);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 2);
 
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
     after = xt_read(f->dom0, 0, "/a");
     new_after = xt_read(f->dom0, 0, "/b");
     g_assert_cmpstr(after, ==, "new");
     g_assert_cmpstr(new_after, ==, "made");
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 3);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 3);
     /* The transaction is gone once ended. */
     g_assert_cmpint(xt_read_err(f->dom0, tx, "/a"), ==, -ENOENT);
 }
@@ -71,7 +71,7 @@ static void test_sees_earlier_changes(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(f->dom0, 0, "/a", "2"), ==, 0);
     v = xt_read(f->dom0, tx, "/a");
     g_assert_cmpstr(v, ==, "2");
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
 }
 
 typedef void InsideFn(XsClient *c, uint32_t tx);
@@ -96,14 +96,15 @@ static void expect_conflict(XtFixture *f, InsideFn *inside,
     g_assert_cmpint(xt_write(f->dom0, tx, "/other/made", "x"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, tx, "/c/b", "tx"), ==, 0);
     outside(f->dom0);
-    count = xs_tree_node_count(f->tree);
+    count = xenner_xs_tree_node_count(f->tree);
 
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, -EAGAIN);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, count);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==,
+                    -EAGAIN);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, count);
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/other"), ==, -ENOENT);
     b = xt_read(f->dom0, 0, "/c/b");
     g_assert_cmpstr(b, ==, "orig");
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, false), ==,
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, false), ==,
                     -ENOENT);
 }
 
@@ -150,12 +151,12 @@ static void outside_same_value_a(XsClient *c)
 
 static void outside_rm_a(XsClient *c)
 {
-    g_assert_cmpint(xs_client_rm(c, 0, "/c/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c, 0, "/c/a"), ==, 0);
 }
 
 static void outside_create_m(XsClient *c)
 {
-    g_assert_cmpint(xs_client_mkdir(c, 0, "/c/m"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(c, 0, "/c/m"), ==, 0);
 }
 
 static void outside_perms_a(XsClient *c)
@@ -165,7 +166,7 @@ static void outside_perms_a(XsClient *c)
 
 static void outside_rm_recreate_a(XsClient *c)
 {
-    g_assert_cmpint(xs_client_rm(c, 0, "/c/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c, 0, "/c/a"), ==, 0);
     g_assert_cmpint(xt_write(c, 0, "/c/a", "orig"), ==, 0);
 }
 
@@ -228,10 +229,10 @@ static void test_unrelated_commit(XtFixture *f, gconstpointer data)
     /* Changes beside, but not to, what the transaction touched. */
     g_assert_cmpint(xt_write(f->dom0, 0, "/y/c", "out"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/y/d", "out"), ==, 0);
-    g_assert_cmpint(xs_client_rm(f->dom0, 0, "/z"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, 0, "/z"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/x/sibling", "out"), ==, 0);
 
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
     xa = xt_read(f->dom0, 0, "/x/a");
     yc = xt_read(f->dom0, 0, "/y/c");
     yd = xt_read(f->dom0, 0, "/y/d");
@@ -257,8 +258,8 @@ static void test_two_transactions(XtFixture *f, gconstpointer data)
     t2 = start(c0b);
     g_assert_cmpint(xt_write(f->dom0, t1, "/a", "t1"), ==, 0);
     g_assert_cmpint(xt_write(c0b, t2, "/b", "t2"), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(c0b, t2, true), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, t1, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(c0b, t2, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, t1, true), ==, 0);
     a = xt_read(f->dom0, 0, "/a");
     b = xt_read(f->dom0, 0, "/b");
     g_assert_cmpstr(a, ==, "t1");
@@ -270,11 +271,12 @@ static void test_two_transactions(XtFixture *f, gconstpointer data)
     g_assert_cmpuint(t1, !=, t3);
     g_assert_cmpint(xt_write(f->dom0, t1, "/s", "t1"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, t3, "/s", "t3"), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, t3, true), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, t1, true), ==, -EAGAIN);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, t3, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, t1, true), ==,
+                    -EAGAIN);
     s = xt_read(f->dom0, 0, "/s");
     g_assert_cmpstr(s, ==, "t3");
-    xs_client_free(c0b);
+    xenner_xs_client_free(c0b);
 }
 
 static void test_create_commit(XtFixture *f, gconstpointer data)
@@ -286,23 +288,23 @@ static void test_create_commit(XtFixture *f, gconstpointer data)
     g_autofree char *perms = NULL;
     uint32_t tx;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/t"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/t"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/t", "r0 b5"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/t/m"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/t/m"), ==, 0);
     tx = start(f->dom0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, tx, "/t/z/y"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, tx, "/t/z/y"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, tx, "/t/a/b", "leaf"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, tx, "/t/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, tx, "/t/a"), ==, 0);
 
     dir_tx = xt_dir(f->dom0, tx, "/t");
     g_assert_cmpstr(dir_tx, ==, "a m z");
     z_tx = xt_dir(f->dom0, tx, "/t/z");
     g_assert_cmpstr(z_tx, ==, "y");
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/t/a"), ==, -ENOENT);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 3);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 3);
 
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 7);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 7);
     leaf = xt_read(f->dom0, 0, "/t/a/b");
     dir = xt_dir(f->dom0, 0, "/t");
     perms = xt_perms(f->dom0, 0, "/t/z/y");
@@ -321,20 +323,20 @@ static void test_rm_commit(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/a/b", "1"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/c", "2"), ==, 0);
     tx = start(f->dom0);
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/r/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/r/a"), ==, 0);
     g_assert_cmpint(xt_read_err(f->dom0, tx, "/r/a/b"), ==, -ENOENT);
     g_assert_cmpint(xt_read_err(f->dom0, tx, "/r/a"), ==, -ENOENT);
     /* Gone already, with the parent there: fine in a transaction too. */
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/r/a"), ==, 0);
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/r/a/b"), ==, -ENOENT);
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/"), ==, -EINVAL);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/r/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/r/a/b"), ==, -ENOENT);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/"), ==, -EINVAL);
     dir_tx = xt_dir(f->dom0, tx, "/r");
     dir_out = xt_dir(f->dom0, 0, "/r");
     g_assert_cmpstr(dir_tx, ==, "c");
     g_assert_cmpstr(dir_out, ==, "a c");
 
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 3);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 3);
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/r/a/b"), ==, -ENOENT);
     dir = xt_dir(f->dom0, 0, "/r");
     g_assert_cmpstr(dir, ==, "c");
@@ -352,17 +354,17 @@ static void test_rm_recreate(XtFixture *f, gconstpointer data)
     g_autofree char *b = NULL;
     uint32_t tx;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/r"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/r"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/r", "n0 r5"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/a", "old"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/a/x", "1"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/a/y/deep", "2"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/r/b", "3"), ==, 0);
     g_assert_cmpint(xt_set_perms(f->dom0, 0, "/r/a", "n0 b7"), ==, 0);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 7);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 7);
 
     tx = start(f->dom0);
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/r/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/r/a"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, tx, "/r/a/z", "new"), ==, 0);
     dir_tx = xt_dir(f->dom0, tx, "/r/a");
     val_tx = xt_read(f->dom0, tx, "/r/a");
@@ -373,7 +375,7 @@ static void test_rm_recreate(XtFixture *f, gconstpointer data)
     dir_out = xt_dir(f->dom0, 0, "/r/a");
     g_assert_cmpstr(dir_out, ==, "x y");
 
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
     /* The node starts afresh: no old value, perms from its parent. */
     dir = xt_dir(f->dom0, 0, "/r/a");
     val = xt_read(f->dom0, 0, "/r/a");
@@ -387,7 +389,7 @@ static void test_rm_recreate(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(b, ==, "3");
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/r/a/x"), ==, -ENOENT);
     g_assert_cmpint(xt_read_err(f->dom0, 0, "/r/a/y"), ==, -ENOENT);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 5);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 5);
 }
 
 static void test_rm_rewrite_same(XtFixture *f, gconstpointer data)
@@ -399,14 +401,14 @@ static void test_rm_rewrite_same(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(f->dom0, 0, "/w/kid", "k"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/w", "old"), ==, 0);
     tx = start(f->dom0);
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/w"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/w"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, tx, "/w", "new"), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
     v = xt_read(f->dom0, 0, "/w");
     dir = xt_dir(f->dom0, 0, "/w");
     g_assert_cmpstr(v, ==, "new");
     g_assert_cmpstr(dir, ==, "");
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 2);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 2);
 }
 
 static void test_abort(XtFixture *f, gconstpointer data)
@@ -423,10 +425,12 @@ static void test_abort(XtFixture *f, gconstpointer data)
 
     tx = start(f->dom0);
     g_assert_cmpint(xt_write(f->dom0, tx, "/a", "tx"), ==, 0);
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/d/x"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, tx, "/d/new/deeper"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/d/x"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, tx, "/d/new/deeper"), ==,
+                    0);
     g_assert_cmpint(xt_set_perms(f->dom0, tx, "/a", "r5"), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, false), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, false), ==,
+                    0);
 
     a = xt_read(f->dom0, 0, "/a");
     perms = xt_perms(f->dom0, 0, "/a");
@@ -435,8 +439,9 @@ static void test_abort(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(perms, ==, "n0");
     g_assert_cmpstr(dir, ==, "x");
     g_assert_cmpuint(xt_generation(f->dom0, 0, "/d"), ==, gen);
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 4);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, -ENOENT);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 4);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==,
+                    -ENOENT);
 }
 
 static void test_unknown_id(XtFixture *f, gconstpointer data)
@@ -458,24 +463,27 @@ static void test_unknown_id(XtFixture *f, gconstpointer data)
         g_test_message("tx %u", tx);
         g_assert_cmpint(xt_read_err(f->dom0, tx, "/a"), ==, -ENOENT);
         g_assert_cmpint(xt_write(f->dom0, tx, "/a", "x"), ==, -ENOENT);
-        g_assert_cmpint(xs_client_mkdir(f->dom0, tx, "/m"), ==, -ENOENT);
-        g_assert_cmpint(xs_client_rm(f->dom0, tx, "/a"), ==, -ENOENT);
+        g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, tx, "/m"), ==, -ENOENT);
+        g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/a"), ==, -ENOENT);
         g_assert_cmpint(xt_dir_err(f->dom0, tx, "/"), ==, -ENOENT);
-        g_assert_cmpint(xs_client_directory_part(f->dom0, tx, "/", 0, part),
+        g_assert_cmpint(xenner_xs_client_directory_part(f->dom0, tx, "/", 0,
+                                                        part),
                         ==, -ENOENT);
         g_assert_cmpint(xt_perms_err(f->dom0, tx, "/a"), ==, -ENOENT);
-        g_assert_cmpint(xs_client_set_perms(f->dom0, tx, "/a", &perm, 1),
+        g_assert_cmpint(xenner_xs_client_set_perms(f->dom0, tx, "/a", &perm, 1),
                         ==, -ENOENT);
-        g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==,
+        g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==,
                         -ENOENT);
-        g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, false), ==,
-                        -ENOENT);
+        g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, false),
+                        ==, -ENOENT);
     }
-    g_assert_cmpint(xs_client_transaction_end(other, ids[2], true), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, mine, false), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, mine, false), ==,
+    g_assert_cmpint(xenner_xs_client_transaction_end(other, ids[2], true), ==,
+                    0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, mine, false), ==,
+                    0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, mine, false), ==,
                     -ENOENT);
-    xs_client_free(other);
+    xenner_xs_client_free(other);
 }
 
 static void test_quota_default(XtFixture *f, gconstpointer data)
@@ -489,19 +497,19 @@ static void test_quota_default(XtFixture *f, gconstpointer data)
             g_assert_cmpuint(ids[j], !=, ids[i]);
         }
     }
-    g_assert_cmpint(xs_client_transaction_start(c5, &tx), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_transaction_start(c5, &tx), ==, -ENOSPC);
     /* The quota is per connection. */
-    g_assert_cmpint(xs_client_transaction_start(c5b, &tx), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_start(c5b, &tx), ==, 0);
 
-    g_assert_cmpint(xs_client_transaction_end(c5, ids[3], false), ==, 0);
-    g_assert_cmpint(xs_client_transaction_start(c5, &tx), ==, 0);
-    g_assert_cmpint(xs_client_transaction_start(c5, &tx), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_transaction_end(c5, ids[3], false), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_start(c5, &tx), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_start(c5, &tx), ==, -ENOSPC);
 
     for (unsigned i = 0; i < 50; i++) {
         start(f->dom0);
     }
-    xs_client_free(c5);
-    xs_client_free(c5b);
+    xenner_xs_client_free(c5);
+    xenner_xs_client_free(c5b);
 }
 
 static void test_quota_small(XtFixture *f, gconstpointer data)
@@ -510,17 +518,18 @@ static void test_quota_small(XtFixture *f, gconstpointer data)
     XsClient *c5 = xt_client(f, 5);
     uint32_t t1, tx;
 
-    xs_tree_set_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &q);
     t1 = start(c5);
     start(c5);
-    g_assert_cmpint(xs_client_transaction_start(c5, &tx), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_transaction_start(c5, &tx), ==, -ENOSPC);
     /* A failed commit frees the slot as well. */
     xt_make_home(f->dom0, 5);
     g_assert_cmpint(xt_write(c5, t1, "a", "v"), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/local/domain/5/a", "x"), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(c5, t1, true), ==, -EAGAIN);
-    g_assert_cmpint(xs_client_transaction_start(c5, &tx), ==, 0);
-    xs_client_free(c5);
+    g_assert_cmpint(xenner_xs_client_transaction_end(c5, t1, true), ==,
+                    -EAGAIN);
+    g_assert_cmpint(xenner_xs_client_transaction_start(c5, &tx), ==, 0);
+    xenner_xs_client_free(c5);
 }
 
 static void test_set_perms(XtFixture *f, gconstpointer data)
@@ -530,14 +539,14 @@ static void test_set_perms(XtFixture *f, gconstpointer data)
     g_autofree char *after = NULL;
     uint32_t tx;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/p"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/p"), ==, 0);
     tx = start(f->dom0);
     g_assert_cmpint(xt_set_perms(f->dom0, tx, "/p", "n5 r6"), ==, 0);
     in_tx = xt_perms(f->dom0, tx, "/p");
     outside = xt_perms(f->dom0, 0, "/p");
     g_assert_cmpstr(in_tx, ==, "n5 r6");
     g_assert_cmpstr(outside, ==, "n0");
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
     after = xt_perms(f->dom0, 0, "/p");
     g_assert_cmpstr(after, ==, "n5 r6");
 }
@@ -558,13 +567,13 @@ static void test_perms_checked(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xt_write(c5, tx, "/secret/new", "x"), ==, -EACCES);
     g_assert_cmpint(xt_write(c5, tx, "mine", "5"), ==, 0);
     g_assert_cmpint(xt_set_perms(c5, tx, "mine", "n6"), ==, -EPERM);
-    g_assert_cmpint(xs_client_transaction_end(c5, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(c5, tx, true), ==, 0);
 
     mine = xt_read(f->dom0, 0, "/local/domain/5/mine");
     perms = xt_perms(f->dom0, 0, "/local/domain/5/mine");
     g_assert_cmpstr(mine, ==, "5");
     g_assert_cmpstr(perms, ==, "n5");
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 static void test_node_quota(XtFixture *f, gconstpointer data)
@@ -573,20 +582,20 @@ static void test_node_quota(XtFixture *f, gconstpointer data)
     XsClient *c5 = xt_client(f, 5);
     uint32_t tx;
 
-    xs_tree_set_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &q);
     xt_make_home(f->dom0, 5);
     /* Nodes made inside the transaction count before it commits. */
     tx = start(c5);
     g_assert_cmpint(xt_write(c5, tx, "a", "v"), ==, 0);
     g_assert_cmpint(xt_write(c5, tx, "b", "v"), ==, 0);
     g_assert_cmpint(xt_write(c5, tx, "c", "v"), ==, -ENOSPC);
-    g_assert_cmpint(xs_client_rm(c5, tx, "b"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c5, tx, "b"), ==, 0);
     g_assert_cmpint(xt_write(c5, tx, "c", "v"), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(c5, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(c5, tx, true), ==, 0);
     g_assert_cmpint(xt_write(c5, 0, "d", "v"), ==, -ENOSPC);
-    g_assert_cmpint(xs_client_rm(c5, 0, "a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "a"), ==, 0);
     g_assert_cmpint(xt_write(c5, 0, "d", "v"), ==, 0);
-    xs_client_free(c5);
+    xenner_xs_client_free(c5);
 }
 
 static void test_owner_accounting(XtFixture *f, gconstpointer data)
@@ -595,25 +604,25 @@ static void test_owner_accounting(XtFixture *f, gconstpointer data)
     XsClient *c5 = xt_client(f, 5);
     uint32_t tx;
 
-    xs_tree_set_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &q);
     xt_make_home(f->dom0, 5);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/given"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/given"), ==, 0);
 
     /* A node handed over in a transaction counts once it commits. */
     tx = start(f->dom0);
     g_assert_cmpint(xt_set_perms(f->dom0, tx, "/given", "n5"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "a"), ==, 0);
-    g_assert_cmpint(xs_client_rm(c5, 0, "a"), ==, 0);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "a"), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_rm(c5, 0, "a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "a"), ==, -ENOSPC);
 
     /* And a removal in a transaction gives the room back. */
     tx = start(f->dom0);
-    g_assert_cmpint(xs_client_rm(f->dom0, tx, "/given"), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "a"), ==, -ENOSPC);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
-    g_assert_cmpint(xs_client_mkdir(c5, 0, "a"), ==, 0);
-    xs_client_free(c5);
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/given"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "a"), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(c5, 0, "a"), ==, 0);
+    xenner_xs_client_free(c5);
 }
 
 static void test_generation(XtFixture *f, gconstpointer data)
@@ -622,20 +631,20 @@ static void test_generation(XtFixture *f, gconstpointer data)
     uint64_t before, in_tx;
     uint32_t tx;
 
-    g_assert_cmpint(xs_client_mkdir(f->dom0, 0, "/g/b"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, 0, "/g/b"), ==, 0);
     before = xt_generation(f->dom0, 0, "/g");
     tx = start(f->dom0);
     g_assert_cmpuint(xt_generation(f->dom0, tx, "/g"), ==, before);
-    g_assert_cmpint(xs_client_mkdir(f->dom0, tx, "/g/a"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(f->dom0, tx, "/g/a"), ==, 0);
     in_tx = xt_generation(f->dom0, tx, "/g");
     g_assert_cmpuint(in_tx, !=, before);
     g_assert_cmpuint(xt_generation(f->dom0, 0, "/g"), ==, before);
-    g_assert_cmpint(xs_client_directory_part(f->dom0, tx, "/g", 0, part), ==,
-                    0);
+    g_assert_cmpint(xenner_xs_client_directory_part(f->dom0, tx, "/g", 0, part),
+                    ==, 0);
     g_assert_cmpmem(strchr((char *)part->data, '\0') + 1,
                     part->len - strlen((char *)part->data) - 1,
                     "a\0b\0\0", 5);
-    g_assert_cmpint(xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
     g_assert_cmpuint(xt_generation(f->dom0, 0, "/g"), >, before);
 }
 

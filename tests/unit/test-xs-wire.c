@@ -41,20 +41,20 @@ static void wire_output(void *opaque, const void *buf, size_t len)
 static void wire_init(Wire *w, XsTree *tree, uint16_t domid)
 {
     w->out = g_byte_array_new();
-    w->conn = xs_wire_conn_new(tree, domid, wire_output, w);
+    w->conn = xenner_xs_wire_conn_new(tree, domid, wire_output, w);
 }
 
 static void wire_destroy(Wire *w)
 {
-    xs_wire_conn_free(w->conn);
+    xenner_xs_wire_conn_free(w->conn);
     g_byte_array_unref(w->out);
 }
 
 static void setup(WireFixture *f, gconstpointer data)
 {
-    f->tree = xs_tree_new();
+    f->tree = xenner_xs_tree_new();
     xt_events_init(&f->api_ev);
-    f->api = xs_client_new(f->tree, 0, xt_event_fn, &f->api_ev);
+    f->api = xenner_xs_client_new(f->tree, 0, xt_event_fn, &f->api_ev);
     wire_init(&f->w0, f->tree, 0);
 }
 
@@ -63,7 +63,7 @@ static void teardown(WireFixture *f, gconstpointer data)
     /* Every test looks at everything it was sent. */
     g_assert_cmpuint(f->w0.out->len, ==, 0);
     wire_destroy(&f->w0);
-    xs_tree_free(f->tree);
+    xenner_xs_tree_free(f->tree);
     xt_events_destroy(&f->api_ev);
 }
 
@@ -84,7 +84,7 @@ static void req(Wire *w, uint32_t type, uint32_t req_id, uint32_t tx_id,
     g_autoptr(GByteArray) msg = g_byte_array_new();
 
     append_msg(msg, type, req_id, tx_id, payload, len);
-    g_assert_true(xs_wire_conn_input(w->conn, msg->data, msg->len));
+    g_assert_true(xenner_xs_wire_conn_input(w->conn, msg->data, msg->len));
 }
 
 /* Takes the next message the connection sent; there must be one. */
@@ -236,10 +236,10 @@ static void test_error_names(WireFixture *f, gconstpointer data)
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         g_assert_cmpint(xsd_errors[i].errnum, ==, names[i].err);
         g_assert_cmpstr(xsd_errors[i].errstring, ==, names[i].name);
-        g_assert_cmpstr(xs_errno_name(names[i].err), ==, names[i].name);
+        g_assert_cmpstr(xenner_xs_errno_name(names[i].err), ==, names[i].name);
     }
     /* What the protocol has no name for goes out as EIO. */
-    g_assert_cmpstr(xs_errno_name(ENOTDIR), ==, "EIO");
+    g_assert_cmpstr(xenner_xs_errno_name(ENOTDIR), ==, "EIO");
 }
 
 /* Each error a client can provoke reaches it under its xs_wire name. */
@@ -260,7 +260,7 @@ static void test_errors_on_wire(WireFixture *f, gconstpointer data)
     req(w, XS_WATCH, 4, 0, S("/w\0t\0"));
     expect_error(w, 4, 0, "EEXIST");
 
-    xs_tree_set_quota(f->tree, &q);
+    xenner_xs_tree_set_quota(f->tree, &q);
     req(&w5, XS_WATCH, 5, 0, S("/w\0a\0"));
     expect_ok(&w5, XS_WATCH, 5, 0);
     expect_event(&w5, "/w", "a");
@@ -298,7 +298,7 @@ static void test_split_bytes(WireFixture *f, gconstpointer data)
     first = msgs->len;
     append_msg(msgs, XS_READ, 2, 0, S("/split\0"));
     for (size_t i = 0; i < msgs->len; i++) {
-        g_assert_true(xs_wire_conn_input(w->conn, msgs->data + i, 1));
+        g_assert_true(xenner_xs_wire_conn_input(w->conn, msgs->data + i, 1));
         if (i + 1 < first) {
             expect_nothing(w);
         } else if (i + 1 == first) {
@@ -308,7 +308,7 @@ static void test_split_bytes(WireFixture *f, gconstpointer data)
         }
     }
     expect_msg(w, XS_READ, 2, 0, S("value"));
-    g_assert_true(xs_wire_conn_input(w->conn, "", 0));
+    g_assert_true(xenner_xs_wire_conn_input(w->conn, "", 0));
     expect_nothing(w);
 }
 
@@ -323,14 +323,15 @@ static void test_pipelined(WireFixture *f, gconstpointer data)
     append_msg(msgs, XS_WRITE, 4, 0, S("/p\0two"));
     /* Half of the next one: it waits for the rest. */
     append_msg(msgs, XS_READ, 5, 0, S("/p\0"));
-    g_assert_true(xs_wire_conn_input(w->conn, msgs->data, msgs->len - 2));
+    g_assert_true(
+        xenner_xs_wire_conn_input(w->conn, msgs->data, msgs->len - 2));
     expect_ok(w, XS_WRITE, 1, 0);
     expect_msg(w, XS_READ, 2, 0, S("one"));
     expect_error(w, 3, 0, "ENOENT");
     expect_ok(w, XS_WRITE, 4, 0);
     expect_nothing(w);
-    g_assert_true(xs_wire_conn_input(w->conn, msgs->data + msgs->len - 2,
-                                     2));
+    g_assert_true(
+        xenner_xs_wire_conn_input(w->conn, msgs->data + msgs->len - 2, 2));
     expect_msg(w, XS_READ, 5, 0, S("two"));
 }
 
@@ -343,15 +344,15 @@ static void test_oversized(WireFixture *f, gconstpointer data)
     Wire w1, w2;
 
     wire_init(&w1, f->tree, 0);
-    g_assert_false(xs_wire_conn_input(w1.conn, &big, sizeof(big)));
+    g_assert_false(xenner_xs_wire_conn_input(w1.conn, &big, sizeof(big)));
     expect_nothing(&w1);
     wire_destroy(&w1);
 
     /* Found as soon as the header is whole, however it arrives. */
     wire_init(&w2, f->tree, 0);
-    g_assert_true(xs_wire_conn_input(w2.conn, &big, 10));
-    g_assert_false(xs_wire_conn_input(w2.conn, (const char *)&big + 10,
-                                      sizeof(big) - 10));
+    g_assert_true(xenner_xs_wire_conn_input(w2.conn, &big, 10));
+    g_assert_false(xenner_xs_wire_conn_input(w2.conn, (const char *)&big + 10,
+                                             sizeof(big) - 10));
     expect_nothing(&w2);
     wire_destroy(&w2);
 
@@ -362,7 +363,7 @@ static void test_oversized(WireFixture *f, gconstpointer data)
     }
     req(&f->w0, XS_WRITE, 2, 0, payload->data, payload->len);
     expect_ok(&f->w0, XS_WRITE, 2, 0);
-    g_assert_cmpint(xs_client_read(f->api, 0, "/big", value), ==, 0);
+    g_assert_cmpint(xenner_xs_client_read(f->api, 0, "/big", value), ==, 0);
     g_assert_cmpuint(value->len, ==, XENSTORE_PAYLOAD_MAX - 5);
 }
 
@@ -436,7 +437,7 @@ static void test_malformed(WireFixture *f, gconstpointer data)
     /* None of it did anything, and the connection still works. */
     req(w, XS_READ, 2, 0, S("/a\0"));
     expect_msg(w, XS_READ, 2, 0, S("keep"));
-    g_assert_cmpuint(xs_tree_node_count(f->tree), ==, 2);
+    g_assert_cmpuint(xenner_xs_tree_node_count(f->tree), ==, 2);
 }
 
 static void test_unknown_type(WireFixture *f, gconstpointer data)
@@ -674,7 +675,7 @@ static void test_control(WireFixture *f, gconstpointer data)
 
     req(w, XS_CONTROL, 2, 0, S("quota\0set\0nodes\0" "10\0"));
     expect_ok(w, XS_CONTROL, 2, 0);
-    xs_tree_get_quota(f->tree, &q);
+    xenner_xs_tree_get_quota(f->tree, &q);
     g_assert_cmpuint(q.nodes, ==, 10);
     g_assert_cmpuint(q.entry_size, ==, def.entry_size);
     g_assert_cmpuint(q.watches, ==, def.watches);
@@ -704,7 +705,7 @@ static void test_control(WireFixture *f, gconstpointer data)
     expect_error(&w5, 9, 0, "EACCES");
     req(&w5, XS_CONTROL, 10, 0, S("quota\0set\0nodes\0" "0\0"));
     expect_error(&w5, 10, 0, "EACCES");
-    xs_tree_get_quota(f->tree, &q);
+    xenner_xs_tree_get_quota(f->tree, &q);
     g_assert_cmpuint(q.nodes, ==, 10);
     wire_destroy(&w5);
 }
@@ -714,8 +715,9 @@ static void test_big_replies(WireFixture *f, gconstpointer data)
     g_autofree char *value = g_strnfill(XS_VALUE_MAX, 'v');
     Wire *w = &f->w0;
 
-    g_assert_cmpint(xs_client_write(f->api, 0, "/v", value, XS_VALUE_MAX), ==,
-                    0);
+    g_assert_cmpint(xenner_xs_client_write(f->api, 0, "/v", value,
+                                           XS_VALUE_MAX),
+                    ==, 0);
     req(w, XS_READ, 1, 0, S("/v\0"));
     expect_msg(w, XS_READ, 1, 0, value, XS_VALUE_MAX);
 
@@ -724,7 +726,7 @@ static void test_big_replies(WireFixture *f, gconstpointer data)
         g_autofree char *pad = g_strnfill(60, 'x');
         g_autofree char *p = g_strdup_printf("/many/%03u%s", i, pad);
 
-        g_assert_cmpint(xs_client_mkdir(f->api, 0, p), ==, 0);
+        g_assert_cmpint(xenner_xs_client_mkdir(f->api, 0, p), ==, 0);
     }
     req(w, XS_DIRECTORY, 2, 0, S("/many\0"));
     expect_error(w, 2, 0, "E2BIG");

@@ -64,15 +64,18 @@ static inline char *xt_events_take(XtEvents *ev, bool sorted)
 static inline int xt_write(XsClient *c, uint32_t tx, const char *path,
                            const char *value)
 {
-    return xs_client_write(c, tx, path, value, strlen(value));
+    return xenner_xs_client_write(c, tx, path, value, strlen(value));
 }
 
-/* The value of @path as a string, or NULL when xs_client_read() fails. */
+/*
+ * The value of @path as a string, or NULL when xenner_xs_client_read()
+ * fails.
+ */
 static inline char *xt_read(XsClient *c, uint32_t tx, const char *path)
 {
     g_autoptr(GByteArray) v = g_byte_array_new();
 
-    if (xs_client_read(c, tx, path, v)) {
+    if (xenner_xs_client_read(c, tx, path, v)) {
         return NULL;
     }
     /* An empty array may have no data, which g_strndup() maps to NULL. */
@@ -84,7 +87,7 @@ static inline int xt_read_err(XsClient *c, uint32_t tx, const char *path)
 {
     g_autoptr(GByteArray) v = g_byte_array_new();
 
-    return xs_client_read(c, tx, path, v);
+    return xenner_xs_client_read(c, tx, path, v);
 }
 
 /* The children of @path joined by spaces, or NULL when listing fails. */
@@ -93,7 +96,7 @@ static inline char *xt_dir(XsClient *c, uint32_t tx, const char *path)
     g_autoptr(GByteArray) names = g_byte_array_new();
     GString *s;
 
-    if (xs_client_directory(c, tx, path, names)) {
+    if (xenner_xs_client_directory(c, tx, path, names)) {
         return NULL;
     }
     s = g_string_new(NULL);
@@ -110,7 +113,7 @@ static inline int xt_dir_err(XsClient *c, uint32_t tx, const char *path)
 {
     g_autoptr(GByteArray) names = g_byte_array_new();
 
-    return xs_client_directory(c, tx, path, names);
+    return xenner_xs_client_directory(c, tx, path, names);
 }
 
 /* The permissions of @path as "n0 r5", or NULL when they cannot be read. */
@@ -120,14 +123,14 @@ static inline char *xt_perms(XsClient *c, uint32_t tx, const char *path)
     unsigned nperms;
     GString *s;
 
-    if (xs_client_get_perms(c, tx, path, &perms, &nperms)) {
+    if (xenner_xs_client_get_perms(c, tx, path, &perms, &nperms)) {
         return NULL;
     }
     s = g_string_new(NULL);
     for (unsigned i = 0; i < nperms; i++) {
         char buf[8];
 
-        xs_perm_format(&perms[i], buf);
+        xenner_xs_perm_format(&perms[i], buf);
         g_string_append_printf(s, "%s%s", i ? " " : "", buf);
     }
     return g_string_free(s, false);
@@ -138,7 +141,7 @@ static inline int xt_perms_err(XsClient *c, uint32_t tx, const char *path)
     g_autofree XsPerm *perms = NULL;
     unsigned nperms;
 
-    return xs_client_get_perms(c, tx, path, &perms, &nperms);
+    return xenner_xs_client_get_perms(c, tx, path, &perms, &nperms);
 }
 
 /* Sets the permissions written as "n0 r5"; the string must parse. */
@@ -150,18 +153,19 @@ static inline int xt_set_perms(XsClient *c, uint32_t tx, const char *path,
     g_autofree XsPerm *perms = g_new0(XsPerm, n);
 
     for (guint i = 0; i < n; i++) {
-        g_assert_true(xs_perm_parse(words[i], &perms[i]));
+        g_assert_true(xenner_xs_perm_parse(words[i], &perms[i]));
     }
-    return xs_client_set_perms(c, tx, path, perms, n);
+    return xenner_xs_client_set_perms(c, tx, path, perms, n);
 }
 
-/* The generation that xs_client_directory_part() reports for @path. */
+/* The generation that xenner_xs_client_directory_part() reports for @path. */
 static inline uint64_t xt_generation(XsClient *c, uint32_t tx,
                                      const char *path)
 {
     g_autoptr(GByteArray) reply = g_byte_array_new();
 
-    g_assert_cmpint(xs_client_directory_part(c, tx, path, 0, reply), ==, 0);
+    g_assert_cmpint(xenner_xs_client_directory_part(c, tx, path, 0, reply), ==,
+                    0);
     g_assert_nonnull(memchr(reply->data, '\0', reply->len));
     g_assert_true(g_ascii_isdigit(reply->data[0]));
     return g_ascii_strtoull((const char *)reply->data, NULL, 10);
@@ -170,10 +174,10 @@ static inline uint64_t xt_generation(XsClient *c, uint32_t tx,
 /* Creates /local/domain/<domid> owned by the domain, as a toolstack does. */
 static inline void xt_make_home(XsClient *dom0, uint16_t domid)
 {
-    g_autofree char *home = xs_domain_path(domid);
+    g_autofree char *home = xenner_xs_domain_path(domid);
     g_autofree char *owner = g_strdup_printf("n%u", domid);
 
-    g_assert_cmpint(xs_client_mkdir(dom0, 0, home), ==, 0);
+    g_assert_cmpint(xenner_xs_client_mkdir(dom0, 0, home), ==, 0);
     g_assert_cmpint(xt_set_perms(dom0, 0, home, owner), ==, 0);
 }
 
@@ -190,22 +194,22 @@ typedef struct XtFixture {
 
 static inline void xt_setup(XtFixture *f, gconstpointer data)
 {
-    f->tree = xs_tree_new();
+    f->tree = xenner_xs_tree_new();
     xt_events_init(&f->ev0);
     xt_events_init(&f->sink);
-    f->dom0 = xs_client_new(f->tree, 0, xt_event_fn, &f->ev0);
+    f->dom0 = xenner_xs_client_new(f->tree, 0, xt_event_fn, &f->ev0);
 }
 
 static inline void xt_teardown(XtFixture *f, gconstpointer data)
 {
-    xs_tree_free(f->tree);
+    xenner_xs_tree_free(f->tree);
     xt_events_destroy(&f->ev0);
     xt_events_destroy(&f->sink);
 }
 
 static inline XsClient *xt_client(XtFixture *f, uint16_t domid)
 {
-    return xs_client_new(f->tree, domid, xt_event_fn, &f->sink);
+    return xenner_xs_client_new(f->tree, domid, xt_event_fn, &f->sink);
 }
 
 #define XT_ADD(path, fn) \
