@@ -23,7 +23,7 @@
 #include "chardev/char.h"
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_console.h"
-#include "tests/frontends/consfront.h"
+#include "xenner/guests/consfront.h"
 #include "util/qemu-option.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"

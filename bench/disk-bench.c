@@ -29,7 +29,7 @@
 #include "bench-util.h"
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_disk.h"
-#include "tests/frontends/blkfront.h"
+#include "xenner/guests/blkfront.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
 #include "xenner/xs_tree.h"

@@ -19,7 +19,7 @@
 #include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_drive.h"
 #include "hw/xen/xen_qmp.h"
-#include "tests/frontends/test-guest.h"
+#include "xenner/guests/programs.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
 #include "xenner/xs_server.h"
@@ -30,7 +30,7 @@
 typedef struct MachineGuest {
     uint16_t domid;
     XennerGuest *guest;
-    TestGuest *program;
+    GuestProgram *program;
 } MachineGuest;
 
 struct XenMachineState {
@@ -137,7 +137,7 @@ static MachineGuest *machine_find_guest(XenMachineState *ms, uint64_t domid)
  * port (what start_info carries), and the console's xenstore entries.
  */
 static bool xenner_add_guest(XenMachineState *ms, QemuOpts *opts,
-                             TestGuestStartInfo *si, Error **errp)
+                             GuestProgramStartInfo *si, Error **errp)
 {
     static const char *const machine_keys[] = {
         "domid", "name", "mem", "console",
@@ -153,7 +153,7 @@ static bool xenner_add_guest(XenMachineState *ms, QemuOpts *opts,
     for (size_t i = 0; i < G_N_ELEMENTS(machine_keys); i++) {
         g_ptr_array_add(keys, (gpointer)machine_keys[i]);
     }
-    for (const char *const *k = test_guest_keys; *k; k++) {
+    for (const char *const *k = guest_program_keys; *k; k++) {
         g_ptr_array_add(keys, (gpointer)*k);
     }
     g_ptr_array_add(keys, NULL);
@@ -177,9 +177,9 @@ static bool xenner_add_guest(XenMachineState *ms, QemuOpts *opts,
     if (!program) {
         program = "echo";
     }
-    if (!test_guest_program_exists(program)) {
+    if (!guest_program_exists(program)) {
         error_setg(errp, "-xenner-guest: program '%s' unknown (one of %s)",
-                   program, test_guest_program_list());
+                   program, guest_program_list());
         return false;
     }
     name = g_strdup(qemu_opt_get(opts, "name"));
@@ -408,7 +408,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
 {
     XenMachineState *ms = g_new0(XenMachineState, 1);
     const char *socket = qemu_opt_get(cfg->machine_opts, "xenstore-socket");
-    g_autofree TestGuestStartInfo *si = NULL;
+    g_autofree GuestProgramStartInfo *si = NULL;
 
     ms->loop = loop;
     ms->xenstore = xenner_xs_tree_new();
@@ -453,7 +453,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
         !xen_disk_register(ms->backend, ms->disks, true, errp)) {
         goto fail;
     }
-    si = g_new0(TestGuestStartInfo, cfg->xenner_guests->len);
+    si = g_new0(GuestProgramStartInfo, cfg->xenner_guests->len);
     for (guint i = 0; i < cfg->xenner_guests->len; i++) {
         if (!xenner_add_guest(ms, g_ptr_array_index(cfg->xenner_guests, i),
                               &si[i], errp)) {
@@ -480,7 +480,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
         MachineGuest *mg = g_ptr_array_index(ms->guests, i);
         const char *program = qemu_opt_get(opts, "program");
 
-        mg->program = test_guest_start(mg->guest, program ? program : "echo",
+        mg->program = guest_program_start(mg->guest, program ? program : "echo",
                                        &si[i], opts, errp);
         if (!mg->program) {
             goto fail;
@@ -499,7 +499,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
     for (guint i = 0; i < ms->guests->len; i++) {
         MachineGuest *mg = g_ptr_array_index(ms->guests, i);
 
-        test_guest_stop(mg->program);
+        guest_program_stop(mg->program);
     }
     xen_qmp_free(ms->qmp);
     xen_backend_free(ms->backend);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "hw/xen/xen_disk.h"
-#include "tests/frontends/blkfront.h"
+#include "xenner/guests/blkfront.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The block backend end to end: in-process "disk" guests
-# (tests/frontends/test-guest.h) run a self-check on each of their disks
+# (xenner/guests/programs.h) run a self-check on each of their disks
 # through blkfront and report it in xenstore; the images are then checked
 # from the host side (diskpat.py reproduces the guest's pattern), for raw
 # files, qcow2 behind qemu-storage-daemon and qemu-nbd, read-only disks,

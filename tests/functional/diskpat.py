@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# The disk test guest's pattern (tests/frontends/test-guest.h), host side.
+# The disk test guest's pattern (xenner/guests/programs.h), host side.
 #
 #   diskpat.py verify IMAGE VDEV   the raw IMAGE holds the pattern of VDEV
 #                                  in the check's ranges, zeros elsewhere
@@ -14,9 +14,9 @@ import os
 import sys
 
 SECTOR = 512
-RANGES = 64         # TEST_GUEST_DISK_RANGES
-STRIDE = 2048       # TEST_GUEST_DISK_STRIDE, sectors
-LEN = 128           # TEST_GUEST_DISK_LEN, sectors
+RANGES = 64         # GUEST_PROGRAM_DISK_RANGES
+STRIDE = 2048       # GUEST_PROGRAM_DISK_STRIDE, sectors
+LEN = 128           # GUEST_PROGRAM_DISK_LEN, sectors
 CHUNK = 1 << 20
 
 

@@ -22,7 +22,7 @@
 #include <xen/io/xenbus.h>
 
 #include "hw/xen/xen_disk.h"
-#include "tests/frontends/blkfront.h"
+#include "xenner/guests/blkfront.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
 

@@ -12,8 +12,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#ifndef TESTS_FRONTENDS_BLKFRONT_H
-#define TESTS_FRONTENDS_BLKFRONT_H
+#ifndef XENNER_GUESTS_BLKFRONT_H
+#define XENNER_GUESTS_BLKFRONT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -94,4 +94,4 @@ const char *blkfront_path(BlkFront *bf);
  */
 unsigned blkfront_grants_in_use(BlkFront *bf);
 
-#endif /* TESTS_FRONTENDS_BLKFRONT_H */
+#endif /* XENNER_GUESTS_BLKFRONT_H */

@@ -1,12 +1,12 @@
 /*
  * The "disk" test guest program's block part: a blkfront per
- * device/vbd/<vdev> and a self-check on each; see test-guest.h for what
+ * device/vbd/<vdev> and a self-check on each; see programs.h for what
  * it writes and reads.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#ifndef TESTS_FRONTENDS_GUEST_DISK_H
-#define TESTS_FRONTENDS_GUEST_DISK_H
+#ifndef XENNER_GUESTS_GUEST_DISK_H
+#define XENNER_GUESTS_GUEST_DISK_H
 
 #include <stdbool.h>
 
@@ -33,4 +33,4 @@ bool guest_disks_keys_given(QemuOpts *opts);
 bool guest_disks_command(GuestDisks *gd, const char *verb, unsigned vdev);
 void guest_disks_free(GuestDisks *gd);
 
-#endif /* TESTS_FRONTENDS_GUEST_DISK_H */
+#endif /* XENNER_GUESTS_GUEST_DISK_H */

@@ -7,8 +7,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#ifndef TESTS_FRONTENDS_CONSFRONT_H
-#define TESTS_FRONTENDS_CONSFRONT_H
+#ifndef XENNER_GUESTS_CONSFRONT_H
+#define XENNER_GUESTS_CONSFRONT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,4 +46,4 @@ evtchn_port_t consfront_port(ConsFront *cf);
 /* The frontend's xenstore directory. */
 const char *consfront_path(ConsFront *cf);
 
-#endif /* TESTS_FRONTENDS_CONSFRONT_H */
+#endif /* XENNER_GUESTS_CONSFRONT_H */

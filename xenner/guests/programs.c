@@ -1,9 +1,9 @@
 /*
- * In-process test guests; see test-guest.h.
+ * In-process test guests; see programs.h.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "test-guest.h"
+#include "programs.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -28,13 +28,13 @@ static const char *const program_names[] = {
 };
 
 typedef struct GuestConsole {
-    struct TestGuest *tg;
+    struct GuestProgram *tg;
     ConsFront *cf;
     GByteArray *pending;        /* output waiting for ring space */
     bool reconnecting;          /* report "reconnect N" once connected */
 } GuestConsole;
 
-struct TestGuest {
+struct GuestProgram {
     XennerGuest *g;
     Program program;
     char *attack;
@@ -49,11 +49,11 @@ struct TestGuest {
     GuestDisks *disks;          /* program=disk */
 };
 
-const char *const test_guest_keys[] = {
+const char *const guest_program_keys[] = {
     "program", "attack", "attack-console", GUEST_DISK_KEYS, NULL,
 };
 
-bool test_guest_program_exists(const char *name)
+bool guest_program_exists(const char *name)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(program_names); i++) {
         if (!strcmp(name, program_names[i])) {
@@ -63,7 +63,7 @@ bool test_guest_program_exists(const char *name)
     return false;
 }
 
-const char *test_guest_program_list(void)
+const char *guest_program_list(void)
 {
     return "echo, demo, hostile, disk";
 }
@@ -148,7 +148,7 @@ static void console_notified(void *opaque, ConsFront *cf)
     }
 }
 
-static GuestConsole *console_new(TestGuest *tg)
+static GuestConsole *console_new(GuestProgram *tg)
 {
     GuestConsole *gc = g_new0(GuestConsole, 1);
 
@@ -167,7 +167,7 @@ static void console_free(gpointer p)
 }
 
 /* Console @idx of device/console, connected through xenbus. */
-static void guest_add_console(TestGuest *tg, unsigned idx,
+static void guest_add_console(GuestProgram *tg, unsigned idx,
                               ConsFrontNotifyFn *fn)
 {
     GuestConsole *gc = console_new(tg);
@@ -182,7 +182,7 @@ static void guest_add_console(TestGuest *tg, unsigned idx,
  * The xenbus dance of a console frontend with one lie in it: the backend
  * must answer with `error` and Closing for this device alone.
  */
-static void attack_keys(TestGuest *tg, unsigned idx)
+static void attack_keys(GuestProgram *tg, unsigned idx)
 {
     g_autofree char *dir = g_strdup_printf("device/console/%u", idx);
     g_autofree char *ring_key = g_strdup_printf("%s/ring-ref", dir);
@@ -239,7 +239,7 @@ static void attack_prod(void *opaque, ConsFront *cf)
 static void flap_tick(void *opaque)
 {
     static const char *const junk[] = { "", "-1", "99999999999", "3x", "9" };
-    TestGuest *tg = opaque;
+    GuestProgram *tg = opaque;
     g_autofree char *dir = g_strdup_printf("device/console/%u",
                                            tg->attack_idx);
     g_autofree char *key = g_strdup_printf("%s/state", dir);
@@ -265,7 +265,7 @@ static void flap_tick(void *opaque)
 
 /* ---- consoles at device/console --------------------------------------- */
 
-static void guest_open_console(TestGuest *tg, unsigned idx)
+static void guest_open_console(GuestProgram *tg, unsigned idx)
 {
     if (g_hash_table_contains(tg->consoles, GUINT_TO_POINTER(idx))) {
         return;
@@ -293,7 +293,7 @@ static void guest_open_console(TestGuest *tg, unsigned idx)
 
 static void guest_scan_consoles(void *opaque, const char *path)
 {
-    TestGuest *tg = opaque;
+    GuestProgram *tg = opaque;
     g_auto(GStrv) names = NULL;
 
     if (xenner_guest_xs_ops(tg->g)->directory(xenner_guest_xs(tg->g),
@@ -318,7 +318,7 @@ static void guest_scan_consoles(void *opaque, const char *path)
 
 static void guest_command(void *opaque, const char *path)
 {
-    TestGuest *tg = opaque;
+    GuestProgram *tg = opaque;
     g_autofree char *cmd = xenner_guest_xs_read(tg->g, "data/xenner-cmd");
     GuestConsole *gc;
     char verb[16];
@@ -346,7 +346,7 @@ static void guest_command(void *opaque, const char *path)
 
 /* ---- the program -------------------------------------------------------- */
 
-static void demo_banner(TestGuest *tg)
+static void demo_banner(GuestProgram *tg)
 {
     g_autofree char *name = xenner_guest_xs_read(tg->g, "name");
     g_autofree char *banner = g_strdup_printf(
@@ -362,19 +362,19 @@ static void demo_banner(TestGuest *tg)
     console_print(tg->primary, banner);
 }
 
-TestGuest *test_guest_start(XennerGuest *g, const char *program,
-                            const TestGuestStartInfo *si, QemuOpts *opts,
+GuestProgram *guest_program_start(XennerGuest *g, const char *program,
+                            const GuestProgramStartInfo *si, QemuOpts *opts,
                             Error **errp)
 {
     const XenXenstoreOps *ops = xenner_guest_xs_ops(g);
     const char *attack = qemu_opt_get(opts, "attack");
-    TestGuest *tg;
+    GuestProgram *tg;
     uint64_t idx;
 
     if (!qemu_opt_get_number(opts, "attack-console", 1, 1023, &idx, errp)) {
         return NULL;
     }
-    tg = g_new0(TestGuest, 1);
+    tg = g_new0(GuestProgram, 1);
     tg->g = g;
     for (size_t i = 0; i < G_N_ELEMENTS(program_names); i++) {
         if (!strcmp(program, program_names[i])) {
@@ -427,7 +427,7 @@ TestGuest *test_guest_start(XennerGuest *g, const char *program,
     return tg;
 }
 
-void test_guest_stop(TestGuest *tg)
+void guest_program_stop(GuestProgram *tg)
 {
     const XenXenstoreOps *ops;
 

@@ -1,5 +1,5 @@
 /*
- * The disk test guest; see test-guest.h for the check it runs and the
+ * The disk test guest; see programs.h for the check it runs and the
  * pattern it writes.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -16,7 +16,7 @@
 #include <xen/io/xenbus.h>
 
 #include "blkfront.h"
-#include "test-guest.h"
+#include "programs.h"
 
 #define SECTOR 512u
 
@@ -129,19 +129,19 @@ static void disk_finish(GuestDisk *d)
 
 /* ---- the check -------------------------------------------------------- */
 
-/* The ranges of test-guest.h, in requests of 128, 32, 8 or 1 sectors. */
+/* The ranges of programs.h, in requests of 128, 32, 8 or 1 sectors. */
 static bool disk_plan(GuestDisk *d)
 {
     static const uint32_t chunks[] = { 128, 32, 8, 1 };
     uint64_t sectors = blkfront_sectors(d->bf);
     unsigned nq = MAX(blkfront_nr_queues(d->bf), 1u);
     uint32_t max_chunk = blkfront_max_segments(d->bf) * (4096 / SECTOR);
-    unsigned n = MIN(TEST_GUEST_DISK_RANGES,
-                     sectors / TEST_GUEST_DISK_STRIDE);
+    unsigned n = MIN(GUEST_PROGRAM_DISK_RANGES,
+                     sectors / GUEST_PROGRAM_DISK_STRIDE);
     GArray *reqs = g_array_new(false, true, sizeof(DiskReq));
     size_t off = 0;
 
-    if (!n && sectors >= TEST_GUEST_DISK_LEN) {
+    if (!n && sectors >= GUEST_PROGRAM_DISK_LEN) {
         n = 1;
     }
     if (!n || !max_chunk) {
@@ -150,21 +150,21 @@ static bool disk_plan(GuestDisk *d)
         return false;
     }
     for (unsigned i = 0; i < n; i++) {
-        uint64_t start = (uint64_t)i * TEST_GUEST_DISK_STRIDE;
+        uint64_t start = (uint64_t)i * GUEST_PROGRAM_DISK_STRIDE;
         uint32_t chunk = MIN(chunks[i % G_N_ELEMENTS(chunks)], max_chunk);
 
-        for (uint32_t s = 0; s < TEST_GUEST_DISK_LEN; s += chunk) {
+        for (uint32_t s = 0; s < GUEST_PROGRAM_DISK_LEN; s += chunk) {
             DiskReq r = {
                 .d = d,
                 .queue = reqs->len % nq,
                 .sector = start + s,
-                .nr = MIN(chunk, TEST_GUEST_DISK_LEN - s),
+                .nr = MIN(chunk, GUEST_PROGRAM_DISK_LEN - s),
                 .off = off + (size_t)s * SECTOR,
             };
 
             g_array_append_val(reqs, r);
         }
-        off += (size_t)TEST_GUEST_DISK_LEN * SECTOR;
+        off += (size_t)GUEST_PROGRAM_DISK_LEN * SECTOR;
     }
     d->len = off;
     d->nr_reqs = reqs->len;

@@ -1,7 +1,7 @@
 /*
  * In-process test guests: small PV "kernels" run on Xenner's guest-side
  * interface, started with -xenner-guest. They drive the frontends of
- * tests/frontends the way a Linux guest drives its own.
+ * xenner/guests the way a Linux guest drives its own.
  *
  *  echo     every console's input comes back as its output
  *  demo     a banner on the primary console, then a line-echoing prompt
@@ -46,34 +46,34 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#ifndef TESTS_FRONTENDS_TEST_GUEST_H
-#define TESTS_FRONTENDS_TEST_GUEST_H
+#ifndef XENNER_GUESTS_PROGRAMS_H
+#define XENNER_GUESTS_PROGRAMS_H
 
 #include "util/qemu-option.h"
 #include "xenner/guest.h"
 
-typedef struct TestGuest TestGuest;
+typedef struct GuestProgram GuestProgram;
 
 /* The disk check's ranges (see above), in 512-byte sectors. */
-#define TEST_GUEST_DISK_RANGES 64
-#define TEST_GUEST_DISK_STRIDE 2048
-#define TEST_GUEST_DISK_LEN 128
+#define GUEST_PROGRAM_DISK_RANGES 64
+#define GUEST_PROGRAM_DISK_STRIDE 2048
+#define GUEST_PROGRAM_DISK_LEN 128
 
 /* What the domain builder hands the kernel (start_info). */
-typedef struct TestGuestStartInfo {
+typedef struct GuestProgramStartInfo {
     uint64_t console_gfn;
     evtchn_port_t console_port;
-} TestGuestStartInfo;
+} GuestProgramStartInfo;
 
 /* The -xenner-guest keys a program reads, beyond the machine's own. */
-extern const char *const test_guest_keys[];
+extern const char *const guest_program_keys[];
 
-bool test_guest_program_exists(const char *name);
+bool guest_program_exists(const char *name);
 /* A one-line list of the programs, for -help. */
-const char *test_guest_program_list(void);
-TestGuest *test_guest_start(XennerGuest *g, const char *program,
-                            const TestGuestStartInfo *si, QemuOpts *opts,
+const char *guest_program_list(void);
+GuestProgram *guest_program_start(XennerGuest *g, const char *program,
+                            const GuestProgramStartInfo *si, QemuOpts *opts,
                             Error **errp);
-void test_guest_stop(TestGuest *tg);
+void guest_program_stop(GuestProgram *tg);
 
-#endif /* TESTS_FRONTENDS_TEST_GUEST_H */
+#endif /* XENNER_GUESTS_PROGRAMS_H */
