@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw/xen/xen_blkif.h"
+#include "hw/xen/xen_ring.h"
 
 #include <errno.h>
 #include <string.h>
@@ -49,9 +50,6 @@ enum {
 
 #define SEGS_BYTES (BLKIF_MAX_SEGMENTS_PER_REQUEST * SEG_SIZE)
 #define GREFS_BYTES (BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST * 4)
-/* The sring header: four indices and the padding up to the ring. */
-#define SRING_HEADER 64
-
 /* Every field of every request and of the response lies inside a slot. */
 _Static_assert(X32_RW_SEG + SEGS_BYTES == X32_SLOT, "x86_32 rw size");
 _Static_assert(X32_D_NR_SECTORS + 8 <= X32_SLOT, "x86_32 discard size");
@@ -61,6 +59,9 @@ _Static_assert(X64_RW_SEG + SEGS_BYTES == X64_SLOT, "x86_64 rw size");
 _Static_assert(X64_D_NR_SECTORS + 8 <= X64_SLOT, "x86_64 discard size");
 _Static_assert(X64_I_GREFS + GREFS_BYTES <= X64_SLOT, "x86_64 indirect");
 _Static_assert(X64_RSP <= X64_SLOT, "x86_64 response size");
+/* A backend copies each slot to a private buffer of this size. */
+_Static_assert(X32_SLOT <= XEN_RING_SLOT_MAX && X64_SLOT <= XEN_RING_SLOT_MAX,
+               "slots fit the private copy");
 
 _Static_assert(sizeof(struct blkif_request_segment) == SEG_SIZE &&
                offsetof(struct blkif_request_segment, gref) == SEG_GREF &&
@@ -68,7 +69,7 @@ _Static_assert(sizeof(struct blkif_request_segment) == SEG_SIZE &&
                SEG_FIRST &&
                offsetof(struct blkif_request_segment, last_sect) == SEG_LAST,
                "blkif_request_segment layout");
-_Static_assert(offsetof(struct blkif_sring, ring) == SRING_HEADER,
+_Static_assert(offsetof(struct blkif_sring, ring) == XEN_SRING_HEADER,
                "sring header size");
 _Static_assert(BLKIF_SEGS_PER_INDIRECT_PAGE * SEG_SIZE == XEN_PAGE_SIZE,
                "indirect page holds whole segments");
@@ -282,20 +283,11 @@ size_t blkif_slot_size(BlkifAbi abi)
 unsigned blkif_ring_size(BlkifAbi abi, unsigned nr_pages)
 {
     const BlkifLayout *l = layout_of(abi);
-    size_t n, pow2 = 1;
 
     if (!l || nr_pages == 0 || nr_pages > BLKIF_MAX_RING_PAGES) {
         return 0;
     }
-    if (abi == BLKIF_ABI_NATIVE) {
-        return __CONST_RING_SIZE(blkif, (size_t)nr_pages * XEN_PAGE_SIZE);
-    }
-    /* __CONST_RING_SIZE for a slot size known only at run time. */
-    n = ((size_t)nr_pages * XEN_PAGE_SIZE - SRING_HEADER) / l->slot;
-    while (pow2 * 2 <= n) {
-        pow2 *= 2;
-    }
-    return n ? pow2 : 0;
+    return xen_ring_nr_slots((size_t)nr_pages * XEN_PAGE_SIZE, l->slot);
 }
 
 static void decode_segment(const uint8_t *p, BlkifSegment *seg)

@@ -36,38 +36,14 @@ static EventLoop *queue_loop(XenDiskQueue *q)
     return xen_backend_loop(q->disk->xd.backend);
 }
 
-static void *ring_slot(XenDiskQueue *q, RING_IDX idx)
-{
-    size_t slot = blkif_slot_size(q->disk->abi);
-
-    /* The ring follows the 64-byte header in every ABI. */
-    return (uint8_t *)q->sring + 64 + (idx & (q->ring_size - 1)) * slot;
-}
-
-static struct blkif_sring *sring(XenDiskQueue *q)
-{
-    return q->sring;
-}
-
 /* ---- responses ---------------------------------------------------------- */
 
+/* Publishes the turn's responses at once, and notifies at most once. */
 static void queue_push_bh(void *opaque)
 {
     XenDiskQueue *q = opaque;
-    struct blkif_sring *s = sring(q);
-    RING_IDX old = q->rsp_prod_pushed;
-    RING_IDX new = q->rsp_prod_pvt;
-    RING_IDX event;
 
-    if (old == new) {
-        return;
-    }
-    /* RING_PUSH_RESPONSES_AND_CHECK_NOTIFY, read once each. */
-    __atomic_store_n(&s->rsp_prod, new, __ATOMIC_RELEASE);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    event = __atomic_load_n(&s->rsp_event, __ATOMIC_RELAXED);
-    q->rsp_prod_pushed = new;
-    if ((RING_IDX)(new - event) < (RING_IDX)(new - old)) {
+    if (xen_back_ring_push(&q->ring)) {
         xen_device_channel_notify(&q->disk->xd, q->chan);
     }
 }
@@ -79,13 +55,12 @@ static void queue_process_bh(void *opaque)
     queue_process(opaque);
 }
 
-/* The response goes in now; rsp_prod is published once per turn. */
+/* The response goes in now; it is published once per turn. */
 static void queue_respond(XenDiskQueue *q, uint64_t id, uint8_t op,
                           int16_t status)
 {
-    blkif_put_response(q->disk->abi, ring_slot(q, q->rsp_prod_pvt), id, op,
+    blkif_put_response(q->disk->abi, xen_back_ring_respond(&q->ring), id, op,
                        status);
-    q->rsp_prod_pvt++;
     if (q->draining) {
         queue_push_bh(q);
     } else {
@@ -576,9 +551,9 @@ static void queue_receive(XenDiskQueue *q, const void *slot)
 static void queue_process(XenDiskQueue *q)
 {
     XenDevice *xd = &q->disk->xd;
-    struct blkif_sring *s = sring(q);
-    size_t slot_size = blkif_slot_size(q->disk->abi);
     unsigned budget = DISK_REQS_PER_TURN;
+    uint8_t copy[XEN_RING_SLOT_MAX];
+    int n;
 
     if (!q->sring || q->draining || xen_device_failed(xd)) {
         return;
@@ -591,23 +566,18 @@ static void queue_process(XenDiskQueue *q)
             return;
         }
     }
-    for (;;) {
-        RING_IDX rp = __atomic_load_n(&s->req_prod, __ATOMIC_ACQUIRE);
-
-        /*
-         * More requests than the ring holds past the last response: the
-         * frontend overwrote requests we have not answered.
-         */
-        if ((RING_IDX)(rp - q->rsp_prod_pvt) > q->ring_size) {
-            xen_device_fail(xd, "queue %u: req_prod %u is %u past rsp_prod "
-                            "%u (ring of %u)", q->index, rp,
-                            (RING_IDX)(rp - q->rsp_prod_pvt),
-                            q->rsp_prod_pvt, q->ring_size);
+    /*
+     * A lie here means the frontend overwrote requests we have not
+     * answered (or unwound ones we took): the ring cannot be trusted.
+     */
+    for (n = xen_back_ring_poll(&q->ring); n != 0;
+         n = xen_back_ring_final_check(&q->ring)) {
+        if (n < 0) {
+            xen_device_fail(xd, "queue %u: %s", q->index,
+                            xen_back_ring_error(&q->ring));
             return;
         }
-        while (q->req_cons != rp) {
-            uint8_t copy[128];
-
+        while (xen_back_ring_unconsumed(&q->ring)) {
             if (q->parked || q->barrier) {
                 return;         /* resumed when they complete */
             }
@@ -615,18 +585,11 @@ static void queue_process(XenDiskQueue *q)
                 event_loop_schedule(queue_loop(q), queue_process_bh, q);
                 return;
             }
-            memcpy(copy, ring_slot(q, q->req_cons), slot_size);
-            q->req_cons++;
+            xen_back_ring_take(&q->ring, copy);
             queue_receive(q, copy);
             if (xen_device_failed(xd)) {
                 return;
             }
-        }
-        /* RING_FINAL_CHECK_FOR_REQUESTS */
-        __atomic_store_n(&s->req_event, q->req_cons + 1, __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&s->req_prod, __ATOMIC_ACQUIRE) == q->req_cons) {
-            break;
         }
     }
 }
@@ -642,10 +605,16 @@ bool xen_disk_queue_start(XenDiskQueue *q, Error **errp)
         (q->disk->limits.max_indirect_segments + BLKIF_SEGS_PER_INDIRECT_PAGE -
          1) / BLKIF_SEGS_PER_INDIRECT_PAGE;
 
-    q->ring_size = blkif_ring_size(q->disk->abi, q->nr_ring_pages);
-    q->reqs = g_new0(XenDiskReq, q->ring_size);
+    if (!xen_back_ring_init(&q->ring, q->sring,
+                            (size_t)q->nr_ring_pages * XEN_PAGE_SIZE,
+                            blkif_slot_size(q->disk->abi))) {
+        error_setg(errp, "queue %u: no ring of %u pages for protocol %s",
+                   q->index, q->nr_ring_pages, blkif_abi_name(q->disk->abi));
+        return false;
+    }
+    q->reqs = g_new0(XenDiskReq, q->ring.size);
     q->scratch = g_new(BlkifRequest, 1);
-    for (unsigned i = 0; i < q->ring_size; i++) {
+    for (unsigned i = 0; i < q->ring.size; i++) {
         q->reqs[i].q = q;
         q->reqs[i].next_free = q->free_reqs;
         q->free_reqs = &q->reqs[i];
@@ -654,7 +623,6 @@ bool xen_disk_queue_start(XenDiskQueue *q, Error **errp)
     q->pgrants = g_hash_table_new(NULL, NULL);
     q->copy_segs = g_new(XenGrantCopySeg, BLKIF_MAX_INDIRECT_SEGMENTS);
     q->indirect_buf = g_malloc(MAX(indirect_pages, 1u) * XEN_PAGE_SIZE);
-    q->req_cons = q->rsp_prod_pvt = q->rsp_prod_pushed = 0;
     /* Requests may be waiting already: a frontend need not notify. */
     event_loop_schedule(queue_loop(q), queue_process_bh, q);
     return true;

@@ -13,6 +13,7 @@
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_blkif.h"
 #include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_ring.h"
 
 #define XEN_DISK_MAX_QUEUES 16
 /*
@@ -81,12 +82,9 @@ struct XenDiskQueue {
     void *sring;
     unsigned nr_ring_pages;
     uint32_t ring_refs[BLKIF_MAX_RING_PAGES];
-    unsigned ring_size;
+    XenBackRing ring;           /* its indices, only through xen_ring.h */
     XenDeviceChannel *chan;
-    RING_IDX req_cons;
-    RING_IDX rsp_prod_pvt;
-    RING_IDX rsp_prod_pushed;
-    XenDiskReq *reqs;           /* ring_size of them */
+    XenDiskReq *reqs;           /* ring.size of them */
     XenDiskReq *free_reqs;
     XenDiskBigReq *spare_bigs;
     unsigned nr_spare_bigs;

@@ -74,6 +74,8 @@ unsigned xen_ring_nr_slots(size_t ring_bytes, size_t slot_size);
  *         while (xen_back_ring_take(&ring, copy)) {
  *             ... decode and check the private copy, start it ...
  *         }
+ *
+ * (or, to stop early, loop on xen_back_ring_unconsumed())
  *         n = xen_back_ring_final_check(&ring);
  *         if (n == 0) {
  *             break;
@@ -146,6 +148,12 @@ void *xen_back_ring_respond(XenBackRing *r);
  * touching the header, when there was nothing new.
  */
 bool xen_back_ring_push(XenBackRing *r);
+
+/* Requests of the last poll not taken yet; reads no shared memory. */
+static inline unsigned xen_back_ring_unconsumed(const XenBackRing *r)
+{
+    return r->req_prod - r->req_cons;
+}
 
 /* Requests taken but not yet answered. */
 static inline unsigned xen_back_ring_inflight(const XenBackRing *r)
