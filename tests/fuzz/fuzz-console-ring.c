@@ -17,6 +17,12 @@
  * fill level, a short or long copy, bytes taken from the wrong place or
  * any write outside the ring being filled is caught, not just a crash.
  *
+ * Those accessors are xen_ring.h's XenPairRing over one-byte slots. The
+ * script also drives XenPairRing directly on a second page laid out as
+ * xen/io/kbdif.h's (51 and 25 events of 40 bytes, lengths that do not
+ * divide 2^32), starting from the same bytes, with the same kind of
+ * model and the same hostile peer.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
@@ -26,7 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xen/io/kbdif.h>
+
 #include "hw/xen/xen_console_ring.h"
+#include "hw/xen/xen_ring.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -235,35 +244,167 @@ static void do_write(uint8_t *page, const RingLayout *l, WriteFn *fn,
     }
 }
 
+/* ---- fixed-size event rings (xen_ring.h directly) ---------------------- */
+
+/* Where an event ring and its indices live in the keyboard page. */
+typedef struct EventLayout {
+    size_t ring;
+    uint32_t len;
+    size_t cons;
+    size_t prod;
+} EventLayout;
+
+#define KBD_PAGE_SIZE 4096
+#define EV_SIZE 40
+#define EV_MAX 64               /* more than either ring holds */
+
+static const EventLayout ev_layouts[] = {
+    {
+        XENKBD_IN_RING_OFFS, XENKBD_IN_RING_LEN,
+        offsetof(struct xenkbd_page, in_cons),
+        offsetof(struct xenkbd_page, in_prod),
+    }, {
+        XENKBD_OUT_RING_OFFS, XENKBD_OUT_RING_LEN,
+        offsetof(struct xenkbd_page, out_cons),
+        offsetof(struct xenkbd_page, out_prod),
+    },
+};
+
+_Static_assert(XENKBD_IN_EVENT_SIZE == EV_SIZE &&
+               XENKBD_OUT_EVENT_SIZE == EV_SIZE, "kbdif event size");
+
+static XenPairRing ev_ring(uint8_t *page, const EventLayout *l)
+{
+    return xen_pair_ring(page + l->ring, l->len, EV_SIZE,
+                         (uint32_t *)(page + l->cons),
+                         (uint32_t *)(page + l->prod));
+}
+
+static size_t ev_pos(const EventLayout *l, uint32_t idx)
+{
+    return l->ring + (size_t)(idx % l->len) * EV_SIZE;
+}
+
+static void ev_read(uint8_t *page, const EventLayout *l, unsigned max)
+{
+    uint8_t before[KBD_PAGE_SIZE];
+    uint8_t buf[(EV_MAX + 1) * EV_SIZE];
+    XenPairRing r = ev_ring(page, l);
+    uint32_t cons = get_idx(page, l->cons);
+    uint32_t avail = get_idx(page, l->prod) - cons;
+    uint32_t expect = avail < max ? avail : max;
+    int ret;
+
+    memcpy(before, page, sizeof(before));
+    memset(buf, CANARY, sizeof(buf));
+    ret = xen_pair_ring_read(&r, buf, max);
+    if (avail > l->len) {
+        check(ret == -EPROTO);
+        check(buf_is_canary(buf, sizeof(buf)));
+        check(!memcmp(page, before, sizeof(before)));
+        return;
+    }
+    check(ret == (int)expect);
+    check(get_idx(page, l->cons) == cons + expect);
+    set_idx(page, l->cons, cons);
+    check(!memcmp(page, before, sizeof(before)));
+    set_idx(page, l->cons, cons + expect);
+    for (uint32_t i = 0; i < expect; i++) {
+        check(!memcmp(buf + i * EV_SIZE, before + ev_pos(l, cons + i),
+                      EV_SIZE));
+    }
+    check(buf_is_canary(buf + expect * EV_SIZE,
+                        sizeof(buf) - expect * EV_SIZE));
+}
+
+static void ev_space(uint8_t *page, const EventLayout *l)
+{
+    uint8_t before[KBD_PAGE_SIZE];
+    XenPairRing r = ev_ring(page, l);
+    uint32_t used = get_idx(page, l->prod) - get_idx(page, l->cons);
+
+    memcpy(before, page, sizeof(before));
+    check(xen_pair_ring_space(&r) ==
+          (used > l->len ? -EPROTO : (int)(l->len - used)));
+    check(!memcmp(page, before, sizeof(before)));
+}
+
+static void ev_write(uint8_t *page, const EventLayout *l, unsigned n,
+                     uint8_t seed)
+{
+    uint8_t before[KBD_PAGE_SIZE];
+    uint8_t src[EV_MAX * EV_SIZE];
+    XenPairRing r = ev_ring(page, l);
+    uint32_t prod = get_idx(page, l->prod);
+    uint32_t used = prod - get_idx(page, l->cons);
+    uint32_t expect;
+    int ret;
+
+    for (size_t i = 0; i < sizeof(src); i++) {
+        src[i] = seed + i * 29;
+    }
+    memcpy(before, page, sizeof(before));
+    ret = xen_pair_ring_write(&r, src, n);
+    if (used > l->len) {
+        check(ret == -EPROTO);
+        check(!memcmp(page, before, sizeof(before)));
+        return;
+    }
+    expect = l->len - used < n ? l->len - used : n;
+    check(ret == (int)expect);
+    /*
+     * The page as the events written in order at idx % len leave it.
+     * Where the index wraps at 2^32 with 25 or 51 slots, a run of
+     * events can come back to slots it wrote: the later one wins, as
+     * with the frontends' own XENKBD_*_RING_REF().
+     */
+    for (uint32_t i = 0; i < expect; i++) {
+        memcpy(before + ev_pos(l, prod + i), src + i * EV_SIZE, EV_SIZE);
+    }
+    set_idx(before, l->prod, prod + expect);
+    check(!memcmp(page, before, sizeof(before)));
+}
+
 /* The peer's moves between two of our calls. */
-static void peer_move(uint8_t *page, Input *in, unsigned op)
+static void peer_move(uint8_t *page, uint8_t *kbd, Input *in, unsigned op)
 {
     static const size_t idx[] = {
         offsetof(struct xencons_interface, in_cons),
         offsetof(struct xencons_interface, in_prod),
         offsetof(struct xencons_interface, out_cons),
         offsetof(struct xencons_interface, out_prod),
+        offsetof(struct xenkbd_page, in_cons),
+        offsetof(struct xenkbd_page, in_prod),
+        offsetof(struct xenkbd_page, out_cons),
+        offsetof(struct xenkbd_page, out_prod),
     };
-    size_t which = idx[take(in, 1) % 4];
+    unsigned sel = take(in, 1) % 8;
+    uint8_t *p = sel < 4 ? page : kbd;
+    size_t which = idx[sel];
 
     switch (op) {
     case 0:
         /* Any value at all, the other side's index included. */
-        set_idx(page, which, take(in, 4));
+        set_idx(p, which, take(in, 4));
         break;
     case 1:
         /* A plausible step forward, or a small one back. */
-        set_idx(page, which, get_idx(page, which) + (int8_t)take(in, 1));
+        set_idx(p, which, get_idx(p, which) + (int8_t)take(in, 1));
         break;
     default: {
         /* New ring contents, e.g. after we checked the index. */
         size_t rings = in_layout.size + out_layout.size;
-        size_t off = take(in, 2) % rings;
+        size_t ev_rings = KBD_PAGE_SIZE - XENKBD_IN_RING_OFFS;
+        size_t off = take(in, 2) % (rings + ev_rings);
         uint8_t v = take(in, 1);
         unsigned n = take(in, 1) % 64;
 
         for (unsigned i = 0; i < n && off + i < rings; i++) {
             page[off + i] = v + i;
+        }
+        for (unsigned i = 0; i < n && off >= rings &&
+             off - rings + i < ev_rings; i++) {
+            kbd[XENKBD_IN_RING_OFFS + off - rings + i] = v + i;
         }
         break;
     }
@@ -274,7 +415,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t script_len = size ? data[0] : 0;
     Input script;
-    uint8_t *page;
+    uint8_t *page, *kbd;
     size_t rest;
 
     if (script_len > size - (size ? 1 : 0)) {
@@ -288,15 +429,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Exactly the page's size, so a sanitizer sees any access past it. */
     page = calloc(1, sizeof(struct xencons_interface));
-    if (!page) {
+    kbd = calloc(1, KBD_PAGE_SIZE);
+    if (!page || !kbd) {
         abort();
     }
     if (rest) {
         memcpy(page, script.p + script_len, rest);
+        memcpy(kbd, script.p + script_len, rest);
     }
 
     while (script.left) {
-        unsigned op = take(&script, 1) % 10;
+        unsigned op = take(&script, 1) % 13;
 
         switch (op) {
         case 0:
@@ -325,11 +468,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      take(&script, 1));
             break;
         }
+        case 10: {
+            const EventLayout *l = &ev_layouts[take(&script, 1) % 2];
+
+            ev_read(kbd, l, take(&script, 1) % (EV_MAX + 1));
+            break;
+        }
+        case 11:
+            ev_space(kbd, &ev_layouts[take(&script, 1) % 2]);
+            break;
+        case 12: {
+            const EventLayout *l = &ev_layouts[take(&script, 1) % 2];
+            unsigned n = take(&script, 1) % (EV_MAX + 1);
+
+            ev_write(kbd, l, n, take(&script, 1));
+            break;
+        }
         default:
-            peer_move(page, &script, op - 6);
+            peer_move(page, kbd, &script, op - 6);
             break;
         }
     }
     free(page);
+    free(kbd);
     return 0;
 }

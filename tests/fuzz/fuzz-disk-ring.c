@@ -12,8 +12,19 @@
  * Input: byte 0 = number of requests (0..32), then that many native
  * slots (blkif_slot_size() bytes each), then the indirect page's bytes.
  *
+ * The same bytes first drive xen_ring.h's XenBackRing on its own, as a
+ * script against a model (ring_model_run()), so that the ring discipline
+ * itself meets hostile indices the connected frontend never writes: any
+ * req_prod, a producer moving back, rsp_event anywhere, 2^32 wraps, and
+ * every ABI's slot size over 1 to 16 pages:
+ *   byte 0        (b / 33) % 3: the ABI (byte 0 % 33 is the count above)
+ *   byte 1        bits 0-2: ring pages, 1 << (b % 5)
+ *   bytes 2..5    the index every counter starts from
+ *   the rest      operations, an opcode byte and its arguments
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <stdlib.h>
@@ -22,6 +33,7 @@
 #include <xen/io/xenbus.h>
 
 #include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_ring.h"
 #include "xenner/guests/blkfront.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
@@ -161,15 +173,255 @@ static void check_alive(Target *t, uint8_t fill)
     }
 }
 
+/* ---- XenBackRing against a model ----------------------------------------- */
+
+#define check(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
+#define MODEL_MAX_OPS 256
+
+/* The shared header, as the frontend sees it. */
+typedef struct ModelHeader {
+    RING_IDX req_prod, req_event, rsp_prod, rsp_event;
+} ModelHeader;
+
+typedef struct RingModel {
+    XenBackRing r;
+    uint8_t *page;              /* the shared ring, exactly its size */
+    uint8_t *before;            /* its contents before the call */
+    size_t bytes;
+    size_t slot;
+    uint32_t size;
+    RING_IDX prod_seen, cons, rsp_pvt, pushed;
+} RingModel;
+
+typedef struct Script {
+    const uint8_t *p;
+    size_t left;
+} Script;
+
+static uint32_t script_take(Script *sc, unsigned bytes)
+{
+    uint32_t v = 0;
+
+    for (unsigned i = 0; i < bytes && sc->left; i++) {
+        v |= (uint32_t)*sc->p++ << (8 * i);
+        sc->left--;
+    }
+    return v;
+}
+
+static ModelHeader *hdr(RingModel *m)
+{
+    return (ModelHeader *)m->page;
+}
+
+static void snapshot(RingModel *m)
+{
+    memcpy(m->before, m->page, m->bytes);
+}
+
+static void check_unchanged(RingModel *m)
+{
+    check(!memcmp(m->page, m->before, m->bytes));
+}
+
+/* The model's judgement of a producer index, as xen_ring.h documents it. */
+static int model_check(RingModel *m, RING_IDX prod)
+{
+    RING_IDX unanswered = prod - m->rsp_pvt;
+
+    if (unanswered > m->size || (RING_IDX)(prod - m->cons) > unanswered) {
+        return -EPROTO;
+    }
+    m->prod_seen = prod;
+    return prod - m->cons;
+}
+
+static void model_poll(RingModel *m)
+{
+    int want, got;
+
+    snapshot(m);
+    want = model_check(m, hdr(m)->req_prod);
+    got = xen_back_ring_poll(&m->r);
+    check(got == want);
+    check_unchanged(m);
+    check(xen_back_ring_unconsumed(&m->r) == m->prod_seen - m->cons);
+}
+
+/* Takes nothing from shared memory but reads: m->before stays valid. */
+static void model_take(RingModel *m)
+{
+    uint8_t copy[XEN_RING_SLOT_MAX + 8];
+    bool want = m->cons != m->prod_seen;
+
+    memset(copy, 0xa5, sizeof(copy));
+    check(xen_back_ring_take(&m->r, copy) == want);
+    if (want) {
+        size_t at = XEN_SRING_HEADER + (m->cons & (m->size - 1)) * m->slot;
+
+        check(!memcmp(copy, m->before + at, m->slot));
+        m->cons++;
+    }
+    for (size_t i = want ? m->slot : 0; i < sizeof(copy); i++) {
+        check(copy[i] == 0xa5);
+    }
+}
+
+static void model_final_check(RingModel *m)
+{
+    int want, got;
+
+    snapshot(m);
+    if (m->cons != m->prod_seen) {
+        check(xen_back_ring_final_check(&m->r) ==
+              (int)(m->prod_seen - m->cons));
+        check_unchanged(m);
+        return;
+    }
+    got = xen_back_ring_final_check(&m->r);
+    /* Only req_event moved, to the next request. */
+    check(hdr(m)->req_event == m->cons + 1);
+    hdr(m)->req_event = ((ModelHeader *)m->before)->req_event;
+    check_unchanged(m);
+    hdr(m)->req_event = m->cons + 1;
+    want = model_check(m, hdr(m)->req_prod);
+    check(got == want);
+}
+
+static void model_respond(RingModel *m, uint8_t fill)
+{
+    uint8_t *slot;
+
+    if (m->rsp_pvt == m->cons) {
+        return;                 /* only for a request taken */
+    }
+    slot = xen_back_ring_respond(&m->r);
+    check(slot == m->page + XEN_SRING_HEADER +
+          (m->rsp_pvt & (m->size - 1)) * m->slot);
+    memset(slot, fill, m->slot);
+    m->rsp_pvt++;
+    check(xen_back_ring_inflight(&m->r) == m->cons - m->rsp_pvt);
+}
+
+static void model_push(RingModel *m)
+{
+    RING_IDX event = hdr(m)->rsp_event;
+    bool want;
+
+    snapshot(m);
+    if (m->pushed == m->rsp_pvt) {
+        check(!xen_back_ring_push(&m->r));
+        check_unchanged(m);
+        return;
+    }
+    want = (RING_IDX)(m->rsp_pvt - event) < (RING_IDX)(m->rsp_pvt - m->pushed);
+    check(xen_back_ring_push(&m->r) == want);
+    check(hdr(m)->rsp_prod == m->rsp_pvt);
+    hdr(m)->rsp_prod = ((ModelHeader *)m->before)->rsp_prod;
+    check_unchanged(m);
+    hdr(m)->rsp_prod = m->rsp_pvt;
+    m->pushed = m->rsp_pvt;
+}
+
+static void ring_model_run(const uint8_t *data, size_t size)
+{
+    static const BlkifAbi abis[] = {
+        BLKIF_ABI_NATIVE, BLKIF_ABI_X86_32, BLKIF_ABI_X86_64,
+    };
+    Script sc = { data, size };
+    RingModel m = { 0 };
+    unsigned pages;
+    RING_IDX start;
+
+    m.slot = blkif_slot_size(abis[(script_take(&sc, 1) / 33) % 3]);
+    pages = 1u << (script_take(&sc, 1) % 5);
+    start = script_take(&sc, 4);
+    m.bytes = (size_t)pages * XEN_PAGE_SIZE;
+    m.page = g_malloc0(m.bytes);
+    m.before = g_malloc(m.bytes);
+    check(xen_back_ring_init(&m.r, m.page, m.bytes, m.slot));
+    m.size = m.r.size;
+    check(m.size == xen_ring_nr_slots(m.bytes, m.slot));
+    /* Every counter from @start, as after many turns (or across 2^32). */
+    m.r.req_prod = m.r.req_cons = m.r.rsp_prod_pvt = m.r.rsp_prod_pushed =
+        start;
+    m.prod_seen = m.cons = m.rsp_pvt = m.pushed = start;
+    hdr(&m)->req_prod = hdr(&m)->rsp_prod = start;
+    for (size_t i = sizeof(ModelHeader); i < m.bytes; i++) {
+        m.page[i] = i * 7;
+    }
+
+    for (unsigned ops = 0; sc.left && ops < MODEL_MAX_OPS; ops++) {
+        switch (script_take(&sc, 1) % 10) {
+        case 0:
+            /* Any producer at all, relative to ours. */
+            hdr(&m)->req_prod = m.rsp_pvt + script_take(&sc, 4);
+            break;
+        case 1:
+            /* An honest step, or a small one back. */
+            hdr(&m)->req_prod += (int8_t)script_take(&sc, 1);
+            break;
+        case 2:
+            model_poll(&m);
+            break;
+        case 3: {
+            unsigned n = script_take(&sc, 1) % 40;
+
+            snapshot(&m);
+            for (unsigned i = 0; i < n; i++) {
+                model_take(&m);
+            }
+            check_unchanged(&m);
+            break;
+        }
+        case 4:
+            model_final_check(&m);
+            break;
+        case 5: {
+            unsigned n = script_take(&sc, 1) % 40;
+            uint8_t fill = script_take(&sc, 1);
+
+            for (unsigned i = 0; i < n; i++) {
+                model_respond(&m, fill + i);
+            }
+            break;
+        }
+        case 6:
+            model_push(&m);
+            break;
+        case 7:
+            /* Where the frontend wants its next event. */
+            hdr(&m)->rsp_event = m.pushed + (int8_t)script_take(&sc, 1);
+            break;
+        case 8:
+            hdr(&m)->rsp_event = script_take(&sc, 4);
+            break;
+        default: {
+            /* New slot contents behind our back. */
+            size_t at = XEN_SRING_HEADER +
+                        script_take(&sc, 2) % (m.bytes - XEN_SRING_HEADER);
+
+            m.page[at] = script_take(&sc, 1);
+            break;
+        }
+        }
+    }
+    g_free(m.page);
+    g_free(m.before);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    Target *t = target_get();
+    Target *t;
     size_t slot = blkif_slot_size(BLKIF_ABI_NATIVE);
-    unsigned n, sent = 0, before = t->answered;
+    unsigned n, sent = 0, before;
     BlkifRequest req;
 
+    ring_model_run(data, size);
+    t = target_get();
+    before = t->answered;
     if (size < 1) {
         return 0;
     }

@@ -64,7 +64,8 @@ def wire_seeds():
 
 # fuzz-console-ring.c opcodes.
 CONS = dict(READ_OUT=0, IN_SPACE=1, WRITE_IN=2, READ_IN=3, OUT_SPACE=4,
-            WRITE_OUT=5, PEER_SET=6, PEER_STEP=7, PEER_SCRIBBLE=8)
+            WRITE_OUT=5, PEER_SET=6, PEER_STEP=7, PEER_SCRIBBLE=8,
+            EV_READ=10, EV_SPACE=11, EV_WRITE=12)
 IN_CONS, IN_PROD, OUT_CONS, OUT_PROD = range(4)
 
 
@@ -108,6 +109,22 @@ def cons_seeds():
     yield wr_out(3000) + rd_out(2100) + wr_out(17) + rd_out(9), (0, 0, 5, 5)
     yield bytes([op["PEER_SCRIBBLE"], 0, 0x00, 0x04, 0x5a, 40]) + \
         rd_out(64) + rd_in(64), (1020, 1030, 2040, 2060)
+    # xen_ring.h on kbdif's event rings: selectors 4..7 are the keyboard
+    # page's in_cons, in_prod, out_cons, out_prod; ring 0 is in (51
+    # events), 1 is out (25).
+    ev_rd = lambda ring, n: bytes([op["EV_READ"], ring, n])
+    ev_sp = lambda ring: bytes([op["EV_SPACE"], ring])
+    ev_wr = lambda ring, n: bytes([op["EV_WRITE"], ring, n, 0x33])
+    kbd_at = lambda v: b"".join(peer_set(4 + i, v) for i in range(4))
+    yield kbd_at(0) + ev_wr(0, 30) + ev_sp(0) + ev_wr(0, 30) + ev_wr(0, 1) \
+        + ev_rd(0, 20) + ev_rd(0, 64) + ev_sp(0), (0, 0, 0, 0)
+    yield kbd_at(0xFFFFFFFD) + ev_wr(1, 6) + ev_rd(1, 4) + ev_rd(1, 10) \
+        + peer_set(7, 2) + ev_rd(1, 64) + ev_sp(1) + ev_wr(1, 1), \
+        (0, 0, 0, 0)
+    yield kbd_at(10) + peer_set(7, 9) + ev_rd(1, 64) + peer_set(7, 36) \
+        + ev_rd(1, 64) + peer_set(7, 35) + ev_rd(1, 64) \
+        + bytes([op["PEER_SCRIBBLE"], 6, 0x0c, 0x10, 0x77, 60]) \
+        + peer_step(5, 3) + ev_rd(0, 64), (0, 0, 0, 0)
 
 
 # fuzz-blkif.c: per ABI (native = x86_64 on the hosts we build on) the
@@ -227,6 +244,38 @@ def disk_ring_seeds():
     yield [s("READ", i, 2047 - i, segs=[(rw, i % 8, 7)]) for i in range(32)]
 
 
+# fuzz-disk-ring.c's XenBackRing model, on the same bytes: byte 0 picks
+# the ABI ((b / 33) % 3; a multiple of 33 sends no request to the disk),
+# byte 1 the pages (1 << (b % 5)), then the starting index and opcodes.
+RING = dict(SET_PROD=0, STEP_PROD=1, POLL=2, TAKE=3, FINAL=4, RESPOND=5,
+            PUSH=6, EVENT_NEAR=7, EVENT_AT=8, SCRIBBLE=9)
+
+
+def ring_model_seeds():
+    op = RING
+    u32 = lambda v: struct.pack("<I", v & 0xFFFFFFFF)
+    prod = lambda v: bytes([op["SET_PROD"]]) + u32(v)
+    take = lambda n: bytes([op["TAKE"], n])
+    respond = lambda n: bytes([op["RESPOND"], n, 0x77])
+    near = lambda d: bytes([op["EVENT_NEAR"], d & 0xff])
+    poll, final, push = (bytes([op[k]]) for k in ("POLL", "FINAL", "PUSH"))
+    # native, 1 page (32 slots), across 2^32: full ring, then a lie
+    yield bytes([0, 0]) + u32(0xFFFFFFF0) + prod(32) + poll + take(39) \
+        + final + respond(32) + near(1) + push + push + prod(33) + poll \
+        + bytes([op["STEP_PROD"], 0xff]) + poll + final
+    # x86_32, 4 pages (128 slots): batches, a race, notify decisions
+    yield bytes([33, 2]) + u32(0) + prod(100) + poll + take(39) \
+        + bytes([op["STEP_PROD"], 5]) + final + take(39) * 3 + final \
+        + respond(39) + near(20) + push + respond(39) * 2 + near(-3) + push \
+        + bytes([op["EVENT_AT"]]) + u32(0x80000000) + respond(30) + push \
+        + prod(0x80000000) + poll + final
+    # x86_64, 16 pages (512 slots): the biggest ring, then moving back
+    yield bytes([66, 4]) + u32(0x7FFFFFFF) + prod(512) + poll \
+        + take(39) * 13 + final + prod(513) + poll \
+        + bytes([op["SCRIBBLE"], 0x10, 0x00, 5]) + respond(1) + poll \
+        + prod(3) + poll + final + push
+
+
 def qmp_cmd(name, args=None, id_=None):
     req = {"execute": name}
     if args is not None:
@@ -275,6 +324,9 @@ def main():
             slots, pages = seed if isinstance(seed, tuple) else (seed, b"")
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(bytes([len(slots)]) + b"".join(slots) + pages)
+        for i, data in enumerate(ring_model_seeds()):
+            with open(os.path.join(outdir, "seed-model-%02d" % i), "wb") as f:
+                f.write(data)
     elif target == "fuzz-blkif":
         for i, data in enumerate(blk_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
