@@ -36,10 +36,12 @@ fi
 # vector registers were not saved right across context switches under
 # TCG. Xen and the kernels then use FXSAVE. No Xen "noreboot": when
 # dom0 dies Xen reboots and -no-reboot makes QEMU exit instead of
-# hanging until the timeout.
+# hanging until the timeout. -nic none: QEMU would otherwise add a NIC
+# on user-mode networking, and the rig must send nothing off the host.
 rc=0
 timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
     -m 3072 -cpu max,-smap,-smep,-xsave -smp 2 -nographic -no-reboot \
+    -nic none \
     -kernel "$xen" \
     -append "console=com1 dom0_mem=2048M,max:2048M" \
     -initrd "$vmlinuz console=hvc0 quiet rig.init=$init,$initrd" \
