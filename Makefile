@@ -11,8 +11,16 @@ RUN_ARGS ?= -M xenner_pv,xenstore-socket=$(SOCKET) -chardev stdio,id=con0 \
 
 all: build
 
+# What install-deps.sh fetches beyond the build's packages: the targets
+# that run the rig set it, and make passes it down to their `deps`, so
+# every package and the rig's Xen are in place before anything builds
+# or any test starts (tests never call apt-get).
+DEPS_ARGS ?=
+check check-sanitizers: DEPS_ARGS = --rig
+bench-xen: DEPS_ARGS = --bench
+
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh $(DEPS_ARGS)
 
 $(BUILD)/build.ninja:
 	./configure --builddir=$(BUILD)

@@ -41,17 +41,14 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 rig=$top/tests/xen-rig
 
 # fio goes into the guest from the host; qemu-system-xen is the qdisk peer
-# that libxl starts in dom0 (which runs the host's root).
-need=
+# that libxl starts in dom0 (which runs the host's root). Installed by
+# install-deps.sh (make bench-xen), not here: a benchmark beside running
+# tests must not take dpkg's lock.
 for p in fio qemu-system-xen; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-        need="$need $p"
+        { echo "rig-peers.sh: $p is not installed: run" \
+               "scripts/install-deps.sh --bench" >&2; exit 2; }
 done
-if [ -n "$need" ]; then
-    # shellcheck disable=SC2086 # a list of package names
-    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y \
-        --no-install-recommends $need >&2
-fi
 
 # The rig's shared preamble: temporary directories, Xen and the kernel in
 # the cache ($vmlinuz), dom0's initramfs.

@@ -1,8 +1,24 @@
 #!/bin/bash
-# Installs the Debian packages that building and testing qemu-xenpv need,
-# and only those that are missing. `make run`, `make check` and CI all
-# come through here, so a fresh bookworm machine needs nothing else.
+# install-deps.sh [--rig] [--bench]: installs the Debian packages that
+# building and testing qemu-xenpv need, and only those that are missing.
+# `make run`, `make check` and CI all come through here, so a fresh
+# bookworm machine needs nothing else, and no test calls apt-get: tests
+# run in parallel and would fight over dpkg's lock.
+#   --rig    also fetch Debian's Xen hypervisor and kernel (about 100 MB)
+#            into the rig's cache, for the `rig` suite (make check, CI)
+#   --bench  also the packages only `make bench-xen` needs; implies --rig
+# RIG_CACHE names the cache (default /var/cache/qemu-xenpv-rig).
 set -eu
+
+rig=
+bench=
+for arg; do
+    case $arg in
+    --rig) rig=1 ;;
+    --bench) bench=1; rig=1 ;;
+    *) echo "usage: install-deps.sh [--rig] [--bench]" >&2; exit 2 ;;
+    esac
+done
 
 packages=(
     # build
@@ -12,7 +28,27 @@ packages=(
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3
     # the block backend's image formats: qemu-storage-daemon, qemu-img
     qemu-system-common qemu-utils
+    # the rig (tests/xen-rig): the emulator, the initramfs builders
+    # (busybox, cpio, depmod, xz for .ko.xz modules), the guests' and
+    # dom0's ext4 tools; dom0 runs the host's Xen userland in place
+    qemu-system-x86 cpio busybox-static kmod xz-utils e2fsprogs
 )
+if [ -n "$bench" ]; then
+    # bench/rig-peers.sh: fio goes into the guest, and qemu-system-xen is
+    # upstream QEMU's qdisk, the peer libxl starts in dom0.
+    packages+=(fio qemu-system-xen)
+fi
+
+sudo=
+if [ "$(id -u)" -ne 0 ]; then
+    sudo=sudo
+fi
+# Another clone's install-deps.sh may be running: wait for dpkg's lock
+# rather than fail on it.
+apt_get() {
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get \
+        -o DPkg::Lock::Timeout=600 "$@"
+}
 
 missing=()
 for pkg in "${packages[@]}"; do
@@ -21,14 +57,23 @@ for pkg in "${packages[@]}"; do
         missing+=("$pkg")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-sudo=
-if [ "$(id -u)" -ne 0 ]; then
-    sudo=sudo
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    apt_get update -q
+    # No recommends: xen-utils would otherwise pull in a hypervisor and grub.
+    apt_get install -y -q --no-install-recommends "${missing[@]}"
 fi
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -q
-# No recommends: xen-utils would otherwise pull in a hypervisor and grub.
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
-    --no-install-recommends "${missing[@]}"
+
+[ -n "$rig" ] || exit 0
+# The rig boots only as root and skips otherwise: no download for nothing.
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: not root, so the rig tests will skip:" \
+         "Xen and its kernel are not fetched"
+    exit 0
+fi
+# fetch.sh reads the kernel's ABI from apt's lists, which a fresh
+# machine may not have yet.
+apt-cache show linux-image-amd64 >/dev/null 2>&1 || apt_get update -q
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/../tests/xen-rig/fetch.sh" \
+    "${RIG_CACHE:-/var/cache/qemu-xenpv-rig}" >/dev/null

@@ -14,8 +14,8 @@ out=${2:?$usage}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/modules.sh"
-for kdir in "$cache"/root/lib/modules/*-amd64; do break; done
-[ -s "$kdir/modules.dep" ] || { echo "mkdomu.sh: run fetch.sh" >&2; exit 1; }
+read -r _ vmlinuz kver < <("$here/fetch.sh" --check "$cache") || exit 1
+kdir=${vmlinuz%/boot/*}/lib/modules/$kver
 
 # hvc_xen and xen-fbfront are built in. ext4 finds its checksum through
 # the crypto API, which has no modprobe to call here: crc32c_generic must

@@ -7,9 +7,10 @@
 set -eu
 cache=${1:?usage: mkinitrd.sh CACHE_DIR OUT}
 out=${2:?usage: mkinitrd.sh CACHE_DIR OUT}
-kdir=$(ls -d "$cache"/root/lib/modules/*-amd64 | head -n1)
-. "$(dirname "$0")/modules.sh"
-[ -s "$kdir/modules.dep" ] || { echo "mkinitrd.sh: run fetch.sh" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/modules.sh"
+read -r _ vmlinuz kver < <("$here/fetch.sh" --check "$cache") || exit 1
+kdir=${vmlinuz%/boot/*}/lib/modules/$kver
 
 # 9p root first, then dom0's Xen backends (and blkfront, for disks dom0
 # attaches to itself); overlay lets dom0 create mount points (/rig-out)

@@ -2,9 +2,10 @@
 # shellcheck shell=bash
 #
 # Sourced by the host-side run-*.sh scripts: the part of a rig run every
-# test shares. rig_setup checks for root (TAP skip otherwise), fetches Xen
-# and the kernel into the cache, builds dom0's initramfs and sets $tmp,
-# $out (dom0's /rig-out), $cache and $vmlinuz (the kernel, for guests); rig_boot INIT boots with what is left
+# test shares. rig_setup checks for root (TAP skip otherwise), finds Xen
+# and the kernel in the cache, builds dom0's initramfs and sets $tmp,
+# $out (dom0's /rig-out), $cache and $vmlinuz (the kernel, for guests);
+# rig_boot INIT boots with what is left
 # of RIG_BUDGET; rig_bail reports a broken run with the logs that explain
 # it. Every run is bounded, so a hang cannot stall CI.
 rig_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +30,7 @@ rig_bail() {
 rig_setup() {
     cache=${1:-/var/cache/qemu-xenpv-rig}
     budget=${RIG_BUDGET:-300}
-    # dom0's root is the host's / over 9p, and fetch.sh installs packages.
+    # dom0's root is the host's / over 9p, mounted as root.
     if [ "$(id -u)" != 0 ]; then
         echo "1..0 # SKIP the rig needs root"
         exit 0
@@ -40,8 +41,10 @@ rig_setup() {
     out=$tmp/out
     mkdir -p "$out"
     local fetched
-    fetched=$(timeout 150 "$rig_here/fetch.sh" "$cache") ||
-        rig_bail "fetch.sh failed"
+    # Tests only look: scripts/install-deps.sh --rig fetched the tree
+    # before any test started, so parallel tests never race to fetch it.
+    fetched=$("$rig_here/fetch.sh" --check "$cache" 2>&1) ||
+        rig_bail "$fetched"
     # shellcheck disable=SC2034 # for the sourcing script
     read -r _ vmlinuz _ <<<"$fetched"
     timeout 60 "$rig_here/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz" ||
