@@ -27,13 +27,23 @@ xl=$xbin/xl
 n=0
 failed=0
 
+# The domain under test and its logs, for diag when a check fails: set
+# by each scenario (start NAME for the guests).
+ctx_domid=
+ctx_logs=
 ok() { n=$((n + 1)); echo "ok $n $*" >> $tap; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*" >> $tap; }
 # check DESCRIPTION CMD...: one TAP line for CMD's exit status.
 check() {
     desc=$1; shift
     echo "== $(date +%s) $desc: $*" >> $log
-    if "$@" >> $log 2>&1; then ok "$desc"; else not_ok "$desc"; fi
+    if "$@" >> $log 2>&1; then
+        ok "$desc"
+    else
+        not_ok "$desc"
+        # shellcheck disable=SC2086 # a list of paths
+        diag "not ok $n $desc" "${ctx_domid:-none}" $ctx_logs
+    fi
 }
 # wait_for SECONDS CMD...: polls until CMD succeeds.
 wait_for() {
@@ -71,8 +81,12 @@ EOF
 
 # start NAME: xl create, then the device model's pid; it must be ours.
 start() {
+    ctx_domid=
+    ctx_logs="/var/log/xen/qemu-dm-$1.log /var/log/xen/xl-$1.log
+              /var/log/xen/console/guest-$1.log"
     check "$1: xl create" env LD_PRELOAD=$xl_shim $xl create /tmp/$1.cfg
     domid=$($xl domid "$1" 2>/dev/null) || domid=none
+    [ "$domid" = none ] || ctx_domid=$domid
     dmpid=$(xenstore-read /local/domain/$domid/image/device-model-pid \
             2>/dev/null) || dmpid=none
     check "$1: libxl runs qemu-xenpv as the device model" \
@@ -96,6 +110,9 @@ finished() {
 }
 
 # ---- 0: the driver-domain form, serving dom0's own disk ------------------
+# -daemonize sends the server's stderr to /dev/null: a device it fails
+# says why in its backend's error node, which diag shows.
+ctx_domid=0
 dd if=/dev/zero of=/tmp/d0.img bs=1M count=16 2>/dev/null
 check "dom0: -daemonize returns once the machine is up" \
     "$bin" -xen-domid 0 -xen-attach -M xenpv -nographic -daemonize \

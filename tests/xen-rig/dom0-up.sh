@@ -2,8 +2,8 @@
 #
 # Sourced by the dom0 init scripts: brings the Xen userland up the way a
 # host's init would, and defines finish STATUS, which records STATUS for
-# boot.sh and powers off. The caller runs as PID 1, so it must never exit
-# before the power-off lands.
+# boot.sh and powers off, and diag, which records why a step failed. The
+# caller runs as PID 1, so it must never exit before the power-off lands.
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 xbin=/usr/lib/xen-4.17/bin
 out=/rig-out
@@ -13,6 +13,42 @@ finish() {
     sync
     echo o > /proc/sysrq-trigger
     sleep 60
+}
+
+# diag WHAT [DOMID [LOG...]]: appends to /rig-out/diag.log, at the
+# moment WHAT failed, what explains it: the tail of each LOG (a device
+# model's stderr, xl's log, the guest's console), the backend directories
+# (state, error, hotplug-status) and device-model directory of domain
+# DOMID in xenstore, and the tails of dom0's and Xen's logs. Written now,
+# not at the end, as the run may be cut by its time limit. Only the first
+# few failures get all of it: the rest mostly follow from them.
+diag_n=0
+diag() {
+    diag_n=$((diag_n + 1))
+    {
+        echo "==== diag $diag_n at $(date +%s): $1"
+        if [ $diag_n -gt 5 ]; then
+            echo "(details only for the first 5 failures)"
+            return
+        fi
+        if [ -n "${2:-}" ]; then
+            d=$2
+            shift 2
+            for f in "$@"; do
+                echo "---- $f (last 40 lines)"
+                tail -n 40 "$f" 2>&1
+            done
+            for t in $(xenstore-list /local/domain/0/backend 2>/dev/null); do
+                xenstore-ls -fp /local/domain/0/backend/"$t/$d" 2>/dev/null
+            done
+            xenstore-ls -fp /local/domain/0/device-model/"$d" 2>/dev/null
+            xenstore-ls -fp /local/domain/"$d"/device 2>/dev/null
+        fi
+        echo "---- dom0 dmesg (last 30 lines)"
+        dmesg 2>&1 | tail -n 30
+        echo "---- xl dmesg (last 15 lines)"
+        $xbin/xl dmesg 2>&1 | tail -n 15
+    } >> $out/diag.log 2>&1
 }
 
 mount -t proc proc /proc

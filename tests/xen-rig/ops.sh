@@ -11,4 +11,5 @@ test=$1
 # A hang in the test must still end in a power-off, not the rig's timeout.
 rc=0
 timeout 120 "$test" > $out/ops.tap 2> $out/ops.err || rc=$?
+[ $rc = 0 ] || diag "xen-ops-test exit status $rc" 0
 finish $rc

@@ -10,11 +10,18 @@
 # it. Every run is bounded, so a hang cannot stall CI.
 rig_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# Files under $out shown when a run fails, beyond the serial log.
+# Files under $out shown when a run fails, beyond the serial log and
+# diag.log.
 rig_logs=()
 
+# Prints as TAP comments, so that meson's testlog.txt keeps them, what
+# explains a failure: first diag.log, where dom0's diag wrote at each
+# failed step the device model's stderr, the backend's xenstore
+# directory and dmesg, then the serial console and the test's own logs.
 rig_dump() {
     local f
+    [ ! -s "$out/diag.log" ] ||
+        head -n 1000 "$out/diag.log" | sed 's/^/# diag.log: /'
     [ ! -s "$out/serial.log" ] || tail -n 40 "$out/serial.log" | sed 's/^/# /'
     for f in "${rig_logs[@]}"; do
         [ ! -s "$out/$f" ] || tail -n 60 "$out/$f" | sed "s|^|# $f: |"

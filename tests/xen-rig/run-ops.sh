@@ -16,6 +16,8 @@ rc=0
 rig_boot "$(rig_init "$here/ops.sh" "$bin")" || rc=$?
 [ -s "$out/ops.tap" ] || rig_bail "no TAP from xen-ops-test (boot.sh exit $rc)"
 cat "$out/ops.tap"
-[ ! -s "$out/ops.err" ] || sed 's/^/# ops.err: /' "$out/ops.err"
+if [ "$rc" != 0 ]; then
+    rig_dump
+fi
 echo "# xen-ops-test exit status $rc after ${SECONDS}s"
 exit "$rc"

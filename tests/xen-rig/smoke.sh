@@ -11,4 +11,5 @@
 rc=0
 $xbin/xl info > $out/xl-info.txt 2>&1 || rc=1
 $xbin/xl list > $out/xl-list.txt 2>&1 || rc=1
+[ $rc = 0 ] || diag "xl info or xl list failed"
 finish $rc
