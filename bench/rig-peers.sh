@@ -55,7 +55,7 @@ done
 # shellcheck source=SCRIPTDIR/../tests/xen-rig/rig-lib.sh
 . "$rig/rig-lib.sh"
 rig_setup "$cache"
-timeout 60 "$rig/mkdomu.sh" "$cache" "$tmp/domu.gz" fio ||
+timeout 300 "$rig/mkdomu.sh" "$cache" "$tmp/domu.gz" fio ||
     rig_bail "mkdomu.sh failed"
 init=$(rig_init "$top/bench/rig-peers-dom0.sh" "$vmlinuz" "$tmp/domu.gz" \
        "$runtime" "$rounds" "$ours")

@@ -10,7 +10,7 @@ set -eu
 cache=${1:?usage: boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]}
 init=${2:?}
 outdir=${3:?}
-limit=${4:-240}
+limit=${4:-900}
 here=$(cd "$(dirname "$0")" && pwd)
 case $init in /*) ;; *) init=$(pwd)/$init ;; esac
 # dom0 mounts fresh tmpfs over these, hiding anything the host put there.

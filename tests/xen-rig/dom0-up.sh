@@ -12,7 +12,9 @@ finish() {
     echo "$1" > $out/status
     sync
     echo o > /proc/sysrq-trigger
-    sleep 60
+    # Should the power-off not land, init exits, dom0 panics, Xen
+    # reboots and -no-reboot ends QEMU: the status is written already.
+    sleep 300
 }
 
 # diag WHAT [DOMID [LOG...]]: appends to /rig-out/diag.log, at the

@@ -35,13 +35,14 @@ done
 
 rc=0
 if [ -n "$disk" ]; then
-    # The frontend connects asynchronously after insmod.
+    # The frontend connects asynchronously after insmod, once the device
+    # model in dom0 serves the disk: under load, a minute or more.
     i=0
-    while [ ! -b "/dev/$disk" ] && [ $i -lt 200 ]; do
+    while [ ! -b "/dev/$disk" ] && [ $i -lt 1800 ]; do
         sleep 0.1
         i=$((i + 1))
     done
-    [ -b "/dev/$disk" ] || { echo "rig-guest: no /dev/$disk after 20 s"; rc=2; }
+    [ -b "/dev/$disk" ] || { echo "rig-guest: no /dev/$disk after 180 s"; rc=2; }
 fi
 if [ $rc = 0 ]; then
     if [ -n "$task" ] && [ -f "/tasks/$task.sh" ]; then

@@ -36,7 +36,10 @@ rig_bail() {
 
 rig_setup() {
     cache=${1:-/var/cache/qemu-xenpv-rig}
-    budget=${RIG_BUDGET:-300}
+    # The default suits one boot and a short dom0 script: idle, a minute;
+    # on a 2-core host beside another rig and the sanitizer build's
+    # tests, several.
+    budget=${RIG_BUDGET:-900}
     # dom0's root is the host's / over 9p, mounted as root.
     if [ "$(id -u)" != 0 ]; then
         echo "1..0 # SKIP the rig needs root"
@@ -54,7 +57,7 @@ rig_setup() {
         rig_bail "$fetched"
     # shellcheck disable=SC2034 # for the sourcing script
     read -r _ vmlinuz _ <<<"$fetched"
-    timeout 60 "$rig_here/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz" ||
+    timeout 300 "$rig_here/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz" ||
         rig_bail "mkinitrd.sh failed"
 }
 

@@ -27,11 +27,11 @@ echo "RIG ext4-fsck-clean"
 
 # hvc1 stays open throughout, in raw mode: input that arrives between
 # two opens would wait in the ring, and echo would send it back.
-for _ in $(seq 30); do [ -c /dev/hvc1 ] && break; sleep 1; done
+for _ in $(seq 120); do [ -c /dev/hvc1 ] && break; sleep 1; done
 exec 3<>/dev/hvc1
 stty -F /dev/hvc1 raw -echo
 line=
-for _ in $(seq 120); do
+for _ in $(seq 300); do
     echo guest-hello >&3
     # shellcheck disable=SC3045 # busybox sh has read -t
     if read -t 1 -r line <&3; then break; fi

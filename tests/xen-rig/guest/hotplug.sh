@@ -7,7 +7,7 @@
 # domain. The checksum goes to dom0, which compares it with the image.
 set -e
 echo "RIG hotplug-waiting"
-for _ in $(seq 120); do [ -b /dev/xvdb ] && break; sleep 1; done
+for _ in $(seq 300); do [ -b /dev/xvdb ] && break; sleep 1; done
 dd if=/dev/urandom of=/tmp/pat bs=64k count=32 2>/dev/null
 dd if=/tmp/pat of=/dev/xvdb bs=64k conv=fsync 2>/dev/null
 echo 3 > /proc/sys/vm/drop_caches
@@ -15,7 +15,7 @@ want=$(sha256sum < /tmp/pat | cut -d' ' -f1)
 got=$(dd if=/dev/xvdb bs=64k count=32 2>/dev/null | sha256sum | cut -d' ' -f1)
 [ "$want" = "$got" ]
 echo "RIG xvdb-ok $got"
-for _ in $(seq 120); do [ -b /dev/xvdb ] || break; sleep 1; done
+for _ in $(seq 300); do [ -b /dev/xvdb ] || break; sleep 1; done
 [ ! -b /dev/xvdb ]
 echo "RIG xvdb-gone"
 echo "RIG io-running"
