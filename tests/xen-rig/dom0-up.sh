@@ -53,6 +53,19 @@ diag() {
     } >> $out/diag.log 2>&1
 }
 
+# xl_works: what xen-rig-smoke checks, also run by ops.sh so that a
+# build with Xen boots the rig once for both: xl info and xl list into
+# /rig-out, for rig_xl_works on the host. Calls xl directly: Debian's
+# /usr/sbin/xl wrapper picks the tools by the running hypervisor's
+# version, which is one more thing that could differ.
+xl_works() {
+    xl_rc=0
+    $xbin/xl info > $out/xl-info.txt 2>&1 || xl_rc=1
+    $xbin/xl list > $out/xl-list.txt 2>&1 || xl_rc=1
+    [ $xl_rc = 0 ] || diag "xl info or xl list failed"
+    return $xl_rc
+}
+
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts

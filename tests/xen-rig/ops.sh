@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # ops.sh TEST_BINARY: dom0 init for the ops test. Brings up the Xen
-# userland (dom0-up.sh), runs TEST_BINARY (xen-ops-test, the real-Xen
-# services against dom0 itself) with its TAP going to /rig-out/ops.tap,
-# powers off.
+# userland (dom0-up.sh), runs the smoke test's xl checks (xl_works), then
+# TEST_BINARY (xen-ops-test, the real-Xen services against dom0 itself)
+# with its TAP going to /rig-out/ops.tap, powers off.
 . "$(dirname "$0")/dom0-up.sh"
 test=$1
 
@@ -12,6 +12,7 @@ test=$1
 # The test takes seconds on an idle host; a loaded one (and the ASan
 # build) make that minutes.
 rc=0
+xl_works || rc=1
 timeout 400 "$test" > $out/ops.tap 2> $out/ops.err || rc=$?
 [ $rc = 0 ] || diag "xen-ops-test exit status $rc" 0
 finish $rc

@@ -61,6 +61,12 @@ rig_setup() {
         rig_bail "mkinitrd.sh failed"
 }
 
+# rig_xl_works: did dom0's xl_works (dom0-up.sh) see the hypervisor?
+rig_xl_works() {
+    grep -q '^xen_major *: 4' "$out/xl-info.txt" 2>/dev/null &&
+        grep -q '^Domain-0 ' "$out/xl-list.txt" 2>/dev/null
+}
+
 # rig_boot INIT: boots the rig with INIT as dom0's init; its exit status
 # is the one INIT left (boot.sh).
 rig_boot() {
