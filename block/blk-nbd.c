@@ -28,7 +28,14 @@
 #include <unistd.h>
 
 #define BLK_NBD_EXPORT "disk"
-#define BLK_NBD_CONNECT_TIMEOUT_US (10 * G_USEC_PER_SEC)
+/*
+ * Spent only while the daemon lives and has not listened yet: one that
+ * fails is seen at once. Its start-up is slow under load (in the rig, a
+ * dom0 under TCG loads it over 9p beside a sanitizer suite), and the
+ * 10 s this once was is the likely reason a qcow2 disk in the rig
+ * failed to connect in one loaded run.
+ */
+#define BLK_NBD_CONNECT_TIMEOUT_US (60 * G_USEC_PER_SEC)
 #define BLK_NBD_STOP_TIMEOUT_US (5 * G_USEC_PER_SEC)
 /* NBD lengths are 32 bits; servers commonly take 32 MiB per command. */
 #define BLK_NBD_MAX_REQUEST (32u << 20)
