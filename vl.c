@@ -487,84 +487,100 @@ static bool write_pidfile(const char *path, Error **errp)
     return true;
 }
 
-static bool run(const Options *o, Error **errp)
+static GPtrArray *opts_array_new(void)
 {
-    g_autoptr(GPtrArray) guest_sockets =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
-    g_autoptr(GPtrArray) chardevs =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
-    g_autoptr(GPtrArray) devices =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
-    g_autoptr(GPtrArray) drives =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
-    g_autoptr(GPtrArray) xenner_guests =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
-    g_autoptr(GPtrArray) mons =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
-    XenMachineConfig cfg = {
-        .xenstore_guest_sockets = guest_sockets,
-        .chardevs = chardevs,
-        .devices = devices,
-        .drives = drives,
-        .xenner_guests = xenner_guests,
-        .mons = mons,
+    return g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
+}
+
+static void machine_config_init(XenMachineConfig *cfg, const Options *o)
+{
+    *cfg = (XenMachineConfig) {
+        .xenstore_guest_sockets = opts_array_new(),
+        .chardevs = opts_array_new(),
+        .devices = opts_array_new(),
+        .drives = opts_array_new(),
+        .xenner_guests = opts_array_new(),
+        .mons = opts_array_new(),
         .name = o->name,
         .xen_domid = -1,
         .xen_attach = o->xen_attach,
         .xen_create = o->xen_create,
     };
-    int ready_fd = -1;
-    const XenMachineType *type = xen_machine_default();
-    XenMachineState *ms = NULL;
-    EventLoop *loop = NULL;
-    const char *name;
-    bool ok = false;
+}
 
-    if (o->machine) {
-        cfg.machine_opts = qemu_opts_parse(o->machine, "type", errp);
-        if (!cfg.machine_opts) {
+static void machine_config_free(XenMachineConfig *cfg)
+{
+    g_ptr_array_free(cfg->xenstore_guest_sockets, true);
+    g_ptr_array_free(cfg->chardevs, true);
+    g_ptr_array_free(cfg->devices, true);
+    g_ptr_array_free(cfg->drives, true);
+    g_ptr_array_free(cfg->xenner_guests, true);
+    g_ptr_array_free(cfg->mons, true);
+    qemu_opts_free(cfg->machine_opts);
+}
+
+/*
+ * -machine: sets *@type, or leaves it NULL once `-machine help` was
+ * answered.
+ */
+static bool select_machine(const char *arg, XenMachineConfig *cfg,
+                           const XenMachineType **type, Error **errp)
+{
+    const char *name;
+
+    *type = xen_machine_default();
+    cfg->machine_opts = qemu_opts_parse(arg ? arg : "", "type", errp);
+    if (!cfg->machine_opts) {
+        return false;
+    }
+    name = qemu_opt_get(cfg->machine_opts, "type");
+    if (name && !strcmp(name, "help")) {
+        xen_machine_print_list();
+        *type = NULL;
+        return true;
+    }
+    if (name) {
+        *type = xen_machine_find(name);
+        if (!*type) {
+            error_setg(errp, "unsupported machine type: \"%s\"\n"
+                       "Use -machine help to list supported machines",
+                       name);
             return false;
         }
-        name = qemu_opt_get(cfg.machine_opts, "type");
-        if (name && !strcmp(name, "help")) {
-            xen_machine_print_list();
-            qemu_opts_free(cfg.machine_opts);
-            return true;
-        }
-        if (name) {
-            type = xen_machine_find(name);
-            if (!type) {
-                error_setg(errp, "unsupported machine type: \"%s\"\n"
-                           "Use -machine help to list supported machines",
-                           name);
-                goto out;
-            }
-        }
-    } else {
-        cfg.machine_opts = qemu_opts_parse("", "type", errp);
     }
-    if (!type) {
+    if (!*type) {
         error_setg(errp, "No machine specified, and there is no default\n"
                    "Use -machine help to list supported machines");
-        goto out;
+        return false;
     }
-    if (!qemu_opts_check_keys(cfg.machine_opts, type->props, type->name,
-                              errp) ||
-        (o->xen_domid && !parse_domid(o->xen_domid, &cfg.xen_domid, errp)) ||
-        !parse_opts_list(o->guest_sockets, NULL, false, guest_sockets,
-                         errp) ||
-        !parse_opts_list(o->chardevs, NULL, true, chardevs, errp) ||
-        !parse_opts_list(o->devices, "driver", false, devices, errp) ||
-        !parse_opts_list(o->drives, NULL, false, drives, errp) ||
-        !parse_opts_list(o->xenner_guests, NULL, false, xenner_guests,
-                         errp) ||
-        !parse_opts_list(o->mons, NULL, false, mons, errp) ||
-        !check_mons(mons, errp) ||
-        (o->ram_size && !check_ram_size(o->ram_size, errp)) ||
-        (o->keymap && !check_keymap(o->keymap, errp)) ||
-        !xen_machine_check_mode(type, &cfg, errp)) {
-        goto out;
-    }
+    return true;
+}
+
+/* Every option's value, checked before anything starts. */
+static bool parse_config(const Options *o, const XenMachineType *type,
+                         XenMachineConfig *cfg, Error **errp)
+{
+    return qemu_opts_check_keys(cfg->machine_opts, type->props, type->name,
+                                errp) &&
+        (!o->xen_domid || parse_domid(o->xen_domid, &cfg->xen_domid,
+                                      errp)) &&
+        parse_opts_list(o->guest_sockets, NULL, false,
+                        cfg->xenstore_guest_sockets, errp) &&
+        parse_opts_list(o->chardevs, NULL, true, cfg->chardevs, errp) &&
+        parse_opts_list(o->devices, "driver", false, cfg->devices, errp) &&
+        parse_opts_list(o->drives, NULL, false, cfg->drives, errp) &&
+        parse_opts_list(o->xenner_guests, NULL, false, cfg->xenner_guests,
+                        errp) &&
+        parse_opts_list(o->mons, NULL, false, cfg->mons, errp) &&
+        check_mons(cfg->mons, errp) &&
+        (!o->ram_size || check_ram_size(o->ram_size, errp)) &&
+        (!o->keymap || check_keymap(o->keymap, errp)) &&
+        xen_machine_check_mode(type, cfg, errp);
+}
+
+/* `-device help`: true when it was asked for (and answered). */
+static bool device_help(GPtrArray *devices)
+{
     for (guint i = 0; i < devices->len; i++) {
         const char *driver = qemu_opt_get(g_ptr_array_index(devices, i),
                                           "driver");
@@ -575,42 +591,73 @@ static bool run(const Options *o, Error **errp)
                    "console\"\n"
                    "name \"xen-disk\", bus xen-bus, desc \"Xen PV disk "
                    "(blkif)\"\n");
-            ok = true;
-            goto out;
+            return true;
         }
     }
+    return false;
+}
+
+static EventLoop *loop_new_quitting_on_signals(Error **errp)
+{
+    EventLoop *loop = event_loop_new(errp);
+
+    if (loop &&
+        (!event_loop_add_signal(loop, SIGINT, quit_on_signal, loop, errp) ||
+         !event_loop_add_signal(loop, SIGTERM, quit_on_signal, loop, errp) ||
+         !event_loop_add_signal(loop, SIGHUP, quit_on_signal, loop, errp))) {
+        event_loop_free(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+/*
+ * The machine, from start to its loop's end: a daemon's parent returns
+ * only once the machine is up (or failed), and the pid file exists
+ * exactly while it runs.
+ */
+static bool run_machine(const Options *o, const XenMachineType *type,
+                        const XenMachineConfig *cfg, Error **errp)
+{
+    int ready_fd = -1;
+    EventLoop *loop;
+    XenMachineState *ms;
+    bool ok = false;
 
     if (o->daemonize && !daemonize_start(&ready_fd, errp)) {
-        goto out;
+        return false;
     }
-    loop = event_loop_new(errp);
-    if (!loop ||
-        !event_loop_add_signal(loop, SIGINT, quit_on_signal, loop, errp) ||
-        !event_loop_add_signal(loop, SIGTERM, quit_on_signal, loop, errp) ||
-        !event_loop_add_signal(loop, SIGHUP, quit_on_signal, loop, errp)) {
-        goto out;
+    loop = loop_new_quitting_on_signals(errp);
+    ms = loop ? type->init(loop, cfg, errp) : NULL;
+    if (ms && (!o->pidfile || write_pidfile(o->pidfile, errp))) {
+        if (ready_fd >= 0) {
+            daemonize_finish(ready_fd);
+        }
+        ok = event_loop_run(loop, errp);
+        if (o->pidfile) {
+            unlink(o->pidfile);     /* as QEMU does at exit */
+        }
     }
-    ms = type->init(loop, &cfg, errp);
-    if (!ms) {
-        goto out;
-    }
-    if (o->pidfile && !write_pidfile(o->pidfile, errp)) {
+    if (ms) {
         type->cleanup(ms);
-        goto out;
     }
-    if (ready_fd >= 0) {
-        daemonize_finish(ready_fd);
-        ready_fd = -1;
-    }
-    ok = event_loop_run(loop, errp);
-    type->cleanup(ms);
-    if (o->pidfile) {
-        unlink(o->pidfile);     /* as QEMU does at exit */
-    }
-
-out:
     event_loop_free(loop);
-    qemu_opts_free(cfg.machine_opts);
+    return ok;
+}
+
+static bool run(const Options *o, Error **errp)
+{
+    XenMachineConfig cfg;
+    const XenMachineType *type;
+    bool ok;
+
+    machine_config_init(&cfg, o);
+    ok = select_machine(o->machine, &cfg, &type, errp);
+    if (ok && type) {
+        ok = parse_config(o, type, &cfg, errp) &&
+             (device_help(cfg.devices) || run_machine(o, type, &cfg, errp));
+    }
+    machine_config_free(&cfg);
     return ok;
 }
 
