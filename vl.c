@@ -22,6 +22,7 @@
 #include "util/error.h"
 #include "util/event-loop.h"
 #include "util/qemu-option.h"
+#include "util/trace.h"
 
 typedef struct Options {
     const char *machine;            /* -M argument */
@@ -39,6 +40,8 @@ typedef struct Options {
     const char *ram_size;           /* -m */
     const char *pidfile;
     bool daemonize;
+    GPtrArray *traces;              /* -trace arguments */
+    const char *logfile;            /* -D */
 } Options;
 
 /*
@@ -214,6 +217,16 @@ static void help(void)
            "none|null|/dev/null\n"
            "                accepted; other values are refused\n"
            "\n"
+           "Debug/Expert options:\n"
+           "-trace [enable=]PATTERN\n"
+           "                trace the log domains matching the glob "
+           "PATTERN, e.g.\n"
+           "                'xen-*' (repeatable; -trace help lists the "
+           "domains);\n"
+           "                G_MESSAGES_DEBUG=DOMAIN... or all does the "
+           "same\n"
+           "-D FILE         write the trace to FILE instead of stderr\n"
+           "\n"
            "During emulation, SIGINT, SIGTERM and SIGHUP stop qemu-xenpv "
            "cleanly.\n");
 }
@@ -276,6 +289,7 @@ static int parse_args(int argc, char **argv, Options *o)
             !strcmp(name, "xen-domid") || !strcmp(name, "mon") ||
             !strcmp(name, "name") || !strcmp(name, "k") ||
             !strcmp(name, "m") || !strcmp(name, "pidfile") ||
+            !strcmp(name, "trace") || !strcmp(name, "D") ||
             is_off_only(name)) {
             int off;
 
@@ -291,7 +305,15 @@ static int parse_args(int argc, char **argv, Options *o)
                 }
                 continue;
             }
-            if (!strcmp(name, "mon")) {
+            if (!strcmp(name, "trace") && !strcmp(arg, "help")) {
+                trace_list_domains(stdout);
+                return 1;
+            }
+            if (!strcmp(name, "trace")) {
+                g_ptr_array_add(o->traces, (char *)arg);
+            } else if (!strcmp(name, "D")) {
+                o->logfile = arg;
+            } else if (!strcmp(name, "mon")) {
                 g_ptr_array_add(o->mons, (char *)arg);
             } else if (!strcmp(name, "name")) {
                 o->name = arg;
@@ -487,6 +509,28 @@ static bool write_pidfile(const char *path, Error **errp)
     return true;
 }
 
+/*
+ * -trace and -D, before anything that traces starts: GLib's log writer
+ * is the process's, so it is chosen here and nowhere else.
+ */
+static bool trace_setup(const Options *o, Error **errp)
+{
+    TraceConfig *tc = trace_config_new();
+
+    for (guint i = 0; i < o->traces->len; i++) {
+        if (!trace_config_add(tc, g_ptr_array_index(o->traces, i), errp)) {
+            trace_config_free(tc);
+            return false;
+        }
+    }
+    if (o->logfile && !trace_config_set_file(tc, o->logfile, errp)) {
+        trace_config_free(tc);
+        return false;
+    }
+    trace_config_install(tc);
+    return true;
+}
+
 static GPtrArray *opts_array_new(void)
 {
     return g_ptr_array_new_with_free_func((GDestroyNotify)qemu_opts_free);
@@ -670,6 +714,7 @@ int main(int argc, char **argv)
         .drives = g_ptr_array_new(),
         .xenner_guests = g_ptr_array_new(),
         .mons = g_ptr_array_new(),
+        .traces = g_ptr_array_new(),
     };
     Error *err = NULL;
     int status;
@@ -680,7 +725,7 @@ int main(int argc, char **argv)
     status = parse_args(argc, argv, &o);
     if (status) {
         status--;
-    } else if (!run(&o, &err)) {
+    } else if (!trace_setup(&o, &err) || !run(&o, &err)) {
         error_report_err(err);
         status = 1;
     }
@@ -690,5 +735,6 @@ int main(int argc, char **argv)
     g_ptr_array_free(o.drives, true);
     g_ptr_array_free(o.xenner_guests, true);
     g_ptr_array_free(o.mons, true);
+    g_ptr_array_free(o.traces, true);
     return status;
 }
