@@ -523,65 +523,155 @@ static bool fe_gone(enum xenbus_state s)
     return s == XenbusStateClosed || s == XenbusStateUnknown;
 }
 
-static void device_check(void *opaque)
+/*
+ * Reads what the check decides on: online and the frontend's state.
+ * False when the toolstack removed the backend's state: the device is
+ * gone.
+ */
+static bool device_read_states(XenDevice *xd)
 {
-    XenDevice *xd = opaque;
     XenBackend *be = xd->backend;
-    XenDeviceCore *core = xd->core;
     g_autofree char *online = xs_read_key(be, xd->be_path, "online");
     g_autofree char *be_state = xs_read_key(be, xd->be_path, "state");
 
     if (!be_state) {
+        return false;
+    }
+    xd->core->online = online && !strcmp(online, "1");
+    xd->fe_state = xd->ignore_fe_state ? XenbusStateConnected
+                                       : read_state(be, xd->fe_path);
+    return true;
+}
+
+/*
+ * A failed device gets a fresh chance only from Closed, online, and
+ * once its frontend closed after the failure and starts over.
+ */
+static bool device_may_retry(XenDevice *xd)
+{
+    return xd->be_state == XenbusStateClosed && xd->core->online &&
+           !xd->core->await_fe_closed && !xd->ignore_fe_state &&
+           (xd->fe_state == XenbusStateInitialising ||
+            xd->fe_state == XenbusStateInitialised);
+}
+
+/*
+ * A failed device closes as far as its frontend lets it. True when the
+ * failure is over and the check goes on; false when it stops here (the
+ * device may then be freed).
+ */
+static bool device_check_failed(XenDevice *xd)
+{
+    XenDeviceCore *core = xd->core;
+
+    device_disconnect(xd);
+    if (xd->be_state < XenbusStateClosing) {
+        set_be_state(xd, XenbusStateClosing);
+    }
+    if (xd->be_state == XenbusStateClosing &&
+        (fe_gone(xd->fe_state) || xd->ignore_fe_state)) {
+        set_be_state(xd, XenbusStateClosed);
+    }
+    if (fe_gone(xd->fe_state)) {
+        core->await_fe_closed = false;
+    }
+    if (device_may_retry(xd)) {
+        g_autofree char *error = g_strdup_printf("%s/error", xd->be_path);
+
+        core->failed = false;
+        xs_ops(xd->backend)->rm(xd->backend->xs, XEN_XS_TXN_NULL, error);
+        return true;
+    }
+    if (xd->be_state == XenbusStateClosed && !core->online) {
+        device_free(xd);
+    }
+    return false;
+}
+
+/*
+ * online=0, the toolstack's unplug: Closing while the frontend is still
+ * there, then Closed and freed.
+ */
+static void device_check_offline(XenDevice *xd)
+{
+    device_disconnect(xd);
+    if (!fe_gone(xd->fe_state) && !xd->ignore_fe_state &&
+        xd->fe_state != XenbusStateInitialising) {
+        set_be_state(xd, XenbusStateClosing);
+        return;
+    }
+    set_be_state(xd, XenbusStateClosed);
+    device_free(xd);
+}
+
+static void device_check_initwait(XenDevice *xd)
+{
+    if (xd->fe_state == XenbusStateInitialised ||
+        xd->fe_state == XenbusStateConnected) {
+        device_try_initialise(xd);
+    } else if (xd->fe_state == XenbusStateClosing) {
+        set_be_state(xd, XenbusStateClosing);
+    }
+}
+
+/* A frontend back in Initialising was rebooted or kexec'd: close first. */
+static void device_check_connected(XenDevice *xd)
+{
+    if (xd->fe_state == XenbusStateClosing ||
+        xd->fe_state == XenbusStateInitialising) {
+        device_disconnect(xd);
+        set_be_state(xd, XenbusStateClosing);
+    } else if (fe_gone(xd->fe_state)) {
+        device_disconnect(xd);
+        set_be_state(xd, XenbusStateClosed);
+    }
+}
+
+static void device_check_closing(XenDevice *xd)
+{
+    /* Closed, or already past it and starting over. */
+    if (xd->fe_state != XenbusStateClosing &&
+        xd->fe_state != XenbusStateConnected) {
+        set_be_state(xd, XenbusStateClosed);
+        device_schedule_check(xd);
+    }
+}
+
+/* Reconnection: reboot, kexec or a driver reload. */
+static void device_check_closed(XenDevice *xd)
+{
+    if (xd->fe_state != XenbusStateInitialising &&
+        xd->fe_state != XenbusStateInitialised) {
+        return;
+    }
+    /* A device whose init() failed has it run again. */
+    if (!xd->core->inited && !device_try_init(xd)) {
+        return;
+    }
+    set_be_state(xd, XenbusStateInitWait);
+    device_schedule_check(xd);
+}
+
+/*
+ * The one place the state machine moves: reads both directories as they
+ * are now and takes the device as far as it can go.
+ */
+static void device_check(void *opaque)
+{
+    XenDevice *xd = opaque;
+
+    if (!device_read_states(xd)) {
         /* The toolstack removed the device. */
         device_free(xd);
         return;
     }
-    core->online = online && !strcmp(online, "1");
-    xd->fe_state = xd->ignore_fe_state ? XenbusStateConnected
-                                       : read_state(be, xd->fe_path);
-
-    if (core->failed) {
-        device_disconnect(xd);
-        if (xd->be_state < XenbusStateClosing) {
-            set_be_state(xd, XenbusStateClosing);
-        }
-        if (xd->be_state == XenbusStateClosing &&
-            (fe_gone(xd->fe_state) || xd->ignore_fe_state)) {
-            set_be_state(xd, XenbusStateClosed);
-        }
-        if (fe_gone(xd->fe_state)) {
-            core->await_fe_closed = false;
-        }
-        /* A frontend that closed and starts over gets a fresh chance. */
-        if (xd->be_state == XenbusStateClosed && core->online &&
-            !core->await_fe_closed && !xd->ignore_fe_state &&
-            (xd->fe_state == XenbusStateInitialising ||
-             xd->fe_state == XenbusStateInitialised)) {
-            g_autofree char *error = g_strdup_printf("%s/error",
-                                                     xd->be_path);
-
-            core->failed = false;
-            xs_ops(be)->rm(be->xs, XEN_XS_TXN_NULL, error);
-        } else if (xd->be_state == XenbusStateClosed && !core->online) {
-            device_free(xd);
-            return;
-        } else {
-            return;
-        }
-    }
-
-    if (!core->online) {
-        device_disconnect(xd);
-        if (!fe_gone(xd->fe_state) && !xd->ignore_fe_state &&
-            xd->fe_state != XenbusStateInitialising) {
-            set_be_state(xd, XenbusStateClosing);
-            return;
-        }
-        set_be_state(xd, XenbusStateClosed);
-        device_free(xd);
+    if (xd->core->failed && !device_check_failed(xd)) {
         return;
     }
-
+    if (!xd->core->online) {
+        device_check_offline(xd);
+        return;
+    }
     switch (xd->be_state) {
     case XenbusStateInitialising:
         if (!device_try_init(xd)) {
@@ -589,42 +679,16 @@ static void device_check(void *opaque)
         }
         /* fall through */
     case XenbusStateInitWait:
-        if (xd->fe_state == XenbusStateInitialised ||
-            xd->fe_state == XenbusStateConnected) {
-            device_try_initialise(xd);
-        } else if (xd->fe_state == XenbusStateClosing) {
-            set_be_state(xd, XenbusStateClosing);
-        }
+        device_check_initwait(xd);
         break;
     case XenbusStateConnected:
-        if (xd->fe_state == XenbusStateClosing ||
-            xd->fe_state == XenbusStateInitialising) {
-            device_disconnect(xd);
-            set_be_state(xd, XenbusStateClosing);
-        } else if (fe_gone(xd->fe_state)) {
-            device_disconnect(xd);
-            set_be_state(xd, XenbusStateClosed);
-        }
+        device_check_connected(xd);
         break;
     case XenbusStateClosing:
-        /* Closed, or already past it and starting over. */
-        if (xd->fe_state != XenbusStateClosing &&
-            xd->fe_state != XenbusStateConnected) {
-            set_be_state(xd, XenbusStateClosed);
-            device_schedule_check(xd);
-        }
+        device_check_closing(xd);
         break;
     case XenbusStateClosed:
-        /* Reconnection: reboot, kexec or a driver reload. */
-        if (xd->fe_state == XenbusStateInitialising ||
-            xd->fe_state == XenbusStateInitialised) {
-            /* A device whose init() failed has it run again. */
-            if (!core->inited && !device_try_init(xd)) {
-                return;
-            }
-            set_be_state(xd, XenbusStateInitWait);
-            device_schedule_check(xd);
-        }
+        device_check_closed(xd);
         break;
     default:
         break;
