@@ -8,8 +8,14 @@
  * (a guest can write its state a thousand times a second): the outcome
  * depends only on what xenstore holds when the check runs.
  *
+ * Every decision is traced (domain xen-backend, docs/devel/
+ * backend-core.md): why a directory was skipped, each state change with
+ * its cause, each key read, each failure.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "xen-backend"
+
 #include "hw/xen/xen_backend.h"
 
 #include <errno.h>
@@ -18,6 +24,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/trace.h"
 
 typedef struct BackendType {
     XenBackend *be;
@@ -82,8 +90,10 @@ static char *xs_read_key(XenBackend *be, const char *dir, const char *key)
     char *value;
 
     if (xs_ops(be)->read(be->xs, XEN_XS_TXN_NULL, path, &value, NULL)) {
+        trace("read %s: absent", path);
         return NULL;
     }
+    trace("read %s = \"%s\"", path, value);
     return value;
 }
 
@@ -283,8 +293,12 @@ int xen_device_bind_channel(XenDevice *xd, evtchn_port_t remote_port,
     port = xd->svc->evtchn->bind_interdomain(core->evtchn, xd->fe_domid,
                                              remote_port);
     if (port < 0) {
+        trace("%s: cannot bind frontend port %u: %s", xd->be_path,
+              remote_port, g_strerror(-port));
         return port;
     }
+    trace("%s: frontend port %u bound to local port %d", xd->be_path,
+          remote_port, port);
     c = g_new0(XenDeviceChannel, 1);
     c->local_port = port;
     c->fn = fn;
@@ -301,6 +315,7 @@ void xen_device_unbind_channel(XenDevice *xd, XenDeviceChannel *chan)
     if (!chan || !g_ptr_array_remove(core->channels, chan)) {
         return;
     }
+    trace("%s: local port %u unbound", xd->be_path, chan->local_port);
     xd->svc->evtchn->unbind(core->evtchn, chan->local_port);
     if (core->main_channel == chan) {
         core->main_channel = NULL;
@@ -415,11 +430,15 @@ static void device_schedule_check(XenDevice *xd)
     event_loop_schedule(xd->backend->loop, device_check, xd);
 }
 
-static void set_be_state(XenDevice *xd, enum xenbus_state state)
+/* @why: what made the core move, for the trace. */
+static void set_be_state(XenDevice *xd, enum xenbus_state state,
+                         const char *why)
 {
     if (xd->be_state == state) {
         return;
     }
+    trace("%s: backend %s -> %s (%s)", xd->be_path,
+          xenbus_state_name(xd->be_state), xenbus_state_name(state), why);
     xd->be_state = state;
     xen_device_be_printf(xd, "state", "%d", state);
 }
@@ -437,6 +456,7 @@ void xen_device_fail(XenDevice *xd, const char *fmt, ...)
     va_end(ap);
     xd->core->failed = true;
     xd->core->await_fe_closed = true;
+    trace("%s: failed, error = \"%s\"", xd->be_path, msg);
     warn_report_ratelimited(&xd->backend->guest_errors, "%s: %s",
                             xd->be_path, msg);
     xen_device_be_printf(xd, "error", "%s", msg);
@@ -453,6 +473,7 @@ static void device_disconnect(XenDevice *xd)
     XenDeviceCore *core = xd->core;
 
     if (core->connected) {
+        trace("%s: disconnect", xd->be_path);
         core->connected = false;
         xd->ops->disconnect(xd);
     }
@@ -476,6 +497,8 @@ static void device_free(XenDevice *xd)
         xs_ops(be)->unwatch(be->xs, core->fe_watch);
     }
     device_disconnect(xd);
+    trace("%s: free%s", xd->be_path,
+          core->inited ? "" : " (init never succeeded: nothing to undo)");
     if (core->inited && xd->ops->free) {
         xd->ops->free(xd);
     }
@@ -491,6 +514,7 @@ static bool device_try_init(XenDevice *xd)
 {
     Error *err = NULL;
 
+    trace("%s: init", xd->be_path);
     if (!xd->ops->init(xd, &err)) {
         xen_device_fail(xd, "%s", error_get_pretty(err));
         error_free(err);
@@ -498,7 +522,8 @@ static bool device_try_init(XenDevice *xd)
     }
     xd->core->inited = true;
     xen_device_be_printf(xd, "hotplug-status", "connected");
-    set_be_state(xd, XenbusStateInitWait);
+    trace("%s: hotplug-status = connected", xd->be_path);
+    set_be_state(xd, XenbusStateInitWait, "init done");
     return true;
 }
 
@@ -506,13 +531,15 @@ static void device_try_initialise(XenDevice *xd)
 {
     Error *err = NULL;
 
+    trace("%s: initialise, frontend %s", xd->be_path,
+          xenbus_state_name(xd->fe_state));
     xd->core->connected = true;     /* disconnect() undoes a partial one */
     if (!xd->ops->initialise(xd, &err)) {
         xen_device_fail(xd, "%s", error_get_pretty(err));
         error_free(err);
         return;
     }
-    set_be_state(xd, XenbusStateConnected);
+    set_be_state(xd, XenbusStateConnected, "initialise done");
     if (xd->ops->connected) {
         xd->ops->connected(xd);
     }
@@ -533,13 +560,26 @@ static bool device_read_states(XenDevice *xd)
     XenBackend *be = xd->backend;
     g_autofree char *online = xs_read_key(be, xd->be_path, "online");
     g_autofree char *be_state = xs_read_key(be, xd->be_path, "state");
+    enum xenbus_state fe_state;
+    bool is_online;
 
     if (!be_state) {
         return false;
     }
-    xd->core->online = online && !strcmp(online, "1");
-    xd->fe_state = xd->ignore_fe_state ? XenbusStateConnected
-                                       : read_state(be, xd->fe_path);
+    is_online = online && !strcmp(online, "1");
+    if (is_online != xd->core->online) {
+        trace("%s: online %d -> %d", xd->be_path, xd->core->online,
+              is_online);
+    }
+    xd->core->online = is_online;
+    fe_state = xd->ignore_fe_state ? XenbusStateConnected
+                                   : read_state(be, xd->fe_path);
+    if (fe_state != xd->fe_state) {
+        trace("%s: frontend %s -> %s%s", xd->be_path,
+              xenbus_state_name(xd->fe_state), xenbus_state_name(fe_state),
+              xd->ignore_fe_state ? " (it has no state node)" : "");
+    }
+    xd->fe_state = fe_state;
     return true;
 }
 
@@ -566,11 +606,11 @@ static bool device_check_failed(XenDevice *xd)
 
     device_disconnect(xd);
     if (xd->be_state < XenbusStateClosing) {
-        set_be_state(xd, XenbusStateClosing);
+        set_be_state(xd, XenbusStateClosing, "device failed");
     }
     if (xd->be_state == XenbusStateClosing &&
         (fe_gone(xd->fe_state) || xd->ignore_fe_state)) {
-        set_be_state(xd, XenbusStateClosed);
+        set_be_state(xd, XenbusStateClosed, "failed, frontend gone");
     }
     if (fe_gone(xd->fe_state)) {
         core->await_fe_closed = false;
@@ -578,6 +618,8 @@ static bool device_check_failed(XenDevice *xd)
     if (device_may_retry(xd)) {
         g_autofree char *error = g_strdup_printf("%s/error", xd->be_path);
 
+        trace("%s: frontend starts over after the failure: error removed",
+              xd->be_path);
         core->failed = false;
         xs_ops(xd->backend)->rm(xd->backend->xs, XEN_XS_TXN_NULL, error);
         return true;
@@ -597,10 +639,10 @@ static void device_check_offline(XenDevice *xd)
     device_disconnect(xd);
     if (!fe_gone(xd->fe_state) && !xd->ignore_fe_state &&
         xd->fe_state != XenbusStateInitialising) {
-        set_be_state(xd, XenbusStateClosing);
+        set_be_state(xd, XenbusStateClosing, "online=0, frontend still up");
         return;
     }
-    set_be_state(xd, XenbusStateClosed);
+    set_be_state(xd, XenbusStateClosed, "online=0");
     device_free(xd);
 }
 
@@ -610,7 +652,7 @@ static void device_check_initwait(XenDevice *xd)
         xd->fe_state == XenbusStateConnected) {
         device_try_initialise(xd);
     } else if (xd->fe_state == XenbusStateClosing) {
-        set_be_state(xd, XenbusStateClosing);
+        set_be_state(xd, XenbusStateClosing, "frontend Closing");
     }
 }
 
@@ -620,10 +662,12 @@ static void device_check_connected(XenDevice *xd)
     if (xd->fe_state == XenbusStateClosing ||
         xd->fe_state == XenbusStateInitialising) {
         device_disconnect(xd);
-        set_be_state(xd, XenbusStateClosing);
+        set_be_state(xd, XenbusStateClosing,
+                     xd->fe_state == XenbusStateClosing
+                     ? "frontend Closing" : "frontend restarted");
     } else if (fe_gone(xd->fe_state)) {
         device_disconnect(xd);
-        set_be_state(xd, XenbusStateClosed);
+        set_be_state(xd, XenbusStateClosed, "frontend gone");
     }
 }
 
@@ -632,7 +676,7 @@ static void device_check_closing(XenDevice *xd)
     /* Closed, or already past it and starting over. */
     if (xd->fe_state != XenbusStateClosing &&
         xd->fe_state != XenbusStateConnected) {
-        set_be_state(xd, XenbusStateClosed);
+        set_be_state(xd, XenbusStateClosed, "frontend closed");
         device_schedule_check(xd);
     }
 }
@@ -648,7 +692,7 @@ static void device_check_closed(XenDevice *xd)
     if (!xd->core->inited && !device_try_init(xd)) {
         return;
     }
-    set_be_state(xd, XenbusStateInitWait);
+    set_be_state(xd, XenbusStateInitWait, "frontend reconnects");
     device_schedule_check(xd);
 }
 
@@ -717,69 +761,123 @@ static void device_be_changed(void *opaque, const char *path)
     device_schedule_check(xd);
 }
 
-/*
- * A device the toolstack has just made: state Initialising, online 1, a
- * frontend inside the frontend domain's own tree.
- */
-static void device_probe(BackendType *t, uint16_t fe_domid, unsigned devid)
+/* Whether @be_path is worth a look: ours, new, and in Initialising. */
+static bool probe_wanted(BackendType *t, uint16_t fe_domid,
+                         const char *be_path)
 {
     XenBackend *be = t->be;
-    g_autofree char *be_path = g_strdup_printf("%s/%u/%u", t->path, fe_domid,
-                                               devid);
-    g_autofree char *online = NULL, *fe_path = NULL, *fe_id = NULL;
+    enum xenbus_state state;
+
+    if (be->only_fe_domid >= 0 && fe_domid != be->only_fe_domid) {
+        trace("%s: skipped: this process serves domain %d only", be_path,
+              be->only_fe_domid);
+        return false;
+    }
+    /* Known devices have their own watch: every key change lands here. */
+    if (g_hash_table_contains(be->devices, be_path)) {
+        return false;
+    }
+    state = read_state(be, be_path);
+    if (state != XenbusStateInitialising) {
+        trace("%s: skipped: state %s, not Initialising", be_path,
+              xenbus_state_name(state));
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The frontend directory of a device the toolstack has finished: online
+ * 1, and a frontend inside the frontend domain's own tree. NULL (with
+ * the reason traced, or warned when the toolstack got it wrong) if not.
+ */
+static char *probe_frontend(BackendType *t, uint16_t fe_domid,
+                            const char *be_path)
+{
+    XenBackend *be = t->be;
+    g_autofree char *online = xs_read_key(be, be_path, "online");
+    g_autofree char *fe_path = xs_read_key(be, be_path, "frontend");
+    g_autofree char *fe_id = xs_read_key(be, be_path, "frontend-id");
     g_autofree char *dom_path = NULL;
-    XenDeviceCore *core;
-    XenDevice *xd;
     uint64_t id;
 
-    if ((be->only_fe_domid >= 0 && fe_domid != be->only_fe_domid) ||
-        g_hash_table_contains(be->devices, be_path) ||
-        read_state(be, be_path) != XenbusStateInitialising) {
-        return;
+    if (!online || strcmp(online, "1")) {
+        trace("%s: skipped: not online", be_path);
+        return NULL;
     }
-    online = xs_read_key(be, be_path, "online");
-    fe_path = xs_read_key(be, be_path, "frontend");
-    fe_id = xs_read_key(be, be_path, "frontend-id");
-    if (!online || strcmp(online, "1") || !fe_path || !fe_id) {
-        return;
+    if (!fe_path || !fe_id) {
+        trace("%s: skipped: no frontend or frontend-id yet", be_path);
+        return NULL;
     }
     dom_path = xs_ops(be)->get_domain_path(be->xs, fe_domid);
     if (!parse_uint(fe_id, UINT16_MAX, &id) || id != fe_domid ||
         !g_str_has_prefix(fe_path, dom_path) ||
         fe_path[strlen(dom_path)] != '/') {
+        trace("%s: refused: frontend %s of domain %s is not domain %u's",
+              be_path, fe_path, fe_id, fe_domid);
         warn_report_ratelimited(&be->guest_errors,
                                 "%s: frontend %s of domain %s does not "
                                 "belong to domain %u; ignored", be_path,
                                 fe_path, fe_id, fe_domid);
-        return;
+        return NULL;
     }
+    return g_steal_pointer(&fe_path);
+}
 
-    xd = g_malloc0(t->ops->size);
-    core = g_new0(XenDeviceCore, 1);
+static XenDevice *device_new(BackendType *t, uint16_t fe_domid,
+                             unsigned devid, char *be_path, char *fe_path)
+{
+    XenDevice *xd = g_malloc0(t->ops->size);
+    XenDeviceCore *core = g_new0(XenDeviceCore, 1);
+
     core->channels = g_ptr_array_new();
-    xd->backend = be;
+    core->type = t;
+    core->online = true;        /* probe_frontend() saw to it */
+    xd->backend = t->be;
     xd->ops = t->ops;
-    xd->svc = be->svc;
+    xd->svc = t->be->svc;
     xd->type_opaque = t->opaque;
     xd->fe_domid = fe_domid;
     xd->devid = devid;
-    xd->be_path = g_steal_pointer(&be_path);
-    xd->fe_path = g_steal_pointer(&fe_path);
+    xd->be_path = be_path;
+    xd->fe_path = fe_path;
     xd->be_state = XenbusStateInitialising;
+    xd->fe_state = XenbusStateUnknown;
     xd->core = core;
-    core->type = t;
-    g_hash_table_insert(be->devices, xd->be_path, xd);
+    g_hash_table_insert(t->be->devices, xd->be_path, xd);
+    return xd;
+}
 
-    if (t->ops->claim && !t->ops->claim(xd)) {
-        /* Keep it known, so it is not probed again, but never touch it. */
-        core->claimed = false;
+/* A device the toolstack has just made becomes ours, unless refused. */
+static void device_probe(BackendType *t, uint16_t fe_domid, unsigned devid)
+{
+    XenBackend *be = t->be;
+    g_autofree char *be_path = g_strdup_printf("%s/%u/%u", t->path, fe_domid,
+                                               devid);
+    char *fe_path;
+    XenDevice *xd;
+
+    if (!probe_wanted(t, fe_domid, be_path)) {
         return;
     }
-    core->claimed = true;
+    fe_path = probe_frontend(t, fe_domid, be_path);
+    if (!fe_path) {
+        return;
+    }
+    xd = device_new(t, fe_domid, devid, g_steal_pointer(&be_path), fe_path);
+    if (t->ops->claim && !t->ops->claim(xd)) {
+        /* Keep it known, so it is not probed again, but never touch it. */
+        trace("%s: refused: %s backend does not claim it", xd->be_path,
+              t->ops->type);
+        xd->core->claimed = false;
+        return;
+    }
+    trace("%s: probed, frontend %s", xd->be_path, xd->fe_path);
+    xd->core->claimed = true;
     if (xs_ops(be)->watch(be->xs, xd->be_path, device_be_changed, xd,
-                          &core->be_watch) ||
+                          &xd->core->be_watch) ||
         xs_ops(be)->watch(be->xs, xd->fe_path, device_fe_changed, xd,
-                          &core->fe_watch)) {
+                          &xd->core->fe_watch)) {
         xen_device_fail(xd, "cannot watch the device's directories");
     }
     device_schedule_check(xd);
