@@ -12,6 +12,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "xen-disk"
+
 #include "xen_disk_int.h"
 
 #include <errno.h>
@@ -19,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xen/io/protocols.h>
+
+#include "util/trace.h"
 
 struct XenDiskHost {
     GHashTable *opts;           /* backend path -> XenDiskOpts */
@@ -137,30 +141,31 @@ static bool be_key_is(XenDevice *xd, const char *key, const char *value)
 
 /* ---- XenDevOps --------------------------------------------------------- */
 
-static bool disk_init(XenDevice *xd, Error **errp)
+/* The -device/-drive options, else blkback's defaults. */
+static void disk_init_opts(XenDisk *disk)
 {
-    XenDisk *disk = to_disk(xd);
-    XenDiskHost *host = xd->type_opaque;
-    const XenDiskOpts *opts = g_hash_table_lookup(host->opts, xd->be_path);
-    g_autofree char *params = xen_device_be_read(xd, "params");
-    g_autofree char *mode = xen_device_be_read(xd, "mode");
-    BlkOpenOpts bo;
-    BlkifLimits *lim = &disk->limits;
-    unsigned info = 0;
+    XenDiskHost *host = disk->xd.type_opaque;
+    const XenDiskOpts *opts = g_hash_table_lookup(host->opts,
+                                                  disk->xd.be_path);
 
     if (opts) {
         disk->opts = *opts;
     } else {
         xen_disk_opts_default(&disk->opts);
     }
+}
+
+/* The toolstack's keys: the image, and what libxl says of it. */
+static bool disk_read_config(XenDisk *disk, Error **errp)
+{
+    XenDevice *xd = &disk->xd;
+    g_autofree char *params = xen_device_be_read(xd, "params");
+
     if (!params) {
         error_setg(errp, "%s/params is missing", xd->be_path);
         return false;
     }
-    g_free(disk->filename);
-    g_free(disk->format);
     if (!disk_parse_params(disk, params, errp)) {
-        g_clear_pointer(&disk->format, g_free);
         return false;
     }
     disk->cdrom = be_key_is(xd, "device-type", "cdrom");
@@ -171,7 +176,15 @@ static bool disk_init(XenDevice *xd, Error **errp)
     if (be_key_is(xd, "direct-io-safe", "1")) {
         disk->opts.direct = true;
     }
-    bo = (BlkOpenOpts) {
+    return true;
+}
+
+/* Sets *@readonly to what the toolstack asked for. */
+static bool disk_open(XenDisk *disk, bool *readonly, Error **errp)
+{
+    XenDevice *xd = &disk->xd;
+    g_autofree char *mode = xen_device_be_read(xd, "mode");
+    BlkOpenOpts bo = {
         .filename = disk->filename,
         .format = disk->format,
         .nbd_uri = disk->nbd_uri,
@@ -180,18 +193,27 @@ static bool disk_init(XenDevice *xd, Error **errp)
         .engine = disk->opts.engine,
         .daemon = disk->opts.daemon,
     };
+
+    disk->blk = blk_open(xen_backend_loop(xd->backend), &bo, errp);
     if (!disk->blk) {
-        disk->blk = blk_open(xen_backend_loop(xd->backend), &bo, errp);
-        if (!disk->blk) {
-            /* free() runs only after a successful init */
-            g_clear_pointer(&disk->filename, g_free);
-            g_clear_pointer(&disk->format, g_free);
-            return false;
-        }
+        return false;
     }
+    *readonly = bo.readonly;
+    trace("%s: opened %s (%s%s) with engine %s: %" PRIu64 " bytes%s%s",
+          xd->be_path, disk->filename, disk->format,
+          disk->nbd_uri ? ", nbd" : "", blk_engine_name(disk->blk),
+          blk_size(disk->blk), bo.readonly ? ", read-only" : "",
+          bo.direct ? ", O_DIRECT" : "");
+    return true;
+}
+
+static void disk_set_limits(XenDisk *disk, bool readonly)
+{
+    BlkifLimits *lim = &disk->limits;
+
     *lim = (BlkifLimits) {
         .sectors = blk_size(disk->blk) / BLKIF_SECTOR_SIZE,
-        .readonly = bo.readonly || blk_is_readonly(disk->blk),
+        .readonly = readonly || blk_is_readonly(disk->blk),
         .flush = blk_can_flush(disk->blk),
         .barrier = blk_can_flush(disk->blk),
         .discard = disk->opts.discard && blk_can_discard(disk->blk),
@@ -207,9 +229,16 @@ static bool disk_init(XenDevice *xd, Error **errp)
      */
     lim->discard_secure = lim->discard && !disk->nbd_uri &&
                           !strcmp(disk->format, "raw");
-    info = (lim->readonly ? VDISK_READONLY : 0) |
-           (disk->cdrom ? VDISK_CDROM : 0) |
-           (disk->removable ? VDISK_REMOVABLE : 0);
+}
+
+/* What we offer, in the backend directory, as blkback writes it. */
+static void disk_write_features(XenDisk *disk)
+{
+    XenDevice *xd = &disk->xd;
+    const BlkifLimits *lim = &disk->limits;
+    unsigned info = (lim->readonly ? VDISK_READONLY : 0) |
+                    (disk->cdrom ? VDISK_CDROM : 0) |
+                    (disk->removable ? VDISK_REMOVABLE : 0);
 
     xen_device_be_printf(xd, "feature-flush-cache", "%d", lim->flush);
     xen_device_be_printf(xd, "feature-barrier", "%d", lim->barrier);
@@ -239,14 +268,45 @@ static bool disk_init(XenDevice *xd, Error **errp)
     xen_device_be_printf(xd, "physical-sector-size", "%u",
                          blk_physical_block_size(disk->blk));
     xen_device_be_printf(xd, "info", "%u", info);
-    if (!g_list_find(host->disks, disk)) {
-        host->disks = g_list_append(host->disks, disk);
+    trace("%s: offered %" PRIu64 " sectors, info %u, flush %d, discard %d, "
+          "persistent %d, indirect %u", xd->be_path, lim->sectors, info,
+          lim->flush, lim->discard, disk->opts.persistent,
+          lim->max_indirect_segments);
+}
+
+/* Undoes disk_read_config() and disk_open(), whichever ran. */
+static void disk_close(XenDisk *disk)
+{
+    g_clear_pointer(&disk->blk, blk_close);
+    g_clear_pointer(&disk->filename, g_free);
+    g_clear_pointer(&disk->format, g_free);
+    disk->nbd_uri = false;
+}
+
+/*
+ * The core calls init() only with no successful init() outstanding (a
+ * new device, or a retry after a failed one) and free() only after a
+ * successful one: so init() starts from nothing, and on failure leaves
+ * nothing behind.
+ */
+static bool disk_init(XenDevice *xd, Error **errp)
+{
+    XenDisk *disk = to_disk(xd);
+    XenDiskHost *host = xd->type_opaque;
+    bool readonly;
+
+    disk_init_opts(disk);
+    if (!disk_read_config(disk, errp) || !disk_open(disk, &readonly, errp)) {
+        disk_close(disk);
+        return false;
     }
-    g_free(disk->dev_name);
+    disk_set_limits(disk, readonly);
+    disk_write_features(disk);
     disk->dev_name = xen_device_be_read(xd, "dev");
     if (!disk->dev_name) {
         disk->dev_name = g_strdup_printf("%u", xd->devid);
     }
+    host->disks = g_list_append(host->disks, disk);
     return true;
 }
 
@@ -282,6 +342,8 @@ static bool disk_connect_queue(XenDisk *disk, XenDiskQueue *q,
                    g_strerror(-ret));
         return false;
     }
+    trace("%s: queue %u: mapped %u ring page(s) from ref %u", xd->be_path,
+          q->index, q->nr_ring_pages, q->ring_refs[0]);
     g_free(key);
     key = g_strdup_printf("%sevent-channel", dir);
     if (!xen_device_fe_read_uint(xd, key, UINT32_MAX, &v, errp)) {
@@ -328,6 +390,10 @@ static bool disk_initialise(XenDevice *xd, Error **errp)
     disk->persistent = disk->opts.persistent && persistent &&
                        !strcmp(persistent, "1");
     disk->nr_queues = nr_queues;
+    trace("%s: frontend chose protocol %s, %" PRIu64 " queue(s), "
+          "ring-page-order %" PRIu64 ", persistent grants %s", xd->be_path,
+          protocol ? protocol : "(native)", nr_queues, order,
+          disk->persistent ? "on" : "off");
     for (unsigned i = 0; i < nr_queues; i++) {
         g_autofree char *dir = nr_queues > 1 ? g_strdup_printf("queue-%u/", i)
                                              : g_strdup("");
@@ -359,6 +425,10 @@ static void disk_disconnect(XenDevice *xd)
             q->sring = NULL;
         }
     }
+    if (disk->nr_queues) {
+        trace("%s: %u queue(s) stopped and unmapped", xd->be_path,
+              disk->nr_queues);
+    }
     disk->nr_queues = 0;
 }
 
@@ -368,13 +438,8 @@ static void disk_free(XenDevice *xd)
     XenDiskHost *host = xd->type_opaque;
 
     host->disks = g_list_remove(host->disks, disk);
-    g_free(disk->dev_name);
-    if (disk->blk) {
-        blk_close(disk->blk);
-        disk->blk = NULL;
-    }
-    g_free(disk->filename);
-    g_free(disk->format);
+    g_clear_pointer(&disk->dev_name, g_free);
+    disk_close(disk);
 }
 
 static const XenDevOps xen_qdisk_ops = {

@@ -59,7 +59,16 @@ struct XenDevOps {
      * type xenconsoled); the core then never touches it.
      */
     bool (*claim)(XenDevice *xd);
-    /* Initialising: read the backend's configuration. */
+    /*
+     * Initialising: read the backend's configuration, open the host
+     * side. The contract: init() runs only while no successful init()
+     * is outstanding, i.e. once for a new device (the struct zeroed but
+     * for XenDevice) and again only after it failed, once the frontend
+     * starts over. It never runs twice without a failure between, so it
+     * needs no re-entry guard; but a failing init() must undo all it
+     * did, since free() is not called for it and init() may run again
+     * on the same struct.
+     */
     bool (*init)(XenDevice *xd, Error **errp);
     /* The frontend is ready: map its ring, bind its port. */
     bool (*initialise)(XenDevice *xd, Error **errp);
@@ -68,7 +77,10 @@ struct XenDevOps {
     void (*event)(XenDevice *xd);
     /* Undoes initialise(); may run after a partial one. */
     void (*disconnect)(XenDevice *xd);
-    /* Undoes init(); the core frees the struct. */
+    /*
+     * Undoes a successful init(), and is called only after one; the core
+     * frees the struct.
+     */
     void (*free)(XenDevice *xd);
     /* Optional: a key in the frontend's or backend's directory changed. */
     void (*frontend_changed)(XenDevice *xd);
