@@ -12,6 +12,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "xen-console"
+
 #include "hw/xen/xen_console.h"
 
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "hw/xen/xen_console_ring.h"
+#include "util/trace.h"
 
 typedef struct XenConsole {
     XenDevice xd;
@@ -210,6 +213,8 @@ static char *console_read_trusted(XenDevice *xd, const char *key)
     char *value = xen_device_fe_read(xd, key);
 
     if (value && !xen_device_fe_key_is_trusted(xd, key)) {
+        trace("%s: refused %s/%s: the guest may write it", xd->be_path,
+              xd->fe_path, key);
         warn_report("%s: %s/%s is writable by the guest; ignored",
                     xd->be_path, xd->fe_path, key);
         g_free(value);
@@ -276,6 +281,8 @@ static bool console_init(XenDevice *xd, Error **errp)
         return false;
     }
     con->buf = g_malloc(con->limit);
+    trace("%s: output %s, limit %zu%s", xd->be_path, output, con->limit,
+          xd->ignore_fe_state ? ", primary" : "");
     if (chardev_pty_path(con->chr)) {
         xen_device_fe_printf(xd, "tty", "%s", chardev_pty_path(con->chr));
     }
@@ -310,6 +317,8 @@ static bool console_initialise(XenDevice *xd, Error **errp)
         return false;
     }
     con->intf = addr;
+    trace("%s: ring mapped from %s %" PRIu64, xd->be_path,
+          con->intf_granted ? "grant ref" : "frame", ring_ref);
     ret = xen_device_bind_evtchn(xd, port);
     if (ret) {
         error_setg(errp, "cannot bind port %" PRIu64 ": %s", port,
