@@ -227,50 +227,199 @@ static void test_lifecycle(Fixture *f, gconstpointer data)
     g_assert_cmpint(f->counts.free, ==, 0);
 }
 
-static void test_unplug(Fixture *f, gconstpointer data)
-{
-    create_device(f, NULL);
-    frontend_connect(f);
-    g_assert_cmpint(be_state(f), ==, XenbusStateConnected);
+/* ---- the state machine, one transition per row ------------------------ */
 
-    /* libxl: online=0 and Closing; the frontend then closes. */
+/* Where a row starts, reached by the steps of reach(). */
+typedef enum Start {
+    AT_NOTHING,                 /* no device yet */
+    AT_INITWAIT,                /* made; the frontend is Initialising */
+    AT_CONNECTED,               /* and the frontend Initialised */
+    AT_CLOSING,                 /* then the frontend Closing */
+    AT_CLOSED,                  /* then the frontend Closed */
+    AT_UNPLUGGING,              /* Connected, then online=0 */
+    AT_FAILED_CLOSED,           /* init() failed, the frontend Closed */
+} Start;
+
+/* What the frontend or the toolstack does. */
+typedef enum Action {
+    DONE,                       /* the end of reach()'s steps */
+    CREATE,                     /* the toolstack makes the device */
+    CREATE_FAILING_INIT,        /* ... and the backend's init() fails */
+    FE_INITIALISING,
+    FE_INITIALISED,             /* with a port it allocated */
+    FE_INITIALISED_BAD_PORT,    /* with a port that does not exist */
+    FE_CONNECTED,               /* with a port, skipping Initialised */
+    FE_CLOSING,
+    FE_CLOSED,
+    UNPLUG,                     /* online=0 and state Closing, as libxl */
+} Action;
+
+#define ERR_ANY "*"
+
+typedef struct Transition {
+    const char *name;
+    Start start;
+    Action action;
+    enum xenbus_state be_state; /* the backend's state node after */
+    bool gone;                  /* the core freed the device */
+    const char *hotplug;        /* hotplug-status; NULL: not checked */
+    const char *error;          /* error node; NULL: absent */
+    Counts calls;               /* ops calls the action caused */
+} Transition;
+
+static const Transition transitions[] = {
+    { "discovery", AT_NOTHING, CREATE, XenbusStateInitWait,
+      .hotplug = "connected", .calls = { .init = 1 } },
+    { "init-fails", AT_NOTHING, CREATE_FAILING_INIT, XenbusStateClosing,
+      .error = "init refused", .calls = { .init = 1 } },
+    { "initwait-fe-initialised", AT_INITWAIT, FE_INITIALISED,
+      XenbusStateConnected, .hotplug = "connected",
+      .calls = { .initialise = 1, .connected = 1 } },
+    { "initwait-fe-connected", AT_INITWAIT, FE_CONNECTED,
+      XenbusStateConnected, .calls = { .initialise = 1, .connected = 1 } },
+    { "initwait-fe-closing", AT_INITWAIT, FE_CLOSING, XenbusStateClosing },
+    { "initialise-fails", AT_INITWAIT, FE_INITIALISED_BAD_PORT,
+      XenbusStateClosing, .error = ERR_ANY,
+      .calls = { .initialise = 1, .disconnect = 1 } },
+    { "initwait-unplug", AT_INITWAIT, UNPLUG, XenbusStateClosed,
+      .gone = true, .calls = { .free = 1 } },
+    { "connected-fe-closing", AT_CONNECTED, FE_CLOSING, XenbusStateClosing,
+      .calls = { .disconnect = 1 } },
+    { "connected-fe-closed", AT_CONNECTED, FE_CLOSED, XenbusStateClosed,
+      .calls = { .disconnect = 1 } },
+    /*
+     * kexec, or a frontend driver reloaded without closing first: the
+     * backend closes, then waits for the new frontend.
+     */
+    { "connected-fe-initialising", AT_CONNECTED, FE_INITIALISING,
+      XenbusStateInitWait, .hotplug = "connected",
+      .calls = { .disconnect = 1 } },
+    { "connected-unplug", AT_CONNECTED, UNPLUG, XenbusStateClosing,
+      .calls = { .disconnect = 1 } },
+    { "closing-fe-closed", AT_CLOSING, FE_CLOSED, XenbusStateClosed },
+    { "closed-fe-initialising", AT_CLOSED, FE_INITIALISING,
+      XenbusStateInitWait, .hotplug = "connected" },
+    { "unplugging-fe-closed", AT_UNPLUGGING, FE_CLOSED, XenbusStateClosed,
+      .gone = true, .calls = { .free = 1 } },
+    /* init() runs again, now succeeding, and the error node goes. */
+    { "failed-fe-initialising", AT_FAILED_CLOSED, FE_INITIALISING,
+      XenbusStateInitWait, .hotplug = "connected",
+      .calls = { .init = 1 } },
+};
+
+static void toolstack_unplug(Fixture *f)
+{
     XenXsHandle *xs = xenner_xs_open_as(f->x, 0);
     const XenXenstoreOps *ops = xenner_services(f->x)->xenstore;
 
     g_assert_cmpint(ops->write(xs, 0, BE_PATH "/online", "0", 1), ==, 0);
     g_assert_cmpint(ops->write(xs, 0, BE_PATH "/state", "5", 1), ==, 0);
-    pump(f);
-    g_assert_cmpint(f->counts.disconnect, ==, 1);
-    g_assert_cmpint(be_state(f), ==, XenbusStateClosing);
-    g_assert_cmpint(f->counts.free, ==, 0);
-    fe_state(f, XenbusStateClosed);
-    g_assert_cmpint(be_state(f), ==, XenbusStateClosed);
-    g_assert_cmpint(f->counts.free, ==, 1);
-    g_assert_null(xen_backend_find_device(f->be, "vdummy", DOMID, 0));
     ops->close(xs);
+    pump(f);
 }
 
-static void test_init_failure(Fixture *f, gconstpointer data)
+static void frontend_port(Fixture *f, int port)
 {
-    g_autofree char *error = NULL;
+    g_assert_cmpint(xenner_guest_xs_printf(f->guest, "device/vdummy/0/port",
+                                           "%d", port), ==, 0);
+}
 
-    f->fail_init = true;
-    create_device(f, NULL);
-    g_assert_cmpint(f->counts.init, ==, 1);
-    g_assert_cmpint(be_state(f), ==, XenbusStateClosing);
-    error = be_read(f, "error");
-    g_assert_cmpstr(error, ==, "init refused");
-    g_assert_cmpint(f->counts.free, ==, 0);
-    fe_state(f, XenbusStateClosed);
-    g_assert_cmpint(be_state(f), ==, XenbusStateClosed);
+static void act(Fixture *f, Action action)
+{
+    switch (action) {
+    case DONE:
+        break;
+    case CREATE_FAILING_INIT:
+        f->fail_init = true;
+        /* fall through */
+    case CREATE:
+        create_device(f, NULL);
+        break;
+    case FE_INITIALISING:
+        fe_state(f, XenbusStateInitialising);
+        break;
+    case FE_INITIALISED:
+        frontend_connect(f);
+        break;
+    case FE_INITIALISED_BAD_PORT:
+        frontend_port(f, 4095);
+        fe_state(f, XenbusStateInitialised);
+        break;
+    case FE_CONNECTED:
+        frontend_port(f, xenner_guest_alloc_unbound(f->guest, 0, NULL, NULL));
+        fe_state(f, XenbusStateConnected);
+        break;
+    case FE_CLOSING:
+        fe_state(f, XenbusStateClosing);
+        break;
+    case FE_CLOSED:
+        fe_state(f, XenbusStateClosed);
+        break;
+    case UNPLUG:
+        toolstack_unplug(f);
+        break;
+    }
+}
 
-    /* Starting over runs init() again, which may now succeed. */
+static void reach(Fixture *f, Start start)
+{
+    static const Action steps[][5] = {
+        [AT_NOTHING] = { DONE },
+        [AT_INITWAIT] = { CREATE },
+        [AT_CONNECTED] = { CREATE, FE_INITIALISED },
+        [AT_CLOSING] = { CREATE, FE_INITIALISED, FE_CLOSING },
+        [AT_CLOSED] = { CREATE, FE_INITIALISED, FE_CLOSING, FE_CLOSED },
+        [AT_UNPLUGGING] = { CREATE, FE_INITIALISED, UNPLUG },
+        [AT_FAILED_CLOSED] = { CREATE_FAILING_INIT, FE_CLOSED },
+    };
+
+    for (const Action *a = steps[start]; *a != DONE; a++) {
+        act(f, *a);
+    }
     f->fail_init = false;
-    fe_state(f, XenbusStateInitialising);
-    g_assert_cmpint(f->counts.init, ==, 2);
-    g_assert_cmpint(be_state(f), ==, XenbusStateInitWait);
-    frontend_connect(f);
-    g_assert_cmpint(be_state(f), ==, XenbusStateConnected);
+}
+
+static void check_calls(const Counts *before, const Counts *after,
+                        const Counts *want)
+{
+    g_assert_cmpint(after->init - before->init, ==, want->init);
+    g_assert_cmpint(after->initialise - before->initialise, ==,
+                    want->initialise);
+    g_assert_cmpint(after->connected - before->connected, ==,
+                    want->connected);
+    g_assert_cmpint(after->disconnect - before->disconnect, ==,
+                    want->disconnect);
+    g_assert_cmpint(after->free - before->free, ==, want->free);
+}
+
+static void test_transition(Fixture *f, gconstpointer data)
+{
+    const Transition *t = data;
+    g_autofree char *hotplug = NULL;
+    g_autofree char *error = NULL;
+    Counts before;
+
+    reach(f, t->start);
+    before = f->counts;
+    act(f, t->action);
+
+    g_assert_cmpstr(xenbus_state_name(be_state(f)), ==,
+                    xenbus_state_name(t->be_state));
+    g_assert_cmpint(!xen_backend_find_device(f->be, "vdummy", DOMID, 0), ==,
+                    t->gone);
+    if (t->hotplug) {
+        hotplug = be_read(f, "hotplug-status");
+        g_assert_cmpstr(hotplug, ==, t->hotplug);
+    }
+    error = be_read(f, "error");
+    if (!t->error) {
+        g_assert_null(error);
+    } else if (strcmp(t->error, ERR_ANY)) {
+        g_assert_cmpstr(error, ==, t->error);
+    } else {
+        g_assert_nonnull(error);
+    }
+    check_calls(&before, &f->counts, &t->calls);
 }
 
 /*
@@ -294,31 +443,6 @@ static void test_failure_retries_once_per_close(Fixture *f,
     g_assert_cmpint(be_state(f), ==, XenbusStateClosed);
     fe_state(f, XenbusStateInitialising);
     g_assert_cmpint(f->counts.init, ==, 3);
-}
-
-static void test_bad_port_fails_device(Fixture *f, gconstpointer data)
-{
-    g_autofree char *error = NULL;
-
-    create_device(f, NULL);
-    g_assert_cmpint(xenner_guest_xs_printf(f->guest, "device/vdummy/0/port",
-                                           "%d", 4095), ==, 0);
-    fe_state(f, XenbusStateInitialised);
-    g_assert_cmpint(be_state(f), ==, XenbusStateClosing);
-    error = be_read(f, "error");
-    g_assert_nonnull(error);
-    g_assert_cmpint(f->counts.connected, ==, 0);
-    /* A partial initialise is undone. */
-    g_assert_cmpint(f->counts.disconnect, ==, 1);
-
-    /* The frontend starts over honestly and gets a working device. */
-    fe_state(f, XenbusStateClosed);
-    fe_state(f, XenbusStateInitialising);
-    frontend_connect(f);
-    g_assert_cmpint(be_state(f), ==, XenbusStateConnected);
-    g_free(error);
-    error = be_read(f, "error");
-    g_assert_null(error);
 }
 
 static void test_not_claimed(Fixture *f, gconstpointer data)
@@ -402,9 +526,13 @@ int main(int argc, char **argv)
 #define ADD(name, fn) \
     g_test_add(name, Fixture, NULL, fixture_setup, fn, fixture_teardown)
     ADD("/xen-backend/lifecycle", test_lifecycle);
-    ADD("/xen-backend/unplug", test_unplug);
-    ADD("/xen-backend/init-failure", test_init_failure);
-    ADD("/xen-backend/bad-port", test_bad_port_fails_device);
+    for (size_t i = 0; i < G_N_ELEMENTS(transitions); i++) {
+        g_autofree char *name = g_strdup_printf("/xen-backend/transition/%s",
+                                                transitions[i].name);
+
+        g_test_add(name, Fixture, &transitions[i], fixture_setup,
+                   test_transition, fixture_teardown);
+    }
     ADD("/xen-backend/failure-retry", test_failure_retries_once_per_close);
     ADD("/xen-backend/not-claimed", test_not_claimed);
     ADD("/xen-backend/foreign-frontend", test_foreign_frontend_ignored);
