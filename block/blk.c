@@ -22,6 +22,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "util/trace.h"
+
 BlkReq *blk_req_get(BlkDev *b)
 {
     BlkReq *req = b->free_reqs;
@@ -186,7 +188,7 @@ static bool blk_open_local(BlkDev *b, const BlkOpenOpts *opts, Error **errp)
     b->fd = open(opts->filename, flags | (opts->direct ? O_DIRECT : 0));
     if (b->fd < 0 && errno == EINVAL && opts->direct) {
         /* Some file systems (tmpfs on older kernels) refuse O_DIRECT. */
-        g_debug("'%s': O_DIRECT refused, opening with the page cache",
+        trace("'%s': O_DIRECT refused, opening with the page cache",
                 opts->filename);
         b->direct = false;
         b->fd = open(opts->filename, flags);
@@ -211,7 +213,7 @@ static bool blk_open_local(BlkDev *b, const BlkOpenOpts *opts, Error **errp)
             return true;
         }
         /* io_uring can be compiled out, disabled by sysctl or seccomp. */
-        g_debug("io_uring unavailable (%s): using threads",
+        trace("io_uring unavailable (%s): using threads",
                 error_get_pretty(local_err));
         error_free(local_err);
         return blk_threads_open(b, errp);

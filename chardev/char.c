@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "chardev"
+
 #include "chardev/char.h"
 #include "char-int.h"
 
@@ -13,6 +15,8 @@
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "util/trace.h"
 
 /* One read's worth of input from a file descriptor. */
 #define CHARDEV_READ_CHUNK 4096
@@ -120,6 +124,7 @@ static Chardev *chardev_new(ChardevSet *set, const ChardevClass *cls,
         g_free(chr);
         return NULL;
     }
+    trace("%s: opened as %s", label, cls->name);
     chr->registered = registered;
     if (registered) {
         g_hash_table_insert(set->by_id, chr->label, chr);
@@ -415,6 +420,7 @@ void chardev_be_set_connected(Chardev *chr, bool connected)
     if (chr->connected == connected) {
         return;
     }
+    trace("%s: peer %s", chr->label, connected ? "connected" : "gone");
     chr->connected = connected;
     if (chr->event) {
         chr->event(chr->opaque, connected ? CHR_EVENT_OPENED

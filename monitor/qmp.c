@@ -6,10 +6,14 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "qmp"
+
 #include "monitor/qmp.h"
 #include "config-host.h"
 
 #include <string.h>
+
+#include "util/trace.h"
 
 #define QMP_DEFAULT_PACKAGE "qemu-xenpv " QEMU_XENPV_VERSION
 
@@ -110,6 +114,7 @@ qmp_reply_error(QmpSession *sess, JsonNode *id, const char *cls,
         g_free(desc);
         desc = valid;
     }
+    trace("error %s: %s", cls, desc);
     json_object_set_string_member(err, "class", cls);
     json_object_set_string_member(err, "desc", desc);
     json_object_set_object_member(msg, "error", err);
@@ -372,6 +377,7 @@ void qmp_session_open(QmpSession *sess)
     JsonObject *qmp = json_object_new();
 
     qmp_session_close(sess);
+    trace("session opened: greeting sent");
     json_object_set_object_member(qmp, "version", qmp_version_object(sess));
     json_object_set_array_member(qmp, "capabilities", json_array_new());
     json_object_set_object_member(msg, "QMP", qmp);
@@ -395,6 +401,7 @@ static void qmp_dispatch(QmpSession *sess, const char *name, JsonObject *args,
     JsonNode *ret = NULL;
     Error *err = NULL;
 
+    trace("command %s", name);
     if (!sess->negotiated && strcmp(name, "qmp_capabilities")) {
         qmp_reply_error(sess, id, "CommandNotFound",
                         "Expecting capabilities negotiation with "
