@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,48 @@ static void version(void)
            );
 }
 
+/* The options that take an argument, and where it goes in Options. */
+typedef struct ArgOption {
+    const char *name;
+    size_t offset;
+    bool repeatable;    /* a GPtrArray of every one; else the last one */
+} ArgOption;
+
+#define ARG(name, field) { name, offsetof(Options, field), false }
+#define ARGS(name, field) { name, offsetof(Options, field), true }
+static const ArgOption arg_options[] = {
+    ARG("M", machine), ARG("machine", machine),
+    ARGS("xenstore-guest-socket", guest_sockets),
+    ARGS("chardev", chardevs), ARGS("device", devices),
+    ARGS("drive", drives), ARGS("xenner-guest", xenner_guests),
+    ARGS("mon", mons), ARG("xen-domid", xen_domid), ARG("name", name),
+    ARG("k", keymap), ARG("m", ram_size), ARG("pidfile", pidfile),
+    ARGS("trace", traces), ARG("D", logfile),
+};
+#undef ARG
+#undef ARGS
+
+static const ArgOption *find_arg_option(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(arg_options); i++) {
+        if (!strcmp(name, arg_options[i].name)) {
+            return &arg_options[i];
+        }
+    }
+    return NULL;
+}
+
+static void store_arg(Options *o, const ArgOption *opt, const char *arg)
+{
+    void *field = (char *)o + opt->offset;
+
+    if (opt->repeatable) {
+        g_ptr_array_add(*(GPtrArray **)field, (char *)arg);
+    } else {
+        *(const char **)field = arg;
+    }
+}
+
 /* Returns 0 to go on, or an exit status + 1. */
 static int parse_args(int argc, char **argv, Options *o)
 {
@@ -282,15 +325,7 @@ static int parse_args(int argc, char **argv, Options *o)
         if (is_implied_flag(name)) {
             continue;
         }
-        if (!strcmp(name, "M") || !strcmp(name, "machine") ||
-            !strcmp(name, "xenstore-guest-socket") ||
-            !strcmp(name, "chardev") || !strcmp(name, "device") ||
-            !strcmp(name, "drive") || !strcmp(name, "xenner-guest") ||
-            !strcmp(name, "xen-domid") || !strcmp(name, "mon") ||
-            !strcmp(name, "name") || !strcmp(name, "k") ||
-            !strcmp(name, "m") || !strcmp(name, "pidfile") ||
-            !strcmp(name, "trace") || !strcmp(name, "D") ||
-            is_off_only(name)) {
+        if (find_arg_option(name) || is_off_only(name)) {
             int off;
 
             if (i + 1 == argc) {
@@ -309,35 +344,7 @@ static int parse_args(int argc, char **argv, Options *o)
                 trace_list_domains(stdout);
                 return 1;
             }
-            if (!strcmp(name, "trace")) {
-                g_ptr_array_add(o->traces, (char *)arg);
-            } else if (!strcmp(name, "D")) {
-                o->logfile = arg;
-            } else if (!strcmp(name, "mon")) {
-                g_ptr_array_add(o->mons, (char *)arg);
-            } else if (!strcmp(name, "name")) {
-                o->name = arg;
-            } else if (!strcmp(name, "k")) {
-                o->keymap = arg;
-            } else if (!strcmp(name, "m")) {
-                o->ram_size = arg;
-            } else if (!strcmp(name, "pidfile")) {
-                o->pidfile = arg;
-            } else if (!strcmp(name, "xenstore-guest-socket")) {
-                g_ptr_array_add(o->guest_sockets, (char *)arg);
-            } else if (!strcmp(name, "chardev")) {
-                g_ptr_array_add(o->chardevs, (char *)arg);
-            } else if (!strcmp(name, "device")) {
-                g_ptr_array_add(o->devices, (char *)arg);
-            } else if (!strcmp(name, "drive")) {
-                g_ptr_array_add(o->drives, (char *)arg);
-            } else if (!strcmp(name, "xenner-guest")) {
-                g_ptr_array_add(o->xenner_guests, (char *)arg);
-            } else if (!strcmp(name, "xen-domid")) {
-                o->xen_domid = arg;
-            } else {
-                o->machine = arg;
-            }
+            store_arg(o, find_arg_option(name), arg);
             continue;
         }
         error_report("%s: invalid option", opt);
