@@ -8,10 +8,15 @@
  *        (hotplug-status=connected)   (frontend Initialised/Connected)
  *  Connected --frontend Closing--> Closing --frontend Closed--> Closed
  *  Closed --frontend Initialising--> InitWait        (reconnect)
+ *  Connected --frontend Initialising--> Closing -> Closed -> InitWait
+ *                                                    (kexec)
  *  any --online=0--> Closing/Closed, then the device is unplugged
  *
  * A failure of one device (xen_device_fail(), a failed callback) writes
  * `error` in its backend directory and closes that device only.
+ *
+ * Every transition, with its cause, and every key read is traced in the
+ * xen-backend domain (-trace xen-backend; docs/devel/backend-core.md).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
