@@ -8,10 +8,10 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <glib.h>
 #include <string.h>
 
+#include "util/watch-table.h"
 #include "xenner/xenner_int.h"
 
 /* ---- event channels --------------------------------------------------- */
@@ -255,97 +255,25 @@ static const XenForeignMemOps xenner_foreignmem_ops = {
 /* ---- xenstore --------------------------------------------------------- */
 
 struct XenXsHandle {
-    Xenner *x;
     XsClient *client;
-    GHashTable *watches;        /* token -> XenXsWatch */
-    GQueue events;              /* XsPendingEvent, oldest first */
-    uint64_t next_token;
-    bool dispatching;
-    bool closed;                /* closed while dispatching: free after */
+    WatchTable *watches;
 };
-
-struct XenXsWatch {
-    char *path;
-    char *token;
-    XenXsWatchFn *fn;
-    void *opaque;
-};
-
-typedef struct XsPendingEvent {
-    char *path;
-    char *token;
-} XsPendingEvent;
-
-static void xs_event_free(gpointer p)
-{
-    XsPendingEvent *ev = p;
-
-    g_free(ev->path);
-    g_free(ev->token);
-    g_free(ev);
-}
-
-static void xs_watch_free(gpointer p)
-{
-    XenXsWatch *w = p;
-
-    g_free(w->path);
-    g_free(w->token);
-    g_free(w);
-}
-
-static void xs_dispatch(void *opaque);
-
-static void xs_handle_destroy(XenXsHandle *h)
-{
-    event_loop_cancel(h->x->loop, xs_dispatch, h);
-    g_queue_clear_full(&h->events, xs_event_free);
-    g_hash_table_destroy(h->watches);
-    g_free(h);
-}
-
-static void xs_dispatch(void *opaque)
-{
-    XenXsHandle *h = opaque;
-    XsPendingEvent *ev;
-
-    h->dispatching = true;
-    while (!h->closed && (ev = g_queue_pop_head(&h->events))) {
-        XenXsWatch *w = g_hash_table_lookup(h->watches, ev->token);
-
-        /* A watch removed since the event was queued hears nothing. */
-        if (w) {
-            w->fn(w->opaque, ev->path);
-        }
-        xs_event_free(ev);
-    }
-    h->dispatching = false;
-    if (h->closed) {
-        xs_handle_destroy(h);
-    }
-}
 
 /* Called by the tree from inside whichever call fired the watch. */
 static void xs_queue_event(void *opaque, const char *path, const char *token)
 {
     XenXsHandle *h = opaque;
-    XsPendingEvent *ev = g_new(XsPendingEvent, 1);
 
-    ev->path = g_strdup(path);
-    ev->token = g_strdup(token);
-    g_queue_push_tail(&h->events, ev);
-    event_loop_schedule(h->x->loop, xs_dispatch, h);
+    watch_table_queue(h->watches, path, token);
 }
 
 XenXsHandle *xenner_xs_open_as(Xenner *x, uint16_t domid)
 {
     XenXsHandle *h = g_new0(XenXsHandle, 1);
 
-    h->x = x;
+    /* The table frees the handle, after a dispatch that closed it. */
+    h->watches = watch_table_new(x->loop, g_free, h);
     h->client = xenner_xs_client_new(x->xenstore, domid, xs_queue_event, h);
-    h->watches = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                       xs_watch_free);
-    g_queue_init(&h->events);
     return h;
 }
 
@@ -356,13 +284,10 @@ static XenXsHandle *ops_xs_open(void *provider, Error **errp)
 
 static void ops_xs_close(XenXsHandle *h)
 {
+    /* First, so that the tree queues nothing more for the table. */
     xenner_xs_client_free(h->client);
     h->client = NULL;
-    if (h->dispatching) {
-        h->closed = true;
-        return;
-    }
-    xs_handle_destroy(h);
+    watch_table_close(h->watches);
 }
 
 static int ops_xs_read(XenXsHandle *h, uint32_t tx, const char *path,
@@ -454,27 +379,24 @@ static int ops_xs_set_perms(XenXsHandle *h, uint32_t tx, const char *path,
 static int ops_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
                         void *opaque, XenXsWatch **watch)
 {
-    XenXsWatch *w = g_new0(XenXsWatch, 1);
-    int ret;
+    WatchEntry *w = watch_table_add(h->watches, path, fn, opaque);
+    int ret = xenner_xs_client_watch(h->client, path, watch_entry_token(w));
 
-    w->path = g_strdup(path);
-    w->token = g_strdup_printf("xenner-%" PRIu64, h->next_token++);
-    w->fn = fn;
-    w->opaque = opaque;
-    g_hash_table_insert(h->watches, w->token, w);
-    ret = xenner_xs_client_watch(h->client, path, w->token);
     if (ret) {
-        g_hash_table_remove(h->watches, w->token);
+        watch_table_remove(h->watches, w);
         return ret;
     }
-    *watch = w;
+    *watch = (XenXsWatch *)w;
     return 0;
 }
 
-static void ops_xs_unwatch(XenXsHandle *h, XenXsWatch *w)
+static void ops_xs_unwatch(XenXsHandle *h, XenXsWatch *watch)
 {
-    xenner_xs_client_unwatch(h->client, w->path, w->token);
-    g_hash_table_remove(h->watches, w->token);
+    WatchEntry *w = (WatchEntry *)watch;
+
+    xenner_xs_client_unwatch(h->client, watch_entry_path(w),
+                             watch_entry_token(w));
+    watch_table_remove(h->watches, w);
 }
 
 static int ops_xs_transaction_start(XenXsHandle *h, uint32_t *tx)
