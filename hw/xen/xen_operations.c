@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,6 +18,7 @@
 #include <xenstore.h>
 
 #include "hw/xen/xen_operations.h"
+#include "util/watch-table.h"
 
 typedef struct XenReal {
     XenServices services;       /* first: the public pointer is to it */
@@ -290,63 +290,32 @@ struct XenXsHandle {
     XenReal *xr;
     struct xs_handle *xsh;
     int fd;                     /* xs_fileno: readable when events queued */
-    GHashTable *watches;        /* token -> XenXsWatch */
-    uint64_t next_token;
-    bool dispatching;
-    bool closed;                /* closed while dispatching: free after */
+    WatchTable *watches;
 };
 
-struct XenXsWatch {
-    char *path;
-    char *token;
-    XenXsWatchFn *fn;
-    void *opaque;
-};
-
-static void xs_watch_free(gpointer p)
+/* Called by the watch table, after a dispatch if one closed the handle. */
+static void xs_handle_destroy(void *owner)
 {
-    XenXsWatch *w = p;
+    XenXsHandle *h = owner;
 
-    g_free(w->path);
-    g_free(w->token);
-    g_free(w);
-}
-
-static void xs_handle_destroy(XenXsHandle *h)
-{
-    event_loop_set_fd_handler(h->xr->loop, h->fd, NULL, NULL, NULL, NULL);
     /* xs_close drops the watches and transactions with the connection. */
     xs_close(h->xsh);
-    g_hash_table_destroy(h->watches);
     g_free(h);
 }
 
 /*
  * libxenstore's reader thread queues the events and makes the fd
- * readable; we take them here, in the loop's thread, so a callback never
- * runs inside another xenstore call.
+ * readable; we move them to the table, which delivers them from a
+ * bottom half, so a callback never runs inside another xenstore call.
  */
-static void xs_dispatch(void *opaque)
+static void xs_fd_read(void *opaque)
 {
     XenXsHandle *h = opaque;
     char **ev;
 
-    h->dispatching = true;
-    while (!h->closed && (ev = xs_check_watch(h->xsh))) {
-        /*
-         * Tokens are never reused, so an event of a watch removed since
-         * libxenstore queued it finds nothing and is dropped.
-         */
-        XenXsWatch *w = g_hash_table_lookup(h->watches, ev[XS_WATCH_TOKEN]);
-
-        if (w) {
-            w->fn(w->opaque, ev[XS_WATCH_PATH]);
-        }
+    while ((ev = xs_check_watch(h->xsh))) {
+        watch_table_queue(h->watches, ev[XS_WATCH_PATH], ev[XS_WATCH_TOKEN]);
         free(ev);
-    }
-    h->dispatching = false;
-    if (h->closed) {
-        xs_handle_destroy(h);
     }
 }
 
@@ -370,13 +339,10 @@ static XenXsHandle *real_xs_open(void *provider, Error **errp)
         g_free(h);
         return NULL;
     }
-    h->watches = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-                                       xs_watch_free);
-    if (!event_loop_set_fd_handler(xr->loop, h->fd, xs_dispatch, NULL, h,
+    h->watches = watch_table_new(xr->loop, xs_handle_destroy, h);
+    if (!event_loop_set_fd_handler(xr->loop, h->fd, xs_fd_read, NULL, h,
                                    errp)) {
-        xs_close(xsh);
-        g_hash_table_destroy(h->watches);
-        g_free(h);
+        watch_table_close(h->watches);
         return NULL;
     }
     return h;
@@ -384,11 +350,9 @@ static XenXsHandle *real_xs_open(void *provider, Error **errp)
 
 static void real_xs_close(XenXsHandle *h)
 {
-    if (h->dispatching) {
-        h->closed = true;
-        return;
-    }
-    xs_handle_destroy(h);
+    /* No more events into the table; the handle goes with it. */
+    event_loop_set_fd_handler(h->xr->loop, h->fd, NULL, NULL, NULL, NULL);
+    watch_table_close(h->watches);
 }
 
 static int real_xs_read(XenXsHandle *h, uint32_t tx, const char *path,
@@ -487,32 +451,29 @@ static int real_xs_set_perms(XenXsHandle *h, uint32_t tx, const char *path,
 static int real_xs_watch(XenXsHandle *h, const char *path, XenXsWatchFn *fn,
                          void *opaque, XenXsWatch **watch)
 {
-    XenXsWatch *w = g_new0(XenXsWatch, 1);
+    WatchEntry *w = watch_table_add(h->watches, path, fn, opaque);
     int ret;
 
-    w->path = g_strdup(path);
-    w->token = g_strdup_printf("%" PRIu64, h->next_token++);
-    w->fn = fn;
-    w->opaque = opaque;
-    g_hash_table_insert(h->watches, w->token, w);
     /* xenstored fires the watch once on registration by itself. */
-    if (!xs_watch(h->xsh, path, w->token)) {
+    if (!xs_watch(h->xsh, path, watch_entry_token(w))) {
         ret = neg_errno();
-        g_hash_table_remove(h->watches, w->token);
+        watch_table_remove(h->watches, w);
         return ret;
     }
-    *watch = w;
+    *watch = (XenXsWatch *)w;
     return 0;
 }
 
-static void real_xs_unwatch(XenXsHandle *h, XenXsWatch *w)
+static void real_xs_unwatch(XenXsHandle *h, XenXsWatch *watch)
 {
+    WatchEntry *w = (WatchEntry *)watch;
+
     /*
-     * Events already queued in libxenstore stay there, but with the
-     * token gone from the table xs_dispatch() drops them.
+     * Events already queued in libxenstore or in the table stay there,
+     * but with the token gone from the table they are dropped.
      */
-    xs_unwatch(h->xsh, w->path, w->token);
-    g_hash_table_remove(h->watches, w->token);
+    xs_unwatch(h->xsh, watch_entry_path(w), watch_entry_token(w));
+    watch_table_remove(h->watches, w);
 }
 
 static int real_xs_transaction_start(XenXsHandle *h, uint32_t *tx)
