@@ -208,10 +208,6 @@ static void do_read(XsWireConn *conn, const XsArgs *a)
     g_autoptr(GByteArray) value = g_byte_array_new();
     int ret;
 
-    if (!want_args(a, 1)) {
-        reply_error(conn, EINVAL);
-        return;
-    }
     ret = xenner_xs_client_read(conn->client, conn->hdr.tx_id, a->arg[0],
                                 value);
     if (ret) {
@@ -241,10 +237,6 @@ static void do_directory(XsWireConn *conn, const XsArgs *a)
     g_autoptr(GByteArray) names = g_byte_array_new();
     int ret;
 
-    if (!want_args(a, 1)) {
-        reply_error(conn, EINVAL);
-        return;
-    }
     ret = xenner_xs_client_directory(conn->client, conn->hdr.tx_id, a->arg[0],
                                      names);
     if (ret) {
@@ -260,7 +252,7 @@ static void do_directory_part(XsWireConn *conn, const XsArgs *a)
     unsigned long offset;
     int ret;
 
-    if (!want_args(a, 2) || !parse_uint(a->arg[1], UINT32_MAX, &offset)) {
+    if (!parse_uint(a->arg[1], UINT32_MAX, &offset)) {
         reply_error(conn, EINVAL);
         return;
     }
@@ -280,10 +272,6 @@ static void do_get_perms(XsWireConn *conn, const XsArgs *a)
     unsigned nperms;
     int ret;
 
-    if (!want_args(a, 1)) {
-        reply_error(conn, EINVAL);
-        return;
-    }
     ret = xenner_xs_client_get_perms(conn->client, conn->hdr.tx_id, a->arg[0],
                                      &perms, &nperms);
     if (ret) {
@@ -325,7 +313,7 @@ static void do_set_perms(XsWireConn *conn, const XsArgs *a)
                                                   a->arg[0], perms, n));
 }
 
-static void do_transaction_start(XsWireConn *conn)
+static void do_transaction_start(XsWireConn *conn, const XsArgs *a)
 {
     char id[16];
     uint32_t tx;
@@ -352,8 +340,7 @@ static void do_transaction_end(XsWireConn *conn, const XsArgs *a)
 {
     bool commit;
 
-    if (!want_args(a, 1) ||
-        (strcmp(a->arg[0], "T") && strcmp(a->arg[0], "F"))) {
+    if (strcmp(a->arg[0], "T") && strcmp(a->arg[0], "F")) {
         reply_error(conn, EINVAL);
         return;
     }
@@ -363,16 +350,34 @@ static void do_transaction_end(XsWireConn *conn, const XsArgs *a)
                                                   commit));
 }
 
-static void do_watch(XsWireConn *conn, const XsArgs *a, bool add)
+static void do_mkdir(XsWireConn *conn, const XsArgs *a)
 {
-    if (!want_args(a, 2)) {
-        reply_error(conn, EINVAL);
-        return;
-    }
-    reply_status(conn, add ? xenner_xs_client_watch(conn->client, a->arg[0],
-                                                    a->arg[1])
-                           : xenner_xs_client_unwatch(conn->client, a->arg[0],
-                                                      a->arg[1]));
+    reply_status(conn, xenner_xs_client_mkdir(conn->client, conn->hdr.tx_id,
+                                              a->arg[0]));
+}
+
+static void do_rm(XsWireConn *conn, const XsArgs *a)
+{
+    reply_status(conn, xenner_xs_client_rm(conn->client, conn->hdr.tx_id,
+                                           a->arg[0]));
+}
+
+static void do_watch(XsWireConn *conn, const XsArgs *a)
+{
+    reply_status(conn, xenner_xs_client_watch(conn->client, a->arg[0],
+                                              a->arg[1]));
+}
+
+static void do_unwatch(XsWireConn *conn, const XsArgs *a)
+{
+    reply_status(conn, xenner_xs_client_unwatch(conn->client, a->arg[0],
+                                                a->arg[1]));
+}
+
+static void do_reset_watches(XsWireConn *conn, const XsArgs *a)
+{
+    xenner_xs_client_reset_watches(conn->client);
+    reply_str(conn, "OK");
 }
 
 static void do_introduce(XsWireConn *conn, const XsArgs *a)
@@ -384,7 +389,7 @@ static void do_introduce(XsWireConn *conn, const XsArgs *a)
      * The ring frame and port matter only with a hypervisor; an emulated
      * domain's ring is attached in-process. They are checked all the same.
      */
-    if (!want_args(a, 3) || !parse_domid(a->arg[0], &domid) ||
+    if (!parse_domid(a->arg[0], &domid) ||
         !parse_uint(a->arg[1], UINT64_MAX, &mfn) ||
         !parse_uint(a->arg[2], UINT32_MAX, &port)) {
         reply_error(conn, EINVAL);
@@ -393,33 +398,56 @@ static void do_introduce(XsWireConn *conn, const XsArgs *a)
     reply_status(conn, xenner_xs_client_introduce(conn->client, domid));
 }
 
-static void do_domid_op(XsWireConn *conn, const XsArgs *a)
+/* The one argument of the requests about a domain. */
+static bool arg_domid(XsWireConn *conn, const XsArgs *a, uint16_t *domid)
 {
-    g_autofree char *path = NULL;
+    if (!parse_domid(a->arg[0], domid)) {
+        reply_error(conn, EINVAL);
+        return false;
+    }
+    return true;
+}
+
+static void do_release(XsWireConn *conn, const XsArgs *a)
+{
+    uint16_t domid;
+
+    if (arg_domid(conn, a, &domid)) {
+        reply_status(conn, xenner_xs_client_release(conn->client, domid));
+    }
+}
+
+static void do_resume(XsWireConn *conn, const XsArgs *a)
+{
     uint16_t domid;
     bool introduced;
 
-    if (!want_args(a, 1) || !parse_domid(a->arg[0], &domid)) {
-        reply_error(conn, EINVAL);
-        return;
-    }
-    switch (conn->hdr.type) {
-    case XS_RELEASE:
-        reply_status(conn, xenner_xs_client_release(conn->client, domid));
-        break;
-    case XS_RESUME:
-        /* Nothing to resume without a hypervisor; the checks still hold. */
+    /* Nothing to resume without a hypervisor; the checks still hold. */
+    if (arg_domid(conn, a, &domid)) {
         xenner_xs_client_is_introduced(conn->client, domid, &introduced);
         reply_status(conn, introduced ? 0 : -ENOENT);
-        break;
-    case XS_IS_DOMAIN_INTRODUCED:
+    }
+}
+
+static void do_is_domain_introduced(XsWireConn *conn, const XsArgs *a)
+{
+    uint16_t domid;
+    bool introduced;
+
+    if (arg_domid(conn, a, &domid)) {
         xenner_xs_client_is_introduced(conn->client, domid, &introduced);
         reply_str(conn, introduced ? "T" : "F");
-        break;
-    case XS_GET_DOMAIN_PATH:
+    }
+}
+
+static void do_get_domain_path(XsWireConn *conn, const XsArgs *a)
+{
+    g_autofree char *path = NULL;
+    uint16_t domid;
+
+    if (arg_domid(conn, a, &domid)) {
         path = xenner_xs_domain_path(domid);
         reply_str(conn, path);
-        break;
     }
 }
 
@@ -427,7 +455,7 @@ static void do_set_target(XsWireConn *conn, const XsArgs *a)
 {
     uint16_t domid, target;
 
-    if (!want_args(a, 2) || !parse_domid(a->arg[0], &domid) ||
+    if (!parse_domid(a->arg[0], &domid) ||
         !parse_domid(a->arg[1], &target)) {
         reply_error(conn, EINVAL);
         return;
@@ -491,101 +519,97 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
     reply_error(conn, EINVAL);
 }
 
+typedef void XsWireHandler(XsWireConn *conn, const XsArgs *a);
+
+enum {
+    /*
+     * Refused to an unprivileged domain with EACCES before the arguments
+     * are looked at, as xenstored's XS_FLAG_PRIV.
+     */
+    XS_WIRE_PRIV = 1 << 0,
+};
+
+/* The handler checks the shape of the payload itself. */
+#define XS_WIRE_ARGS_ANY 0
+
+typedef struct XsWireFunc {
+    const char *name;
+    XsWireHandler *fn;
+    /*
+     * Exactly this many nul-terminated strings and nothing after them,
+     * else EINVAL before the handler runs; or XS_WIRE_ARGS_ANY.
+     */
+    unsigned nargs;
+    unsigned flags;
+} XsWireFunc;
+
 /*
- * The requests xenstored refuses to an unprivileged domain before even
- * looking at their arguments (its XS_FLAG_PRIV).
+ * Every request type a client may send. The gaps (XS_WATCH_EVENT and
+ * XS_ERROR, which are ours to send, and the removed XS_RESTRICT) and
+ * types from XS_TYPE_COUNT up are answered ENOSYS, as by xenstored.
  */
-static bool privileged_only(uint32_t type)
+static const XsWireFunc wire_funcs[XS_TYPE_COUNT] = {
+    [XS_CONTROL] = { "CONTROL", do_control, XS_WIRE_ARGS_ANY, XS_WIRE_PRIV },
+    [XS_DIRECTORY] = { "DIRECTORY", do_directory, 1, 0 },
+    [XS_READ] = { "READ", do_read, 1, 0 },
+    [XS_GET_PERMS] = { "GET_PERMS", do_get_perms, 1, 0 },
+    [XS_WATCH] = { "WATCH", do_watch, 2, 0 },
+    [XS_UNWATCH] = { "UNWATCH", do_unwatch, 2, 0 },
+    [XS_TRANSACTION_START] = { "TRANSACTION_START", do_transaction_start,
+                               XS_WIRE_ARGS_ANY, 0 },
+    [XS_TRANSACTION_END] = { "TRANSACTION_END", do_transaction_end, 1, 0 },
+    [XS_INTRODUCE] = { "INTRODUCE", do_introduce, 3, XS_WIRE_PRIV },
+    [XS_RELEASE] = { "RELEASE", do_release, 1, XS_WIRE_PRIV },
+    [XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", do_get_domain_path, 1, 0 },
+    [XS_WRITE] = { "WRITE", do_write, XS_WIRE_ARGS_ANY, 0 },
+    [XS_MKDIR] = { "MKDIR", do_mkdir, 1, 0 },
+    [XS_RM] = { "RM", do_rm, 1, 0 },
+    [XS_SET_PERMS] = { "SET_PERMS", do_set_perms, XS_WIRE_ARGS_ANY, 0 },
+    [XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED",
+                                  do_is_domain_introduced, 1, XS_WIRE_PRIV },
+    [XS_RESUME] = { "RESUME", do_resume, 1, XS_WIRE_PRIV },
+    [XS_SET_TARGET] = { "SET_TARGET", do_set_target, 2, XS_WIRE_PRIV },
+    [XS_RESET_WATCHES] = { "RESET_WATCHES", do_reset_watches,
+                           XS_WIRE_ARGS_ANY, 0 },
+    [XS_DIRECTORY_PART] = { "DIRECTORY_PART", do_directory_part, 2, 0 },
+};
+
+static const XsWireFunc *wire_func(uint32_t type)
 {
-    switch (type) {
-    case XS_CONTROL:
-    case XS_INTRODUCE:
-    case XS_RELEASE:
-    case XS_IS_DOMAIN_INTRODUCED:
-    case XS_RESUME:
-    case XS_SET_TARGET:
-        return true;
-    default:
-        return false;
+    if (type >= G_N_ELEMENTS(wire_funcs) || !wire_funcs[type].fn) {
+        return NULL;
     }
+    return &wire_funcs[type];
+}
+
+const char *xenner_xs_wire_type_name(uint32_t type, bool *privileged)
+{
+    const XsWireFunc *f = wire_func(type);
+
+    if (f && privileged) {
+        *privileged = f->flags & XS_WIRE_PRIV;
+    }
+    return f ? f->name : NULL;
 }
 
 static void dispatch(XsWireConn *conn, const XsArgs *a)
 {
-    if (privileged_only(conn->hdr.type) &&
+    const XsWireFunc *f = wire_func(conn->hdr.type);
+
+    if (!f) {
+        reply_error(conn, ENOSYS);
+        return;
+    }
+    if ((f->flags & XS_WIRE_PRIV) &&
         xenner_xs_client_domid(conn->client) != XS_DOMID_PRIVILEGED) {
         reply_error(conn, EACCES);
         return;
     }
-    switch (conn->hdr.type) {
-    case XS_READ:
-        do_read(conn, a);
-        break;
-    case XS_WRITE:
-        do_write(conn, a);
-        break;
-    case XS_MKDIR:
-    case XS_RM:
-        if (!want_args(a, 1)) {
-            reply_error(conn, EINVAL);
-        } else if (conn->hdr.type == XS_MKDIR) {
-            reply_status(conn,
-                         xenner_xs_client_mkdir(conn->client, conn->hdr.tx_id,
-                                                a->arg[0]));
-        } else {
-            reply_status(conn, xenner_xs_client_rm(conn->client,
-                                                   conn->hdr.tx_id, a->arg[0]));
-        }
-        break;
-    case XS_DIRECTORY:
-        do_directory(conn, a);
-        break;
-    case XS_DIRECTORY_PART:
-        do_directory_part(conn, a);
-        break;
-    case XS_GET_PERMS:
-        do_get_perms(conn, a);
-        break;
-    case XS_SET_PERMS:
-        do_set_perms(conn, a);
-        break;
-    case XS_TRANSACTION_START:
-        do_transaction_start(conn);
-        break;
-    case XS_TRANSACTION_END:
-        do_transaction_end(conn, a);
-        break;
-    case XS_WATCH:
-    case XS_UNWATCH:
-        do_watch(conn, a, conn->hdr.type == XS_WATCH);
-        break;
-    case XS_RESET_WATCHES:
-        xenner_xs_client_reset_watches(conn->client);
-        reply_str(conn, "OK");
-        break;
-    case XS_INTRODUCE:
-        do_introduce(conn, a);
-        break;
-    case XS_RELEASE:
-    case XS_RESUME:
-    case XS_IS_DOMAIN_INTRODUCED:
-    case XS_GET_DOMAIN_PATH:
-        do_domid_op(conn, a);
-        break;
-    case XS_SET_TARGET:
-        do_set_target(conn, a);
-        break;
-    case XS_CONTROL:
-        do_control(conn, a);
-        break;
-    default:
-        /*
-         * Unknown types, and replies and events, which are ours to send,
-         * not the client's: ENOSYS, as xenstored answers.
-         */
-        reply_error(conn, ENOSYS);
-        break;
+    if (f->nargs != XS_WIRE_ARGS_ANY && !want_args(a, f->nargs)) {
+        reply_error(conn, EINVAL);
+        return;
     }
+    f->fn(conn, a);
 }
 
 static void handle_request(XsWireConn *conn)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "xenner/xs_tree.h"
 
@@ -31,5 +32,12 @@ void xenner_xs_wire_conn_free(XsWireConn *conn);
  * transport must close the connection.
  */
 bool xenner_xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len);
+
+/*
+ * The name of request @type (xs_wire.h's, without XS_), and whether only
+ * the privileged domain may send it; NULL for a type that is answered
+ * with ENOSYS.
+ */
+const char *xenner_xs_wire_type_name(uint32_t type, bool *privileged);
 
 #endif /* XENNER_XS_WIRE_H */

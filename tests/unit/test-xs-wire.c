@@ -457,6 +457,80 @@ static void test_unknown_type(WireFixture *f, gconstpointer data)
     expect_msg(w, XS_READ, 99, 0, S(""));
 }
 
+/*
+ * Every type below XS_TYPE_COUNT, held to a list of our own of what
+ * xenstored answers: a handled type is dispatched (not ENOSYS), and one
+ * that only the privileged domain may send is refused to others with
+ * EACCES, whatever its payload; the rest are ENOSYS for everyone.
+ */
+static void test_every_type(WireFixture *f, gconstpointer data)
+{
+    static const struct {
+        const char *name;
+        bool priv;
+    } expect[XS_TYPE_COUNT] = {
+        [XS_CONTROL] = { "CONTROL", true },
+        [XS_DIRECTORY] = { "DIRECTORY", false },
+        [XS_READ] = { "READ", false },
+        [XS_GET_PERMS] = { "GET_PERMS", false },
+        [XS_WATCH] = { "WATCH", false },
+        [XS_UNWATCH] = { "UNWATCH", false },
+        [XS_TRANSACTION_START] = { "TRANSACTION_START", false },
+        [XS_TRANSACTION_END] = { "TRANSACTION_END", false },
+        [XS_INTRODUCE] = { "INTRODUCE", true },
+        [XS_RELEASE] = { "RELEASE", true },
+        [XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", false },
+        [XS_WRITE] = { "WRITE", false },
+        [XS_MKDIR] = { "MKDIR", false },
+        [XS_RM] = { "RM", false },
+        [XS_SET_PERMS] = { "SET_PERMS", false },
+        [XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED", true },
+        [XS_RESUME] = { "RESUME", true },
+        [XS_SET_TARGET] = { "SET_TARGET", true },
+        [XS_RESET_WATCHES] = { "RESET_WATCHES", false },
+        [XS_DIRECTORY_PART] = { "DIRECTORY_PART", false },
+    };
+    Wire w5;
+
+    wire_init(&w5, f->tree, 5);
+    xt_make_home(f->api, 5);
+    for (uint32_t t = 0; t < XS_TYPE_COUNT; t++) {
+        bool priv = !expect[t].priv;
+        const char *name = xenner_xs_wire_type_name(t, &priv);
+        struct xsd_sockmsg hdr;
+        g_autoptr(GByteArray) body = NULL;
+
+        g_test_message("type %u: %s", t, expect[t].name);
+        g_assert_cmpstr(name, ==, expect[t].name);
+        if (!name) {
+            req(&f->w0, t, t + 1, 0, S("x\0"));
+            expect_error(&f->w0, t + 1, 0, "ENOSYS");
+            req(&w5, t, t + 1, 0, S("x\0"));
+            expect_error(&w5, t + 1, 0, "ENOSYS");
+            continue;
+        }
+        g_assert_cmpint(priv, ==, expect[t].priv);
+        /* A payload of no use to any type: refused, but not as unknown. */
+        req(&f->w0, t, t + 1, 0, S("\0\0\0\0\0"));
+        body = next_msg(&f->w0, &hdr);
+        g_assert_cmpuint(hdr.req_id, ==, t + 1);
+        g_assert_false(hdr.type == XS_ERROR &&
+                       !strcmp((char *)body->data, "ENOSYS"));
+        expect_nothing(&f->w0);
+        req(&w5, t, t + 1, 0, S("\0\0\0\0\0"));
+        if (expect[t].priv) {
+            expect_error(&w5, t + 1, 0, "EACCES");
+        } else {
+            g_byte_array_unref(next_msg(&w5, &hdr));
+            g_assert_cmpuint(hdr.req_id, ==, t + 1);
+        }
+        expect_nothing(&w5);
+    }
+    g_assert_null(xenner_xs_wire_type_name(XS_TYPE_COUNT, NULL));
+    g_assert_null(xenner_xs_wire_type_name(UINT32_MAX, NULL));
+    wire_destroy(&w5);
+}
+
 /* ---- watches ---------------------------------------------------------- */
 
 static void test_watch(WireFixture *f, gconstpointer data)
@@ -767,6 +841,7 @@ int main(int argc, char **argv)
     WIRE_ADD("/xs-wire/oversized", test_oversized);
     WIRE_ADD("/xs-wire/malformed", test_malformed);
     WIRE_ADD("/xs-wire/unknown-type", test_unknown_type);
+    WIRE_ADD("/xs-wire/every-type", test_every_type);
     WIRE_ADD("/xs-wire/watch", test_watch);
     WIRE_ADD("/xs-wire/directory-part", test_directory_part);
     WIRE_ADD("/xs-wire/perms", test_perms);
