@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/parse.h"
 #include "util/trace.h"
 #include "xen_backend_int.h"
 
@@ -58,21 +59,10 @@ static char *xs_read_key(XenBackend *be, const char *dir, const char *key)
     return value;
 }
 
+/* A key as xs_read_key() returned it: NULL, a missing key, is no number. */
 static bool parse_uint(const char *s, uint64_t max, uint64_t *value)
 {
-    char *end;
-    guint64 v;
-
-    if (!s || !*s || *s == '-' || *s == '+' || g_ascii_isspace(*s)) {
-        return false;
-    }
-    errno = 0;
-    v = g_ascii_strtoull(s, &end, 0);
-    if (errno || *end || v > max) {
-        return false;
-    }
-    *value = v;
-    return true;
+    return s && parse_decimal(s, max, value);
 }
 
 static enum xenbus_state read_state(XenBackend *be, const char *dir)
@@ -637,9 +627,11 @@ static void device_probe(BackendType *t, uint16_t fe_domid, unsigned devid)
 
 static bool parse_id(const char *s, uint64_t max, uint64_t *v)
 {
-    /* Directory names are decimal, without a sign or leading zeros. */
-    return s && g_ascii_isdigit(s[0]) && (s[0] != '0' || !s[1]) &&
-           parse_uint(s, max, v) && strspn(s, "0123456789") == strlen(s);
+    /*
+     * Directory names are canonical decimal: with leading zeros "01" and
+     * "1" would be two directories for one device.
+     */
+    return s && (s[0] != '0' || !s[1]) && parse_uint(s, max, v);
 }
 
 static void type_scan_domain(BackendType *t, uint16_t fe_domid)

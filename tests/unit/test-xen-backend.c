@@ -520,6 +520,42 @@ static void test_serve_one_domain(Fixture *f, gconstpointer data)
     xenner_domain_destroy(f->x, DOMID + 1);
 }
 
+/*
+ * Numbers from the frontend are decimal, leading zeros and all, as
+ * Linux's xenbus_scanf reads them: "010" is port 10, never octal 8.
+ */
+static void test_port_is_decimal(Fixture *f, gconstpointer data)
+{
+    g_autofree char *error = NULL;
+    int port, events;
+
+    /* A port whose digits mean another number, or none, in octal. */
+    do {
+        port = xenner_guest_alloc_unbound(f->guest, 0, NULL, NULL);
+        g_assert_cmpint(port, >, 0);
+    } while (port < 8);
+    create_device(f, NULL);
+    g_assert_cmpint(xenner_guest_xs_printf(f->guest, "device/vdummy/0/port",
+                                           "0%d", port), ==, 0);
+    fe_state(f, XenbusStateInitialised);
+    g_assert_cmpint(be_state(f), ==, XenbusStateConnected);
+    events = f->counts.event;
+    g_assert_cmpint(xenner_guest_notify(f->guest, port), ==, 0);
+    pump(f);
+    g_assert_cmpint(f->counts.event, ==, events + 1);
+
+    /* The same port in hex is refused, and the device fails. */
+    fe_state(f, XenbusStateClosing);
+    fe_state(f, XenbusStateClosed);
+    fe_state(f, XenbusStateInitialising);
+    g_assert_cmpint(xenner_guest_xs_printf(f->guest, "device/vdummy/0/port",
+                                           "%#x", port), ==, 0);
+    fe_state(f, XenbusStateInitialised);
+    g_assert_cmpint(be_state(f), ==, XenbusStateClosing);
+    error = be_read(f, "error");
+    g_assert_nonnull(error);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -538,5 +574,6 @@ int main(int argc, char **argv)
     ADD("/xen-backend/foreign-frontend", test_foreign_frontend_ignored);
     ADD("/xen-backend/removed-directory", test_removed_directory);
     ADD("/xen-backend/serve-one-domain", test_serve_one_domain);
+    ADD("/xen-backend/port-is-decimal", test_port_is_decimal);
     return g_test_run();
 }

@@ -133,7 +133,10 @@ bool xen_backend_create_device(XenBackend *be, const char *type,
 /* A key of the frontend's or backend's directory; NULL when absent. */
 char *xen_device_fe_read(XenDevice *xd, const char *key);
 char *xen_device_be_read(XenDevice *xd, const char *key);
-/* Reads a decimal or 0x hex number no larger than @max. */
+/*
+ * Reads a decimal number no larger than @max, as parse_decimal() in
+ * util/parse.h does: "010" is 10; signs, spaces, 0x and junk refused.
+ */
 bool xen_device_fe_read_uint(XenDevice *xd, const char *key, uint64_t max,
                              uint64_t *value, Error **errp);
 /*
