@@ -12,6 +12,8 @@
 #include <string.h>
 #include <xen/io/xs_wire.h>
 
+#include "util/parse.h"
+
 /* ---- paths ---------------------------------------------------------- */
 
 char *xenner_xs_domain_path(uint16_t domid)
@@ -134,8 +136,7 @@ unsigned xenner_xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms)
 
 bool xenner_xs_perm_parse(const char *str, XsPerm *perm)
 {
-    char *end;
-    unsigned long domid;
+    uint64_t domid;
 
     switch (str[0]) {
     case 'n':
@@ -153,12 +154,7 @@ bool xenner_xs_perm_parse(const char *str, XsPerm *perm)
     default:
         return false;
     }
-    if (!g_ascii_isdigit(str[1])) {
-        return false;
-    }
-    errno = 0;
-    domid = strtoul(str + 1, &end, 10);
-    if (errno || *end || domid > UINT16_MAX) {
+    if (!parse_decimal(str + 1, UINT16_MAX, &domid)) {
         return false;
     }
     perm->domid = domid;

@@ -9,11 +9,11 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <xen/io/xs_wire.h>
 
 #include "util/error.h"
+#include "util/parse.h"
 
 #define MAX_ARGS 16
 
@@ -179,24 +179,12 @@ static bool want_args(const XsArgs *a, unsigned n)
     return a->count == n && a->len && a->data[a->len - 1] == '\0';
 }
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-    char *end;
-
-    if (!g_ascii_isdigit(s[0])) {
-        return false;
-    }
-    errno = 0;
-    *out = strtoul(s, &end, 10);
-    return !errno && !*end && *out <= max;
-}
-
 /* Domain ids from DOMID_FIRST_RESERVED up are not domains. */
 static bool parse_domid(const char *s, uint16_t *domid)
 {
-    unsigned long v;
+    uint64_t v;
 
-    if (!parse_uint(s, 0x7fef, &v)) {
+    if (!parse_decimal(s, 0x7fef, &v)) {
         return false;
     }
     *domid = v;
@@ -249,10 +237,10 @@ static void do_directory(XsWireConn *conn, const XsArgs *a)
 static void do_directory_part(XsWireConn *conn, const XsArgs *a)
 {
     g_autoptr(GByteArray) out = g_byte_array_new();
-    unsigned long offset;
+    uint64_t offset;
     int ret;
 
-    if (!parse_uint(a->arg[1], UINT32_MAX, &offset)) {
+    if (!parse_decimal(a->arg[1], UINT32_MAX, &offset)) {
         reply_error(conn, EINVAL);
         return;
     }
@@ -382,7 +370,7 @@ static void do_reset_watches(XsWireConn *conn, const XsArgs *a)
 
 static void do_introduce(XsWireConn *conn, const XsArgs *a)
 {
-    unsigned long mfn, port;
+    uint64_t mfn, port;
     uint16_t domid;
 
     /*
@@ -390,8 +378,8 @@ static void do_introduce(XsWireConn *conn, const XsArgs *a)
      * domain's ring is attached in-process. They are checked all the same.
      */
     if (!parse_domid(a->arg[0], &domid) ||
-        !parse_uint(a->arg[1], UINT64_MAX, &mfn) ||
-        !parse_uint(a->arg[2], UINT32_MAX, &port)) {
+        !parse_decimal(a->arg[1], UINT64_MAX, &mfn) ||
+        !parse_decimal(a->arg[2], UINT32_MAX, &port)) {
         reply_error(conn, EINVAL);
         return;
     }
@@ -480,7 +468,7 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     XsQuota quota;
-    unsigned long value;
+    uint64_t value;
 
     if (a->count < 1 || a->count > MAX_ARGS ||
         a->data[a->len - 1] != '\0') {
@@ -505,8 +493,8 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
         return;
     }
     if (!strcmp(a->arg[0], "quota") && a->count == 4 &&
-        !strcmp(a->arg[1], "set") && parse_uint(a->arg[3], UINT32_MAX,
-                                                &value)) {
+        !strcmp(a->arg[1], "set") &&
+        parse_decimal(a->arg[3], UINT32_MAX, &value)) {
         for (size_t i = 0; i < G_N_ELEMENTS(quota_names); i++) {
             if (!strcmp(a->arg[2], quota_names[i].name)) {
                 *(unsigned *)((char *)&quota + quota_names[i].offset) = value;

@@ -531,6 +531,29 @@ static void test_every_type(WireFixture *f, gconstpointer data)
     wire_destroy(&w5);
 }
 
+/* Numbers in requests are decimal, as util/parse.h reads them. */
+static void test_decimal_args(WireFixture *f, gconstpointer data)
+{
+    Wire *w = &f->w0;
+
+    req(w, XS_GET_DOMAIN_PATH, 1, 0, S("010\0"));
+    expect_msg(w, XS_GET_DOMAIN_PATH, 1, 0, S("/local/domain/10\0"));
+    req(w, XS_GET_DOMAIN_PATH, 2, 0, S("0x10\0"));
+    expect_error(w, 2, 0, "EINVAL");
+    req(w, XS_GET_DOMAIN_PATH, 3, 0, S(" 1\0"));
+    expect_error(w, 3, 0, "EINVAL");
+    req(w, XS_MKDIR, 4, 0, S("/p\0"));
+    expect_ok(w, XS_MKDIR, 4, 0);
+    req(w, XS_SET_PERMS, 5, 0, S("/p\0n00\0r010\0"));
+    expect_ok(w, XS_SET_PERMS, 5, 0);
+    req(w, XS_GET_PERMS, 6, 0, S("/p\0"));
+    expect_msg(w, XS_GET_PERMS, 6, 0, S("n0\0r10\0"));
+    req(w, XS_SET_PERMS, 7, 0, S("/p\0n0\0r0x5\0"));
+    expect_error(w, 7, 0, "EINVAL");
+    req(w, XS_SET_PERMS, 8, 0, S("/p\0n0\0r-5\0"));
+    expect_error(w, 8, 0, "EINVAL");
+}
+
 /* ---- watches ---------------------------------------------------------- */
 
 static void test_watch(WireFixture *f, gconstpointer data)
@@ -842,6 +865,7 @@ int main(int argc, char **argv)
     WIRE_ADD("/xs-wire/malformed", test_malformed);
     WIRE_ADD("/xs-wire/unknown-type", test_unknown_type);
     WIRE_ADD("/xs-wire/every-type", test_every_type);
+    WIRE_ADD("/xs-wire/decimal-args", test_decimal_args);
     WIRE_ADD("/xs-wire/watch", test_watch);
     WIRE_ADD("/xs-wire/directory-part", test_directory_part);
     WIRE_ADD("/xs-wire/perms", test_perms);
