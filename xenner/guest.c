@@ -12,6 +12,8 @@
 #include <string.h>
 #include <xen/io/xenbus.h>
 
+#include "util/parse.h"
+
 typedef struct PortHandler {
     XennerGuestPortFn *fn;
     void *opaque;
@@ -297,14 +299,13 @@ int xenner_guest_xs_read_state(XennerGuest *g, const char *dir)
 {
     g_autofree char *path = g_strdup_printf("%s/state", dir);
     g_autofree char *value = xenner_guest_xs_read(g, path);
-    char *end;
-    long state;
+    uint64_t state;
 
-    if (!value) {
+    /* As a Linux frontend reads it: xenbus_scanf("%d"), in decimal. */
+    if (!value || !parse_decimal(value, INT_MAX, &state)) {
         return XenbusStateUnknown;
     }
-    state = strtol(value, &end, 10);
-    return *end || end == value ? XenbusStateUnknown : (int)state;
+    return state;
 }
 
 int xenner_guest_switch_state(XennerGuest *g, const char *dir, int state)

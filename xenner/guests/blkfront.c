@@ -29,6 +29,7 @@
 #include <xen/io/xenbus.h>
 
 #include "util/error.h"
+#include "util/parse.h"
 
 /*
  * The ring header: the native struct blkif_sring's indexes are where
@@ -531,10 +532,9 @@ static uint64_t be_read_uint(BlkFront *bf, const char *key, uint64_t def)
 {
     g_autofree char *path = g_strdup_printf("%s/%s", bf->be_path, key);
     g_autofree char *v = xenner_guest_xs_read(bf->g, path);
-    char *end = NULL;
-    uint64_t r = v ? strtoull(v, &end, 10) : def;
+    uint64_t r;
 
-    return !v || end == v || *end ? def : r;
+    return v && parse_decimal(v, UINT64_MAX, &r) ? r : def;
 }
 
 static void set_state(BlkFront *bf, int state)
@@ -844,6 +844,7 @@ BlkFront *blkfront_new(XennerGuest *g, unsigned vdev,
                                               vdev);
     g_autofree char *be_id = xenner_guest_xs_read(g, id_key);
     g_autofree char *dom = NULL, *state_path = NULL;
+    uint64_t be_domid;
 
     bf->g = g;
     bf->vdev = vdev;
@@ -857,12 +858,13 @@ BlkFront *blkfront_new(XennerGuest *g, unsigned vdev,
     dom = ops->get_domain_path(xenner_guest_xs(g), xenner_guest_domid(g));
     bf->abs_path = g_strdup_printf("%s/%s", dom, bf->path);
     bf->be_path = xenner_guest_xs_read(g, be_key);
-    if (!bf->be_path || !be_id) {
+    if (!bf->be_path || !be_id ||
+        !parse_decimal(be_id, DOMID_FIRST_RESERVED - 1, &be_domid)) {
         g_free(bf->be_path);
         bf->be_path = NULL;
         return bf;              /* never connects; freed as usual */
     }
-    bf->be_domid = strtoul(be_id, NULL, 10);
+    bf->be_domid = be_domid;
     set_state(bf, XenbusStateInitialising);
     state_path = g_strdup_printf("%s/state", bf->be_path);
     ops->watch(xenner_guest_xs(g), state_path, blkfront_backend_changed, bf,

@@ -11,6 +11,7 @@
 #include <xen/io/xenbus.h>
 
 #include "hw/xen/xen_console_ring.h"
+#include "util/parse.h"
 
 struct ConsFront {
     XennerGuest *g;
@@ -149,6 +150,7 @@ ConsFront *consfront_new(XennerGuest *g, unsigned idx, ConsFrontNotifyFn *fn,
     ConsFront *cf = g_new0(ConsFront, 1);
     g_autofree char *key = NULL, *be_id = NULL;
     const XenXenstoreOps *ops = xenner_guest_xs_ops(g);
+    uint64_t be_domid;
 
     cf->g = g;
     cf->idx = idx;
@@ -161,12 +163,13 @@ ConsFront *consfront_new(XennerGuest *g, unsigned idx, ConsFrontNotifyFn *fn,
     g_free(key);
     key = g_strdup_printf("%s/backend-id", cf->path);
     be_id = xenner_guest_xs_read(g, key);
-    if (!cf->be_path || !be_id) {
+    if (!cf->be_path || !be_id ||
+        !parse_decimal(be_id, DOMID_FIRST_RESERVED - 1, &be_domid)) {
         g_free(cf->be_path);
         cf->be_path = NULL;
         return cf;              /* never connects; freed as usual */
     }
-    cf->be_domid = strtoul(be_id, NULL, 10);
+    cf->be_domid = be_domid;
     g_autofree char *state_path = g_strdup_printf("%s/state", cf->be_path);
     ops->watch(xenner_guest_xs(g), state_path, consfront_backend_changed, cf,
                &cf->be_watch);

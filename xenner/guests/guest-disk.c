@@ -17,6 +17,7 @@
 
 #include "blkfront.h"
 #include "programs.h"
+#include "util/parse.h"
 
 #define SECTOR 512u
 
@@ -399,12 +400,11 @@ static void disks_scan(void *opaque, const char *path)
         g_autofree char *dir = g_strdup_printf("device/vbd/%s", *n);
         g_autofree char *be_key = g_strdup_printf("%s/backend", dir);
         g_autofree char *be = NULL;
-        char *end;
-        unsigned long vdev = strtoul(*n, &end, 10);
+        uint64_t vdev;
         GuestDisk *d;
 
         /* A frontend directory the toolstack finished writing. */
-        if (*end || end == *n || vdev > UINT_MAX ||
+        if (!parse_decimal(*n, UINT_MAX, &vdev) ||
             g_hash_table_contains(gd->disks, GUINT_TO_POINTER(vdev)) ||
             xenner_guest_xs_read_state(gd->g, dir) !=
             XenbusStateInitialising ||

@@ -15,6 +15,7 @@
 
 #include "consfront.h"
 #include "guest-disk.h"
+#include "util/parse.h"
 
 typedef enum {
     PROGRAM_ECHO,
@@ -302,12 +303,11 @@ static void guest_scan_consoles(void *opaque, const char *path)
         return;
     }
     for (char **n = names; *n; n++) {
-        char *end;
-        unsigned long idx = strtoul(*n, &end, 10);
         g_autofree char *state = g_strdup_printf("device/console/%s", *n);
+        uint64_t idx;
 
         /* A frontend directory the toolstack finished writing. */
-        if (*end || idx == 0 ||
+        if (!parse_decimal(*n, UINT_MAX, &idx) || idx == 0 ||
             xenner_guest_xs_read_state(tg->g, state) !=
             XenbusStateInitialising) {
             continue;
