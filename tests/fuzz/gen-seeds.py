@@ -10,7 +10,8 @@ a blkif seed is a disk's limits, one request slot in one of the three
 layouts and its indirect pages, as fuzz-blkif.c reads; a disk ring seed
 is a batch of native requests and an indirect page, as fuzz-disk-ring.c
 reads; a QMP seed is a chunk size byte and a command stream as libxl
-sends it, as fuzz-qmp.c reads.
+sends it, as fuzz-qmp.c reads; a parse seed is a bound selector and
+a number as frontends and tools write them, as fuzz-parse.c reads.
 """
 import json
 import os
@@ -304,6 +305,18 @@ def qmp_seeds():
                          id_=[None, 1.5, "\ud83d\ude00"])
 
 
+def parse_seeds():
+    numbers = [b"0", b"7", b"010", b"0x10", b"-1", b" 1", b"1 ", b"",
+               b"4294967295", b"4294967296", b"18446744073709551615",
+               b"18446744073709551616", b"00000000000000000000001"]
+    for sel in (0, 2, 8, 12):
+        for n in numbers:
+            yield bytes([sel]) + n
+    # An explicit bound: selector, then eight bytes little-endian.
+    yield bytes([255]) + struct.pack("<Q", 12345) + b"12345"
+    yield bytes([255]) + struct.pack("<Q", 12345) + b"12346"
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -338,6 +351,10 @@ def main():
                 with open(os.path.join(outdir, "seed-%02d-%d" % (i, j)),
                           "wb") as f:
                     f.write(bytes([chunk]) + stream)
+    elif target == "fuzz-parse":
+        for i, seed in enumerate(parse_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(seed)
     else:
         rng = random.Random(0x5EED)
         for i in range(32):
