@@ -2,7 +2,7 @@
  * libFuzzer target: the blkif request parser and response writer
  * (hw/xen/xen_blkif.c) against a hostile frontend's ring slot.
  *
- * Input layout (missing bytes read as 0):
+ * FuzzInput layout (missing bytes read as 0):
  *   byte 0        bits 0-1: the ABI (native, x86_32, x86_64; 3 is native)
  *                 bits 2-6: readonly, flush, barrier, discard,
  *                 discard-secure
@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "hw/xen/xen_blkif.h"
+#include "fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -91,22 +92,6 @@ static const Model model_native = {
     .i_handle = offsetof(struct blkif_request_indirect, handle),
     .i_grefs = offsetof(struct blkif_request_indirect, indirect_grefs),
 };
-
-typedef struct Input {
-    const uint8_t *p;
-    size_t left;
-} Input;
-
-static uint64_t take(Input *in, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = 0; i < bytes && in->left; i++) {
-        v |= (uint64_t)*in->p++ << (8 * i);
-        in->left--;
-    }
-    return v;
-}
 
 /* A field of @n bytes in the host's byte order, assembled by hand. */
 static uint64_t rd(const uint8_t *p, size_t off, unsigned n)
@@ -372,9 +357,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         BLKIF_ABI_NATIVE, BLKIF_ABI_X86_32, BLKIF_ABI_X86_64,
         BLKIF_ABI_NATIVE,
     };
-    Input in = { data, size };
-    unsigned b0 = take(&in, 1), b1 = take(&in, 1), b2 = take(&in, 1);
-    uint64_t sectors = take(&in, 8);
+    FuzzInput in = { data, size };
+    unsigned b0 = fuzz_take(&in, 1), b1 = fuzz_take(&in, 1), b2 = fuzz_take(&in, 1);
+    uint64_t sectors = fuzz_take(&in, 8);
     const Model *m = models[b0 & 3];
     BlkifAbi abi = abi_of[b0 & 3];
     BlkifLimits lim = {

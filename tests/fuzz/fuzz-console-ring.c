@@ -2,7 +2,7 @@
  * libFuzzer target: the checked accessors of struct xencons_interface
  * (hw/xen/xen_console_ring.c) against a hostile peer.
  *
- * Input layout:
+ * FuzzInput layout:
  *   byte 0            S, the length of the script
  *   bytes 1 .. S      the script: operations, each an opcode byte and
  *                     its arguments (missing bytes read as 0)
@@ -36,13 +36,9 @@
 
 #include "hw/xen/xen_console_ring.h"
 #include "hw/xen/xen_ring.h"
+#include "fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct Input {
-    const uint8_t *p;
-    size_t left;
-} Input;
 
 /* Where one ring and its indices live in the page. */
 typedef struct RingLayout {
@@ -74,17 +70,6 @@ static const RingLayout out_layout = {
 
 #define check(cond) do { if (!(cond)) { __builtin_trap(); } } while (0)
 
-static uint32_t take(Input *in, unsigned bytes)
-{
-    uint32_t v = 0;
-
-    for (unsigned i = 0; i < bytes && in->left; i++) {
-        v |= (uint32_t)*in->p++ << (8 * i);
-        in->left--;
-    }
-    return v;
-}
-
 static uint32_t get_idx(const uint8_t *page, size_t off)
 {
     XENCONS_RING_IDX v;
@@ -102,9 +87,9 @@ static void set_idx(uint8_t *page, size_t off, uint32_t v)
  * A count for a read or write: small ones around the ring sizes mostly,
  * and the edges of size_t and int, which the accessors narrow.
  */
-static size_t take_count(Input *in)
+static size_t take_count(FuzzInput *in)
 {
-    switch (take(in, 1) % 8) {
+    switch (fuzz_take(in, 1) % 8) {
     case 0:
         return 0;
     case 1:
@@ -115,7 +100,7 @@ static size_t take_count(Input *in)
         return (size_t)INT32_MAX + 1;
     default:
         /* Up to a little over twice the larger ring. */
-        return take(in, 2) % (2 * 2048 + 64);
+        return fuzz_take(in, 2) % (2 * 2048 + 64);
     }
 }
 
@@ -366,7 +351,7 @@ static void ev_write(uint8_t *page, const EventLayout *l, unsigned n,
 }
 
 /* The peer's moves between two of our calls. */
-static void peer_move(uint8_t *page, uint8_t *kbd, Input *in, unsigned op)
+static void peer_move(uint8_t *page, uint8_t *kbd, FuzzInput *in, unsigned op)
 {
     static const size_t idx[] = {
         offsetof(struct xencons_interface, in_cons),
@@ -378,26 +363,26 @@ static void peer_move(uint8_t *page, uint8_t *kbd, Input *in, unsigned op)
         offsetof(struct xenkbd_page, out_cons),
         offsetof(struct xenkbd_page, out_prod),
     };
-    unsigned sel = take(in, 1) % 8;
+    unsigned sel = fuzz_take(in, 1) % 8;
     uint8_t *p = sel < 4 ? page : kbd;
     size_t which = idx[sel];
 
     switch (op) {
     case 0:
         /* Any value at all, the other side's index included. */
-        set_idx(p, which, take(in, 4));
+        set_idx(p, which, fuzz_take(in, 4));
         break;
     case 1:
         /* A plausible step forward, or a small one back. */
-        set_idx(p, which, get_idx(p, which) + (int8_t)take(in, 1));
+        set_idx(p, which, get_idx(p, which) + (int8_t)fuzz_take(in, 1));
         break;
     default: {
         /* New ring contents, e.g. after we checked the index. */
         size_t rings = in_layout.size + out_layout.size;
         size_t ev_rings = KBD_PAGE_SIZE - XENKBD_IN_RING_OFFS;
-        size_t off = take(in, 2) % (rings + ev_rings);
-        uint8_t v = take(in, 1);
-        unsigned n = take(in, 1) % 64;
+        size_t off = fuzz_take(in, 2) % (rings + ev_rings);
+        uint8_t v = fuzz_take(in, 1);
+        unsigned n = fuzz_take(in, 1) % 64;
 
         for (unsigned i = 0; i < n && off + i < rings; i++) {
             page[off + i] = v + i;
@@ -414,7 +399,7 @@ static void peer_move(uint8_t *page, uint8_t *kbd, Input *in, unsigned op)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t script_len = size ? data[0] : 0;
-    Input script;
+    FuzzInput script;
     uint8_t *page, *kbd;
     size_t rest;
 
@@ -439,7 +424,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     while (script.left) {
-        unsigned op = take(&script, 1) % 13;
+        unsigned op = fuzz_take(&script, 1) % 13;
 
         switch (op) {
         case 0:
@@ -452,7 +437,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t len = take_count(&script);
 
             do_write(page, &in_layout, xencons_write_in, len,
-                     take(&script, 1));
+                     fuzz_take(&script, 1));
             break;
         }
         case 3:
@@ -465,23 +450,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t len = take_count(&script);
 
             do_write(page, &out_layout, xencons_write_out, len,
-                     take(&script, 1));
+                     fuzz_take(&script, 1));
             break;
         }
         case 10: {
-            const EventLayout *l = &ev_layouts[take(&script, 1) % 2];
+            const EventLayout *l = &ev_layouts[fuzz_take(&script, 1) % 2];
 
-            ev_read(kbd, l, take(&script, 1) % (EV_MAX + 1));
+            ev_read(kbd, l, fuzz_take(&script, 1) % (EV_MAX + 1));
             break;
         }
         case 11:
-            ev_space(kbd, &ev_layouts[take(&script, 1) % 2]);
+            ev_space(kbd, &ev_layouts[fuzz_take(&script, 1) % 2]);
             break;
         case 12: {
-            const EventLayout *l = &ev_layouts[take(&script, 1) % 2];
-            unsigned n = take(&script, 1) % (EV_MAX + 1);
+            const EventLayout *l = &ev_layouts[fuzz_take(&script, 1) % 2];
+            unsigned n = fuzz_take(&script, 1) % (EV_MAX + 1);
 
-            ev_write(kbd, l, n, take(&script, 1));
+            ev_write(kbd, l, n, fuzz_take(&script, 1));
             break;
         }
         default:

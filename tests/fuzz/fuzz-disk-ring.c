@@ -34,6 +34,7 @@
 
 #include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_ring.h"
+#include "fuzz-input.h"
 #include "xenner/guests/blkfront.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
@@ -193,22 +194,6 @@ typedef struct RingModel {
     RING_IDX prod_seen, cons, rsp_pvt, pushed;
 } RingModel;
 
-typedef struct Script {
-    const uint8_t *p;
-    size_t left;
-} Script;
-
-static uint32_t script_take(Script *sc, unsigned bytes)
-{
-    uint32_t v = 0;
-
-    for (unsigned i = 0; i < bytes && sc->left; i++) {
-        v |= (uint32_t)*sc->p++ << (8 * i);
-        sc->left--;
-    }
-    return v;
-}
-
 static ModelHeader *hdr(RingModel *m)
 {
     return (ModelHeader *)m->page;
@@ -328,14 +313,14 @@ static void ring_model_run(const uint8_t *data, size_t size)
     static const BlkifAbi abis[] = {
         BLKIF_ABI_NATIVE, BLKIF_ABI_X86_32, BLKIF_ABI_X86_64,
     };
-    Script sc = { data, size };
+    FuzzInput sc = { data, size };
     RingModel m = { 0 };
     unsigned pages;
     RING_IDX start;
 
-    m.slot = blkif_slot_size(abis[(script_take(&sc, 1) / 33) % 3]);
-    pages = 1u << (script_take(&sc, 1) % 5);
-    start = script_take(&sc, 4);
+    m.slot = blkif_slot_size(abis[(fuzz_take(&sc, 1) / 33) % 3]);
+    pages = 1u << (fuzz_take(&sc, 1) % 5);
+    start = fuzz_take(&sc, 4);
     m.bytes = (size_t)pages * XEN_PAGE_SIZE;
     m.page = g_malloc0(m.bytes);
     m.before = g_malloc(m.bytes);
@@ -352,20 +337,20 @@ static void ring_model_run(const uint8_t *data, size_t size)
     }
 
     for (unsigned ops = 0; sc.left && ops < MODEL_MAX_OPS; ops++) {
-        switch (script_take(&sc, 1) % 10) {
+        switch (fuzz_take(&sc, 1) % 10) {
         case 0:
             /* Any producer at all, relative to ours. */
-            hdr(&m)->req_prod = m.rsp_pvt + script_take(&sc, 4);
+            hdr(&m)->req_prod = m.rsp_pvt + fuzz_take(&sc, 4);
             break;
         case 1:
             /* An honest step, or a small one back. */
-            hdr(&m)->req_prod += (int8_t)script_take(&sc, 1);
+            hdr(&m)->req_prod += (int8_t)fuzz_take(&sc, 1);
             break;
         case 2:
             model_poll(&m);
             break;
         case 3: {
-            unsigned n = script_take(&sc, 1) % 40;
+            unsigned n = fuzz_take(&sc, 1) % 40;
 
             snapshot(&m);
             for (unsigned i = 0; i < n; i++) {
@@ -378,8 +363,8 @@ static void ring_model_run(const uint8_t *data, size_t size)
             model_final_check(&m);
             break;
         case 5: {
-            unsigned n = script_take(&sc, 1) % 40;
-            uint8_t fill = script_take(&sc, 1);
+            unsigned n = fuzz_take(&sc, 1) % 40;
+            uint8_t fill = fuzz_take(&sc, 1);
 
             for (unsigned i = 0; i < n; i++) {
                 model_respond(&m, fill + i);
@@ -391,17 +376,17 @@ static void ring_model_run(const uint8_t *data, size_t size)
             break;
         case 7:
             /* Where the frontend wants its next event. */
-            hdr(&m)->rsp_event = m.pushed + (int8_t)script_take(&sc, 1);
+            hdr(&m)->rsp_event = m.pushed + (int8_t)fuzz_take(&sc, 1);
             break;
         case 8:
-            hdr(&m)->rsp_event = script_take(&sc, 4);
+            hdr(&m)->rsp_event = fuzz_take(&sc, 4);
             break;
         default: {
             /* New slot contents behind our back. */
             size_t at = XEN_SRING_HEADER +
-                        script_take(&sc, 2) % (m.bytes - XEN_SRING_HEADER);
+                        fuzz_take(&sc, 2) % (m.bytes - XEN_SRING_HEADER);
 
-            m.page[at] = script_take(&sc, 1);
+            m.page[at] = fuzz_take(&sc, 1);
             break;
         }
         }

@@ -11,27 +11,14 @@
 #include <string.h>
 
 #include "xenner/xs_tree.h"
+#include "fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define NCLIENTS 3
 
-typedef struct Input {
-    const uint8_t *p;
-    size_t left;
-} Input;
-
-static unsigned take(Input *in)
-{
-    if (!in->left) {
-        return 0;
-    }
-    in->left--;
-    return *in->p++;
-}
-
 /* Paths from a small alphabet, so that operations meet on the same nodes. */
-static void take_path(Input *in, char *buf, size_t size)
+static void take_path(FuzzInput *in, char *buf, size_t size)
 {
     static const char *const names[] = {
         "a", "b", "c", "local", "domain", "7", "9", "0", "x-y", "@z",
@@ -40,15 +27,15 @@ static void take_path(Input *in, char *buf, size_t size)
         "/", "", "/local/domain/7/", "/local/domain/9/",
         "@introduceDomain", "@releaseDomain", "//", "/a/",
     };
-    unsigned root = take(in);
-    unsigned depth = take(in) % 5;
+    unsigned root = fuzz_take(in, 1);
+    unsigned depth = fuzz_take(in, 1) % 5;
 
     g_strlcpy(buf, roots[root % G_N_ELEMENTS(roots)], size);
     for (unsigned i = 0; i < depth; i++) {
         if (i && buf[0]) {
             g_strlcat(buf, "/", size);
         }
-        g_strlcat(buf, names[take(in) % G_N_ELEMENTS(names)], size);
+        g_strlcat(buf, names[fuzz_take(in, 1) % G_N_ELEMENTS(names)], size);
     }
 }
 
@@ -83,12 +70,12 @@ static unsigned count_nodes(XsClient *dom0, const char *path)
 }
 
 static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
-                   Input *in)
+                   FuzzInput *in)
 {
-    unsigned op = take(in);
-    unsigned who = take(in) % NCLIENTS;
+    unsigned op = fuzz_take(in, 1);
+    unsigned who = fuzz_take(in, 1) % NCLIENTS;
     XsClient *c = clients[who];
-    uint32_t tx = take(in) & 1 ? txs[who] : 0;
+    uint32_t tx = fuzz_take(in, 1) & 1 ? txs[who] : 0;
     char path[256];
     g_autoptr(GByteArray) out = g_byte_array_new();
     g_autofree XsPerm *perms = NULL;
@@ -105,9 +92,9 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
         xenner_xs_client_read(c, tx, path, out);
         break;
     case 1:
-        len = take(in) % sizeof(value);
+        len = fuzz_take(in, 1) % sizeof(value);
         for (size_t i = 0; i < len; i++) {
-            value[i] = take(in);
+            value[i] = fuzz_take(in, 1);
         }
         xenner_xs_client_write(c, tx, path, value, len);
         break;
@@ -121,7 +108,7 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
         xenner_xs_client_directory(c, tx, path, out);
         break;
     case 5:
-        xenner_xs_client_directory_part(c, tx, path, take(in), out);
+        xenner_xs_client_directory_part(c, tx, path, fuzz_take(in, 1), out);
         break;
     case 6:
         if (xenner_xs_client_get_perms(c, tx, path, &perms, &nperms) == 0 &&
@@ -130,10 +117,10 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
         }
         break;
     case 7:
-        nperms = take(in) % G_N_ELEMENTS(newperms);
+        nperms = fuzz_take(in, 1) % G_N_ELEMENTS(newperms);
         for (unsigned i = 0; i < nperms; i++) {
-            newperms[i].domid = (take(in) % 4) * 7 / 3;
-            newperms[i].perms = take(in) & 3;
+            newperms[i].domid = (fuzz_take(in, 1) % 4) * 7 / 3;
+            newperms[i].perms = fuzz_take(in, 1) & 3;
         }
         xenner_xs_client_set_perms(c, tx, path, newperms, nperms);
         break;
@@ -143,28 +130,28 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
         }
         break;
     case 9:
-        xenner_xs_client_transaction_end(c, txs[who], take(in) & 1);
+        xenner_xs_client_transaction_end(c, txs[who], fuzz_take(in, 1) & 1);
         txs[who] = 0;
         break;
     case 10:
-        xenner_xs_client_watch(c, path, take(in) & 1 ? "t1" : "t2");
+        xenner_xs_client_watch(c, path, fuzz_take(in, 1) & 1 ? "t1" : "t2");
         break;
     case 11:
-        xenner_xs_client_unwatch(c, path, take(in) & 1 ? "t1" : "t2");
+        xenner_xs_client_unwatch(c, path, fuzz_take(in, 1) & 1 ? "t1" : "t2");
         break;
     case 12:
-        xenner_xs_client_introduce(c, take(in) % 12);
+        xenner_xs_client_introduce(c, fuzz_take(in, 1) % 12);
         break;
     case 13:
-        xenner_xs_client_release(c, take(in) % 12);
+        xenner_xs_client_release(c, fuzz_take(in, 1) % 12);
         break;
     case 14:
-        xenner_xs_client_is_introduced(c, take(in) % 12, &introduced);
+        xenner_xs_client_is_introduced(c, fuzz_take(in, 1) % 12, &introduced);
         break;
     case 15:
         xenner_xs_tree_get_quota(tree, &quota);
-        quota.nodes = take(in) % 40;
-        quota.watches = take(in) % 8;
+        quota.nodes = fuzz_take(in, 1) % 40;
+        quota.watches = fuzz_take(in, 1) % 8;
         xenner_xs_tree_set_quota(tree, &quota);
         break;
     }
@@ -177,7 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     XsClient *clients[NCLIENTS];
     uint32_t txs[NCLIENTS] = { 0 };
     unsigned events = 0;
-    Input in = { data, size };
+    FuzzInput in = { data, size };
 
     for (int i = 0; i < NCLIENTS; i++) {
         clients[i] = xenner_xs_client_new(tree, domids[i], ignore_event,
