@@ -24,6 +24,7 @@ static const struct {
     { "blk", "disk I/O engines: fallbacks, storage daemons started" },
     { "chardev", "character devices opened, socket peers come and gone" },
     { "qmp", "QMP sessions, commands and the errors answered" },
+    { "xenner-xs", "Xenner's xenstore: connections, requests refused" },
 };
 
 struct TraceConfig {

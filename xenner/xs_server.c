@@ -6,6 +6,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "xenner-xs"
+
 #include "xenner/xs_server.h"
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/trace.h"
 #include "xenner/xs_wire.h"
 
 /*
@@ -59,6 +62,8 @@ static void conn_close(XsServerConn *conn)
     if (conn->dirty) {
         g_ptr_array_remove_fast(s->flush_list, conn);
     }
+    trace("%s: connection %d of domain %u closed", s->path, conn->fd,
+          s->domid);
     event_loop_set_fd_handler(s->loop, conn->fd, NULL, NULL, NULL, NULL);
     close(conn->fd);
     xenner_xs_wire_conn_free(conn->wire);
@@ -237,6 +242,8 @@ static void server_accept(void *opaque)
             }
             return;
         }
+        trace("%s: connection %d accepted, as domain %u", s->path, fd,
+              s->domid);
         conn = g_new0(XsServerConn, 1);
         conn->server = s;
         conn->fd = fd;

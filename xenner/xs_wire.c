@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "xenner-xs"
+
 #include "xenner/xs_wire.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 
 #include "util/error.h"
 #include "util/parse.h"
+#include "util/trace.h"
 
 #define MAX_ARGS 16
 
@@ -97,6 +100,12 @@ static void reply_str(XsWireConn *conn, const char *str)
 static void reply_error(XsWireConn *conn, int err)
 {
     const char *name = xenner_xs_errno_name(err);
+    const char *type = xenner_xs_wire_type_name(conn->hdr.type, NULL);
+
+    /* A refusal is what a client's author needs to see; successes are not. */
+    trace("domain %u: %s (type %u, req %u, tx %u): %s",
+          xenner_xs_client_domid(conn->client), type ? type : "unknown",
+          conn->hdr.type, conn->hdr.req_id, conn->hdr.tx_id, name);
 
     send_msg(conn, NULL, XS_ERROR, conn->hdr.req_id, conn->hdr.tx_id,
              name, strlen(name) + 1);
