@@ -96,11 +96,15 @@ char *xen_device_be_read(XenDevice *xd, const char *key)
     return xs_read_key(xd->backend, xd->be_path, key);
 }
 
-bool xen_device_fe_read_uint(XenDevice *xd, const char *key, uint64_t max,
-                             uint64_t *value, Error **errp)
+static bool fe_read_uint(XenDevice *xd, const char *key, uint64_t max,
+                         const uint64_t *dflt, uint64_t *value, Error **errp)
 {
     g_autofree char *s = xen_device_fe_read(xd, key);
 
+    if (!s && dflt) {
+        *value = *dflt;
+        return true;
+    }
     if (!s) {
         error_setg(errp, "%s/%s is missing", xd->fe_path, key);
         return false;
@@ -111,6 +115,19 @@ bool xen_device_fe_read_uint(XenDevice *xd, const char *key, uint64_t max,
         return false;
     }
     return true;
+}
+
+bool xen_device_fe_read_uint(XenDevice *xd, const char *key, uint64_t max,
+                             uint64_t *value, Error **errp)
+{
+    return fe_read_uint(xd, key, max, NULL, value, errp);
+}
+
+bool xen_device_fe_read_uint_opt(XenDevice *xd, const char *key,
+                                 uint64_t max, uint64_t dflt,
+                                 uint64_t *value, Error **errp)
+{
+    return fe_read_uint(xd, key, max, &dflt, value, errp);
 }
 
 bool xen_device_fe_key_is_trusted(XenDevice *xd, const char *key)

@@ -363,28 +363,27 @@ static bool disk_initialise(XenDevice *xd, Error **errp)
     XenDisk *disk = to_disk(xd);
     g_autofree char *protocol = xen_device_fe_read(xd, "protocol");
     g_autofree char *persistent = xen_device_fe_read(xd, "feature-persistent");
-    g_autofree char *nq = xen_device_fe_read(xd, "multi-queue-num-queues");
-    g_autofree char *order_s = xen_device_fe_read(xd, "ring-page-order");
     unsigned max_queues = MAX(MIN(disk->opts.max_queues,
                                   XEN_DISK_MAX_QUEUES), 1u);
     unsigned max_order = MIN(disk->opts.max_ring_page_order,
                              BLKIF_MAX_RING_PAGE_ORDER);
-    uint64_t nr_queues = 1, order = 0;
+    uint64_t nr_queues, order;
 
     if (!blkif_abi_parse(protocol, &disk->abi)) {
         error_setg(errp, "unknown protocol '%s'", protocol);
         return false;
     }
-    if (nq && !xen_device_fe_read_uint(xd, "multi-queue-num-queues",
-                                       max_queues, &nr_queues, errp)) {
+    /* Both absent: one queue on a one-page ring, as before either. */
+    if (!xen_device_fe_read_uint_opt(xd, "multi-queue-num-queues",
+                                     max_queues, 1, &nr_queues, errp)) {
         return false;
     }
     if (nr_queues == 0) {
         error_setg(errp, "multi-queue-num-queues is 0");
         return false;
     }
-    if (order_s && !xen_device_fe_read_uint(xd, "ring-page-order", max_order,
-                                            &order, errp)) {
+    if (!xen_device_fe_read_uint_opt(xd, "ring-page-order", max_order, 0,
+                                     &order, errp)) {
         return false;
     }
     disk->persistent = disk->opts.persistent && persistent &&

@@ -140,6 +140,13 @@ char *xen_device_be_read(XenDevice *xd, const char *key);
 bool xen_device_fe_read_uint(XenDevice *xd, const char *key, uint64_t max,
                              uint64_t *value, Error **errp);
 /*
+ * The same for a key the frontend may leave out: @dflt when it is
+ * absent. The key is read once, so what was checked is what is used.
+ */
+bool xen_device_fe_read_uint_opt(XenDevice *xd, const char *key,
+                                 uint64_t max, uint64_t dflt,
+                                 uint64_t *value, Error **errp);
+/*
  * True when the toolstack wrote @key of the frontend's directory: the
  * guest could not have (it lacks write access). Keys that steer the host
  * side (a console's output) must pass this check.
