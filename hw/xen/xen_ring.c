@@ -204,30 +204,35 @@ int xen_pair_ring_read(const XenPairRing *r, void *buf, size_t max)
     return n;
 }
 
+/* The writer's free slots, or -EPROTO; *prod is our index as read. */
+static int pair_free(const XenPairRing *r, uint32_t *prod)
+{
+    /* The consumer frees slots: read its index before reusing them. */
+    uint32_t cons = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
+    uint32_t used;
+
+    *prod = __atomic_load_n(r->prod, __ATOMIC_RELAXED);
+    used = *prod - cons;
+    return used > r->len ? -EPROTO : (int)(r->len - used);
+}
+
 int xen_pair_ring_space(const XenPairRing *r)
 {
-    uint32_t cons = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
-    uint32_t prod = __atomic_load_n(r->prod, __ATOMIC_RELAXED);
-    uint32_t used = prod - cons;
+    uint32_t prod;
 
-    return used > r->len ? -EPROTO : (int)(r->len - used);
+    return pair_free(r, &prod);
 }
 
 int xen_pair_ring_write(const XenPairRing *r, const void *buf, size_t n)
 {
-    /* The consumer frees slots: read its index before reusing them. */
-    uint32_t cons = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
-    uint32_t prod = __atomic_load_n(r->prod, __ATOMIC_RELAXED);
-    uint32_t used = prod - cons;
+    uint32_t prod;
+    int free_slots = pair_free(r, &prod);
     uint32_t space;
 
-    if (used > r->len) {
-        return -EPROTO;
+    if (free_slots < 0) {
+        return free_slots;
     }
-    space = r->len - used;
-    if (space > n) {
-        space = n;
-    }
+    space = (size_t)free_slots < n ? (uint32_t)free_slots : (uint32_t)n;
     for (uint32_t done = 0, run; done < space; done += run) {
         run = pair_run(r, prod + done, space - done);
         memcpy(pair_slot(r, prod + done),
