@@ -71,9 +71,9 @@ if [ "$(id -u)" -ne 0 ]; then
          "Xen and its kernel are not fetched"
     exit 0
 fi
-# fetch.sh reads the kernel's ABI from apt's lists, which a fresh
+# fetch-rig.sh reads the kernel's ABI from apt's lists, which a fresh
 # machine may not have yet.
 apt-cache show linux-image-amd64 >/dev/null 2>&1 || apt_get update -q
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/../tests/xen-rig/fetch.sh" \
+"$here/fetch-rig.sh" \
     "${RIG_CACHE:-/var/cache/qemu-xenpv-rig}" >/dev/null

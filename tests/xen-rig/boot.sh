@@ -21,7 +21,7 @@ mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 rm -f "$outdir/status"
 
-read -r xen vmlinuz _ < <("$here/fetch.sh" --check "$cache") || exit 2
+read -r xen vmlinuz _ < <("$here/../../scripts/fetch-rig.sh" --check "$cache") || exit 2
 # RIG_INITRD: a dom0 initramfs already built by mkinitrd.sh (run-smoke.sh).
 initrd=${RIG_INITRD:-}
 if [ -z "$initrd" ]; then

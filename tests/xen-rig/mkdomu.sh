@@ -14,7 +14,7 @@ out=${2:?$usage}
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/modules.sh"
-read -r _ vmlinuz kver < <("$here/fetch.sh" --check "$cache") || exit 1
+read -r _ vmlinuz kver < <("$here/../../scripts/fetch-rig.sh" --check "$cache") || exit 1
 kdir=${vmlinuz%/boot/*}/lib/modules/$kver
 
 # hvc_xen and xen-fbfront are built in. ext4 finds its checksum through

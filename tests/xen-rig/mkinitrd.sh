@@ -9,7 +9,7 @@ cache=${1:?usage: mkinitrd.sh CACHE_DIR OUT}
 out=${2:?usage: mkinitrd.sh CACHE_DIR OUT}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/modules.sh"
-read -r _ vmlinuz kver < <("$here/fetch.sh" --check "$cache") || exit 1
+read -r _ vmlinuz kver < <("$here/../../scripts/fetch-rig.sh" --check "$cache") || exit 1
 kdir=${vmlinuz%/boot/*}/lib/modules/$kver
 
 # 9p root first, then dom0's Xen backends (and blkfront, for disks dom0

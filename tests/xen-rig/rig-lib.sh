@@ -53,7 +53,7 @@ rig_setup() {
     local fetched
     # Tests only look: scripts/install-deps.sh --rig fetched the tree
     # before any test started, so parallel tests never race to fetch it.
-    fetched=$("$rig_here/fetch.sh" --check "$cache" 2>&1) ||
+    fetched=$("$rig_here/../../scripts/fetch-rig.sh" --check "$cache" 2>&1) ||
         rig_bail "$fetched"
     # shellcheck disable=SC2034 # for the sourcing script
     read -r _ vmlinuz _ <<<"$fetched"

@@ -1,14 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# fetch.sh [--check] CACHE_DIR: Debian's Xen hypervisor and dom0 kernel,
+# fetch-rig.sh [--check] CACHE_DIR: Debian's Xen hypervisor and dom0 kernel,
 # unpacked (never installed: the host must not boot them) into
 # CACHE_DIR/<kernel ABI>/. Prints "xen.elf vmlinuz kver".
 # scripts/install-deps.sh --rig runs it before any test; the tests run it
 # with --check, which only looks and fails if the tree is not there.
 # Installs no package: install-deps.sh installs the host tools.
 set -eu
-usage="usage: fetch.sh [--check] CACHE_DIR"
+usage="usage: fetch-rig.sh [--check] CACHE_DIR"
 check=
 [ "${1:-}" != --check ] || { check=1; shift; }
 cache=${1:?$usage}
@@ -20,7 +20,7 @@ kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
        sed -n 's/^ *Depends: \(linux-image-6\.1\.0-[0-9]*-amd64\)$/\1/p' |
        head -n1)
 [ -n "$kpkg" ] || {
-    echo "fetch.sh: apt-cache names no linux-image-6.1.0-*-amd64" \
+    echo "fetch-rig.sh: apt-cache names no linux-image-6.1.0-*-amd64" \
          "(run apt-get update)" >&2
     exit 1
 }
@@ -35,9 +35,9 @@ found() {
 # the directory is enough and needs no lock.
 [ ! -d "$tree" ] || found
 if [ -n "$check" ]; then
-    echo "fetch.sh: no Xen and kernel $kver in $cache: as root, run" \
+    echo "fetch-rig.sh: no Xen and kernel $kver in $cache: as root, run" \
          "scripts/install-deps.sh --rig (make check does; RIG_CACHE names" \
-         "another cache) or tests/xen-rig/fetch.sh $cache" >&2
+         "another cache) or scripts/fetch-rig.sh $cache" >&2
     exit 1
 fi
 
@@ -46,9 +46,9 @@ fi
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 if ! flock -n 9; then
-    echo "fetch.sh: another fetch holds $cache/.lock; waiting for it" >&2
+    echo "fetch-rig.sh: another fetch holds $cache/.lock; waiting for it" >&2
     flock -w "${RIG_FETCH_WAIT:-900}" 9 ||
-        { echo "fetch.sh: $cache/.lock still held after" \
+        { echo "fetch-rig.sh: $cache/.lock still held after" \
                "${RIG_FETCH_WAIT:-900}s" >&2; exit 1; }
 fi
 [ ! -d "$tree" ] || found
@@ -72,7 +72,7 @@ trap 'rm -rf "$new"' EXIT
 for f in xen.elf "root/boot/vmlinuz-$kver" "root/lib/modules/$kver/modules.dep"
 do
     [ -s "$new/$f" ] ||
-        { echo "fetch.sh: unpacking $kpkg gave no $f" >&2; exit 1; }
+        { echo "fetch-rig.sh: unpacking $kpkg gave no $f" >&2; exit 1; }
 done
 chmod 755 "$new"
 mv "$new" "$tree"
