@@ -165,9 +165,29 @@ status() {
     echo $?
 }
 
-# py ARGS...: the raw wire client (xswire.py), bounded.
+# py ARGS...: a raw wire client, bounded: xswire.py, or the script a
+# test names in XS_PY.
 py() {
-    timeout -k 2 "$XS_CMD_TIMEOUT" "$PYTHON" "$SRCDIR/xswire.py" "$@"
+    timeout -k 2 "$XS_CMD_TIMEOUT" "$PYTHON" "$SRCDIR/${XS_PY:-xswire.py}" "$@"
+}
+
+# scenario DESC NAME [ARGS...]: one scenario of the wire client, run with
+# the dom0 socket as its first argument, is one case; the server must
+# still be running after it.
+scenario() {
+    local desc=$1 out rc
+
+    shift
+    out=$(py "$XS_SOCK" "$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne 0 ]; then
+        not_ok "$desc" "${XS_PY:-xswire.py} $* exited $rc
+$out"
+    elif ! xs_alive; then
+        not_ok "$desc" "qemu-xenpv died: $(tail -n 20 "$XS_LOG")"
+    else
+        ok "$desc"
+    fi
 }
 
 # bg_track PID: a background job the EXIT trap must kill if still alive.

@@ -18,24 +18,6 @@ if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     exit 0
 fi
 
-# scenario DESC NAME [ARGS...]: one xswire.py scenario is one case, and
-# the server must still be running after it.
-scenario() {
-    local desc=$1 out rc
-
-    shift
-    out=$(py "$XS_SOCK" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" -ne 0 ]; then
-        not_ok "$desc" "xswire.py $* exited $rc
-$out"
-    elif ! xs_alive; then
-        not_ok "$desc" "qemu-xenpv died: $(tail -n 20 "$XS_LOG")"
-    else
-        ok "$desc"
-    fi
-}
-
 # The watch quota of 2 makes dropped watches observable (xswire.py).
 if ! xs_start -p xenstore-quota-watches=2 -g "$GUEST"; then
     not_ok "qemu-xenpv starts"

@@ -465,13 +465,14 @@ SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     txn_dropped, txn_events, privileged, exhaust, stale)}
 
 
-def main():
-    if len(sys.argv) < 3 or sys.argv[2] not in SCENARIOS:
+def run(scenarios):
+    """Runs the scenario sys.argv names with the socket sys.argv[1]."""
+    if len(sys.argv) < 3 or sys.argv[2] not in scenarios:
         sys.stderr.write("usage: %s SOCKET {%s} [ARGS...]\n" %
-                         (sys.argv[0], "|".join(SCENARIOS)))
+                         (sys.argv[0], "|".join(scenarios)))
         return 2
     try:
-        SCENARIOS[sys.argv[2]](sys.argv[1], *sys.argv[3:])
+        scenarios[sys.argv[2]](sys.argv[1], *sys.argv[3:])
     except (Fail, OSError, EOFError, ValueError) as e:
         print("%s: %s: %s" % (sys.argv[2], type(e).__name__, e))
         return 1
@@ -479,4 +480,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(SCENARIOS))

