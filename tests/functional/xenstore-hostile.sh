@@ -14,7 +14,7 @@ XS_PY=xshostile.py
 G5="$XS_TMP/guest5.sock"
 G6="$XS_TMP/guest6.sock"
 
-tap_plan 1
+tap_plan 3
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     skip_rest "needs xenstore-utils and python3"
@@ -27,5 +27,12 @@ if ! xs_start -g 5 -g 6; then
     exit 1
 fi
 ok "qemu-xenpv starts with a dom0 socket and guest sockets for 5 and 6"
+
+# ------------------------------------------------------- permissions
+
+scenario "a guest's attempts on others' nodes and past its home get \
+xenstored's answers, and change nothing" perm-matrix "$G5" "$G6"
+scenario "a guest watching dom0's nodes and domains hears nothing of \
+them" watch-leak "$G5"
 
 exit 0
