@@ -97,11 +97,6 @@ const char *xenner_xs_path_last(const char *abs)
 
 /* ---- permissions ------------------------------------------------------ */
 
-static bool client_privileged(XsClient *c)
-{
-    return c->domid == XS_DOMID_PRIVILEGED;
-}
-
 static uint16_t *client_target(XsClient *c, uint16_t *target)
 {
     XsDomain *d = g_hash_table_lookup(c->tree->domains,
@@ -121,7 +116,7 @@ unsigned xenner_xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms)
     uint16_t target_buf;
     uint16_t *target = client_target(c, &target_buf);
 
-    if (client_privileged(c) || perms[0].domid == c->domid ||
+    if (xenner_xs_client_privileged(c) || perms[0].domid == c->domid ||
         (target && perms[0].domid == *target)) {
         return all;
     }
@@ -176,20 +171,6 @@ const char *xenner_xs_errno_name(int err)
         }
     }
     return "EIO";
-}
-
-/* ---- domains ---------------------------------------------------------- */
-
-XsDomain *xenner_xs_domain_get(XsTree *tree, uint16_t domid)
-{
-    XsDomain *d = g_hash_table_lookup(tree->domains, GUINT_TO_POINTER(domid));
-
-    if (!d) {
-        d = g_new0(XsDomain, 1);
-        d->domid = domid;
-        g_hash_table_insert(tree->domains, GUINT_TO_POINTER(domid), d);
-    }
-    return d;
 }
 
 /* ---- committed nodes -------------------------------------------------- */
@@ -599,7 +580,7 @@ static int op_begin(XsClient *c, uint32_t tx, const char *path,
 /* Whether the client is held to the entry-size quota at all. */
 static bool entry_limited(XsClient *c)
 {
-    return !client_privileged(c) && c->tree->quota.entry_size;
+    return !xenner_xs_client_privileged(c) && c->tree->quota.entry_size;
 }
 
 static bool entry_fits(XsClient *c, size_t bytes)
@@ -660,7 +641,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         return ret;
     }
 
-    if (!client_privileged(c)) {
+    if (!xenner_xs_client_privileged(c)) {
         XsDomain *d = xenner_xs_domain_get(c->tree, c->domid);
         unsigned created = t ? xenner_xs_txn_nodes_created(t) : 0;
         const char *first = g_ptr_array_index(missing, 0);
@@ -680,7 +661,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
 
     nperms = anc.nperms;
     perms = g_memdup2(anc.perms, nperms * sizeof(XsPerm));
-    if (!client_privileged(c)) {
+    if (!xenner_xs_client_privileged(c)) {
         perms[0].domid = c->domid;
     }
     for (unsigned i = 0; i < missing->len; i++) {
@@ -921,7 +902,7 @@ int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
     if (nperms == 0 || nperms > UINT16_MAX) {
         return -EINVAL;
     }
-    if (!client_privileged(c) && c->tree->quota.perms &&
+    if (!xenner_xs_client_privileged(c) && c->tree->quota.perms &&
         nperms > c->tree->quota.perms) {
         return -ENOSPC;
     }
@@ -930,7 +911,7 @@ int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
         return ret;
     }
     /* Unprivileged domains may not give their nodes away. */
-    if (!client_privileged(c) && perms[0].domid != v.perms[0].domid) {
+    if (!xenner_xs_client_privileged(c) && perms[0].domid != v.perms[0].domid) {
         return -EPERM;
     }
     /* Fewer entries than before must not wrap around. */
@@ -957,77 +938,5 @@ int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
                                  perms, nperms);
     }
     emit(c, t, abs, false, perms, nperms, old_perms, nold);
-    return 0;
-}
-
-/* ---- domains ------------------------------------------------------------ */
-
-int xenner_xs_client_introduce(XsClient *c, uint16_t domid)
-{
-    XsDomain *d;
-
-    if (!client_privileged(c)) {
-        return -EACCES;
-    }
-    d = xenner_xs_domain_get(c->tree, domid);
-    if (!d->introduced) {
-        d->introduced = true;
-        xenner_xs_watch_fire_special(c->tree, XS_SPECIAL_INTRODUCE);
-    }
-    return 0;
-}
-
-int xenner_xs_client_release(XsClient *c, uint16_t domid)
-{
-    XsDomain *d;
-
-    if (!client_privileged(c)) {
-        return -EACCES;
-    }
-    if (domid == XS_DOMID_PRIVILEGED) {
-        return -EINVAL;
-    }
-    d = g_hash_table_lookup(c->tree->domains, GUINT_TO_POINTER(domid));
-    if (!d || !d->introduced) {
-        return -ENOENT;
-    }
-    d->introduced = false;
-    d->has_target = false;
-    /* The domain's own connections die with it. */
-    for (unsigned i = 0; i < c->tree->clients->len; i++) {
-        XsClient *other = g_ptr_array_index(c->tree->clients, i);
-
-        if (other->domid == domid) {
-            xenner_xs_client_reset_watches(other);
-        }
-    }
-    xenner_xs_watch_fire_special(c->tree, XS_SPECIAL_RELEASE);
-    return 0;
-}
-
-int xenner_xs_client_is_introduced(XsClient *c, uint16_t domid,
-                                   bool *introduced)
-{
-    XsDomain *d = g_hash_table_lookup(c->tree->domains,
-                                      GUINT_TO_POINTER(domid));
-
-    (void)c;
-    *introduced = domid == XS_DOMID_PRIVILEGED || (d && d->introduced);
-    return 0;
-}
-
-int xenner_xs_client_set_target(XsClient *c, uint16_t domid, uint16_t target)
-{
-    XsDomain *d;
-
-    if (!client_privileged(c)) {
-        return -EACCES;
-    }
-    d = g_hash_table_lookup(c->tree->domains, GUINT_TO_POINTER(domid));
-    if (!d || !d->introduced) {
-        return -ENOENT;
-    }
-    d->has_target = true;
-    d->target = target;
     return 0;
 }

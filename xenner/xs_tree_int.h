@@ -1,6 +1,6 @@
 /*
- * Xenner xenstore internals shared by the tree, transaction and watch
- * files. Not for use outside xenner/xs_*.c.
+ * Xenner xenstore internals shared by the tree, transaction, watch and
+ * domain files. Not for use outside xenner/xs_*.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -99,6 +99,11 @@ typedef struct XsChange {
     XsChangePerms old;
 } XsChange;
 
+static inline bool xenner_xs_client_privileged(XsClient *c)
+{
+    return c->domid == XS_DOMID_PRIVILEGED;
+}
+
 /* xs_tree.c */
 char *xenner_xs_path_canonicalize(XsClient *c, const char *path,
                                   bool allow_special);
@@ -116,6 +121,8 @@ void xenner_xs_node_set_value(XsTree *tree, XsNode *node, const void *value,
 void xenner_xs_node_set_perms(XsTree *tree, XsNode *node, const XsPerm *perms,
                               unsigned nperms);
 void xenner_xs_node_remove(XsTree *tree, XsNode *node);
+
+/* xs_domain.c */
 XsDomain *xenner_xs_domain_get(XsTree *tree, uint16_t domid);
 
 /* xs_txn.c */
