@@ -577,17 +577,6 @@ static int op_begin(XsClient *c, uint32_t tx, const char *path,
     return *abs ? 0 : -EINVAL;
 }
 
-/* Whether the client is held to the entry-size quota at all. */
-static bool entry_limited(XsClient *c)
-{
-    return !xenner_xs_client_privileged(c) && c->tree->quota.entry_size;
-}
-
-static bool entry_fits(XsClient *c, size_t bytes)
-{
-    return bytes < c->tree->quota.entry_size;
-}
-
 /*
  * What a node weighs against the quota: value, perms and child names.
  * Walking the child names costs, so only quota checks ask for it.
@@ -641,20 +630,19 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
         return ret;
     }
 
-    if (!xenner_xs_client_privileged(c)) {
-        XsDomain *d = xenner_xs_domain_get(c->tree, c->domid);
-        unsigned created = t ? xenner_xs_txn_nodes_created(t) : 0;
+    ret = xenner_xs_quota_check_nodes(c, t, missing->len);
+    if (ret) {
+        return ret;
+    }
+    if (xenner_xs_quota_entry_limited(c)) {
         const char *first = g_ptr_array_index(missing, 0);
 
-        if (c->tree->quota.nodes &&
-            d->nodes + created + missing->len > c->tree->quota.nodes) {
-            return -ENOSPC;
-        }
-        if (entry_limited(c) &&
-            (!entry_fits(c, entry_size(c, t, anc_path, &anc) +
-                                strlen(xenner_xs_path_last(first)) + 1) ||
-             /* The new node carries every inherited entry, not just one. */
-             !entry_fits(c, value_len + anc.nperms * sizeof(XsPerm)))) {
+        if (!xenner_xs_quota_entry_fits(c, entry_size(c, t, anc_path, &anc) +
+                                               strlen(xenner_xs_path_last(
+                                                   first)) + 1) ||
+            /* The new node carries every inherited entry, not just one. */
+            !xenner_xs_quota_entry_fits(c, value_len +
+                                               anc.nperms * sizeof(XsPerm))) {
             return -ENOSPC;
         }
     }
@@ -716,8 +704,9 @@ int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
         if (ret) {
             return ret;
         }
-        if (entry_limited(c) &&
-            !entry_fits(c, entry_size(c, t, abs, &v) - v.value_len + len)) {
+        if (xenner_xs_quota_entry_limited(c) &&
+            !xenner_xs_quota_entry_fits(c, entry_size(c, t, abs, &v) -
+                                               v.value_len + len)) {
             return -ENOSPC;
         }
     } else {
@@ -902,9 +891,9 @@ int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
     if (nperms == 0 || nperms > UINT16_MAX) {
         return -EINVAL;
     }
-    if (!xenner_xs_client_privileged(c) && c->tree->quota.perms &&
-        nperms > c->tree->quota.perms) {
-        return -ENOSPC;
+    ret = xenner_xs_quota_check_perms(c, nperms);
+    if (ret) {
+        return ret;
     }
     ret = get_node(c, t, abs, XS_PERM_WRITE | XS_PERM_OWNER, &v);
     if (ret) {
@@ -915,9 +904,10 @@ int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
         return -EPERM;
     }
     /* Fewer entries than before must not wrap around. */
-    if (entry_limited(c) && abs[0] != '@' &&
-        !entry_fits(c, entry_size(c, t, abs, &v) - v.nperms * sizeof(XsPerm) +
-                    nperms * sizeof(XsPerm))) {
+    if (xenner_xs_quota_entry_limited(c) && abs[0] != '@' &&
+        !xenner_xs_quota_entry_fits(c, entry_size(c, t, abs, &v) -
+                                           v.nperms * sizeof(XsPerm) +
+                                           nperms * sizeof(XsPerm))) {
         return -ENOSPC;
     }
     if (abs[0] == '@') {

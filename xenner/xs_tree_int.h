@@ -1,6 +1,6 @@
 /*
- * Xenner xenstore internals shared by the tree, transaction, watch and
- * domain files. Not for use outside xenner/xs_*.c.
+ * Xenner xenstore internals shared by the tree, transaction, watch,
+ * domain and quota files. Not for use outside xenner/xs_*.c.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -49,7 +49,9 @@ typedef struct XsDomain {
     bool introduced;
     bool has_target;
     uint16_t target;
-    unsigned nodes;             /* nodes this domain owns */
+    unsigned nodes;             /* committed nodes this domain owns */
+    unsigned watches;           /* of all its clients */
+    unsigned transactions;      /* open, of all its clients */
 } XsDomain;
 
 typedef struct XsTxn XsTxn;
@@ -139,12 +141,29 @@ void xenner_xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
                           unsigned nperms);
 void xenner_xs_txn_remove(XsTxn *t, const char *path);
 void xenner_xs_txn_add_event(XsTxn *t, const XsChange *ev);
-unsigned xenner_xs_txn_nodes_created(XsTxn *t);
+/* domid -> the net change the transaction makes to its node count */
+GHashTable *xenner_xs_txn_owner_delta(XsTxn *t);
 
 /* xs_watch.c */
 void xenner_xs_watch_fire(XsTree *tree, const XsChange *ev);
 void xenner_xs_watch_fire_special(XsTree *tree, const char *name);
 void xenner_xs_watch_drop_client(XsClient *c);
-unsigned xenner_xs_watch_count(XsClient *c);
+
+/*
+ * xs_quota.c. The checks return 0 or the negative errno xenstored gives;
+ * the _add functions count what they allow.
+ */
+void xenner_xs_quota_delta_add(GHashTable *delta, uint16_t domid, int n);
+/* Whether the client may make @adding nodes, in @t or (@t NULL) directly. */
+int xenner_xs_quota_check_nodes(XsClient *c, XsTxn *t, unsigned adding);
+/* Whether @t's net node changes fit the committed counts as they are now. */
+int xenner_xs_quota_check_commit(XsClient *c, XsTxn *t);
+bool xenner_xs_quota_entry_limited(XsClient *c);
+bool xenner_xs_quota_entry_fits(XsClient *c, size_t bytes);
+int xenner_xs_quota_check_perms(XsClient *c, unsigned nperms);
+int xenner_xs_quota_watch_add(XsClient *c);
+void xenner_xs_quota_watch_del(XsClient *c);
+int xenner_xs_quota_txn_add(XsClient *c);
+void xenner_xs_quota_txn_del(XsClient *c);
 
 #endif /* XENNER_XS_TREE_INT_H */

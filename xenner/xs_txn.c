@@ -2,9 +2,10 @@
  * Xenner xenstore transactions. A transaction keeps a private copy of
  * every node it touches, with the generation the node had when first
  * touched (0 for a node that did not exist). Commit fails with EAGAIN when
- * any of those nodes has changed in the tree since, as in Xen's xenstored;
- * otherwise the copies are written back and the watch events the
- * transaction raised fire.
+ * any of those nodes has changed in the tree since, as in Xen's xenstored,
+ * and with ENOSPC when the nodes it adds would take a domain past its node
+ * quota (xs_quota.c); otherwise the copies are written back and the watch
+ * events the transaction raised fire. A failed commit applies nothing.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -37,7 +38,12 @@ struct XsTxn {
     XsTree *tree;
     GHashTable *nodes;      /* abs path -> XsTxNode */
     GPtrArray *events;      /* XsChange */
-    unsigned created;       /* nodes made, for the node quota */
+    /*
+     * domid -> net change to the nodes it owns. Exact at commit: every
+     * node counted was touched, so had it changed since, the commit
+     * would fail with EAGAIN.
+     */
+    GHashTable *owner_delta;
     uint64_t local_gen;
 };
 
@@ -68,6 +74,8 @@ static void event_free(gpointer p)
 
 void xenner_xs_txn_free(XsTxn *t)
 {
+    xenner_xs_quota_txn_del(t->client);
+    g_hash_table_destroy(t->owner_delta);
     g_hash_table_destroy(t->nodes);
     g_ptr_array_free(t->events, true);
     g_free(t);
@@ -83,9 +91,9 @@ bool xenner_xs_client_transaction_is_open(XsClient *c, uint32_t tx)
     return tx && xenner_xs_txn_find(c, tx);
 }
 
-unsigned xenner_xs_txn_nodes_created(XsTxn *t)
+GHashTable *xenner_xs_txn_owner_delta(XsTxn *t)
 {
-    return t->created;
+    return t->owner_delta;
 }
 
 static XsTxNode *touch(XsTxn *t, const char *path)
@@ -187,6 +195,10 @@ void xenner_xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
 {
     XsTxNode *n = touch(t, path);
 
+    if (n->perms[0].domid != perms[0].domid) {
+        xenner_xs_quota_delta_add(t->owner_delta, n->perms[0].domid, -1);
+        xenner_xs_quota_delta_add(t->owner_delta, perms[0].domid, 1);
+    }
     g_free(n->perms);
     n->perms = g_memdup2(perms, nperms * sizeof(XsPerm));
     n->nperms = nperms;
@@ -215,7 +227,7 @@ void xenner_xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
     }
     n->children = g_ptr_array_new_with_free_func(g_free);
     modified(t, n);
-    t->created++;
+    xenner_xs_quota_delta_add(t->owner_delta, perms[0].domid, 1);
 
     while (pos < names->len &&
            strcmp(g_ptr_array_index(names, pos), name) < 0) {
@@ -236,8 +248,8 @@ static void remove_subtree(XsTxn *t, const char *path)
 
         remove_subtree(t, child);
     }
-    if (n->created) {
-        t->created--;
+    if (n->exists) {
+        xenner_xs_quota_delta_add(t->owner_delta, n->perms[0].domid, -1);
     }
     n->exists = false;
     n->created = false;
@@ -290,10 +302,11 @@ void xenner_xs_txn_add_event(XsTxn *t, const XsChange *ev)
 int xenner_xs_client_transaction_start(XsClient *c, uint32_t *tx)
 {
     XsTxn *t;
+    int ret;
 
-    if (c->domid != XS_DOMID_PRIVILEGED && c->tree->quota.transactions &&
-        g_hash_table_size(c->txns) >= c->tree->quota.transactions) {
-        return -ENOSPC;
+    ret = xenner_xs_quota_txn_add(c);
+    if (ret) {
+        return ret;
     }
     while (c->next_txn_id == 0 || xenner_xs_txn_find(c, c->next_txn_id)) {
         c->next_txn_id++;
@@ -305,6 +318,7 @@ int xenner_xs_client_transaction_start(XsClient *c, uint32_t *tx)
     t->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                      txnode_free);
     t->events = g_ptr_array_new_with_free_func(event_free);
+    t->owner_delta = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_hash_table_insert(c->txns, GUINT_TO_POINTER(t->id), t);
     *tx = t->id;
     return 0;
@@ -409,9 +423,14 @@ int xenner_xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit)
     }
     g_hash_table_steal(c->txns, GUINT_TO_POINTER(tx));
     if (commit) {
-        if (conflicts(t)) {
-            ret = -EAGAIN;
-        } else {
+        /*
+         * A conflict first: only a transaction that would apply has exact
+         * node counts. xenstored checks the quota first; either way the
+         * transaction is not applied, and a retry after EAGAIN meets the
+         * quota if it still holds.
+         */
+        ret = conflicts(t) ? -EAGAIN : xenner_xs_quota_check_commit(c, t);
+        if (!ret) {
             write_back(t);
             for (guint i = 0; i < t->events->len; i++) {
                 xenner_xs_watch_fire(c->tree, g_ptr_array_index(t->events, i));

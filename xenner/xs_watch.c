@@ -37,34 +37,12 @@ static void index_remove(XsTree *tree, XsWatch *w)
     tree->nwatches--;
 }
 
-unsigned xenner_xs_watch_count(XsClient *c)
-{
-    return c->watches->len;
-}
-
-/*
- * The watch quota is the domain's, as in xenstored: a domain with several
- * connections does not get a quota for each.
- */
-static unsigned domain_watch_count(XsClient *c)
-{
-    unsigned n = 0;
-
-    for (guint i = 0; i < c->tree->clients->len; i++) {
-        XsClient *other = g_ptr_array_index(c->tree->clients, i);
-
-        if (other->domid == c->domid) {
-            n += xenner_xs_watch_count(other);
-        }
-    }
-    return n;
-}
-
 int xenner_xs_client_watch(XsClient *c, const char *path, const char *token)
 {
     g_autofree char *abs = xenner_xs_path_canonicalize(c, path, true);
     GPtrArray *list;
     XsWatch *w;
+    int ret;
 
     if (!abs) {
         return -EINVAL;
@@ -75,9 +53,10 @@ int xenner_xs_client_watch(XsClient *c, const char *path, const char *token)
             return -EEXIST;
         }
     }
-    if (c->domid != XS_DOMID_PRIVILEGED && c->tree->quota.watches &&
-        domain_watch_count(c) >= c->tree->quota.watches) {
-        return -E2BIG;
+    /* The domain's, as in xenstored: not one quota per connection. */
+    ret = xenner_xs_quota_watch_add(c);
+    if (ret) {
+        return ret;
     }
 
     w = g_new0(XsWatch, 1);
@@ -111,6 +90,7 @@ int xenner_xs_client_unwatch(XsClient *c, const char *path, const char *token)
 
         if (!strcmp(w->path, abs) && !strcmp(w->token, token)) {
             g_ptr_array_remove_index_fast(c->watches, i);
+            xenner_xs_quota_watch_del(c);
             index_remove(c->tree, w);
             watch_free(w);
             return 0;
@@ -124,6 +104,7 @@ void xenner_xs_watch_drop_client(XsClient *c)
     for (guint i = 0; i < c->watches->len; i++) {
         XsWatch *w = g_ptr_array_index(c->watches, i);
 
+        xenner_xs_quota_watch_del(c);
         index_remove(c->tree, w);
         watch_free(w);
     }

@@ -32,15 +32,25 @@ typedef struct XsPerm {
     uint8_t perms;      /* XS_PERM_READ | XS_PERM_WRITE */
 } XsPerm;
 
-/* The quotas an unprivileged domain is held to; 0 means unlimited. */
+/*
+ * The quotas an unprivileged domain is held to, across all of its clients
+ * and transactions; 0 means unlimited.
+ */
 typedef struct XsQuota {
-    unsigned nodes;             /* nodes a domain may own */
+    unsigned nodes;             /* nodes a domain may own, also at commit */
     unsigned entry_size;        /* bytes in one node (value, perms,
                                                       children) */
     unsigned watches;           /* watches of one domain */
-    unsigned transactions;      /* open transactions of one connection */
+    unsigned transactions;      /* open transactions of one domain */
     unsigned perms;             /* permission entries on one node */
 } XsQuota;
+
+/* What one domain holds against its quotas. */
+typedef struct XsUsage {
+    unsigned nodes;             /* committed nodes it owns */
+    unsigned watches;
+    unsigned transactions;      /* open ones */
+} XsUsage;
 
 #define XS_QUOTA_DEFAULT { 1000, 2048, 128, 10, 5 }
 
@@ -59,6 +69,8 @@ void xenner_xs_tree_get_quota(XsTree *tree, XsQuota *quota);
 void xenner_xs_tree_set_quota(XsTree *tree, const XsQuota *quota);
 /* Nodes in the committed tree, the root included. */
 unsigned xenner_xs_tree_node_count(XsTree *tree);
+/* -ENOENT for a domain the store has not met (as owner or client). */
+int xenner_xs_tree_get_usage(XsTree *tree, uint16_t domid, XsUsage *usage);
 
 /*
  * A client acts for one domain; domain 0 is privileged. Freeing a client

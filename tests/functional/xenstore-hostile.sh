@@ -14,7 +14,7 @@ XS_PY=xshostile.py
 G5="$XS_TMP/guest5.sock"
 G6="$XS_TMP/guest6.sock"
 
-tap_plan 3
+tap_plan 8
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     skip_rest "needs xenstore-utils and python3"
@@ -34,5 +34,18 @@ scenario "a guest's attempts on others' nodes and past its home get \
 xenstored's answers, and change nothing" perm-matrix "$G5" "$G6"
 scenario "a guest watching dom0's nodes and domains hears nothing of \
 them" watch-leak "$G5"
+
+# ---------------------------------------------------------- quotas
+
+scenario "10 transactions within a node quota of 100 alone: one commits, \
+nine get ENOSPC" txn-quota "$G5"
+scenario "5 connections x 10 transactions, 1,900-byte values: 10 open in \
+all, commits stop at 1000 nodes" txn-quota-flood "$G5"
+scenario "connections of one domain share its node, watch and transaction \
+quotas" shared-quota "$G5" "$G6"
+scenario "a commit refused for the quota applies nothing, fires no watch" \
+    refused-commit "$G5"
+scenario "the node-size quota holds in a transaction and at commit" \
+    txn-entry-size "$G5"
 
 exit 0

@@ -8,14 +8,17 @@
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
+import select
 import sys
 
 from xswire import (Conn, expect, run, XS_DIRECTORY,  # noqa: F401
                     XS_DIRECTORY_PART, XS_ERROR, XS_GET_PERMS, XS_MKDIR,
                     XS_READ, XS_RM, XS_SET_PERMS, XS_TRANSACTION_END,
-                    XS_TRANSACTION_START, XS_WATCH, XS_WRITE)
+                    XS_TRANSACTION_START, XS_UNWATCH, XS_WATCH, XS_WRITE)
 
 XS_CONTROL, XS_INTRODUCE, XS_RELEASE, XS_GET_DOMAIN_PATH = 0, 8, 9, 10
+QUOTA_DEFAULTS = (("nodes", 1000), ("node-size", 2048), ("watches", 128),
+                  ("transactions", 10))
 
 
 def set_perms(conn, path, perms):
@@ -158,8 +161,256 @@ def watch_leak(path, g5_path):
     g.close()
 
 
+def args(*strings):
+    """A payload of nul-terminated strings."""
+    return b"".join(s.encode() + b"\0" for s in strings)
+
+
+def quota_set(d, **quotas):
+    for name, value in quotas.items():
+        d.ok(XS_CONTROL, args("quota", "set", name.replace("_", "-"),
+                              str(value)))
+
+
+def quota_reset(d):
+    for name, value in QUOTA_DEFAULTS:
+        d.ok(XS_CONTROL, args("quota", "set", name, str(value)))
+
+
+def make_home(d, domid):
+    """home(), afresh: what an earlier case left in it is gone, and the
+    domain owns one node."""
+    d.request(XS_RM, args("/local/domain/%d" % domid))  # ENOENT at first
+    home(d, domid)
+
+
+def start(c):
+    return int(c.ok(XS_TRANSACTION_START, b"\0")[:-1])
+
+
+def commit(c, tx):
+    """The commit's reply: "OK" or the error name."""
+    rtype, body = c.request(XS_TRANSACTION_END, b"T\0", tx)
+    return body[:-1].decode()
+
+
+def room(c, prefix):
+    """How many more nodes the domain of c may make now: it makes them
+    (PREFIX0, PREFIX1, ... in its home) until ENOSPC, and leaves them."""
+    n = 0
+    while True:
+        rtype, body = c.request(XS_WRITE, b"%s%d\0v" % (prefix.encode(), n))
+        if rtype == XS_ERROR:
+            expect(body == b"ENOSPC\0", "room: write %d: %r" % (n, body))
+            return n
+        n += 1
+
+
+def fresh_home(d, domid, g):
+    """make_home() for the domain of g, and how many nodes the domain owns
+    besides it: an earlier case may have left it some outside its home
+    (perm-matrix's /wo/c). Measured as its room under a small quota."""
+    quota_set(d, nodes=64)
+    make_home(d, domid)
+    elsewhere = 64 - 1 - room(g, "probe")
+    make_home(d, domid)
+    return elsewhere
+
+
+def with_quotas(fn):
+    """Runs a quota scenario, then puts the defaults back for the next."""
+    def wrapper(path, *rest):
+        d = Conn(path)
+        try:
+            fn(d, *rest)
+        finally:
+            quota_reset(d)
+            d.close()
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+# ------------------------------------------------------------ quotas
+
+@with_quotas
+def txn_quota(d, g5):
+    """Issue 12's reproducer: ten transactions, each within a node quota
+    of 100 alone, commit together: the first fits, the other nine get
+    ENOSPC and apply nothing, and the domain owns 96 nodes, not 851."""
+    g = Conn(g5)
+    quota_set(d, nodes=100 + fresh_home(d, 5, g))
+    for i in range(10):
+        g.ok(XS_MKDIR, args("t%d" % i))
+    txs = [start(g) for _ in range(10)]
+    for i, tx in enumerate(txs):
+        for n in range(85):
+            g.write("t%d/n%d" % (i, n), b"v", tx)
+    got = [commit(g, tx) for tx in txs]
+    expect(got == ["OK"] + ["ENOSPC"] * 9, "commits: %r" % got)
+    for i in range(1, 10):
+        kids = g.ok(XS_DIRECTORY, args("t%d" % i))
+        expect(kids == b"", "t%d after a refused commit: %r" % (i, kids))
+    # 1 home + 10 directories + 85 = 96: room for 4 more.
+    left = room(g, "x")
+    expect(left == 4, "room for %d more nodes, not 4" % left)
+    g.close()
+
+
+@with_quotas
+def txn_quota_flood(d, g5):
+    """Five connections of one domain, ten transactions each asked for,
+    1,900-byte values, the default quotas: ten transactions open in all,
+    and the commits stop at 1000 nodes (the issue saw 21,500)."""
+    conns = [Conn(g5) for _ in range(5)]
+    quota_set(d, nodes=1000 + fresh_home(d, 5, conns[0]))
+    for i in range(10):
+        conns[0].ok(XS_MKDIR, args("d%d" % i))
+    txs, refused = [], 0
+    for _ in range(10):
+        for c in conns:
+            rtype, body = c.request(XS_TRANSACTION_START, b"\0")
+            if rtype == XS_ERROR:
+                expect(body == b"ENOSPC\0", "start: %r" % body)
+                refused += 1
+            else:
+                txs.append((c, int(body[:-1])))
+    expect(len(txs) == 10 and refused == 40,
+           "%d transactions open, %d refused" % (len(txs), refused))
+    value = b"v" * 1900
+    for i, (c, tx) in enumerate(txs):
+        # Pipelined: every write first, then every reply.
+        ids = [c.send(XS_WRITE, b"d%d/n%d\0" % (i, n) + value, tx)
+               for n in range(100)]
+        for rid in ids:
+            rtype, body = c.reply(rid)
+            expect(rtype == XS_WRITE, "write in tx: %r" % body)
+    got = [commit(c, tx) for c, tx in txs]
+    # 11 + 9 x 100 = 911 fit; a tenth would make 1011.
+    expect(got == ["OK"] * 9 + ["ENOSPC"], "commits: %r" % got)
+    left = room(conns[1], "x")
+    expect(left == 89, "room for %d more nodes, not 89" % left)
+    for c in conns:
+        c.close()
+    d.ok(XS_RM, args("/local/domain/5"))
+
+
+@with_quotas
+def shared_quota(d, g5, g6):
+    """Three connections of one domain share its node, watch and
+    transaction quotas; another domain's connection does not."""
+    a, b, c = Conn(g5), Conn(g5), Conn(g5)
+    other = Conn(g6)
+    elsewhere = fresh_home(d, 5, a)
+    elsewhere6 = fresh_home(d, 6, other)
+    quota_set(d, nodes=20 + elsewhere, watches=4, transactions=3)
+
+    for n in range(10):
+        a.write("a%d" % n, b"v")
+    expect(room(b, "b") == 9, "b's room after a's ten")
+    err = c.error(XS_WRITE, b"c\0v")
+    expect(err == "ENOSPC", "c's write: %s" % err)
+    expect(room(other, "o") == 19 + elsewhere - elsewhere6,
+           "domain 6's room")
+
+    for conn, path in ((a, "w1"), (a, "w2"), (b, "w3"), (b, "w4")):
+        conn.ok(XS_WATCH, args(path, "t"))
+    err = c.error(XS_WATCH, args("w5", "t"))
+    expect(err == "E2BIG", "fifth watch of the domain: %s" % err)
+    other.ok(XS_WATCH, args("w5", "t"))
+    a.ok(XS_UNWATCH, args("w1", "t"))
+    c.ok(XS_WATCH, args("w5", "t"))
+
+    txs = [(conn, start(conn)) for conn in (a, b, c)]
+    for conn in (a, b, c):
+        err = conn.error(XS_TRANSACTION_START, b"\0")
+        expect(err == "ENOSPC", "fourth transaction of the domain: %s" % err)
+    other_tx = start(other)
+    other.ok(XS_TRANSACTION_END, b"F\0", other_tx)
+    conn, tx = txs[1]
+    expect(commit(conn, tx) == "OK", "commit of an empty transaction")
+    start(b)
+    err = a.error(XS_TRANSACTION_START, b"\0")
+    expect(err == "ENOSPC", "a fourth again: %s" % err)
+    # A connection that goes gives its transaction back.
+    c.close()
+    for _ in range(50):
+        rtype, body = b.request(XS_TRANSACTION_START, b"\0")
+        if rtype != XS_ERROR:
+            break
+        select.select([], [], [], 0.1)
+    expect(rtype == XS_TRANSACTION_START, "start after c left: %r" % body)
+    for conn in (a, b, other):
+        conn.close()
+    d.ok(XS_RM, args("/local/domain/5"))
+    d.ok(XS_RM, args("/local/domain/6"))
+
+
+@with_quotas
+def refused_commit(d, g5):
+    """A commit refused for the quota applies nothing and fires no watch;
+    the plain writes that took the room fire theirs."""
+    g, other = Conn(g5), Conn(g5)
+    quota_set(d, nodes=6 + fresh_home(d, 5, g))
+    g.write("v", b"old")
+    g.ok(XS_MKDIR, args("spare"))
+    d.ok(XS_WATCH, args("/local/domain/5", "w"))
+    expect(d.next_event() == ("/local/domain/5", "w"), "registration event")
+
+    tx = start(g)
+    g.write("v", b"new", tx)
+    g.write("a/n0", b"v", tx)
+    g.write("a/n1", b"v", tx)
+    other.write("spare/b", b"v")
+    other.write("spare/c", b"v")
+    for want in ("/local/domain/5/spare/b", "/local/domain/5/spare/c"):
+        got = d.next_event()
+        expect(got == (want, "w"), "event %r, not %s" % (got, want))
+    err = commit(g, tx)
+    expect(err == "ENOSPC", "commit over the quota: %s" % err)
+    expect(d.no_event(), "event from a refused commit: %r" %
+           (d.events or "data",))
+    expect(g.read("v") == b"old", "a refused commit changed a value")
+    err = g.error(XS_READ, args("a"))
+    expect(err == "ENOENT", "node of a refused commit: %s" % err)
+    d.ok(XS_UNWATCH, args("/local/domain/5", "w"))
+    for c in (g, other):
+        c.close()
+
+
+@with_quotas
+def txn_entry_size(d, g5):
+    """The node-size quota holds inside a transaction, and a commit cannot
+    take a node past it: two transactions whose new children fit a
+    directory alone but not together conflict (EAGAIN)."""
+    g, h = Conn(g5), Conn(g5)
+    make_home(d, 5)
+    g.ok(XS_MKDIR, args("dir"))
+    tx = start(g)
+    err = g.error(XS_WRITE, b"big\0" + b"v" * 2048, tx)
+    expect(err == "ENOSPC", "2048-byte value in a transaction: %s" % err)
+    g.write("big", b"v" * 1000, tx)
+    expect(commit(g, tx) == "OK", "commit of a 1000-byte value")
+
+    tx = start(g)
+    tx2 = start(h)
+    g.ok(XS_MKDIR, args("dir/" + "a" * 1100), tx)
+    h.ok(XS_MKDIR, args("dir/" + "b" * 1100), tx2)
+    err = g.error(XS_MKDIR, args("dir/" + "b" * 1100), tx)
+    expect(err == "ENOSPC", "both names in one directory: %s" % err)
+    expect(commit(g, tx) == "OK", "first commit")
+    err = commit(h, tx2)
+    expect(err == "EAGAIN", "second commit: %s" % err)
+    tx2 = start(h)
+    err = h.error(XS_MKDIR, args("dir/" + "b" * 1100), tx2)
+    expect(err == "ENOSPC", "the retry: %s" % err)
+    h.ok(XS_TRANSACTION_END, b"F\0", tx2)
+    for c in (g, h):
+        c.close()
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
-    perm_matrix, watch_leak)}
+    perm_matrix, watch_leak, txn_quota, txn_quota_flood, shared_quota,
+    refused_commit, txn_entry_size)}
 
 if __name__ == "__main__":
     sys.exit(run(SCENARIOS))

@@ -1,8 +1,9 @@
 /*
  * libFuzzer target: sequences of xenstore tree operations by three
  * clients (dom0 and two guests), with transactions, watches and quotas.
- * After each input the tree is walked to check that its node count
- * matches what the operations left behind.
+ * After each input the tree is walked to check that its node count, and
+ * each domain's count of the nodes it owns, match what the operations
+ * left behind.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -50,20 +51,25 @@ static void ignore_event(void *opaque, const char *path, const char *token)
     (*events)++;
 }
 
-static unsigned count_nodes(XsClient *dom0, const char *path)
+/* Counts the nodes from @path down, and in @owned those of each owner. */
+static unsigned count_nodes(XsClient *dom0, const char *path,
+                            unsigned *owned)
 {
     g_autoptr(GByteArray) names = g_byte_array_new();
-    unsigned n = 1;
+    g_autofree XsPerm *perms = NULL;
+    unsigned n = 1, nperms;
 
-    if (xenner_xs_client_directory(dom0, 0, path, names)) {
+    if (xenner_xs_client_directory(dom0, 0, path, names) ||
+        xenner_xs_client_get_perms(dom0, 0, path, &perms, &nperms)) {
         abort();
     }
+    owned[perms[0].domid]++;
     for (size_t off = 0; off < names->len;) {
         const char *name = (const char *)names->data + off;
         g_autofree char *child = g_strconcat(path, strcmp(path, "/") ? "/"
                                              : "", name, NULL);
 
-        n += count_nodes(dom0, child);
+        n += count_nodes(dom0, child, owned);
         off += strlen(name) + 1;
     }
     return n;
@@ -165,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t txs[NCLIENTS] = { 0 };
     unsigned events = 0;
     FuzzInput in = { data, size };
+    g_autofree unsigned *owned = g_new0(unsigned, UINT16_MAX + 1);
 
     for (int i = 0; i < NCLIENTS; i++) {
         clients[i] = xenner_xs_client_new(tree, domids[i], ignore_event,
@@ -173,8 +180,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (in.left) {
         run_op(tree, clients, txs, &in);
     }
-    if (count_nodes(clients[0], "/") != xenner_xs_tree_node_count(tree)) {
+    if (count_nodes(clients[0], "/", owned) !=
+        xenner_xs_tree_node_count(tree)) {
         abort();
+    }
+    /* Owners are among the domids the operations name: all below 12. */
+    for (unsigned d = 0; d < 12; d++) {
+        XsUsage u;
+
+        if (xenner_xs_tree_get_usage(tree, d, &u) == 0 ? u.nodes != owned[d]
+                                                         : owned[d] != 0) {
+            abort();
+        }
     }
     xenner_xs_tree_free(tree);
     return 0;
