@@ -472,7 +472,34 @@ static const struct {
     { "permissions", offsetof(XsQuota, perms) },
 };
 
-/* XS_CONTROL, as xenstore-control sends it: "help", "quota [set N V]". */
+/* "quota DOMID": what the domain holds, in xenstored's format. */
+static void control_usage(XsWireConn *conn, const char *arg)
+{
+    g_autofree char *out = NULL;
+    uint16_t domid;
+    XsUsage u;
+
+    if (!parse_domid(arg, &domid)) {
+        reply_error(conn, EINVAL);
+        return;
+    }
+    if (xenner_xs_tree_get_usage(conn->tree, domid, &u)) {
+        reply_error(conn, ENOENT);
+        return;
+    }
+    out = g_strdup_printf("Domain %u:\n"
+                          "%-16s: %8u\n"
+                          "%-16s: %8u\n"
+                          "%-16s: %8u\n",
+                          domid, "nodes", u.nodes, "watches", u.watches,
+                          "transactions", u.transactions);
+    reply_str(conn, out);
+}
+
+/*
+ * XS_CONTROL, as xenstore-control sends it: "help", "quota [set N V]",
+ * "quota DOMID".
+ */
 static void do_control(XsWireConn *conn, const XsArgs *a)
 {
     g_autoptr(GString) out = g_string_new(NULL);
@@ -489,7 +516,9 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
         reply_str(conn, "help            show this text\n"
                         "quota           show the quotas of unprivileged "
                         "domains\n"
-                        "quota set N V   set quota N to V (0: unlimited)\n");
+                        "quota set N V   set quota N to V (0: unlimited)\n"
+                        "quota DOMID     show what domain DOMID holds "
+                        "against them\n");
         return;
     }
     if (!strcmp(a->arg[0], "quota") && a->count == 1) {
@@ -499,6 +528,10 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
                                                  quota_names[i].offset));
         }
         reply_str(conn, out->str);
+        return;
+    }
+    if (!strcmp(a->arg[0], "quota") && a->count == 2) {
+        control_usage(conn, a->arg[1]);
         return;
     }
     if (!strcmp(a->arg[0], "quota") && a->count == 4 &&

@@ -13,7 +13,7 @@ G=5                             # the guest domain with the perms tests
 Q=6                             # a guest that owns nothing but its home
 HOME5=/local/domain/$G
 
-tap_plan 66
+tap_plan 67
 
 if ! have_xenstore_utils; then
     skip_rest "xenstore-utils not installed"
@@ -354,7 +354,7 @@ lose/x/end" "$(cat "$XS_TMP/w-lose")"
 
 XC=$(xen_libexec xenstore-control)
 if [ -z "$XC" ]; then
-    for _ in 1 2 3 4 5; do
+    for _ in 1 2 3 4 5 6; do
         skip "xenstore-control" "not installed"
     done
 else
@@ -378,6 +378,16 @@ $(status dom0 xenstore-exists "/local/domain/$Q/q3")"
     dom0 "$XC" quota set nodes 0 >/dev/null
     check_eq "quota 0 means unlimited" "0" \
         "$(status guest $Q xenstore-write q3 x)"
+    # As xenstored 4.17 shows a domain's usage; an unknown one is ENOENT.
+    check_eq "xenstore-control quota $Q: what the domain holds" \
+        "Domain $Q:
+nodes           :        4
+watches         :        0
+transactions    :        0
+
+exit 0
+Error 2 when trying to execute command.
+exit 3" "$(out dom0 "$XC" quota "$Q"; out dom0 "$XC" quota 4711)"
     check_eq "xenstore-control from a guest: error 13 (EACCES), status 3" \
         "Error 13 when trying to execute command.
 exit 3" "$(out guest $Q "$XC" quota)"

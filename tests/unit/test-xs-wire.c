@@ -807,6 +807,37 @@ static void test_control(WireFixture *f, gconstpointer data)
     wire_destroy(&w5);
 }
 
+/* "quota DOMID", as xenstored 4.17 answers it. */
+static void test_control_usage(WireFixture *f, gconstpointer data)
+{
+    static const char shown[] =
+        "Domain 5:\n"
+        "nodes           :        2\n"
+        "watches         :        1\n"
+        "transactions    :        1\n";
+    Wire *w = &f->w0, w5;
+
+    wire_init(&w5, f->tree, 5);
+    xt_make_home(f->api, 5);
+    req(&w5, XS_WRITE, 1, 0, S("a\0v"));
+    expect_ok(&w5, XS_WRITE, 1, 0);
+    req(&w5, XS_WATCH, 2, 0, S("a\0t\0"));
+    expect_ok(&w5, XS_WATCH, 2, 0);
+    expect_event(&w5, "a", "t");
+    wire_start(&w5, 3);
+
+    req(w, XS_CONTROL, 4, 0, S("quota\0" "5\0"));
+    expect_msg(w, XS_CONTROL, 4, 0, shown, sizeof(shown));
+    req(w, XS_CONTROL, 5, 0, S("quota\0" "4711\0"));
+    expect_error(w, 5, 0, "ENOENT");
+    req(w, XS_CONTROL, 6, 0, S("quota\0x\0"));
+    expect_error(w, 6, 0, "EINVAL");
+    req(&w5, XS_CONTROL, 7, 0, S("quota\0" "5\0"));
+    expect_error(&w5, 7, 0, "EACCES");
+    expect_nothing(&w5);
+    wire_destroy(&w5);
+}
+
 static void test_big_replies(WireFixture *f, gconstpointer data)
 {
     g_autofree char *value = g_strnfill(XS_VALUE_MAX, 'v');
@@ -872,6 +903,7 @@ int main(int argc, char **argv)
     WIRE_ADD("/xs-wire/transactions", test_transactions);
     WIRE_ADD("/xs-wire/domains", test_domains);
     WIRE_ADD("/xs-wire/control", test_control);
+    WIRE_ADD("/xs-wire/control-usage", test_control_usage);
     WIRE_ADD("/xs-wire/big-replies", test_big_replies);
     WIRE_ADD("/xs-wire/unprivileged", test_unprivileged);
     return g_test_run();
