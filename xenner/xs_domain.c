@@ -51,26 +51,36 @@ int xenner_xs_client_release(XsClient *c, uint16_t domid)
     }
     d->introduced = false;
     d->has_target = false;
-    /* The domain's own connections die with it. */
+    /*
+     * The domain's own clients die with it, as its ring does on Xen: a
+     * client of the domain introduced anew must not inherit them.
+     */
     for (unsigned i = 0; i < c->tree->clients->len; i++) {
         XsClient *other = g_ptr_array_index(c->tree->clients, i);
 
-        if (other->domid == domid) {
+        if (other->domid == domid && !other->released) {
+            other->released = true;
             xenner_xs_client_reset_watches(other);
+            if (other->released_fn) {
+                other->released_fn(other->opaque);
+            }
         }
     }
     xenner_xs_watch_fire_special(c->tree, XS_SPECIAL_RELEASE);
     return 0;
 }
 
+bool xenner_xs_tree_is_introduced(XsTree *tree, uint16_t domid)
+{
+    XsDomain *d = g_hash_table_lookup(tree->domains, GUINT_TO_POINTER(domid));
+
+    return domid == XS_DOMID_PRIVILEGED || (d && d->introduced);
+}
+
 int xenner_xs_client_is_introduced(XsClient *c, uint16_t domid,
                                    bool *introduced)
 {
-    XsDomain *d = g_hash_table_lookup(c->tree->domains,
-                                      GUINT_TO_POINTER(domid));
-
-    (void)c;
-    *introduced = domid == XS_DOMID_PRIVILEGED || (d && d->introduced);
+    *introduced = xenner_xs_tree_is_introduced(c->tree, domid);
     return 0;
 }
 

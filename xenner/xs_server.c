@@ -207,6 +207,24 @@ static void conn_read(void *opaque)
     server_flush(s);
 }
 
+/*
+ * The domain is gone: close the connection at the next flush, as its ring
+ * would be gone on Xen. Not at once: this comes from inside a request of
+ * dom0's, with the tree in the middle of an operation.
+ */
+static void conn_released(void *opaque)
+{
+    XsServerConn *conn = opaque;
+    XsServer *s = conn->server;
+
+    conn->broken = true;
+    if (!conn->dirty) {
+        conn->dirty = true;
+        g_ptr_array_add(s->flush_list, conn);
+        event_loop_schedule(s->loop, server_flush, s);
+    }
+}
+
 static void server_accept(void *opaque)
 {
     XsServer *s = opaque;
@@ -242,6 +260,16 @@ static void server_accept(void *opaque)
             }
             return;
         }
+        /*
+         * A released domain has no ring: none of its connections is
+         * served until the toolstack introduces it again.
+         */
+        if (!xenner_xs_tree_is_introduced(s->tree, s->domid)) {
+            trace("%s: connection %d refused, domain %u is not introduced",
+                  s->path, fd, s->domid);
+            close(fd);
+            continue;
+        }
         trace("%s: connection %d accepted, as domain %u", s->path, fd,
               s->domid);
         conn = g_new0(XsServerConn, 1);
@@ -250,6 +278,7 @@ static void server_accept(void *opaque)
         conn->out = g_byte_array_new();
         conn->wire = xenner_xs_wire_conn_new(s->tree, s->domid, conn_output,
                                              conn);
+        xenner_xs_wire_conn_set_released_fn(conn->wire, conn_released);
         g_ptr_array_add(s->conns, conn);
         if (!event_loop_set_fd_handler(s->loop, fd, conn_read, NULL, conn,
                                        NULL)) {

@@ -433,6 +433,11 @@ XsClient *xenner_xs_client_new(XsTree *tree, uint16_t domid,
     return c;
 }
 
+void xenner_xs_client_set_released_fn(XsClient *c, XsClientReleasedFn *fn)
+{
+    c->released_fn = fn;
+}
+
 void xenner_xs_client_free(XsClient *c)
 {
     if (!c) {
@@ -567,6 +572,10 @@ static int op_begin(XsClient *c, uint32_t tx, const char *path,
                     bool allow_special, XsTxn **t, char **abs)
 {
     *t = NULL;
+    *abs = NULL;
+    if (c->released) {
+        return -EBADF;
+    }
     if (tx) {
         *t = xenner_xs_txn_find(c, tx);
         if (!*t) {

@@ -79,6 +79,9 @@ struct XsClient {
     GPtrArray *watches;         /* XsWatch, owned by the tree's index */
     GHashTable *txns;           /* id -> XsTxn */
     uint32_t next_txn_id;
+    /* Its domain was released: every call fails, as on a closed socket. */
+    bool released;
+    XsClientReleasedFn *released_fn;
 };
 
 /* One set of permissions an event is judged by. */

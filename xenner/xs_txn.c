@@ -304,6 +304,9 @@ int xenner_xs_client_transaction_start(XsClient *c, uint32_t *tx)
     XsTxn *t;
     int ret;
 
+    if (c->released) {
+        return -EBADF;
+    }
     ret = xenner_xs_quota_txn_add(c);
     if (ret) {
         return ret;
@@ -415,9 +418,13 @@ static void write_back(XsTxn *t)
 
 int xenner_xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit)
 {
-    XsTxn *t = xenner_xs_txn_find(c, tx);
+    XsTxn *t;
     int ret = 0;
 
+    if (c->released) {
+        return -EBADF;
+    }
+    t = xenner_xs_txn_find(c, tx);
     if (!t) {
         return -ENOENT;
     }

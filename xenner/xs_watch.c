@@ -44,6 +44,9 @@ int xenner_xs_client_watch(XsClient *c, const char *path, const char *token)
     XsWatch *w;
     int ret;
 
+    if (c->released) {
+        return -EBADF;
+    }
     if (!abs) {
         return -EINVAL;
     }
@@ -82,6 +85,9 @@ int xenner_xs_client_unwatch(XsClient *c, const char *path, const char *token)
 {
     g_autofree char *abs = xenner_xs_path_canonicalize(c, path, true);
 
+    if (c->released) {
+        return -EBADF;
+    }
     if (!abs) {
         return -EINVAL;
     }

@@ -24,6 +24,7 @@ struct XsWireConn {
     XsClient *client;
     XsTree *tree;
     XsWireOutputFn *output;
+    XsWireReleasedFn *released;
     void *opaque;
     struct xsd_sockmsg hdr;
     uint8_t payload[XENSTORE_PAYLOAD_MAX + 1];  /* +1: always terminated */
@@ -141,6 +142,17 @@ static void watch_event(void *opaque, const char *path, const char *token)
              0, 0, body, plen + tlen);
 }
 
+static void client_released(void *opaque)
+{
+    XsWireConn *conn = opaque;
+
+    trace("domain %u released: its connection ends",
+          xenner_xs_client_domid(conn->client));
+    if (conn->released) {
+        conn->released(conn->opaque);
+    }
+}
+
 XsWireConn *xenner_xs_wire_conn_new(XsTree *tree, uint16_t domid,
                                     XsWireOutputFn *output, void *opaque)
 {
@@ -151,7 +163,14 @@ XsWireConn *xenner_xs_wire_conn_new(XsTree *tree, uint16_t domid,
     conn->opaque = opaque;
     conn->deferred = g_byte_array_new();
     conn->client = xenner_xs_client_new(tree, domid, watch_event, conn);
+    xenner_xs_client_set_released_fn(conn->client, client_released);
     return conn;
+}
+
+void xenner_xs_wire_conn_set_released_fn(XsWireConn *conn,
+                                         XsWireReleasedFn *fn)
+{
+    conn->released = fn;
 }
 
 void xenner_xs_wire_conn_free(XsWireConn *conn)

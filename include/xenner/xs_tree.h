@@ -63,6 +63,13 @@ typedef struct XsClient XsClient;
  */
 typedef void XsWatchEventFn(void *opaque, const char *path, const char *token);
 
+/*
+ * Tells a client's owner that the client's domain was released: the
+ * client is dead. Called from inside the releasing call, so the owner
+ * must not free the client there, only arrange for it.
+ */
+typedef void XsClientReleasedFn(void *opaque);
+
 XsTree *xenner_xs_tree_new(void);
 void xenner_xs_tree_free(XsTree *tree);
 void xenner_xs_tree_get_quota(XsTree *tree, XsQuota *quota);
@@ -71,13 +78,25 @@ void xenner_xs_tree_set_quota(XsTree *tree, const XsQuota *quota);
 unsigned xenner_xs_tree_node_count(XsTree *tree);
 /* -ENOENT for a domain the store has not met (as owner or client). */
 int xenner_xs_tree_get_usage(XsTree *tree, uint16_t domid, XsUsage *usage);
+/* Domain 0 always is. */
+bool xenner_xs_tree_is_introduced(XsTree *tree, uint16_t domid);
 
 /*
  * A client acts for one domain; domain 0 is privileged. Freeing a client
  * drops its watches and aborts its transactions.
+ *
+ * When its domain is released (xenner_xs_client_release), a client is
+ * dead for good: its watches and transactions are dropped, no event
+ * reaches it, and every call below fails with -EBADF, as libxenstore's do
+ * once xenstored has closed their connection. Only freeing it is left.
+ * Reintroducing the domain does not revive it; a new client does act for
+ * the domain again. Clients made while a domain is not introduced work:
+ * the toolstack may prepare a domain's nodes before introducing it.
  */
 XsClient *xenner_xs_client_new(XsTree *tree, uint16_t domid,
                                XsWatchEventFn *event_fn, void *opaque);
+/* @fn is called with the client's opaque; NULL: no call. */
+void xenner_xs_client_set_released_fn(XsClient *c, XsClientReleasedFn *fn);
 void xenner_xs_client_free(XsClient *client);
 uint16_t xenner_xs_client_domid(XsClient *client);
 
@@ -119,6 +138,10 @@ void xenner_xs_client_reset_watches(XsClient *c);
 
 /* Domain management; only a privileged client may call these. */
 int xenner_xs_client_introduce(XsClient *c, uint16_t domid);
+/*
+ * Ends every client of @domid (see xenner_xs_client_new), calling their
+ * released functions, then fires @releaseDomain.
+ */
 int xenner_xs_client_release(XsClient *c, uint16_t domid);
 int xenner_xs_client_is_introduced(XsClient *c, uint16_t domid,
                                    bool *introduced);

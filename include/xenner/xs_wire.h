@@ -22,6 +22,16 @@ typedef void XsWireOutputFn(void *opaque, const void *buf, size_t len);
 
 XsWireConn *xenner_xs_wire_conn_new(XsTree *tree, uint16_t domid,
                                     XsWireOutputFn *output, void *opaque);
+/*
+ * Tells the transport that the connection's domain was released
+ * (XS_RELEASE): the connection is dead, every request on it fails, and
+ * the transport should close it, though not from inside this call (it
+ * comes from another connection's request). Called with the output's
+ * @opaque; none is called until one is set.
+ */
+typedef void XsWireReleasedFn(void *opaque);
+void xenner_xs_wire_conn_set_released_fn(XsWireConn *conn,
+                                         XsWireReleasedFn *fn);
 /* Drops the connection's watches and transactions. */
 void xenner_xs_wire_conn_free(XsWireConn *conn);
 

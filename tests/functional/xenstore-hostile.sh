@@ -14,7 +14,7 @@ XS_PY=xshostile.py
 G5="$XS_TMP/guest5.sock"
 G6="$XS_TMP/guest6.sock"
 
-tap_plan 8
+tap_plan 9
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     skip_rest "needs xenstore-utils and python3"
@@ -47,5 +47,10 @@ scenario "a commit refused for the quota applies nothing, fires no watch" \
     refused-commit "$G5"
 scenario "the node-size quota holds in a transaction and at commit" \
     txn-entry-size "$G5"
+
+# ---------------------------------------------------------- release
+
+scenario "RELEASE ends the domain's connections and refuses new ones until \
+it is introduced again" release "$G5" "$G6"
 
 exit 0

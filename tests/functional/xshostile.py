@@ -408,9 +408,68 @@ def txn_entry_size(d, g5):
         c.close()
 
 
+# ----------------------------------------------------------- release
+
+def refused(path):
+    """A new connection on path is hung up on without an answer."""
+    c = Conn(path)
+    try:
+        c.send(XS_READ, b"/\0")
+    except (BrokenPipeError, ConnectionResetError):
+        return True
+    try:
+        c.recv_msg()
+    except (EOFError, ConnectionResetError):
+        return True
+    finally:
+        c.close()
+    return False
+
+
+def release(path, g5, g6):
+    """XS_RELEASE ends the domain's connections, with their watches and
+    transactions, and refuses new ones until the domain is introduced
+    again; another domain's connections carry on."""
+    d = Conn(path)
+    make_home(d, 5)
+    a, b, six = Conn(g5), Conn(g5), Conn(g6)
+    a.ok(XS_WATCH, args("w", "t"))
+    expect(a.next_event() == ("w", "t"), "registration event")
+    tx = start(a)
+    a.write("in-tx", b"v", tx)
+    b.write("before", b"v")
+    d.ok(XS_WATCH, args("@releaseDomain", "rel"))
+    expect(d.next_event() == ("@releaseDomain", "rel"), "registration")
+
+    d.ok(XS_RELEASE, args("5"))
+    expect(d.next_event() == ("@releaseDomain", "rel"), "@releaseDomain")
+    for name, c in (("a", a), ("b", b)):
+        expect(c.closed_by_server(), "%s not closed" % name)
+        c.close()
+    expect(refused(g5), "a new connection was served after the release")
+    usage = d.ok(XS_CONTROL, args("quota", "5")).decode()
+    expect("watches         :        0" in usage and
+           "transactions    :        0" in usage,
+           "the released connections' share is left: %r" % usage)
+    err = d.error(XS_READ, args("/local/domain/5/in-tx"))
+    expect(err == "ENOENT", "the open transaction was applied: %s" % err)
+    expect(d.read("/local/domain/5/before") == b"v", "a plain write lost")
+    six.ok(XS_GET_DOMAIN_PATH, args("6"))
+
+    # Introduced again: a new connection acts as domain 5.
+    d.ok(XS_INTRODUCE, args("5", "0", "0"))
+    c = Conn(g5)
+    c.write("after", b"v")
+    expect(d.read("/local/domain/5/after") == b"v", "not as domain 5")
+    perms = d.ok(XS_GET_PERMS, args("/local/domain/5/after"))
+    expect(perms == b"n5\0", "owned by %r, not domain 5" % perms)
+    for conn in (c, six, d):
+        conn.close()
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     perm_matrix, watch_leak, txn_quota, txn_quota_flood, shared_quota,
-    refused_commit, txn_entry_size)}
+    refused_commit, txn_entry_size, release)}
 
 if __name__ == "__main__":
     sys.exit(run(SCENARIOS))

@@ -76,7 +76,7 @@ static unsigned count_nodes(XsClient *dom0, const char *path,
 }
 
 static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
-                   FuzzInput *in)
+                   unsigned *events, FuzzInput *in)
 {
     unsigned op = fuzz_take(in, 1);
     unsigned who = fuzz_take(in, 1) % NCLIENTS;
@@ -91,6 +91,7 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
     size_t len;
     XsQuota quota;
     bool introduced;
+    uint16_t domid;
 
     take_path(in, path, sizeof(path));
     switch (op % 16) {
@@ -149,7 +150,18 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
         xenner_xs_client_introduce(c, fuzz_take(in, 1) % 12);
         break;
     case 13:
-        xenner_xs_client_release(c, fuzz_take(in, 1) % 12);
+        domid = fuzz_take(in, 1) % 12;
+        if (xenner_xs_client_release(c, domid) == 0) {
+            /* Its clients are dead for good: carry on with new ones. */
+            for (int i = 0; i < NCLIENTS; i++) {
+                if (xenner_xs_client_domid(clients[i]) == domid) {
+                    xenner_xs_client_free(clients[i]);
+                    clients[i] = xenner_xs_client_new(tree, domid,
+                                                      ignore_event, events);
+                    txs[i] = 0;
+                }
+            }
+        }
         break;
     case 14:
         xenner_xs_client_is_introduced(c, fuzz_take(in, 1) % 12, &introduced);
@@ -178,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                           &events);
     }
     while (in.left) {
-        run_op(tree, clients, txs, &in);
+        run_op(tree, clients, txs, &events, &in);
     }
     if (count_nodes(clients[0], "/", owned) !=
         xenner_xs_tree_node_count(tree)) {

@@ -456,8 +456,12 @@ static void test_release_drops_watches(XtFixture *f, gconstpointer data)
     g_assert_cmpint(xenner_xs_client_release(f->dom0, 5), ==, 0);
     g_assert_cmpint(xt_write(f->dom0, 0, "/local/domain/5/dev", "1"), ==, 0);
     assert_events(&w5.ev, "");
+    /* Reintroduced, the domain does not get the dead client's back. */
+    g_assert_cmpint(xenner_xs_client_introduce(f->dom0, 5), ==, 0);
+    g_assert_cmpint(xt_write(f->dom0, 0, "/local/domain/5/dev", "2"), ==, 0);
+    assert_events(&w5.ev, "");
     g_assert_cmpint(xenner_xs_client_transaction_end(w5.c, tx, false), ==,
-                    -ENOENT);
+                    -EBADF);
     watcher_destroy(&w5);
 }
 

@@ -21,6 +21,7 @@
 typedef struct Wire {
     XsWireConn *conn;
     GByteArray *out;
+    unsigned released;          /* times the transport was told */
 } Wire;
 
 typedef struct WireFixture {
@@ -40,6 +41,7 @@ static void wire_output(void *opaque, const void *buf, size_t len)
 
 static void wire_init(Wire *w, XsTree *tree, uint16_t domid)
 {
+    w->released = 0;
     w->out = g_byte_array_new();
     w->conn = xenner_xs_wire_conn_new(tree, domid, wire_output, w);
 }
@@ -838,6 +840,51 @@ static void test_control_usage(WireFixture *f, gconstpointer data)
     wire_destroy(&w5);
 }
 
+static void wire_released(void *opaque)
+{
+    Wire *w = opaque;
+
+    w->released++;
+}
+
+/* A released domain's connection is told to the transport, and dead. */
+static void test_release_ends_connection(WireFixture *f, gconstpointer data)
+{
+    Wire *w = &f->w0, w5, w6;
+    XsUsage u;
+
+    wire_init(&w5, f->tree, 5);
+    wire_init(&w6, f->tree, 6);
+    xenner_xs_wire_conn_set_released_fn(w5.conn, wire_released);
+    xenner_xs_wire_conn_set_released_fn(w6.conn, wire_released);
+    req(w, XS_INTRODUCE, 1, 0, S("5\0" "1\0" "2\0"));
+    expect_ok(w, XS_INTRODUCE, 1, 0);
+    req(w, XS_INTRODUCE, 2, 0, S("6\0" "1\0" "2\0"));
+    expect_ok(w, XS_INTRODUCE, 2, 0);
+    req(&w5, XS_WATCH, 3, 0, S("/w\0t\0"));
+    expect_ok(&w5, XS_WATCH, 3, 0);
+    expect_event(&w5, "/w", "t");
+
+    req(w, XS_RELEASE, 4, 0, S("5\0"));
+    expect_ok(w, XS_RELEASE, 4, 0);
+    g_assert_cmpuint(w5.released, ==, 1);
+    g_assert_cmpint(xenner_xs_tree_get_usage(f->tree, 5, &u), ==, 0);
+    g_assert_cmpuint(u.watches, ==, 0);
+
+    /* Until the transport closes it, it is answered, never served. */
+    req(&w5, XS_READ, 5, 0, S("/\0"));
+    expect_error(&w5, 5, 0, "EIO");
+    req(&w5, XS_WRITE, 6, 0, S("/x\0v"));
+    expect_error(&w5, 6, 0, "EIO");
+    req(&w6, XS_GET_DOMAIN_PATH, 7, 0, S("6\0"));
+    expect_msg(&w6, XS_GET_DOMAIN_PATH, 7, 0, S("/local/domain/6\0"));
+    g_assert_cmpuint(w5.released, ==, 1);
+    g_assert_cmpuint(w6.released, ==, 0);
+    expect_nothing(&w5);
+    wire_destroy(&w5);
+    wire_destroy(&w6);
+}
+
 static void test_big_replies(WireFixture *f, gconstpointer data)
 {
     g_autofree char *value = g_strnfill(XS_VALUE_MAX, 'v');
@@ -904,6 +951,8 @@ int main(int argc, char **argv)
     WIRE_ADD("/xs-wire/domains", test_domains);
     WIRE_ADD("/xs-wire/control", test_control);
     WIRE_ADD("/xs-wire/control-usage", test_control_usage);
+    WIRE_ADD("/xs-wire/release-ends-connection",
+             test_release_ends_connection);
     WIRE_ADD("/xs-wire/big-replies", test_big_replies);
     WIRE_ADD("/xs-wire/unprivileged", test_unprivileged);
     return g_test_run();
