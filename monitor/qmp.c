@@ -10,6 +10,7 @@
 
 #include "monitor/qmp.h"
 #include "config-host.h"
+#include "monitor/qmp-json.h"
 
 #include <string.h>
 
@@ -432,79 +433,10 @@ static void qmp_dispatch(QmpSession *sess, const char *name, JsonObject *args,
     qmp_reply_return(sess, ret ? ret : qmp_empty_object(), id);
 }
 
-/* The value of the four hex digits at @p, or -1. */
-static int qmp_hex4(const char *p, const char *end)
-{
-    int v = 0;
-
-    if (end - p < 4) {
-        return -1;
-    }
-    for (int i = 0; i < 4; i++) {
-        int d = g_ascii_xdigit_value(p[i]);
-
-        if (d < 0) {
-            return -1;
-        }
-        v = v << 4 | d;
-    }
-    return v;
-}
-
-/*
- * Checks that every \u escape in a string is well-formed UTF-16: a
- * high surrogate followed by an escaped low one, never a lone half.
- * json-glib 1.6 leaks memory on a malformed pair and decodes a lone half
- * into bytes that are not UTF-8, so such input never reaches it.
- */
-static bool qmp_escapes_valid(const char *text, size_t len)
-{
-    const char *p = text;
-    const char *end = text + len;
-    bool in_string = false;
-
-    while (p < end) {
-        char c = *p++;
-        int u, lo;
-
-        if (!in_string) {
-            in_string = c == '"';
-            continue;
-        }
-        if (c == '"') {
-            in_string = false;
-            continue;
-        }
-        if (c != '\\' || p == end) {
-            continue;
-        }
-        if (*p++ != 'u') {
-            continue;
-        }
-        u = qmp_hex4(p, end);
-        if (u < 0 || (u >= 0xdc00 && u <= 0xdfff)) {
-            return false;
-        }
-        p += 4;
-        if (u < 0xd800 || u > 0xdbff) {
-            continue;
-        }
-        if (end - p < 2 || p[0] != '\\' || p[1] != 'u') {
-            return false;
-        }
-        lo = qmp_hex4(p + 2, end);
-        if (lo < 0xdc00 || lo > 0xdfff) {
-            return false;
-        }
-        p += 6;
-    }
-    return true;
-}
-
 /*
  * What json-glib made of the strings must be UTF-8: echoed back in an id
  * or an error they would otherwise make our output invalid. A second
- * line of defence behind qmp_escapes_valid(); recursion is bounded by
+ * line of defence behind qmp_json_check(); recursion is bounded by
  * the framer's QMP_NESTING_MAX.
  */
 static bool qmp_node_valid_utf8(JsonNode *node)
@@ -547,6 +479,7 @@ static void qmp_handle_message(QmpSession *sess, const char *text, size_t len)
     g_autoptr(JsonParser) parser = NULL;
     g_autoptr(GError) gerr = NULL;
     g_autoptr(GList) members = NULL;
+    Error *err = NULL;
     JsonNode *root;
     JsonObject *req;
     JsonNode *id;
@@ -559,9 +492,11 @@ static void qmp_handle_message(QmpSession *sess, const char *text, size_t len)
                         "JSON parse error, invalid UTF-8 sequence");
         return;
     }
-    if (!qmp_escapes_valid(text, len)) {
-        qmp_reply_error(sess, NULL, "GenericError",
-                        "JSON parse error, invalid \\u escape");
+    /* json-glib keeps the last of duplicate keys, and takes non-JSON. */
+    if (!qmp_json_check(text, len, QMP_NESTING_MAX, &err)) {
+        qmp_reply_error(sess, NULL, "GenericError", "%s",
+                        error_get_pretty(err));
+        error_free(err);
         return;
     }
     parser = json_parser_new_immutable();

@@ -303,6 +303,20 @@ def qmp_seeds():
            + b'{"execute": "query-status", "arguments": {"x": 1}}')
     yield caps + qmp_cmd("x-echo", {"value": "caf\u00e9 \"q\" \\ }{"},
                          id_=[None, 1.5, "\ud83d\ude00"])
+    # Duplicate keys, at the top and deeper: refused, never run.
+    yield (caps + b'{"execute": "query-status", "execute": "quit"}'
+           + b'{"execute": "x-echo", "arguments": {"v": 1, "v": 2}}'
+           + b'{"execute": "query-status", "id": [{"a": 1, "\\u0061": 2}]}'
+           + b'{"execute": "query-status", "id": 1, "id": 2}'
+           + qmp_cmd("query-status", id_=9))
+    # What json-glib takes but JSON does not.
+    yield (caps + b"{'execute': 'quit'}"
+           + b'{"execute": "query-status", "id": 0x10}'
+           + b'{"execute": "query-status", "id": 01}'
+           + b'{"execute": "query-status", "id": /* c */ 1}'
+           + b'{"execute": "query-status", "id": "a\tb"}'
+           + b'{"execute": "query-status", "id": [1,]}'
+           + b'{"execute": "query-status",}' + qmp_cmd("quit", id_=3))
 
 
 def parse_seeds():

@@ -463,6 +463,119 @@ static void test_command(void)
     qmp_session_free(sess);
 }
 
+/* A parse error: GenericError, no id (there is no request to take it from). */
+static void tq_parse_error(QmpSession *sess, const char *text,
+                           const char *desc)
+{
+    g_autoptr(JsonNode) r = tq_cmd(sess, text);
+
+    tq_error(r, "GenericError", desc);
+    g_assert_false(json_object_has_member(json_node_get_object(r), "id"));
+}
+
+static void test_duplicate_keys(void)
+{
+    QmpSession *sess = tq_session(true);
+    unsigned calls = 0;
+    g_autoptr(JsonNode) r = NULL;
+    g_autoptr(JsonNode) distinct = NULL;
+
+    qmp_session_add_command(sess, "x-echo", tq_cmd_echo, &calls);
+    /* json-glib alone keeps the last one: this would quit. */
+    tq_parse_error(sess, "{\"execute\": \"query-status\", "
+                   "\"execute\": \"quit\"}", "JSON parse error, duplicate key");
+    g_assert_false(qmp_session_quit_requested(sess));
+    /* Keys compare as decoded: \u0065 is an 'e'. */
+    tq_parse_error(sess, "{\"execute\": \"query-status\", "
+                   "\"\\u0065xecute\": \"quit\"}",
+                   "JSON parse error, duplicate key");
+    tq_parse_error(sess, "{\"execute\": \"quit\", \"id\": 1, \"id\": 2}",
+                   "JSON parse error, duplicate key");
+    /* At any depth: in the arguments, in the id. */
+    tq_parse_error(sess, "{\"execute\": \"x-echo\", "
+                   "\"arguments\": {\"value\": 1, \"value\": 2}}",
+                   "JSON parse error, duplicate key");
+    tq_parse_error(sess, "{\"execute\": \"query-status\", "
+                   "\"id\": [0, {\"a\": {\"b\": 1, \"c\": {}, \"b\": 1}}]}",
+                   "JSON parse error, duplicate key");
+    g_assert_false(qmp_session_quit_requested(sess));
+    g_assert_cmpuint(calls, ==, 0);
+
+    /* Keys that differ only in case, or past a U+0000, are distinct. */
+    distinct = tq_cmd(sess, "{\"execute\": \"x-echo\", \"arguments\": "
+                      "{\"value\": {\"k\": 1, \"K\": 2, \"a\\u0000b\": 3, "
+                      "\"a\\u0000c\": 4}}}");
+    tq_return_object(distinct);
+    g_assert_cmpuint(calls, ==, 1);
+    /* The session goes on. */
+    r = tq_cmd(sess, "{\"execute\": \"query-status\"}");
+    tq_return_object(r);
+    qmp_session_free(sess);
+}
+
+/* What json-glib takes but is not JSON is refused, and not run. */
+static void test_strict_json(void)
+{
+    QmpSession *sess = tq_session(true);
+    g_autoptr(JsonNode) r = NULL;
+    static const struct {
+        const char *text;
+        const char *desc;
+    } cases[] = {
+        { "{'execute': 'quit'}", "JSON parse error, key is not a string" },
+        { "{\"execute\": 'quit'}", "JSON parse error, stray '''" },
+        { "{\"execute\": \"quit\", \"id\": 0x10}",
+          "JSON parse error, stray '0x10'" },
+        { "{\"execute\": \"quit\", \"id\": 010}",
+          "JSON parse error, stray '010'" },
+        { "{\"execute\": \"quit\", \"id\": 1.}",
+          "JSON parse error, stray '1.'" },
+        { "{\"execute\": \"quit\", \"id\": .5}",
+          "JSON parse error, stray '.'" },
+        { "{\"execute\": \"quit\", \"id\": +1}",
+          "JSON parse error, stray '+'" },
+        { "{\"execute\": \"quit\", \"id\": -}",
+          "JSON parse error, stray '-'" },
+        { "{\"execute\": \"quit\", \"id\": 1e}",
+          "JSON parse error, stray '1e'" },
+        { "{\"execute\": \"quit\", \"id\": NaN}",
+          "JSON parse error, invalid keyword 'NaN'" },
+        { "{\"execute\": \"quit\", \"id\": Infinity}",
+          "JSON parse error, invalid keyword 'Infinity'" },
+        { "{\"execute\": \"quit\", \"id\": nul}",
+          "JSON parse error, invalid keyword 'nul'" },
+        { "{\"execute\": \"quit\", \"id\": /* c */ 1}",
+          "JSON parse error, stray '/'" },
+        { "{\"execute\": \"quit\", \"id\": \"a\tb\"}",
+          "JSON parse error, control character 0x09 in string" },
+        { "{\"execute\": \"quit\", \"id\": \"\\x41\"}",
+          "JSON parse error, invalid escape sequence in string" },
+        { "{\"execute\": \"quit\", \"id\": \"\\u12\"}",
+          "JSON parse error, invalid \\u escape" },
+        { "{\"execute\": \"quit\",}",
+          "JSON parse error, key is not a string" },
+        { "{\"execute\": \"quit\", \"id\": [1,]}",
+          "JSON parse error, expecting value" },
+        { "{\"execute\": \"quit\", \"id\": [1 2]}",
+          "JSON parse error, expected separator in list" },
+        { "{\"execute\": \"quit\" \"id\": 1}",
+          "JSON parse error, expected separator in dict" },
+        { "{\"execute\": \"quit\", \"id\" 1}",
+          "JSON parse error, missing : in object pair" },
+        { "{\"execute\": \"quit\", \"id\": \xc3\xa9}",
+          "JSON parse error, stray '\xc3\xa9'" },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        tq_parse_error(sess, cases[i].text, cases[i].desc);
+    }
+    g_assert_false(qmp_session_quit_requested(sess));
+    r = tq_cmd(sess, "{\"execute\": \"query-status\", \"id\": "
+               "[-0, 0.5e-3, 1E+2, -12.25, true, false, null, \"\\/\"]}");
+    tq_return_object(r);
+    qmp_session_free(sess);
+}
+
 static void test_limits(void)
 {
     QmpSession *sess = tq_session(true);
@@ -661,6 +774,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/errors", test_errors);
     g_test_add_func("/qmp/framing", test_framing);
     g_test_add_func("/qmp/command", test_command);
+    g_test_add_func("/qmp/duplicate-keys", test_duplicate_keys);
+    g_test_add_func("/qmp/strict-json", test_strict_json);
     g_test_add_func("/qmp/limits", test_limits);
     g_test_add_func("/qmp/socket", test_socket);
     return g_test_run();
