@@ -6,6 +6,7 @@
 #include "monitor/qmp-json.h"
 
 #include <glib.h>
+#include <math.h>
 #include <string.h>
 
 /* What an error message quotes of the offending text, at most. */
@@ -15,6 +16,7 @@ typedef struct QmpJsonReader {
     const char *p;
     const char *end;
     unsigned max_depth;
+    char **id;                  /* where the top-level "id" goes, or NULL */
     Error **errp;
 } QmpJsonReader;
 
@@ -270,10 +272,33 @@ static bool qmp_json_keyword(QmpJsonReader *r)
 
 static bool qmp_json_value(QmpJsonReader *r, unsigned depth);
 
+/* A checked value's text, without the whitespace between its tokens. */
+static char *qmp_json_compact(const char *start, const char *end)
+{
+    GString *out = g_string_sized_new(end - start);
+    bool in_string = false;
+
+    for (const char *p = start; p < end; p++) {
+        if (in_string) {
+            g_string_append_c(out, *p);
+            if (*p == '\\') {
+                g_string_append_c(out, *++p);
+            } else if (*p == '"') {
+                in_string = false;
+            }
+        } else if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+            g_string_append_c(out, *p);
+            in_string = *p == '"';
+        }
+    }
+    return g_string_free(out, false);
+}
+
 static bool qmp_json_object(QmpJsonReader *r, unsigned depth)
 {
     g_autoptr(GHashTable) keys = NULL;
     g_autoptr(GString) key = NULL;
+    const char *value;
 
     r->p++;
     if (qmp_json_peek(r, '}')) {
@@ -297,12 +322,17 @@ static bool qmp_json_object(QmpJsonReader *r, unsigned depth)
             return qmp_json_error(r, "missing : in object pair");
         }
         r->p++;
+        qmp_json_skip_space(r);
+        value = r->p;
         if (!qmp_json_value(r, depth)) {
             return false;
         }
         /* As QEMU: the pair is whole before its key is looked up. */
         if (g_hash_table_contains(keys, key->str)) {
             return qmp_json_error(r, "duplicate key");
+        }
+        if (depth == 1 && r->id && !strcmp(key->str, "id")) {
+            *r->id = qmp_json_compact(value, r->p);
         }
         g_hash_table_add(keys, g_strndup(key->str, key->len));
         qmp_json_skip_space(r);
@@ -379,18 +409,153 @@ static bool qmp_json_value(QmpJsonReader *r, unsigned depth)
 }
 
 bool qmp_json_check(const char *text, size_t len, unsigned max_depth,
-                    Error **errp)
+                    char **id, Error **errp)
 {
     QmpJsonReader r = {
-        .p = text, .end = text + len, .max_depth = max_depth, .errp = errp,
+        .p = text, .end = text + len, .max_depth = max_depth, .id = id,
+        .errp = errp,
     };
 
-    if (!qmp_json_value(&r, 0)) {
-        return false;
+    if (id) {
+        *id = NULL;
     }
     qmp_json_skip_space(&r);
-    if (r.p != r.end) {
-        return qmp_json_stray(&r, r.p, g_utf8_next_char(r.p) - r.p);
+    if (qmp_json_value(&r, 0)) {
+        qmp_json_skip_space(&r);
+        if (r.p == r.end) {
+            return true;
+        }
+        qmp_json_stray(&r, r.p, g_utf8_next_char(r.p) - r.p);
     }
-    return true;
+    if (id) {
+        g_free(*id);
+        *id = NULL;
+    }
+    return false;
+}
+
+/* Writing. */
+
+static void qmp_json_append_string(GString *out, const char *s)
+{
+    g_autofree char *valid = NULL;
+
+    /* Ours or checked on the way in; a last guard for the output. */
+    if (!g_utf8_validate(s, -1, NULL)) {
+        s = valid = g_utf8_make_valid(s, -1);
+    }
+    g_string_append_c(out, '"');
+    for (; *s; s++) {
+        unsigned char c = *s;
+
+        switch (c) {
+        case '"':
+            g_string_append(out, "\\\"");
+            break;
+        case '\\':
+            g_string_append(out, "\\\\");
+            break;
+        case '\b':
+            g_string_append(out, "\\b");
+            break;
+        case '\f':
+            g_string_append(out, "\\f");
+            break;
+        case '\n':
+            g_string_append(out, "\\n");
+            break;
+        case '\r':
+            g_string_append(out, "\\r");
+            break;
+        case '\t':
+            g_string_append(out, "\\t");
+            break;
+        default:
+            if (c < 0x20) {
+                g_string_append_printf(out, "\\u%04x", c);
+            } else {
+                g_string_append_c(out, c);
+            }
+        }
+    }
+    g_string_append_c(out, '"');
+}
+
+static void qmp_json_append_double(GString *out, double d)
+{
+    static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+    if (!isfinite(d)) {
+        g_string_append(out, "null");
+        return;
+    }
+    /* %.17g always reads back; a shorter one reads better when it does. */
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+        g_ascii_formatd(buf, sizeof(buf), formats[i], d);
+        if (g_ascii_strtod(buf, NULL) == d) {
+            break;
+        }
+    }
+    g_string_append(out, buf);
+}
+
+void qmp_json_append(GString *out, JsonNode *node)
+{
+    switch (json_node_get_node_type(node)) {
+    case JSON_NODE_OBJECT: {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        bool first = true;
+
+        g_string_append_c(out, '{');
+        json_object_iter_init_ordered(&iter, json_node_get_object(node));
+        while (json_object_iter_next_ordered(&iter, &name, &member)) {
+            if (!first) {
+                g_string_append_c(out, ',');
+            }
+            first = false;
+            qmp_json_append_string(out, name);
+            g_string_append_c(out, ':');
+            qmp_json_append(out, member);
+        }
+        g_string_append_c(out, '}');
+        return;
+    }
+    case JSON_NODE_ARRAY: {
+        JsonArray *arr = json_node_get_array(node);
+
+        g_string_append_c(out, '[');
+        for (guint i = 0; i < json_array_get_length(arr); i++) {
+            if (i) {
+                g_string_append_c(out, ',');
+            }
+            qmp_json_append(out, json_array_get_element(arr, i));
+        }
+        g_string_append_c(out, ']');
+        return;
+    }
+    case JSON_NODE_VALUE:
+        switch (json_node_get_value_type(node)) {
+        case G_TYPE_INT64:
+            g_string_append_printf(out, "%" G_GINT64_FORMAT,
+                                   json_node_get_int(node));
+            return;
+        case G_TYPE_DOUBLE:
+            qmp_json_append_double(out, json_node_get_double(node));
+            return;
+        case G_TYPE_BOOLEAN:
+            g_string_append(out, json_node_get_boolean(node) ? "true"
+                                                             : "false");
+            return;
+        case G_TYPE_STRING:
+            qmp_json_append_string(out, json_node_get_string(node));
+            return;
+        }
+        break;
+    case JSON_NODE_NULL:
+        break;
+    }
+    g_string_append(out, "null");
 }

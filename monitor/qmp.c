@@ -74,30 +74,35 @@ static JsonNode *qmp_empty_object(void)
     return qmp_node_object(json_object_new());
 }
 
-static void qmp_send(QmpSession *sess, JsonObject *msg)
+/*
+ * Queues @msg (taken) with @id, the request's id as its text (or NULL),
+ * as its last member: spliced in, so that it goes out exactly as it
+ * came in.
+ */
+static void qmp_send(QmpSession *sess, JsonObject *msg, const char *id)
 {
     g_autoptr(JsonNode) root = qmp_node_object(msg);
-    g_autoptr(JsonGenerator) gen = json_generator_new();
 
-    json_generator_set_root(gen, root);
-    json_generator_to_gstring(gen, sess->out);
+    qmp_json_append(sess->out, root);
+    if (id) {
+        /* Our messages are never empty: there is a member before it. */
+        g_string_truncate(sess->out, sess->out->len - 1);
+        g_string_append_printf(sess->out, ",\"id\":%s}", id);
+    }
     g_string_append(sess->out, "\r\n");
 }
 
-/* Takes @ret; @id (borrowed, may be NULL) is echoed as it came. */
-static void qmp_reply_return(QmpSession *sess, JsonNode *ret, JsonNode *id)
+/* Takes @ret; @id as for qmp_send(). */
+static void qmp_reply_return(QmpSession *sess, JsonNode *ret, const char *id)
 {
     JsonObject *msg = json_object_new();
 
     json_object_set_member(msg, "return", ret);
-    if (id) {
-        json_object_set_member(msg, "id", json_node_copy(id));
-    }
-    qmp_send(sess, msg);
+    qmp_send(sess, msg, id);
 }
 
 static void G_GNUC_PRINTF(4, 5)
-qmp_reply_error(QmpSession *sess, JsonNode *id, const char *cls,
+qmp_reply_error(QmpSession *sess, const char *id, const char *cls,
                 const char *fmt, ...)
 {
     JsonObject *msg = json_object_new();
@@ -119,10 +124,7 @@ qmp_reply_error(QmpSession *sess, JsonNode *id, const char *cls,
     json_object_set_string_member(err, "class", cls);
     json_object_set_string_member(err, "desc", desc);
     json_object_set_object_member(msg, "error", err);
-    if (id) {
-        json_object_set_member(msg, "id", json_node_copy(id));
-    }
-    qmp_send(sess, msg);
+    qmp_send(sess, msg, id);
 }
 
 static JsonObject *qmp_version_object(QmpSession *sess)
@@ -382,7 +384,7 @@ void qmp_session_open(QmpSession *sess)
     json_object_set_object_member(qmp, "version", qmp_version_object(sess));
     json_object_set_array_member(qmp, "capabilities", json_array_new());
     json_object_set_object_member(msg, "QMP", qmp);
-    qmp_send(sess, msg);
+    qmp_send(sess, msg, NULL);
 }
 
 GString *qmp_session_output(QmpSession *sess)
@@ -396,7 +398,7 @@ bool qmp_session_quit_requested(const QmpSession *sess)
 }
 
 static void qmp_dispatch(QmpSession *sess, const char *name, JsonObject *args,
-                         JsonNode *id)
+                         const char *id)
 {
     QmpCommand *cmd;
     JsonNode *ret = NULL;
@@ -479,10 +481,10 @@ static void qmp_handle_message(QmpSession *sess, const char *text, size_t len)
     g_autoptr(JsonParser) parser = NULL;
     g_autoptr(GError) gerr = NULL;
     g_autoptr(GList) members = NULL;
+    g_autofree char *id = NULL;
     Error *err = NULL;
     JsonNode *root;
     JsonObject *req;
-    JsonNode *id;
     const char *name = NULL;
     JsonObject *args = NULL;
 
@@ -493,7 +495,7 @@ static void qmp_handle_message(QmpSession *sess, const char *text, size_t len)
         return;
     }
     /* json-glib keeps the last of duplicate keys, and takes non-JSON. */
-    if (!qmp_json_check(text, len, QMP_NESTING_MAX, &err)) {
+    if (!qmp_json_check(text, len, QMP_NESTING_MAX, &id, &err)) {
         qmp_reply_error(sess, NULL, "GenericError", "%s",
                         error_get_pretty(err));
         error_free(err);
@@ -517,7 +519,6 @@ static void qmp_handle_message(QmpSession *sess, const char *text, size_t len)
         return;
     }
     req = json_node_get_object(root);
-    id = json_object_get_member(req, "id");
     members = json_object_get_members(req);
     for (GList *l = members; l; l = l->next) {
         const char *key = l->data;

@@ -8,9 +8,10 @@
  *
  * After every chunk the output is checked and drained: it must be whole
  * messages, each ending in "\r\n" with no other newline, each a JSON
- * object; the first after a (re)open is the greeting, every other one a
- * reply with exactly one of "return" and "error". After "quit" the
- * session is reopened, so that input past it is exercised too.
+ * object as RFC 8259 has it with no duplicate key (json-glib's reader
+ * alone takes "inf.0"), the first after a (re)open the greeting, every
+ * other one a reply with exactly one of "return" and "error". After
+ * "quit" the session is reopened, so that input past it is exercised too.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/qmp-json.h"
 #include "monitor/qmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -49,6 +51,9 @@ static void fq_check(QmpSession *sess, bool *expect_greeting)
         JsonObject *o;
 
         if (!nl || memchr(p, '\n', nl - p)) {
+            abort();
+        }
+        if (!qmp_json_check(p, nl - p, QMP_NESTING_MAX, NULL, NULL)) {
             abort();
         }
         if (!json_parser_load_from_data(parser, p, nl - p, NULL)) {

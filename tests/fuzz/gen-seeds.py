@@ -303,6 +303,17 @@ def qmp_seeds():
            + b'{"execute": "query-status", "arguments": {"x": 1}}')
     yield caps + qmp_cmd("x-echo", {"value": "caf\u00e9 \"q\" \\ }{"},
                          id_=[None, 1.5, "\ud83d\ude00"])
+    # Ids json-glib reads as something else: each must come back as sent.
+    ids = [b"1e999", b"-1e999", b"1e308", b"18446744073709551615",
+           b"9223372036854775808", b"-9223372036854775809", b"0.1",
+           b"1E+2", b"-0", b"123456789012345678901234567890",
+           b'"\\u0000\\ud83d\\ude00\\/\\""', b'{ "a" : [ 1e999 , null ] }',
+           b"true", b"[]"]
+    yield caps + b"".join(b'{"execute": "query-status", "id": %s}' % i
+                          for i in ids)
+    yield (caps + b'{"execute": "x-echo", "id": 1e999, "arguments": '
+           b'{"value": [1e999, 1e308, 18446744073709551615, 0.1]}}'
+           + b'{"execute": "no-such", "id": 9223372036854775808}')
     # Duplicate keys, at the top and deeper: refused, never run.
     yield (caps + b'{"execute": "query-status", "execute": "quit"}'
            + b'{"execute": "x-echo", "arguments": {"v": 1, "v": 2}}'

@@ -14,18 +14,27 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "monitor/qmp-json.h"
 #include "monitor/qmp.h"
 
 /* An upper bound only: conditions are waited for, never slept on. */
 #define WAIT_MS 5000
 
-/* Parses one line of output, which must be a JSON object. */
+/*
+ * Parses one line of output, which must be a JSON object: RFC 8259's,
+ * with no duplicate key (json-glib alone would take more).
+ */
 static JsonNode *tq_parse(const char *text, size_t len)
 {
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GError) err = NULL;
+    Error *strict = NULL;
     JsonNode *root;
 
+    if (!qmp_json_check(text, len, QMP_NESTING_MAX, NULL, &strict)) {
+        g_error("output '%.*s' is not JSON: %s", (int)len, text,
+                error_get_pretty(strict));
+    }
     if (!json_parser_load_from_data(parser, text, len, &err)) {
         g_error("invalid JSON output '%.*s': %s", (int)len, text,
                 err->message);
@@ -215,33 +224,49 @@ static void test_negotiation(void)
     qmp_session_free(sess);
 }
 
-static void tq_check_id(QmpSession *sess, const char *cmd, const char *id,
-                        bool success)
+/*
+ * Sends @cmd with @id as written; exactly one reply must come back, of
+ * the kind @success says, ending in @echo (the id without the
+ * whitespace between its tokens) as its text: ids go back as they came.
+ */
+static void tq_check_id_as(QmpSession *sess, const char *cmd, const char *id,
+                           bool success, const char *echo)
 {
     g_autofree char *text = g_strdup_printf("{\"execute\": \"%s\", "
                                             "\"id\": %s}", cmd, id);
-    g_autoptr(JsonNode) r = tq_cmd(sess, text);
-    g_autofree char *wrapped = g_strdup_printf("{\"id\": %s}", id);
-    g_autoptr(JsonNode) want = tq_parse(wrapped, strlen(wrapped));
-    g_autoptr(JsonNode) want_id = NULL;
-    JsonObject *o = json_node_get_object(r);
+    g_autofree char *tail = g_strdup_printf(",\"id\":%s}\r\n", echo);
+    GString *out = qmp_session_output(sess);
+    g_autoptr(JsonNode) r = NULL;
+    JsonObject *o;
 
+    qmp_session_input(sess, text, strlen(text));
+    if (!g_str_has_suffix(out->str, tail)) {
+        g_error("id %s came back as: %s", id, out->str);
+    }
+    r = tq_cmd(sess, "");
+    o = json_node_get_object(r);
     g_assert_true(json_object_has_member(o, success ? "return" : "error"));
     g_assert_true(json_object_has_member(o, "id"));
-    /* tq_parse wants an object: compare inside {"id": ...}. */
-    want_id = json_node_copy(json_object_get_member(
-        json_node_get_object(want), "id"));
-    if (!json_node_equal(json_object_get_member(o, "id"), want_id)) {
-        g_autofree char *got = json_to_string(r, false);
+}
 
-        g_error("%s: id %s not echoed", got, id);
-    }
+static void tq_check_id(QmpSession *sess, const char *cmd, const char *id,
+                        bool success)
+{
+    tq_check_id_as(sess, cmd, id, success, id);
 }
 
 static void test_id_echo(void)
 {
     QmpSession *sess = tq_session(false);
     g_autoptr(JsonNode) r = NULL;
+    /* What json-glib reads as something else: each comes back as sent. */
+    static const char *const numbers[] = {
+        "1e999", "-1e999", "1e308", "1E+2", "2.50", "0.1", "-0", "-0.0",
+        "18446744073709551615", "18446744073709551616",
+        "9223372036854775807", "9223372036854775808",
+        "-9223372036854775808", "-9223372036854775809",
+        "123456789012345678901234567890", "1e-400", "4.9e-324",
+    };
 
     /* Errors carry the id too, negotiation ones included. */
     tq_check_id(sess, "query-status", "7", false);
@@ -251,9 +276,35 @@ static void test_id_echo(void)
     tq_check_id(sess, "query-status", "-1234567890123", true);
     tq_check_id(sess, "query-status", "\"libxl-3\"", true);
     tq_check_id(sess, "query-status",
-                "{\"a\": [1, \"x\", null], \"b\": true}", true);
+                "{\"a\":[1,\"x\",null],\"b\":true}", true);
     tq_check_id(sess, "query-status", "null", true);
+    tq_check_id(sess, "query-status", "false", true);
+    tq_check_id(sess, "query-status", "[]", true);
+    tq_check_id(sess, "query-status", "{}", true);
+    tq_check_id(sess, "query-status", "\"\"", true);
     tq_check_id(sess, "no-such", "\"e\"", false);
+    for (size_t i = 0; i < G_N_ELEMENTS(numbers); i++) {
+        tq_check_id(sess, "query-status", numbers[i], true);
+        tq_check_id(sess, "no-such", numbers[i], false);
+    }
+    /* Escapes stay as written, whatever they stand for. */
+    tq_check_id(sess, "query-status",
+                "\"q\\\"b\\\\s\\/\\b\\f\\n\\r\\t\\u00e9\\u00E9\\ud83d\\ude00"
+                "\\u0000\\u001f\"", true);
+    tq_check_id(sess, "query-status", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"",
+                true);
+    /* Whitespace between tokens goes: a reply stays on one line. */
+    tq_check_id_as(sess, "query-status",
+                   "{ \"a\" :\r\n [ 1 ,\t1e999 , \" x y \" ] ,\n\"b\":{ } }",
+                   true, "{\"a\":[1,1e999,\" x y \"],\"b\":{}}");
+    tq_check_id_as(sess, "no-such", "[\n18446744073709551615\n]", false,
+                   "[18446744073709551615]");
+    /* Only the request's own id: one inside the arguments is not it. */
+    r = tq_cmd(sess, "{\"execute\": \"query-status\", "
+               "\"arguments\": {\"id\": 5}}");
+    tq_error(r, "GenericError", "Parameter 'id' is unexpected");
+    g_assert_false(json_object_has_member(json_node_get_object(r), "id"));
+    g_clear_pointer(&r, json_node_unref);
 
     /* No id in, no id out. */
     r = tq_cmd(sess, "{\"execute\": \"query-status\"}");
@@ -441,6 +492,7 @@ static bool tq_cmd_nothing(void *opaque, JsonObject *args, JsonNode **ret,
 static void test_command(void)
 {
     QmpSession *sess = tq_session(true);
+    const char *text;
     unsigned calls = 0;
     g_autoptr(JsonNode) r = NULL;
     g_autoptr(JsonNode) vnc = NULL;
@@ -455,6 +507,21 @@ static void test_command(void)
     tq_cmd_error(sess, "{\"execute\": \"x-echo\"}", "GenericError",
                  "Parameter 'value' is missing");
     g_assert_cmpuint(calls, ==, 2);
+
+    /*
+     * What a command returns is written as JSON, doubles included, which
+     * json-glib's generator gets wrong ("inf.0", "1e+308.0"); a number
+     * JSON cannot hold comes back as null.
+     */
+    text = "{\"execute\": \"x-echo\", \"arguments\": {\"value\": "
+           "[1e999, -1e999, 1e308, 0.1, 1.5, -0.0, 1E+2, 5e-324, 7, "
+           "\"a\\u0001\\n\\\"\\u00e9\"]}}";
+    qmp_session_input(sess, text, strlen(text));
+    g_assert_cmpstr(qmp_session_output(sess)->str, ==,
+                    "{\"return\":[null,null,1e+308,0.1,1.5,-0,100,"
+                    "4.94065645841247e-324,7,\"a\\u0001\\n\\\"\xc3\xa9\"]}"
+                    "\r\n");
+    g_string_truncate(qmp_session_output(sess), 0);
 
     /* A default is replaced. */
     qmp_session_add_command(sess, "query-vnc", tq_cmd_nothing, NULL);
