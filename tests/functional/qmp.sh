@@ -9,7 +9,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 18
+tap_plan 22
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -84,6 +84,49 @@ check "change-vnc-password fails as QEMU without VNC" \
     <<<"$out"
 check "query-commands lists the machine's commands" \
     grep -q '"name":"query-blockstats"' <<<"$out"
+
+# Ids come back as sent, whatever json-glib would make of them, and every
+# reply is JSON to Python and to yajl, libxl's parser (qmpclient.py).
+if "$PYTHON" -c 'import sys; sys.path.insert(0, sys.argv[1])
+import qmpclient; sys.exit(qmpclient.yajl() is None)' "$SRCDIR"; then
+    tap_diag "replies are checked by yajl (libyajl) and Python's json"
+else
+    tap_diag "no libyajl: replies are checked by Python's json only"
+fi
+ids=(1e999 -1e999 1e308 18446744073709551615 9223372036854775808
+     -9223372036854775809 0.1 -0 1E+2 123456789012345678901234567890
+     '"a\"\\\u00e9\ud83d\ude00\u0000\/"' '{"n":[1,-0.5E-3,true,false,null],"s":{}}'
+     '[]' null)
+raw=()
+for id in "${ids[@]}"; do
+    raw+=("raw:{\"execute\":\"query-status\",\"id\":$id}")
+done
+out=$(qmp "$QMP1" "${raw[@]}" 2>&1)
+mapfile -t lines <<<"$out"
+bad=""
+for i in "${!ids[@]}"; do
+    want=",\"id\":${ids[i]}}"
+    if [[ "${lines[i]}" != "raw {\"return\":"*"$want" ]]; then
+        bad+="${ids[i]} -> ${lines[i]}"$'\n'
+    fi
+done
+check_eq "ids come back exactly as sent, as JSON yajl reads" "" "$bad"
+tap_diag "$out"
+out=$(qmp "$QMP1" 'raw:{"execute":"no-such","id": [ 18446744073709551615 , 1e999 ]}' 2>&1)
+check_eq "an error carries the id as sent too" \
+    'raw {"error":{"class":"CommandNotFound","desc":"The command no-such has not been found"},"id":[18446744073709551615,1e999]}' \
+    "$out"
+
+# A key twice is refused at any depth, as QEMU refuses it; json-glib
+# alone would keep the last and quit.
+out=$(qmp "$QMP1" 'raw:{"execute":"query-status","execute":"quit","id":1}' \
+      'raw:{"execute":"query-status","arguments":{"a":{"b":1,"b":2}}}' \
+      query-status 2>&1)
+check_eq "a duplicate key is refused, at any depth, and the session goes on" \
+'raw {"error":{"class":"GenericError","desc":"JSON parse error, duplicate key"}}
+raw {"error":{"class":"GenericError","desc":"JSON parse error, duplicate key"}}
+return {"running":true,"singlestep":false,"status":"running"}' "$out"
+check "the quit given as a duplicate key did not run" xs_alive
 
 out=$(qmp "$QMP1" no-such-command 2>&1)
 check_eq "an unknown command: CommandNotFound" \
