@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/parse.h"
+
 typedef struct QemuOpt {
     char *key;
     char *value;
@@ -128,6 +130,36 @@ bool qemu_opt_get_number(QemuOpts *opts, const char *key, uint64_t def,
     return true;
 }
 
+static bool qemu_opt_parse_size(const char *key, const char *str,
+                                uint64_t unit, uint64_t *value, Error **errp)
+{
+    int ret = parse_size(str, unit, value);
+
+    if (ret == -ERANGE) {
+        error_setg(errp, "Value '%s' is out of range for parameter '%s'",
+                   str, key);
+        return false;
+    }
+    if (ret < 0) {
+        error_setg(errp, "Parameter '%s' expects a non-negative number "
+                   "below 2^64\n"
+                   "Optional suffix k, M, G, T, P or E means kilo-, mega-, "
+                   "giga-, tera-, peta-\n"
+                   "and exabytes, respectively.", key);
+        return false;
+    }
+    return true;
+}
+
+bool qemu_opt_get_size(QemuOpts *opts, const char *key, uint64_t def,
+                       uint64_t unit, uint64_t *value, Error **errp)
+{
+    const char *str = qemu_opt_get(opts, key);
+
+    *value = def;
+    return !str || qemu_opt_parse_size(key, str, unit, value, errp);
+}
+
 bool qemu_opts_check_keys(QemuOpts *opts, const char *const *allowed,
                           const char *owner, Error **errp)
 {
@@ -136,6 +168,20 @@ bool qemu_opts_check_keys(QemuOpts *opts, const char *const *allowed,
 
         if (!g_strv_contains(allowed, opt->key)) {
             error_setg(errp, "Property '%s.%s' not found", owner, opt->key);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool qemu_opts_check_params(QemuOpts *opts, const char *const *allowed,
+                            Error **errp)
+{
+    for (guint i = 0; i < opts->opts->len; i++) {
+        QemuOpt *opt = &g_array_index(opts->opts, QemuOpt, i);
+
+        if (!g_strv_contains(allowed, opt->key)) {
+            error_setg(errp, "Invalid parameter '%s'", opt->key);
             return false;
         }
     }

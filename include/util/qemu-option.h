@@ -27,6 +27,15 @@ const char *qemu_opt_get(QemuOpts *opts, const char *key);
  */
 bool qemu_opt_get_number(QemuOpts *opts, const char *key, uint64_t def,
                          uint64_t max, uint64_t *value, Error **errp);
+/*
+ * Parses @key as a size in bytes with QEMU's suffixes (parse_size()),
+ * counting @unit bytes when it has none; *value keeps @def when the key
+ * is absent. Errors read as QEMU's: "Parameter 'size' expects a
+ * non-negative number below 2^64" (with QEMU's hint on the suffixes),
+ * "Value '16E' is out of range for parameter 'size'".
+ */
+bool qemu_opt_get_size(QemuOpts *opts, const char *key, uint64_t def,
+                       uint64_t unit, uint64_t *value, Error **errp);
 
 /*
  * Fails on the first key not in @allowed (NULL-terminated), with QEMU's
@@ -34,5 +43,11 @@ bool qemu_opt_get_number(QemuOpts *opts, const char *key, uint64_t def,
  */
 bool qemu_opts_check_keys(QemuOpts *opts, const char *const *allowed,
                           const char *owner, Error **errp);
+/*
+ * The same for an option whose keys QEMU checks as it parses them (-m):
+ * "Invalid parameter '<key>'".
+ */
+bool qemu_opts_check_params(QemuOpts *opts, const char *const *allowed,
+                            Error **errp);
 
 #endif /* UTIL_QEMU_OPTION_H */
