@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -204,10 +205,13 @@ static void help(void)
            "-daemonize      detach once the machine is up (the parent "
            "exits 0 then)\n"
            "-pidfile FILE   write the process id to FILE\n"
-           "-m SIZE, -k LAYOUT\n"
+           "-m [size=]SIZE[,slots=N,maxmem=SIZE], -k LAYOUT\n"
            "                checked: a PV guest's memory is the "
            "toolstack's, and the\n"
-           "                keyboard layout is for a VNC display\n"
+           "                keyboard layout is for a VNC display; "
+           "SIZE is in MiB\n"
+           "                or has a suffix B, K, M, G, T, P or E "
+           "(maxmem: bytes)\n"
            "-nodefaults, -no-user-config, -nographic, -no-shutdown\n"
            "                accepted: qemu-xenpv creates no default "
            "devices, reads no\n"
@@ -415,19 +419,43 @@ static bool check_mons(GPtrArray *mons, Error **errp)
 }
 
 /*
- * -m: the guest's RAM, as QEMU takes it (MiB, or with a K/M/G/T suffix,
- * or size=). A PV guest's memory is the toolstack's to give: it is
- * checked, not used.
+ * -m [size=]SIZE[,slots=N,maxmem=SIZE]: read and checked as QEMU does
+ * (a bare size counts MiB, maxmem bytes; 0 means the default), so that
+ * what QEMU refuses is refused here too. A PV guest's memory is the
+ * toolstack's to give: nothing uses it.
  */
 static bool check_ram_size(const char *arg, Error **errp)
 {
-    const char *p = g_str_has_prefix(arg, "size=") ? arg + 5 : arg;
-    char *end;
-    guint64 v = g_ascii_strtoull(p, &end, 10);
+    static const char *const keys[] = { "size", "slots", "maxmem", NULL };
+    QemuOpts *opts;
+    uint64_t size, slots, maxmem;
+    Error *err = NULL;
 
-    if (end == p || (*end && (!strchr("kKmMgGtT", *end) || end[1])) ||
-        v == 0) {
-        error_setg(errp, "Invalid RAM size '%s'", arg);
+    /* An empty -m is an empty size, refused: not QEMU's silent default. */
+    opts = qemu_opts_parse(*arg ? arg : "size=", "size", &err);
+    if (opts && qemu_opts_check_params(opts, keys, &err) &&
+        qemu_opt_get_size(opts, "size", 0, 1 << 20, &size, &err) &&
+        qemu_opt_get_size(opts, "maxmem", 0, 1, &maxmem, &err) &&
+        qemu_opt_get_number(opts, "slots", 0, UINT64_MAX, &slots, &err)) {
+        if (!qemu_opt_get(opts, "maxmem")) {
+            if (qemu_opt_get(opts, "slots")) {
+                error_setg(&err, "slots specified but no max-size");
+            }
+        } else if (size && maxmem < size) {
+            error_setg(&err, "invalid value of maxmem: maximum memory size "
+                       "(0x%" PRIx64 ") must be at least the initial "
+                       "memory size (0x%" PRIx64 ")", maxmem, size);
+        } else if (size && slots && maxmem == size) {
+            error_setg(&err, "invalid value of maxmem: memory slots were "
+                       "specified but maximum memory size (0x%" PRIx64
+                       ") is equal to the initial memory size (0x%" PRIx64
+                       ")", maxmem, size);
+        }
+    }
+    qemu_opts_free(opts);
+    if (err) {
+        error_prepend(&err, "-m %s: ", arg);
+        error_propagate(errp, err);
         return false;
     }
     return true;

@@ -9,7 +9,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 22
+tap_plan 27
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -185,3 +185,59 @@ fi
 refused "an unknown option" "^qemu-xenpv: -bogus: invalid option$" -bogus
 refused "-vnc with a display" "VNC is not supported yet" -vnc :0
 refused "-mon mode=readline" "only mode=control" -mon chardev=x,mode=readline
+
+# -m as QEMU reads it: a PV guest's memory is the toolstack's, but what
+# QEMU refuses is refused (issue 12: -5, 2^64 and size=-1 were taken).
+refused "-m -5" \
+    "^qemu-xenpv: -m -5: Parameter 'size' expects a non-negative number below 2\^64$" \
+    -m -5
+refused "-m 18446744073709551616" \
+    "^qemu-xenpv: -m 18446744073709551616: Value '18446744073709551616' is out of range for parameter 'size'$" \
+    -m 18446744073709551616
+refused "-m size=-1" \
+    "^qemu-xenpv: -m size=-1: Parameter 'size' expects a non-negative number below 2\^64$" \
+    -m size=-1
+# Past the options, -device help answers and exits 0.
+bad=""
+for m in 512 0 1b 1k 2M 1.5G 1.5g 0.25T 1P 15E 17592186044415 size=512 \
+         512,size=256 size=512,maxmem=1G size=1G,maxmem=1G \
+         size=512,slots=2,maxmem=1G 512,maxmem=536870913 maxmem=64M; do
+    out=$("$QEMU_XENPV" -m "$m" -device help 2>&1) || bad+="-m $m: $out"$'\n'
+done
+check_eq "-m takes QEMU's sizes and suffixes" "" "$bad"
+bad=""
+while IFS='|' read -r m msg; do
+    out=$(timeout 20 "$QEMU_XENPV" -m "$m" -device help 2>&1)
+    rc=$?
+    if [ "$rc" != 1 ] ||
+       ! grep -qxF -- "qemu-xenpv: -m $m: $msg" <<<"$out"; then
+        bad+="-m '$m': status $rc: $out"$'\n'
+    fi
+done <<'EOF'
+|Parameter 'size' expects a non-negative number below 2^64
+ 512|Parameter 'size' expects a non-negative number below 2^64
+512 |Parameter 'size' expects a non-negative number below 2^64
++512|Parameter 'size' expects a non-negative number below 2^64
+-0|Parameter 'size' expects a non-negative number below 2^64
+512MB|Parameter 'size' expects a non-negative number below 2^64
+512 M|Parameter 'size' expects a non-negative number below 2^64
+1.5|Parameter 'size' expects a non-negative number below 2^64
+1.5B|Parameter 'size' expects a non-negative number below 2^64
+.5G|Parameter 'size' expects a non-negative number below 2^64
+0x100|Parameter 'size' expects a non-negative number below 2^64
+1e3|Parameter 'size' expects a non-negative number below 2^64
+size=|Parameter 'size' expects a non-negative number below 2^64
+16E|Value '16E' is out of range for parameter 'size'
+17592186044416|Value '17592186044416' is out of range for parameter 'size'
+18446744073709551615|Value '18446744073709551615' is out of range for parameter 'size'
+99999999999999999999999|Value '99999999999999999999999' is out of range for parameter 'size'
+512,maxmem=-1|Parameter 'maxmem' expects a non-negative number below 2^64
+512,maxmem=16E|Value '16E' is out of range for parameter 'maxmem'
+512,foo=1|Invalid parameter 'foo'
+size=512,slots=2|slots specified but no max-size
+size=512,slots=-1,maxmem=1G|Parameter 'slots' expects a number no larger than 18446744073709551615
+size=1G,maxmem=512M|invalid value of maxmem: maximum memory size (0x20000000) must be at least the initial memory size (0x40000000)
+512,maxmem=536870912,slots=1|invalid value of maxmem: memory slots were specified but maximum memory size (0x20000000) is equal to the initial memory size (0x20000000)
+EOF
+check_eq "-m refuses signs, blanks, garbage and overflow in QEMU's words" \
+    "" "$bad"
