@@ -28,8 +28,15 @@ static bool ringbuf_open(Chardev *chr, QemuOpts *opts, Error **errp)
     RingbufChardev *r = (RingbufChardev *)chr;
     uint64_t size;
 
-    if (!qemu_opt_get_number(opts, "size", RINGBUF_DEFAULT_SIZE,
-                             RINGBUF_MAX_SIZE, &size, errp)) {
+    /* A size with QEMU's suffixes, as QEMU's ringbuf takes: size=64K. */
+    if (!qemu_opt_get_size(opts, "size", RINGBUF_DEFAULT_SIZE, 1, &size,
+                           errp)) {
+        return false;
+    }
+    if (size > RINGBUF_MAX_SIZE) {
+        error_setg(errp, "Value '%s' is out of range for parameter 'size' "
+                   "(a ringbuf holds at most 1G)",
+                   qemu_opt_get(opts, "size"));
         return false;
     }
     /* The masking below needs it, and QEMU asks the same. */

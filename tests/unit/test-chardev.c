@@ -195,6 +195,22 @@ static void test_opts_errors(TcFixture *f, gconstpointer data)
     tc_add_fails(f, "ringbuf,id=r,size=0",
                  "size of ringbuf chardev must be power of two");
     tc_add_fails(f, "ringbuf,id=r,size=lots", "Parameter 'size' expects");
+    /* Sizes are read as QEMU reads them, signs and blanks refused. */
+    tc_add_fails(f, "ringbuf,id=r,size=-8", "Parameter 'size' expects a "
+                 "non-negative number below 2^64");
+    tc_add_fails(f, "ringbuf,id=r,size= 8", "Parameter 'size' expects a "
+                 "non-negative number below 2^64");
+    tc_add_fails(f, "ringbuf,id=r,size=+8", "Parameter 'size' expects a "
+                 "non-negative number below 2^64");
+    tc_add_fails(f, "ringbuf,id=r,size=8KB", "Parameter 'size' expects a "
+                 "non-negative number below 2^64");
+    tc_add_fails(f, "ringbuf,id=r,size=18446744073709551616",
+                 "Value '18446744073709551616' is out of range for "
+                 "parameter 'size'");
+    tc_add_fails(f, "ringbuf,id=r,size=2G",
+                 "Value '2G' is out of range for parameter 'size'");
+    tc_add_fails(f, "ringbuf,id=r,size=1.5K",
+                 "size of ringbuf chardev must be power of two");
     tc_add_fails(f, "file,id=f", "no filename given");
     tc_add_fails(f, "file,id=f,path=/nonexistent/dir/f", "Could not open");
     tc_add_fails(f, "socket,id=s,server=on", "no path given");
@@ -287,6 +303,7 @@ static void test_ringbuf(TcFixture *f, gconstpointer data)
 {
     Chardev *chr = tc_add_ok(f, "ringbuf,id=r,size=8");
     Chardev *big = tc_add_ok(f, "ringbuf,id=big");
+    Chardev *k4 = tc_add_ok(f, "ringbuf,id=k4,size=4k");
     char buf[32];
     g_autofree char *lots = g_malloc(65536 + 10);
 
@@ -312,6 +329,11 @@ static void test_ringbuf(TcFixture *f, gconstpointer data)
     g_assert_cmpint(chardev_write(big, lots, 65536 + 10), ==, 65536 + 10);
     g_assert_cmpuint(chardev_ringbuf_read(big, buf, 4), ==, 4);
     g_assert_cmpmem(buf, 4, lots + 10, 4);
+
+    /* size=4k is 4096 bytes, QEMU's suffixes. */
+    g_assert_cmpint(chardev_write(k4, lots, 4096 + 3), ==, 4096 + 3);
+    g_assert_cmpuint(chardev_ringbuf_read(k4, buf, 4), ==, 4);
+    g_assert_cmpmem(buf, 4, lots + 3, 4);
 }
 
 static char *tc_read_file(const char *path)
