@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -210,17 +209,25 @@ fail:
     return false;
 }
 
-/* wait=on: start-up blocks until the first client, as in QEMU. */
+/*
+ * wait=on: start-up blocks until the first client, as in QEMU, but a
+ * signal that stops the process (SIGTERM, SIGINT, SIGHUP through the
+ * loop) ends the wait too: the chardev is then left as with wait=off,
+ * and the loop, once it runs, stops at once and cleans up as always.
+ */
 static bool socket_wait_client(SocketChardev *s, Error **errp)
 {
-    struct pollfd pfd = { .fd = s->listen_fd, .events = POLLIN };
+    EventLoop *loop = s->parent.loop;
     int fd;
 
     info_report("QEMU waiting for connection on: disconnected:unix:%s,"
                 "server=on", s->path);
     for (;;) {
-        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
-            error_setg_errno(errp, errno, "Failed to wait for a client");
+        if (event_loop_quit_pending(loop)) {
+            return true;
+        }
+        if (!event_loop_wait_readable(loop, s->listen_fd, errp)) {
+            error_prepend(errp, "Failed to wait for a client: ");
             return false;
         }
         fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -270,22 +271,52 @@ static bool loop_wait(EventLoop *loop, int timeout_ms, Error **errp)
 
 bool event_loop_run(EventLoop *loop, Error **errp)
 {
-    loop->quit = false;
+    bool ok = true;
+
+    /*
+     * A quit asked for before the loop ran (a signal during a start-up
+     * wait) stops it at once: the flag is cleared on the way out only.
+     */
     while (!loop->quit) {
         run_deferred(loop);
         if (loop->quit) {
             break;
         }
         if (!loop_wait(loop, -1, errp)) {
-            return false;
+            ok = false;
+            break;
         }
     }
-    return true;
+    loop->quit = false;
+    return ok;
 }
 
 void event_loop_quit(EventLoop *loop)
 {
     loop->quit = true;
+}
+
+bool event_loop_quit_pending(const EventLoop *loop)
+{
+    return loop->quit;
+}
+
+bool event_loop_wait_readable(EventLoop *loop, int fd, Error **errp)
+{
+    struct pollfd pfd[2] = {
+        { .fd = fd, .events = POLLIN },
+        { .fd = loop->sigfd, .events = POLLIN },
+    };
+
+    /* A loop without signals has sigfd -1, which poll() skips. */
+    if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
+        error_setg_errno(errp, errno, "poll");
+        return false;
+    }
+    if (pfd[1].revents) {
+        signal_fd_read(loop);
+    }
+    return true;
 }
 
 struct EventLoopTimer {

@@ -40,9 +40,25 @@ void event_loop_schedule(EventLoop *loop, IOHandler *fn, void *opaque);
 /* Forgets a scheduled fn/opaque pair, e.g. before freeing @opaque. */
 void event_loop_cancel(EventLoop *loop, IOHandler *fn, void *opaque);
 
-/* Runs until event_loop_quit(); returns false if epoll itself failed. */
+/*
+ * Runs until event_loop_quit(), at once if it was called before; returns
+ * false if epoll itself failed.
+ */
 bool event_loop_run(EventLoop *loop, Error **errp);
 void event_loop_quit(EventLoop *loop);
+/* True from event_loop_quit() until event_loop_run() returns for it. */
+bool event_loop_quit_pending(const EventLoop *loop);
+
+/*
+ * Blocks until @fd is readable or a signal of the loop's arrives, whose
+ * handler then runs; nothing else is dispatched. For a wait before the
+ * loop runs (a chardev's wait=on at start-up) that must not leave the
+ * process deaf to SIGTERM, since the loop's signals are blocked and
+ * only delivered through it: the caller checks
+ * event_loop_quit_pending() after each return. Returns false if poll()
+ * itself failed.
+ */
+bool event_loop_wait_readable(EventLoop *loop, int fd, Error **errp);
 
 /*
  * A periodic timer, for state that can only be polled (a pty slave being

@@ -1,15 +1,16 @@
 #!/bin/bash
 # qemu-xenpv as libxl launches a device model: its whole argument list,
-# two QMP monitors on unix sockets spoken to as libxl_qmp.c does, quit,
-# SIGHUP, -daemonize with -pidfile, and QEMU's refusals of what it does
-# not do.
+# two QMP monitors on unix sockets spoken to as libxl_qmp.c does (ids,
+# duplicate keys), quit, SIGHUP, signals during a wait=on wait,
+# -daemonize with -pidfile, -m, and QEMU's refusals of what it does not
+# do.
 #
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 27
+tap_plan 30
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -149,6 +150,32 @@ if xs_start -a -name -a g2; then
 else
     not_ok "SIGHUP stops it with status 0" "$(tail -n 5 "$XS_LOG")"
 fi
+
+# A server=on,wait=on chardev holds start-up until its first client, as
+# in QEMU; SIGTERM, SIGINT and SIGHUP still stop qemu-xenpv then, as at
+# any other time: status 0, its sockets and pid file gone.
+wait_gone() {
+    ! kill -0 "$1" 2>/dev/null
+}
+for sig in TERM INT HUP; do
+    log=$XS_TMP/server-wait-$sig.log
+    "$QEMU_XENPV" -M "xenner_pv,xenstore-socket=$XS_TMP/w.sock" \
+        -chardev "socket,id=w,path=$XS_TMP/w-qmp.sock,server=on,wait=on" \
+        -mon chardev=w,mode=control -pidfile "$XS_TMP/w.pid" >"$log" 2>&1 &
+    wpid=$!
+    bg_track "$wpid"
+    wait_for 10 grep -q "QEMU waiting for connection on" "$log"
+    kill -s "$sig" "$wpid"
+    if ! wait_for 10 wait_gone "$wpid"; then
+        kill -s KILL "$wpid"
+    fi
+    wait "$wpid"
+    status=$?
+    left=$(ls "$XS_TMP"/w.sock "$XS_TMP"/w-qmp.sock "$XS_TMP"/w.pid 2>&1 |
+           grep -v 'No such file')
+    check_eq "SIG$sig while a wait=on chardev waits: status 0, nothing left" \
+        "0 " "$status $left"
+done
 
 # The driver-domain form: -daemonize returns once the machine is up.
 pidfile=$XS_TMP/dm.pid

@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -683,6 +684,62 @@ static void test_socket_wait(TcFixture *f, gconstpointer data)
     close(fd);
 }
 
+static void tc_quit_on_signal(void *opaque, int signo)
+{
+    event_loop_quit(opaque);
+}
+
+/* Signals the process once @path exists: a wait=on chardev waits then. */
+static gpointer tc_late_signal(gpointer data)
+{
+    const char *path = data;
+
+    for (int i = 0; i < WAIT_MS / 5 && !g_file_test(path, G_FILE_TEST_EXISTS);
+         i++) {
+        g_usleep(5000);
+    }
+    kill(getpid(), SIGUSR1);
+    return NULL;
+}
+
+/*
+ * A signal the loop stops on ends a wait=on wait, which would otherwise
+ * last until a client came: the loop's signals are blocked, and only
+ * delivered through it.
+ */
+static void test_socket_wait_signal(TcFixture *f, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(f->dir, "sock", NULL);
+    g_autofree char *spec =
+        g_strdup_printf("socket,id=s,path=%s,server=on,wait=on", path);
+    Error *err = NULL;
+    GThread *thread;
+    Chardev *chr;
+    int fd;
+
+    /* Blocked from here, in this thread and in the one made next. */
+    g_assert_true(event_loop_add_signal(f->loop, SIGUSR1, tc_quit_on_signal,
+                                        f->loop, &err));
+    tc_no_error(err);
+    thread = g_thread_new("signal", tc_late_signal, path);
+    chr = tc_add_ok(f, spec);
+    g_thread_join(thread);
+    g_assert_false(chardev_is_connected(chr));
+    g_assert_true(event_loop_quit_pending(f->loop));
+    /* The loop stops at once for it, and forgets it then. */
+    g_assert_true(event_loop_run(f->loop, &err));
+    tc_no_error(err);
+    g_assert_false(event_loop_quit_pending(f->loop));
+
+    /* The chardev is left as with wait=off: a client is taken later. */
+    tc_attach(f, chr);
+    fd = tc_connect(path);
+    tc_run_until(f, chardev_is_connected(chr));
+    g_assert_cmpint(tc_last_event(f), ==, CHR_EVENT_OPENED);
+    tc_socket_round_trip(f, chr, fd, "after");
+    close(fd);
+}
+
 static void test_legacy(TcFixture *f, gconstpointer data)
 {
     g_autofree char *file = g_build_filename(f->dir, "a,b", NULL);
@@ -806,6 +863,7 @@ int main(int argc, char **argv)
     ADD("/chardev/socket/server", test_socket);
     ADD("/chardev/socket/client", test_socket_client);
     ADD("/chardev/socket/wait", test_socket_wait);
+    ADD("/chardev/socket/wait-signal", test_socket_wait_signal);
     ADD("/chardev/legacy", test_legacy);
     ADD("/chardev/stdio", test_stdio);
 #undef ADD
