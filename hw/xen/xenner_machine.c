@@ -11,7 +11,10 @@
 #include "hw/xen/xen_machine.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "chardev/char.h"
 #include "hw/xen/xen_backend.h"
@@ -79,6 +82,71 @@ static bool xenner_set_quota(XsTree *tree, QemuOpts *opts, Error **errp)
         *fields[i] = v[i];
     }
     xenner_xs_tree_set_quota(tree, &q);
+    return true;
+}
+
+/*
+ * What identifies the file a socket path names, however it is spelt:
+ * the directory's device and inode (so "x", "./x" and a symlinked
+ * directory agree) and the last component.
+ */
+static char *xenner_socket_identity(const char *path)
+{
+    g_autofree char *real = realpath(path, NULL);
+    const char *p = real ? real : path;
+    g_autofree char *dir = g_path_get_dirname(p);
+    g_autofree char *base = g_path_get_basename(p);
+    struct stat st;
+
+    if (stat(dir, &st) == 0) {
+        return g_strdup_printf("%" PRIuMAX ":%" PRIuMAX "/%s",
+                               (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+                               base);
+    }
+    /* Binding there fails anyway; only spellings need telling apart. */
+    return g_canonicalize_filename(p, NULL);
+}
+
+/*
+ * A server replaces a stale socket file at its path when it binds: two
+ * servers on one file would leave the first one listening on nothing
+ * reachable (dom0 silently without its socket). Checked for all of them
+ * before any is bound.
+ */
+static bool xenner_check_socket_paths(const XenMachineConfig *cfg,
+                                      Error **errp)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+                                                       g_str_equal, g_free,
+                                                       g_free);
+    guint n = cfg->xenstore_guest_sockets->len;
+
+    for (guint i = 0; i <= n; i++) {
+        const char *path = i == 0
+            ? qemu_opt_get(cfg->machine_opts, "xenstore-socket")
+            : qemu_opt_get(g_ptr_array_index(cfg->xenstore_guest_sockets,
+                                             i - 1), "path");
+        g_autofree char *what = NULL;
+        const char *other;
+        char *id;
+
+        if (!path) {
+            continue;           /* refused later, with the option's rules */
+        }
+        what = g_strconcat(i == 0 ? "xenstore-socket="
+                                  : "-xenstore-guest-socket path=",
+                           path, NULL);
+        id = xenner_socket_identity(path);
+        other = g_hash_table_lookup(seen, id);
+        if (other) {
+            error_setg(errp, "%s and %s name the same socket file: each "
+                       "xenstore socket needs a path of its own", other,
+                       what);
+            g_free(id);
+            return false;
+        }
+        g_hash_table_insert(seen, id, g_steal_pointer(&what));
+    }
     return true;
 }
 
@@ -417,7 +485,8 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     ms->drives = g_ptr_array_new_with_free_func((GDestroyNotify)xen_drive_free);
     ms->disks = xen_disk_host_new();
     ms->chardevs = chardev_set_new(loop);
-    if (!xenner_set_quota(ms->xenstore, cfg->machine_opts, errp)) {
+    if (!xenner_set_quota(ms->xenstore, cfg->machine_opts, errp) ||
+        !xenner_check_socket_paths(cfg, errp)) {
         goto fail;
     }
     if (socket) {

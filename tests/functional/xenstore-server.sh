@@ -11,7 +11,7 @@ set -u
 
 GUEST=7
 
-tap_plan 20
+tap_plan 25
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     skip_rest "needs xenstore-utils and python3"
@@ -131,5 +131,29 @@ check_eq "... with an error naming the path" "1" \
     "$(grep -c "cannot bind xenstore socket '$XS_TMP/file'" \
        "$XS_TMP/server-file.log")"
 check_eq "... and the file is left alone" "precious" "$(cat "$XS_TMP/file")"
+
+# Binding replaces a stale socket file: two servers on one path would
+# leave the first (dom0's) unreachable. Every spelling of one file is
+# refused before anything is bound: relative and ./, a symlinked
+# directory, two guest sockets.
+SAME="name the same socket file"
+refused "dom0 and a guest socket on one path: refused" "$SAME" \
+    -M "xenner_pv,xenstore-socket=$XS_TMP/one.sock" \
+    -xenstore-guest-socket "domid=3,path=$XS_TMP/one.sock"
+check_eq "... and nothing was bound" "" "$(ls "$XS_TMP" | grep one.sock)"
+cd "$XS_TMP" || exit 1
+refused "x and ./x (dom0, guest): refused" \
+    "xenstore-socket=x and -xenstore-guest-socket path=./x $SAME" \
+    -M xenner_pv,xenstore-socket=x -xenstore-guest-socket domid=3,path=./x
+cd - >/dev/null || exit 1
+ln -s "$XS_TMP" "$XS_TMP/link"
+refused "the same file through a symlinked directory: refused" "$SAME" \
+    -M "xenner_pv,xenstore-socket=$XS_TMP/two.sock" \
+    -xenstore-guest-socket "domid=3,path=$XS_TMP/link/two.sock"
+refused "two guest sockets on one path: refused" \
+    "path=$XS_TMP/g.sock and -xenstore-guest-socket path=$XS_TMP/./g.sock" \
+    -M "xenner_pv,xenstore-socket=$XS_SOCK" \
+    -xenstore-guest-socket "domid=3,path=$XS_TMP/g.sock" \
+    -xenstore-guest-socket "domid=4,path=$XS_TMP/./g.sock"
 
 exit 0
