@@ -82,6 +82,13 @@ void blk_req_advance(BlkReq *req, size_t n);
 /* Zeroes what is left of a read that hit the end of a shrunken file. */
 void blk_req_zero_rest(BlkReq *req);
 
+/*
+ * Takes QEMU's locks for a reader or writer of @filename on @fd, which
+ * holds them until it is closed.
+ */
+bool blk_lock_fd(int fd, const char *filename, bool readonly,
+                 BlkLocking locking, Error **errp);
+
 /* Engines: each fills b->ops and b->engine, or fails. */
 bool blk_uring_open(BlkDev *b, const BlkOpenOpts *opts, Error **errp);
 bool blk_threads_open(BlkDev *b, Error **errp);

@@ -197,7 +197,9 @@ static bool blk_open_local(BlkDev *b, const BlkOpenOpts *opts, Error **errp)
         error_setg_errno(errp, errno, "Could not open '%s'", opts->filename);
         return false;
     }
-    if (!blk_probe_local(b, opts->filename, errp)) {
+    if (!blk_lock_fd(b->fd, opts->filename, opts->readonly, opts->locking,
+                     errp) ||
+        !blk_probe_local(b, opts->filename, errp)) {
         return false;
     }
 

@@ -46,6 +46,19 @@ typedef enum BlkDaemon {
     BLK_DAEMON_QEMU_NBD,
 } BlkDaemon;
 
+/*
+ * QEMU's image locks (block/blk-lock.c): OFD locks on the bytes QEMU's
+ * file-posix driver uses, so that QEMU and we refuse each other's
+ * conflicting users. A writer keeps out other writers and the readers
+ * that do not share writing (QEMU's disk devices, ours); a reader keeps
+ * out writers and admits other readers.
+ */
+typedef enum BlkLocking {
+    BLK_LOCKING_AUTO,           /* locked where the host has OFD locks */
+    BLK_LOCKING_ON,             /* else POSIX locks, with QEMU's warning */
+    BLK_LOCKING_OFF,
+} BlkLocking;
+
 typedef struct BlkOpenOpts {
     const char *filename;       /* a path, or an NBD URI when nbd_uri */
     const char *format;         /* NULL or "raw": raw; else QEMU's name */
@@ -56,6 +69,12 @@ typedef struct BlkOpenOpts {
     BlkEngine engine;
     BlkDaemon daemon;
     /*
+     * A local image is locked by the open (and unlocked by its close); a
+     * daemon's image by the daemon, with QEMU's rules for what it serves;
+     * an NBD URI's by its server.
+     */
+    BlkLocking locking;
+    /*
      * io_uring SQ entries; 0: 256. Up to twice as many requests (the CQ
      * size) are in the kernel at once; more wait in a queue of ours.
      */
@@ -64,6 +83,18 @@ typedef struct BlkOpenOpts {
 
 /* Completion: 0, or -errno. */
 typedef void BlkCompleteFn(void *opaque, int ret);
+
+/*
+ * Takes @filename's locks for a reader or a writer on a descriptor of
+ * their own (*@lock_fd; -1 with BLK_LOCKING_OFF), for a check before the
+ * image is opened for use: they are released by closing it, which must
+ * come before blk_open() takes the same locks. Fails, as QEMU does, with
+ * 'Failed to get "write" lock' and "Is another process using the image
+ * [@filename]?" when another open of the image (here or elsewhere)
+ * conflicts.
+ */
+bool blk_lock_image(const char *filename, bool readonly, BlkLocking locking,
+                    int *lock_fd, Error **errp);
 
 /*
  * Blocks until the image is usable: for nbd, until the daemon it starts
