@@ -18,10 +18,13 @@
 #include "blk-int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
 #include <libnbd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -40,6 +43,8 @@
 /* NBD lengths are 32 bits; servers commonly take 32 MiB per command. */
 #define BLK_NBD_MAX_REQUEST (32u << 20)
 #define BLK_NBD_MAX_TRIM (1u << 30)
+/* What the daemon said before it served: enough for any refusal. */
+#define BLK_NBD_MAX_STARTUP_OUTPUT (16u << 10)
 
 typedef struct BlkNbd {
     BlkDev *b;
@@ -54,6 +59,13 @@ typedef struct BlkNbd {
     bool lost;                  /* the connection died; reported */
     char *tmpdir;
     char *sock;
+    /*
+     * The daemon's stdout and stderr: kept while it starts, so that its
+     * refusal (a lock held elsewhere, a corrupt image) becomes the open's
+     * error; copied to our stderr once it serves.
+     */
+    int out_fd;                 /* -1: none */
+    GString *startup_output;
 } BlkNbd;
 
 static void blk_nbd_done_bh(void *opaque);
@@ -303,8 +315,14 @@ static void blk_nbd_drain(BlkDev *b)
     }
 }
 
+typedef struct BlkNbdChild {
+    pid_t parent;
+    int out_fd;                 /* the pipe's end for its stdout/stderr */
+} BlkNbdChild;
+
 static void blk_nbd_child_setup(gpointer data)
 {
+    const BlkNbdChild *c = data;
     sigset_t none;
 
     /* The event loop blocks the signals it handles; exec keeps the mask. */
@@ -315,15 +333,96 @@ static void blk_nbd_child_setup(gpointer data)
      * before the prctl, it never fires: we have been reparented.
      */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != (pid_t)GPOINTER_TO_INT(data)) {
+    if (getppid() != c->parent) {
         _exit(1);
     }
     /*
-     * Its messages are ours: stdout goes to our stderr. Done here, after
-     * GLib set up the standard fds: given stderr_fd == 2 as well, GLib
-     * 2.74 loses the child's stderr.
+     * Both of its outputs into our pipe. Done here, after GLib set up
+     * the standard fds: GLib 2.74 loses a child's stderr it is given
+     * along with stdout.
      */
-    dup2(STDERR_FILENO, STDOUT_FILENO);
+    dup2(c->out_fd, STDOUT_FILENO);
+    dup2(c->out_fd, STDERR_FILENO);
+}
+
+/*
+ * Reads what the daemon wrote so far: into startup_output while it
+ * starts (up to a bound), to our stderr once it serves. False at its
+ * end (EOF, or an error), when the pipe is closed.
+ */
+static bool blk_nbd_read_output(BlkNbd *u)
+{
+    char buf[4096];
+
+    for (;;) {
+        ssize_t n = read(u->out_fd, buf, sizeof(buf));
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && errno == EAGAIN) {
+            return true;
+        }
+        if (n <= 0) {
+            event_loop_set_fd_handler(u->b->loop, u->out_fd, NULL, NULL,
+                                      NULL, NULL);
+            close(u->out_fd);
+            u->out_fd = -1;
+            return false;
+        }
+        if (!u->startup_output) {
+            fwrite(buf, 1, n, stderr);
+            fflush(stderr);
+        } else if (u->startup_output->len < BLK_NBD_MAX_STARTUP_OUTPUT) {
+            g_string_append_len(u->startup_output, buf,
+                                MIN((size_t)n, BLK_NBD_MAX_STARTUP_OUTPUT -
+                                               u->startup_output->len));
+        }
+    }
+}
+
+static void blk_nbd_output_readable(void *opaque)
+{
+    blk_nbd_read_output(opaque);
+}
+
+/* It serves: what it said so far, and will say, goes to our stderr. */
+static void blk_nbd_pass_output(BlkNbd *u)
+{
+    g_autoptr(GString) early = g_steal_pointer(&u->startup_output);
+
+    if (early && early->len) {
+        fwrite(early->str, 1, early->len, stderr);
+        fflush(stderr);
+    }
+    if (u->out_fd >= 0 && blk_nbd_read_output(u) &&
+        !event_loop_set_fd_handler(u->b->loop, u->out_fd,
+                                   blk_nbd_output_readable, NULL, u, NULL)) {
+        /* It is written to a pipe nobody reads: it blocks once full. */
+        warn_report("'%s': the NBD server's messages are lost", u->name);
+    }
+}
+
+/* Ends an error about the daemon with what it said, as QEMU says it. */
+static void blk_nbd_append_output(BlkNbd *u, Error **errp)
+{
+    g_autofree char *said = NULL;
+    g_autofree char *msg = NULL;
+
+    if (u->out_fd >= 0) {
+        blk_nbd_read_output(u);
+    }
+    if (!errp || !*errp || !u->startup_output) {
+        return;
+    }
+    said = g_strstrip(g_strdup(u->startup_output->str));
+    if (!*said) {
+        return;
+    }
+    msg = g_strdup_printf("%s: %s", error_get_pretty(*errp), said);
+    error_free(*errp);
+    *errp = NULL;
+    error_setg(errp, "%s", msg);
 }
 
 /* QemuOpts values: a comma is written twice. */
@@ -337,19 +436,24 @@ static char *blk_nbd_opt_escape(const char *s)
 static GPtrArray *blk_nbd_daemon_argv(BlkNbd *u, const BlkOpenOpts *opts,
                                       BlkDaemon daemon)
 {
+    static const char *const lockings[] = {
+        [BLK_LOCKING_AUTO] = "auto", [BLK_LOCKING_ON] = "on",
+        [BLK_LOCKING_OFF] = "off",
+    };
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
     const char *format = opts->format ? opts->format : "raw";
+    const char *locking = lockings[opts->locking];
+    g_autofree char *file = blk_nbd_opt_escape(opts->filename);
     bool ro = opts->readonly;
 
     if (daemon == BLK_DAEMON_QSD) {
-        g_autofree char *file = blk_nbd_opt_escape(opts->filename);
         g_autofree char *sock = blk_nbd_opt_escape(u->sock);
 
         g_ptr_array_add(argv, g_strdup("qemu-storage-daemon"));
         g_ptr_array_add(argv, g_strdup("--blockdev"));
         g_ptr_array_add(argv, g_strdup_printf(
-            "driver=file,node-name=file0,filename=%s%s%s", file,
-            opts->direct ? ",aio=native,cache.direct=on" : "",
+            "driver=file,node-name=file0,filename=%s,locking=%s%s%s", file,
+            locking, opts->direct ? ",aio=native,cache.direct=on" : "",
             ro ? ",read-only=on" : ",discard=unmap"));
         g_ptr_array_add(argv, g_strdup("--blockdev"));
         g_ptr_array_add(argv, g_strdup_printf(
@@ -364,7 +468,12 @@ static GPtrArray *blk_nbd_daemon_argv(BlkNbd *u, const BlkOpenOpts *opts,
             ",writable=%s", ro ? "off" : "on"));
     } else {
         g_ptr_array_add(argv, g_strdup("qemu-nbd"));
-        g_ptr_array_add(argv, g_strdup_printf("--format=%s", format));
+        /* Its file driver's options only come with --image-opts. */
+        if (opts->locking != BLK_LOCKING_AUTO) {
+            g_ptr_array_add(argv, g_strdup("--image-opts"));
+        } else {
+            g_ptr_array_add(argv, g_strdup_printf("--format=%s", format));
+        }
         g_ptr_array_add(argv, g_strdup_printf("--socket=%s", u->sock));
         g_ptr_array_add(argv, g_strdup("--export-name=" BLK_NBD_EXPORT));
         /* Our connection attempts must not end the server. */
@@ -376,7 +485,13 @@ static GPtrArray *blk_nbd_daemon_argv(BlkNbd *u, const BlkOpenOpts *opts,
             g_ptr_array_add(argv, g_strdup("--aio=native"));
         }
         g_ptr_array_add(argv, g_strdup("--"));
-        g_ptr_array_add(argv, g_strdup(opts->filename));
+        if (opts->locking != BLK_LOCKING_AUTO) {
+            g_ptr_array_add(argv, g_strdup_printf(
+                "driver=%s,file.driver=file,file.filename=%s,"
+                "file.locking=%s", format, file, locking));
+        } else {
+            g_ptr_array_add(argv, g_strdup(opts->filename));
+        }
     }
     g_ptr_array_add(argv, NULL);
     return argv;
@@ -395,7 +510,10 @@ static bool blk_nbd_start_daemon(BlkNbd *u, const BlkOpenOpts *opts,
 {
     BlkDaemon daemon = opts->daemon;
     g_autoptr(GPtrArray) argv = NULL;
+    BlkNbdChild child = { .parent = getpid() };
     GError *gerr = NULL;
+    int out[2];
+    bool ok;
 
     if (daemon == BLK_DAEMON_AUTO) {
         g_autofree char *qsd = g_find_program_in_path("qemu-storage-daemon");
@@ -411,10 +529,19 @@ static bool blk_nbd_start_daemon(BlkNbd *u, const BlkOpenOpts *opts,
     }
     u->sock = g_build_filename(u->tmpdir, "nbd.sock", NULL);
     argv = blk_nbd_daemon_argv(u, opts, daemon);
-    if (!g_spawn_async(NULL, (char **)argv->pdata, NULL,
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        error_setg_errno(errp, errno, "pipe");
+        return false;
+    }
+    child.out_fd = out[1];
+    ok = g_spawn_async(NULL, (char **)argv->pdata, NULL,
                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
-                       blk_nbd_child_setup, GINT_TO_POINTER(getpid()),
-                       &u->pid, &gerr)) {
+                       blk_nbd_child_setup, &child, &u->pid, &gerr);
+    close(out[1]);
+    u->out_fd = out[0];
+    g_unix_set_fd_nonblocking(u->out_fd, true, NULL);
+    u->startup_output = g_string_new(NULL);
+    if (!ok) {
         error_setg(errp, "Could not start %s: %s", (char *)argv->pdata[0],
                    gerr->message);
         g_error_free(gerr);
@@ -436,11 +563,15 @@ static bool blk_nbd_connect_daemon(BlkNbd *u, const char *filename,
     for (;;) {
         int status;
 
+        if (u->out_fd >= 0) {
+            blk_nbd_read_output(u);
+        }
         if (waitpid(u->pid, &status, WNOHANG) == u->pid) {
             g_autofree char *how = blk_nbd_wait_status(status);
 
             u->pid = 0;
             error_setg(errp, "'%s': the NBD server %s", filename, how);
+            blk_nbd_append_output(u, errp);
             return false;
         }
         if (g_file_test(u->sock, G_FILE_TEST_EXISTS)) {
@@ -451,6 +582,7 @@ static bool blk_nbd_connect_daemon(BlkNbd *u, const char *filename,
             }
             if (nbd_set_export_name(u->nbd, BLK_NBD_EXPORT) == 0 &&
                 nbd_connect_unix(u->nbd, u->sock) == 0) {
+                blk_nbd_pass_output(u);
                 return true;
             }
             g_free(last_err);
@@ -462,6 +594,7 @@ static bool blk_nbd_connect_daemon(BlkNbd *u, const char *filename,
             error_setg(errp, "'%s': timed out connecting to the NBD server%s%s",
                        filename, last_err ? ": " : "",
                        last_err ? last_err : "");
+            blk_nbd_append_output(u, errp);
             return false;
         }
         g_usleep(10 * 1000);
@@ -518,6 +651,20 @@ static void blk_nbd_free(BlkNbd *u)
         req = next;
     }
     blk_nbd_stop_daemon(u);
+    /* Its last words, if it served; an open's error has them already. */
+    if (u->out_fd >= 0) {
+        if (!u->startup_output) {
+            blk_nbd_read_output(u);
+        }
+        if (u->out_fd >= 0) {
+            event_loop_set_fd_handler(u->b->loop, u->out_fd, NULL, NULL,
+                                      NULL, NULL);
+            close(u->out_fd);
+        }
+    }
+    if (u->startup_output) {
+        g_string_free(u->startup_output, true);
+    }
     if (u->sock) {
         g_unlink(u->sock);
     }
@@ -550,6 +697,7 @@ bool blk_nbd_open(BlkDev *b, const BlkOpenOpts *opts, Error **errp)
 
     u->b = b;
     u->fd = -1;
+    u->out_fd = -1;
     u->done_tail = &u->done_head;
     u->name = g_strdup(opts->filename);
     if (opts->nbd_uri) {

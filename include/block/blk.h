@@ -70,8 +70,9 @@ typedef struct BlkOpenOpts {
     BlkDaemon daemon;
     /*
      * A local image is locked by the open (and unlocked by its close); a
-     * daemon's image by the daemon, with QEMU's rules for what it serves;
-     * an NBD URI's by its server.
+     * daemon's image by the daemon, with QEMU's rules for what it serves
+     * and this mode (its file driver's locking=); an NBD URI's by its
+     * server.
      */
     BlkLocking locking;
     /*
@@ -99,9 +100,11 @@ bool blk_lock_image(const char *filename, bool readonly, BlkLocking locking,
 /*
  * Blocks until the image is usable: for nbd, until the daemon it starts
  * (killed with us, never outliving the process) accepts the connection,
- * for at most 10 s, or until the NBD URI is connected. Debug messages
- * (G_MESSAGES_DEBUG=blk) name the daemon and any O_DIRECT or io_uring
- * fallback.
+ * for at most 60 s, or until the NBD URI is connected. A daemon that
+ * gives up fails the open with what it said (QEMU's own message, a lock
+ * refused for instance); once it serves, its messages go to our stderr.
+ * Debug messages (G_MESSAGES_DEBUG=blk) name the daemon and any O_DIRECT
+ * or io_uring fallback.
  */
 BlkDev *blk_open(EventLoop *loop, const BlkOpenOpts *opts, Error **errp);
 /*

@@ -350,6 +350,71 @@ static void test_qemu_system(TlFixture *f, gconstpointer data)
     blk_close(b);
 }
 
+/*
+ * A qcow2 image served by a daemon: the daemon takes QEMU's locks, and
+ * its refusal, in QEMU's words, is the open's error.
+ */
+static void tl_daemon(TlFixture *f, BlkDaemon daemon, const char *prog)
+{
+    g_autofree char *size = g_strdup_printf("%u", IMG_SIZE);
+    const char *create[] = { "qemu-img", "create", "-q", "-f", "qcow2",
+                             f->path, size, NULL };
+    g_autofree char *found = g_find_program_in_path(prog);
+    g_autofree char *qemu_img = g_find_program_in_path("qemu-img");
+    BlkOpenOpts opts = {
+        .filename = f->path, .format = "qcow2", .daemon = daemon,
+    };
+    g_autofree char *out = NULL;
+    Error *err = NULL;
+    BlkDev *b, *b2;
+
+    if (!found || !qemu_img) {
+        g_test_skip("needs qemu-img and the daemon");
+        return;
+    }
+    g_assert_cmpint(tl_run(create, &out), ==, 0);
+    b = blk_open(f->loop, &opts, &err);
+    g_assert_null(err);
+    g_assert_nonnull(b);
+
+    g_assert_null(blk_open(f->loop, &opts, &err));
+    g_assert_nonnull(err);
+    g_test_message("a second %s: %s", prog, error_get_pretty(err));
+    g_assert_nonnull(strstr(error_get_pretty(err), "the NBD server exited"));
+    g_assert_nonnull(strstr(error_get_pretty(err), WRITE_REFUSED));
+    g_assert_nonnull(strstr(error_get_pretty(err),
+                            "Is another process using the image"));
+    error_free(err);
+    err = NULL;
+    /* Our own local check agrees with the daemon's locks. */
+    tl_open_refused(f, false, WRITE_REFUSED);
+
+    /* locking=off reaches the daemon: it neither takes nor checks. */
+    opts.locking = BLK_LOCKING_OFF;
+    b2 = blk_open(f->loop, &opts, &err);
+    g_assert_null(err);
+    g_assert_nonnull(b2);
+    blk_close(b2);
+    blk_close(b);
+
+    opts.locking = BLK_LOCKING_ON;
+    b = blk_open(f->loop, &opts, &err);
+    g_assert_null(err);
+    g_assert_nonnull(b);
+    tl_open_refused(f, false, WRITE_REFUSED);
+    blk_close(b);
+}
+
+static void test_qsd(TlFixture *f, gconstpointer data)
+{
+    tl_daemon(f, BLK_DAEMON_QSD, "qemu-storage-daemon");
+}
+
+static void test_qemu_nbd(TlFixture *f, gconstpointer data)
+{
+    tl_daemon(f, BLK_DAEMON_QEMU_NBD, "qemu-nbd");
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -363,6 +428,8 @@ int main(int argc, char **argv)
         { "lock-image", test_lock_image },
         { "qemu-io", test_qemu_io },
         { "qemu-system", test_qemu_system },
+        { "qsd", test_qsd },
+        { "qemu-nbd", test_qemu_nbd },
     };
 
     g_test_init(&argc, &argv, NULL);
