@@ -40,6 +40,7 @@ void xen_disk_opts_default(XenDiskOpts *opts)
         .direct = false,
         .engine = BLK_ENGINE_AUTO,
         .daemon = BLK_DAEMON_AUTO,
+        .locking = BLK_LOCKING_AUTO,
     };
 }
 
@@ -192,6 +193,7 @@ static bool disk_open(XenDisk *disk, bool *readonly, Error **errp)
         .direct = disk->opts.direct,
         .engine = disk->opts.engine,
         .daemon = disk->opts.daemon,
+        .locking = disk->opts.locking,
     };
 
     disk->blk = blk_open(xen_backend_loop(xd->backend), &bo, errp);

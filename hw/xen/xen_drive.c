@@ -53,7 +53,7 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
 {
     static const char *const keys[] = {
         "file", "if", "id", "format", "index", "media", "readonly", "cache",
-        "aio", "discard", NULL,
+        "aio", "discard", "locking", "file.locking", NULL,
     };
     static const char *const ifs[] = { "xen", "none", NULL };
     static const char *const medias[] = { "disk", "cdrom", NULL };
@@ -67,12 +67,16 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
     static const char *const discards[] = {
         "ignore", "unmap", "off", "on", NULL,
     };
+    /* BlkLocking's order. */
+    static const char *const lockings[] = { "auto", "on", "off", NULL };
     g_autofree XenDrive *d = g_new0(XenDrive, 1);
     const char *file = qemu_opt_get(opts, "file");
     const char *format = qemu_opt_get(opts, "format");
     unsigned if_idx = 0, media = 0, cache = 0, aio = 0, discard = 1;
+    unsigned locking = BLK_LOCKING_AUTO, file_locking = BLK_LOCKING_AUTO;
     uint64_t index;
 
+    d->lock_fd = -1;
     xen_disk_opts_default(&d->opts);
     if (!qemu_opts_check_keys(opts, keys, "drive", errp) ||
         !parse_choice(opts, "if", ifs, &if_idx, errp) ||
@@ -80,6 +84,8 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
         !parse_choice(opts, "cache", caches, &cache, errp) ||
         !parse_choice(opts, "aio", aios, &aio, errp) ||
         !parse_choice(opts, "discard", discards, &discard, errp) ||
+        !parse_choice(opts, "locking", lockings, &locking, errp) ||
+        !parse_choice(opts, "file.locking", lockings, &file_locking, errp) ||
         !parse_on_off(opts, "readonly", false, &d->readonly, errp) ||
         !qemu_opt_get_number(opts, "index", UINT32_MAX, UINT32_MAX, &index,
                              errp)) {
@@ -102,6 +108,16 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
         d->opts.engine = aio == 1 ? BLK_ENGINE_THREADS : BLK_ENGINE_IO_URING;
     }
     d->opts.discard = discard % 2 == 1;
+    /*
+     * QEMU's -drive takes it as file.locking= (an option of the file
+     * driver below the format); locking= is its name on that driver.
+     */
+    if (qemu_opt_get(opts, "locking") && qemu_opt_get(opts, "file.locking") &&
+        locking != file_locking) {
+        error_setg(errp, "-drive: locking= and file.locking= disagree");
+        return NULL;
+    }
+    d->opts.locking = qemu_opt_get(opts, "locking") ? locking : file_locking;
     d->id = g_strdup(qemu_opt_get(opts, "id"));
     if (!d->if_xen && !d->id) {
         error_setg(errp, "-drive if=none needs id=ID");
@@ -117,10 +133,21 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
         d->params = g_strdup_printf("%s:%s", format, file);
     }
     if (!g_str_has_prefix(d->params, "nbd")) {
-        int mode = d->readonly || d->cdrom ? R_OK : R_OK | W_OK;
+        bool readonly = d->readonly || d->cdrom;
 
-        if (access(file, mode) < 0) {
+        if (access(file, readonly ? R_OK : R_OK | W_OK) < 0) {
             error_setg_errno(errp, errno, "Could not open '%s'", file);
+            xen_drive_free(g_steal_pointer(&d));
+            return NULL;
+        }
+        /*
+         * A disk's device is not opened before the event loop runs: a
+         * clash found then would only fail the device, where QEMU
+         * refuses to start. Formats are checked with a raw disk's locks,
+         * which meet the same conflicts their daemon's would.
+         */
+        if (!blk_lock_image(file, readonly, d->opts.locking, &d->lock_fd,
+                            errp)) {
             xen_drive_free(g_steal_pointer(&d));
             return NULL;
         }
@@ -128,9 +155,18 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
     return g_steal_pointer(&d);
 }
 
+void xen_drive_unlock(XenDrive *drive)
+{
+    if (drive->lock_fd >= 0) {
+        close(drive->lock_fd);
+        drive->lock_fd = -1;
+    }
+}
+
 void xen_drive_free(XenDrive *drive)
 {
     if (drive) {
+        xen_drive_unlock(drive);
         g_free(drive->id);
         g_free(drive->file);
         g_free(drive->params);

@@ -338,6 +338,10 @@ static bool xenner_add_drives(XenMachineState *ms, GPtrArray *drive_opts,
             return false;
         }
     }
+    /* Each was checked against the others: the disks take their own. */
+    for (guint i = 0; i < ms->drives->len; i++) {
+        xen_drive_unlock(g_ptr_array_index(ms->drives, i));
+    }
     for (guint i = 0; i < ms->drives->len; i++) {
         XenDrive *d = g_ptr_array_index(ms->drives, i);
         g_autofree char *name = NULL;

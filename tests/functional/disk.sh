@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 33
+tap_plan 51
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -78,6 +78,36 @@ have_qemu_tools() {
     command -v qemu-img >/dev/null &&
     command -v qemu-storage-daemon >/dev/null &&
     command -v qemu-nbd >/dev/null
+}
+
+LOCKED='Failed to get "write" lock'
+SHARED_LOCKED='Failed to get shared "write" lock'
+HINT="Is another process using the image"
+
+# check_qemu_words DESC WORDS TEXT: TEXT has QEMU's refusal WORDS and its
+# hint naming the image.
+check_qemu_words() {
+    if grep -qF -- "$2" <<<"$3" && grep -qF -- "$HINT" <<<"$3"; then
+        ok "$1"
+        tap_diag "$3"
+    else
+        not_ok "$1" "$3"
+    fi
+}
+
+# qemu_refuses DESC WORDS CMD...: a QEMU program exits 1 with WORDS and
+# the hint.
+qemu_refuses() {
+    local desc=$1 words=$2 out rc
+
+    shift 2
+    out=$(timeout 60 "$@" 2>&1 </dev/null)
+    rc=$?
+    if [ "$rc" == 1 ]; then
+        check_qemu_words "$desc" "$words" "$out"
+    else
+        not_ok "$desc" "status $rc: $out"
+    fi
 }
 
 FEATURE_KEYS=(feature-persistent feature-max-indirect-segments
@@ -148,11 +178,12 @@ check "the hotplugged image holds the pattern" \
 
 # A toolstack's disk whose image is missing fails that device alone.
 XVDD=51760
+# backend_failed VDEV: guest 1's disk VDEV went to Closing (5).
 backend_failed() {
-    [ "$(dom0 xenstore-read "$BE/1/$XVDD/state" 2>/dev/null)" == 5 ]
+    [ "$(dom0 xenstore-read "$BE/1/$1/state" 2>/dev/null)" == 5 ]
 }
 if hotplug $XVDD xvdd "aio:$XS_TMP/no-such.raw" &&
-   wait_for 20 backend_failed; then
+   wait_for 20 backend_failed $XVDD; then
     err=$(dom0 xenstore-read "$BE/1/$XVDD/error" 2>&1)
     if grep -q "no-such.raw" <<<"$err"; then
         ok "a hotplugged disk with a missing image fails with an error node"
@@ -200,6 +231,17 @@ if have_qemu_tools &&
         1 $XVDA ok
     check_result "a qcow2 image through -device xen-disk,daemon=qemu-nbd" \
         1 $XVDB ok
+    # Its daemon locks the image: a second writer's daemon is refused,
+    # and says so in the device's error node.
+    if hotplug $XVDC xvdc "qcow2:$XS_TMP/q1.qcow2" &&
+       wait_for 60 backend_failed $XVDC; then
+        check_qemu_words "a hotplugged disk on a qcow2 image being served \
+fails alone, with the daemon's words" "$LOCKED" \
+            "$(dom0 xenstore-read "$BE/1/$XVDC/error" 2>&1)"
+    else
+        not_ok "a hotplugged disk on a qcow2 image being served fails alone, \
+with the daemon's words" "$(tail -n 5 "$XS_LOG")"
+    fi
     xs_stop TERM
     check_eq "SIGTERM stops qemu-xenpv with status 0 (qcow2)" 0 "$XS_STATUS"
     if wait_for 10 image_closed "$XS_TMP/q1.qcow2"; then
@@ -227,6 +269,7 @@ if have_qemu_tools &&
               qemu-img check -q '$XS_TMP/q2.qcow2'"
 else
     for c in "qcow2 via qemu-storage-daemon" "qcow2 via qemu-nbd" \
+             "qcow2 lock clash" \
              "exit status" "qsd gone" "qemu-nbd gone" "compare (qsd)" \
              "compare (qemu-nbd)" "qemu-img check"; do
         skip "$c" "needs qemu-img, qemu-storage-daemon and qemu-nbd"
@@ -260,6 +303,148 @@ max-ring-page-order=1 multi-queue-max-queues=1 sectors=131072 info=0 state=4" \
 else
     for c in 1 2 3 4 5 6; do
         not_ok "two guests ($c)" "qemu-xenpv did not start"
+    done
+fi
+
+# ------------------------------------------------- image locks
+
+# QEMU's locks (docs/block.md): our writer keeps QEMU's writers out and
+# theirs keep us out, in QEMU's words; readers coexist; locking=off
+# opts out. QEMU is qemu-io, and a paused qemu-system-x86_64 with the
+# image on a virtio-blk device.
+QEMU_SYSTEM=(qemu-system-x86_64 -S -display none -nodefaults -M pc
+             -accel tcg)
+have_qemu_system() {
+    command -v qemu-system-x86_64 >/dev/null && command -v qemu-io >/dev/null
+}
+
+# qemu_holds IMG FORMAT: a writer of QEMU's holds IMG (qemu-io cannot
+# open it for writing).
+qemu_holds() {
+    ! qemu-io -f "$2" -c "read 0 512" "$1" >/dev/null 2>&1 </dev/null
+}
+
+# qemu_start IMG [FORMAT]: a paused QEMU writing IMG through a disk
+# device, once its locks are in place; QEMU_PID is its pid.
+qemu_start() {
+    local fmt=${2:-raw}
+
+    "${QEMU_SYSTEM[@]}" -drive "file=$1,format=$fmt,if=none,id=d0" \
+        -device virtio-blk-pci,drive=d0 </dev/null >"$XS_TMP/qemu.log" 2>&1 &
+    QEMU_PID=$!
+    bg_track "$QEMU_PID"
+    wait_for 60 qemu_holds "$1" "$fmt"
+}
+
+qemu_stop() {
+    kill "$QEMU_PID" 2>/dev/null
+    wait "$QEMU_PID" 2>/dev/null
+}
+
+truncate -s $SIZE "$XS_TMP/l.raw" "$XS_TMP/lro.raw"
+if have_qemu_system &&
+   xs_start -a -xenner-guest -a domid=1,program=disk \
+        -a -drive -a "file=$XS_TMP/l.raw,if=xen" \
+        -a -drive -a "file=$XS_TMP/lro.raw,if=xen,readonly=on" \
+        -a -drive -a "file=$XS_TMP/lro.raw,if=xen,readonly=on"; then
+    check_result "two read-only disks on one image: the first works" \
+        1 $XVDB readonly-ok
+    check_result "... and so does the second" 1 $XVDC readonly-ok
+    # A second writer in this process: the toolstack's disk on the image.
+    if hotplug $XVDD xvdd "aio:$XS_TMP/l.raw" &&
+       wait_for 20 backend_failed $XVDD; then
+        check_qemu_words "a hotplugged disk on an image a disk of ours \
+writes fails alone, in QEMU's words" "$LOCKED" \
+            "$(dom0 xenstore-read "$BE/1/$XVDD/error" 2>&1)"
+    else
+        not_ok "a hotplugged disk on an image a disk of ours writes fails \
+alone, in QEMU's words" "$(tail -n 5 "$XS_LOG")"
+    fi
+    check_eq "... the process and the image's first disk carry on" \
+        "alive 4" "$(xs_alive && echo alive) $(be_keys 1 $XVDA state |
+                                               sed 's/state=//')"
+    qemu_refuses "qemu-io cannot write an image we write" "$LOCKED" \
+        qemu-io -f raw -c "write 0 512" "$XS_TMP/l.raw"
+    check "qemu-io -r (QEMU's reader shares writing) reads it" \
+        qemu-io -r -f raw -c "read 0 512" "$XS_TMP/l.raw"
+    qemu_refuses "qemu-io cannot write an image our read-only disks read" \
+        "$LOCKED" qemu-io -f raw -c "write 0 512" "$XS_TMP/lro.raw"
+    qemu_refuses "qemu-system-x86_64 cannot put it on a device" "$LOCKED" \
+        "${QEMU_SYSTEM[@]}" -drive "file=$XS_TMP/l.raw,format=raw,if=none,\
+id=d0" -device virtio-blk-pci,drive=d0
+    refused "another qemu-xenpv with the image writable: refused at start" \
+        "$LOCKED" -xenner-guest domid=1,program=disk \
+        -drive "file=$XS_TMP/l.raw,if=xen"
+    # Another qemu-xenpv reading the read-only disks' image: it serves.
+    "$QEMU_XENPV" -M "xenner_pv,xenstore-socket=$XS_TMP/xs2.sock" \
+        -xenner-guest domid=1,program=disk \
+        -drive "file=$XS_TMP/lro.raw,if=xen,readonly=on" \
+        >"$XS_TMP/server-reader.log" 2>&1 </dev/null &
+    reader=$!
+    bg_track "$reader"
+    reader_result() {
+        XENSTORED_PATH="$XS_TMP/xs2.sock" timeout 5 \
+            xenstore-read "/local/domain/1/data/disk/$XVDA" 2>/dev/null
+    }
+    reader_reported() {
+        [ -n "$(reader_result)" ]
+    }
+    wait_for 60 reader_reported
+    check_eq "another qemu-xenpv reads the read-only disks' image" \
+        readonly-ok "$(reader_result | cut -d' ' -f1)"
+    kill "$reader"
+    wait "$reader"
+    check_eq "... and exits 0" 0 "$?"
+    xs_stop TERM
+    check_eq "SIGTERM stops qemu-xenpv with status 0 (locks)" 0 "$XS_STATUS"
+
+    # QEMU first, then us.
+    if qemu_start "$XS_TMP/l.raw"; then
+        ok "QEMU holds the image"
+    else
+        not_ok "QEMU holds the image" "$(cat "$XS_TMP/qemu.log")"
+    fi
+    refused "qemu-xenpv beside QEMU's writer: refused at start" \
+        "$LOCKED" -xenner-guest domid=1,program=disk \
+        -drive "file=$XS_TMP/l.raw,if=xen"
+    refused "... a read-only disk as well" "$SHARED_LOCKED" \
+        -xenner-guest domid=1,program=disk \
+        -drive "file=$XS_TMP/l.raw,if=xen,readonly=on"
+    if xs_start -a -xenner-guest -a domid=1,program=disk \
+            -a -drive -a "file=$XS_TMP/l.raw,if=xen,locking=off"; then
+        check_result "locking=off: the disk works beside QEMU's writer" \
+            1 $XVDA ok
+        xs_stop TERM
+    else
+        not_ok "locking=off: the disk works beside QEMU's writer" \
+            "qemu-xenpv did not start"
+    fi
+    qemu_stop
+    # A qcow2 image's daemon is passed locking= (qemu-storage-daemon).
+    if ! have_qemu_tools; then
+        skip "locking=off reaches qemu-storage-daemon" "needs qemu tools"
+    elif ! qemu-img create -q -f qcow2 "$XS_TMP/l.qcow2" $SIZE ||
+         ! qemu_start "$XS_TMP/l.qcow2" qcow2; then
+        not_ok "locking=off reaches qemu-storage-daemon" \
+            "QEMU did not lock the image: $(cat "$XS_TMP/qemu.log")"
+        qemu_stop
+    else
+        if xs_start -a -xenner-guest -a domid=1,program=disk \
+                -a -drive \
+                -a "file=$XS_TMP/l.qcow2,format=qcow2,if=xen,locking=off"
+        then
+            check_result "locking=off reaches qemu-storage-daemon: a qcow2 \
+disk works beside QEMU's writer" 1 $XVDA ok
+            xs_stop TERM
+        else
+            not_ok "locking=off reaches qemu-storage-daemon" \
+                "qemu-xenpv did not start"
+        fi
+        qemu_stop
+    fi
+else
+    for c in $(seq 1 17); do
+        skip "image locks ($c)" "needs qemu-system-x86_64 and qemu-io"
     done
 fi
 

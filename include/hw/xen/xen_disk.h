@@ -24,6 +24,7 @@ typedef struct XenDiskOpts {
     bool direct;                    /* O_DIRECT (cache=none) */
     BlkEngine engine;
     BlkDaemon daemon;
+    BlkLocking locking;             /* QEMU's image locks (locking=) */
 } XenDiskOpts;
 
 /* Host-side settings by device; the machine owns it. */

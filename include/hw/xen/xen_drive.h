@@ -22,14 +22,20 @@ typedef struct XenDrive {
     bool cdrom;
     XenDiskOpts opts;
     bool used;                  /* a -device took it */
+    int lock_fd;                /* the start-up check's locks; -1: none */
 } XenDrive;
 
 /*
- * Parses one -drive, and checks that its file can be opened as asked, so
- * that a typo stops start-up as in QEMU rather than failing the disk
- * later. Free with xen_drive_free().
+ * Parses one -drive, and checks that its file can be opened as asked,
+ * and locked as QEMU would (no other writer, here or in another
+ * process), so that a typo or a clash stops start-up as in QEMU rather
+ * than failing the disk later. The check's locks are held until
+ * xen_drive_unlock(), so that the drives of one command line are checked
+ * against each other as well. Free with xen_drive_free().
  */
 XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp);
+/* Releases the check's locks: before the disk's own open takes them. */
+void xen_drive_unlock(XenDrive *drive);
 void xen_drive_free(XenDrive *drive);
 
 /*
