@@ -95,6 +95,17 @@ bool blk_threads_open(BlkDev *b, Error **errp);
 bool blk_nbd_open(BlkDev *b, const BlkOpenOpts *opts, Error **errp);
 
 /*
+ * A private directory for a storage daemon's socket (blk-nbd-dir.c),
+ * marked as ours while it exists: free it (it is removed) as soon as the
+ * daemon is connected. Leftovers of processes killed before that are
+ * removed by the next one that makes such a directory.
+ */
+typedef struct BlkNbdDir BlkNbdDir;
+BlkNbdDir *blk_nbd_dir_new(Error **errp);
+const char *blk_nbd_dir_socket(BlkNbdDir *d);
+void blk_nbd_dir_free(BlkNbdDir *d);
+
+/*
  * The thread pool on its own, for requests io_uring cannot do (discard
  * on a block device). Completions come back through the event loop.
  */

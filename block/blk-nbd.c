@@ -1,9 +1,9 @@
 /*
  * The nbd engine: every image format other than raw is left to QEMU's
  * own block layer. A qemu-storage-daemon (or qemu-nbd) is started to
- * serve the image on a unix socket in a private directory, or an NBD
- * URI is used as given; libnbd's asynchronous API talks to it from the
- * event loop.
+ * serve the image on a unix socket in a private directory (removed once
+ * connected: blk-nbd-dir.c), or an NBD URI is used as given; libnbd's
+ * asynchronous API talks to it from the event loop.
  *
  * libnbd calls completion callbacks from inside its own calls (even
  * while a command is being issued), so they only record the result:
@@ -57,7 +57,7 @@ typedef struct BlkNbd {
     GPid pid;                   /* the daemon; 0: none */
     char *name;                 /* for messages */
     bool lost;                  /* the connection died; reported */
-    char *tmpdir;
+    BlkNbdDir *sock_dir;        /* NULL once connected */
     char *sock;
     /*
      * The daemon's stdout and stderr: kept while it starts, so that its
@@ -520,14 +520,11 @@ static bool blk_nbd_start_daemon(BlkNbd *u, const BlkOpenOpts *opts,
 
         daemon = qsd ? BLK_DAEMON_QSD : BLK_DAEMON_QEMU_NBD;
     }
-    u->tmpdir = g_dir_make_tmp("qemu-xenpv-nbd-XXXXXX", &gerr);
-    if (!u->tmpdir) {
-        error_setg(errp, "Could not create a socket directory: %s",
-                   gerr->message);
-        g_error_free(gerr);
+    u->sock_dir = blk_nbd_dir_new(errp);
+    if (!u->sock_dir) {
         return false;
     }
-    u->sock = g_build_filename(u->tmpdir, "nbd.sock", NULL);
+    u->sock = g_strdup(blk_nbd_dir_socket(u->sock_dir));
     argv = blk_nbd_daemon_argv(u, opts, daemon);
     if (pipe2(out, O_CLOEXEC) < 0) {
         error_setg_errno(errp, errno, "pipe");
@@ -582,6 +579,11 @@ static bool blk_nbd_connect_daemon(BlkNbd *u, const char *filename,
             }
             if (nbd_set_export_name(u->nbd, BLK_NBD_EXPORT) == 0 &&
                 nbd_connect_unix(u->nbd, u->sock) == 0) {
+                /*
+                 * Nobody else is to connect: the path has served, and
+                 * must not outlive us if we are killed.
+                 */
+                g_clear_pointer(&u->sock_dir, blk_nbd_dir_free);
                 blk_nbd_pass_output(u);
                 return true;
             }
@@ -665,14 +667,8 @@ static void blk_nbd_free(BlkNbd *u)
     if (u->startup_output) {
         g_string_free(u->startup_output, true);
     }
-    if (u->sock) {
-        g_unlink(u->sock);
-    }
-    if (u->tmpdir) {
-        g_rmdir(u->tmpdir);
-    }
+    blk_nbd_dir_free(u->sock_dir);
     g_free(u->sock);
-    g_free(u->tmpdir);
     g_free(u->name);
     g_free(u);
 }

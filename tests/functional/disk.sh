@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 51
+tap_plan 56
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -445,6 +445,57 @@ disk works beside QEMU's writer" 1 $XVDA ok
 else
     for c in $(seq 1 17); do
         skip "image locks ($c)" "needs qemu-system-x86_64 and qemu-io"
+    done
+fi
+
+# ------------------------------------------------- SIGKILL: no leftovers
+
+# The daemon's socket directory goes as soon as it is connected, so a
+# SIGKILL leaves none; leftovers of a process killed sooner are swept by
+# the next start, but never a live process's (its "owner" lock held, or
+# a directory just made). The daemon's directories go to a TMPDIR of the
+# test's own.
+NBD_TMP=$XS_TMP/nbdtmp
+mkdir -p "$NBD_TMP"/qemu-xenpv-nbd-{dead01,live01,empty01,young01}
+touch "$NBD_TMP/qemu-xenpv-nbd-dead01/owner" \
+    "$NBD_TMP/qemu-xenpv-nbd-dead01/nbd.sock" \
+    "$NBD_TMP/qemu-xenpv-nbd-live01/owner"
+touch -d "2 minutes ago" "$NBD_TMP/qemu-xenpv-nbd-empty01"
+owner_held() {
+    ! flock -n "$NBD_TMP/qemu-xenpv-nbd-live01/owner" true
+}
+if have_qemu_tools && command -v flock >/dev/null &&
+   qemu-img create -q -f qcow2 "$XS_TMP/k.qcow2" $SIZE; then
+    flock "$NBD_TMP/qemu-xenpv-nbd-live01/owner" sleep 600 &
+    bg_track $!
+    wait_for 10 owner_held
+    if TMPDIR=$NBD_TMP xs_start -a -xenner-guest -a domid=1,program=disk \
+            -a -drive -a "file=$XS_TMP/k.qcow2,format=qcow2,if=xen"; then
+        check_result "a qcow2 disk passes (daemon sockets in a TMPDIR of \
+the test's)" 1 $XVDA ok
+        check_eq "once connected, the daemon's socket directory is gone; \
+leftovers of dead owners swept; a live or new one's kept" \
+            "qemu-xenpv-nbd-live01 qemu-xenpv-nbd-young01" \
+            "$(ls "$NBD_TMP" | tr '\n' ' ' | sed 's/ $//')"
+        xs_stop KILL
+        check_eq "SIGKILL kills qemu-xenpv" 137 "$XS_STATUS"
+        if wait_for 10 image_closed "$XS_TMP/k.qcow2"; then
+            ok "... and its daemon exits: nothing has the image open"
+        else
+            not_ok "... and its daemon exits: nothing has the image open" \
+                "$(fuser -v "$XS_TMP/k.qcow2" 2>&1)"
+        fi
+        check_eq "... and leaves no socket directory behind" \
+            "qemu-xenpv-nbd-live01 qemu-xenpv-nbd-young01" \
+            "$(ls "$NBD_TMP" | tr '\n' ' ' | sed 's/ $//')"
+    else
+        for c in 1 2 3 4 5; do
+            not_ok "SIGKILL leftovers ($c)" "qemu-xenpv did not start"
+        done
+    fi
+else
+    for c in 1 2 3 4 5; do
+        skip "SIGKILL leftovers ($c)" "needs qemu tools and flock"
     done
 fi
 
