@@ -676,38 +676,55 @@ static void handle_request(XsWireConn *conn)
     }
 }
 
+ssize_t xenner_xs_wire_conn_input_one(XsWireConn *conn, const void *data,
+                                      size_t len)
+{
+    const uint8_t *p = data;
+    size_t done = 0;
+
+    while (done < len) {
+        size_t want, n;
+
+        if (conn->have < sizeof(conn->hdr)) {
+            want = sizeof(conn->hdr) - conn->have;
+            n = MIN(want, len - done);
+            memcpy((uint8_t *)&conn->hdr + conn->have, p + done, n);
+            conn->have += n;
+            done += n;
+            if (conn->have < sizeof(conn->hdr)) {
+                break;
+            }
+            if (conn->hdr.len > XENSTORE_PAYLOAD_MAX) {
+                return -EMSGSIZE;
+            }
+        }
+        want = sizeof(conn->hdr) + conn->hdr.len - conn->have;
+        n = MIN(want, len - done);
+        memcpy(conn->payload + (conn->have - sizeof(conn->hdr)), p + done, n);
+        conn->have += n;
+        done += n;
+        if (conn->have == sizeof(conn->hdr) + conn->hdr.len) {
+            conn->payload[conn->hdr.len] = '\0';
+            handle_request(conn);
+            conn->have = 0;
+            break;
+        }
+    }
+    return done;
+}
+
 bool xenner_xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len)
 {
     const uint8_t *p = data;
 
     while (len) {
-        size_t want, n;
+        ssize_t n = xenner_xs_wire_conn_input_one(conn, p, len);
 
-        if (conn->have < sizeof(conn->hdr)) {
-            want = sizeof(conn->hdr) - conn->have;
-            n = MIN(want, len);
-            memcpy((uint8_t *)&conn->hdr + conn->have, p, n);
-            conn->have += n;
-            p += n;
-            len -= n;
-            if (conn->have < sizeof(conn->hdr)) {
-                break;
-            }
-            if (conn->hdr.len > XENSTORE_PAYLOAD_MAX) {
-                return false;
-            }
+        if (n < 0) {
+            return false;
         }
-        want = sizeof(conn->hdr) + conn->hdr.len - conn->have;
-        n = MIN(want, len);
-        memcpy(conn->payload + (conn->have - sizeof(conn->hdr)), p, n);
-        conn->have += n;
         p += n;
         len -= n;
-        if (conn->have == sizeof(conn->hdr) + conn->hdr.len) {
-            conn->payload[conn->hdr.len] = '\0';
-            handle_request(conn);
-            conn->have = 0;
-        }
     }
     return true;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "xenner/xs_tree.h"
 
@@ -42,6 +43,15 @@ void xenner_xs_wire_conn_free(XsWireConn *conn);
  * transport must close the connection.
  */
 bool xenner_xs_wire_conn_input(XsWireConn *conn, const void *data, size_t len);
+
+/*
+ * The same, one request at a time, for a transport that paces a client:
+ * consumes bytes up to the end of the first request they complete (which
+ * is answered before this returns), or all of them. Returns the number of
+ * bytes consumed, or -EMSGSIZE for an oversized header as above.
+ */
+ssize_t xenner_xs_wire_conn_input_one(XsWireConn *conn, const void *data,
+                                      size_t len);
 
 /*
  * The name of request @type (xs_wire.h's, without XS_), and whether only

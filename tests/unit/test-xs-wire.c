@@ -337,6 +337,45 @@ static void test_pipelined(WireFixture *f, gconstpointer data)
     expect_msg(w, XS_READ, 5, 0, S("two"));
 }
 
+/* A transport pacing a client takes one request per call. */
+static void test_one_at_a_time(WireFixture *f, gconstpointer data)
+{
+    g_autoptr(GByteArray) msgs = g_byte_array_new();
+    const struct xsd_sockmsg big = { XS_WRITE, 9, 0,
+        XENSTORE_PAYLOAD_MAX + 1 };
+    Wire *w = &f->w0;
+    size_t first, second;
+
+    append_msg(msgs, XS_WRITE, 1, 0, S("/p\0one"));
+    first = msgs->len;
+    append_msg(msgs, XS_READ, 2, 0, S("/p\0"));
+    second = msgs->len;
+    append_msg(msgs, XS_READ, 3, 0, S("/p\0"));
+
+    g_assert_cmpint(xenner_xs_wire_conn_input_one(w->conn, msgs->data,
+                                                  msgs->len), ==, first);
+    expect_ok(w, XS_WRITE, 1, 0);
+    expect_nothing(w);
+    g_assert_cmpint(xenner_xs_wire_conn_input_one(w->conn, msgs->data + first,
+                                                  msgs->len - first),
+                    ==, second - first);
+    expect_msg(w, XS_READ, 2, 0, S("one"));
+    expect_nothing(w);
+    /* Short of a whole request: everything is taken, nothing answered. */
+    g_assert_cmpint(xenner_xs_wire_conn_input_one(w->conn, msgs->data + second,
+                                                  5), ==, 5);
+    expect_nothing(w);
+    g_assert_cmpint(xenner_xs_wire_conn_input_one(w->conn,
+                                                  msgs->data + second + 5,
+                                                  msgs->len - second - 5),
+                    ==, msgs->len - second - 5);
+    expect_msg(w, XS_READ, 3, 0, S("one"));
+
+    g_assert_cmpint(xenner_xs_wire_conn_input_one(w->conn, &big, sizeof(big)),
+                    ==, -EMSGSIZE);
+    expect_nothing(w);
+}
+
 static void test_oversized(WireFixture *f, gconstpointer data)
 {
     const struct xsd_sockmsg big = { XS_WRITE, 1, 0,
@@ -939,6 +978,7 @@ int main(int argc, char **argv)
     WIRE_ADD("/xs-wire/errors-on-wire", test_errors_on_wire);
     WIRE_ADD("/xs-wire/split-bytes", test_split_bytes);
     WIRE_ADD("/xs-wire/pipelined", test_pipelined);
+    WIRE_ADD("/xs-wire/one-at-a-time", test_one_at_a_time);
     WIRE_ADD("/xs-wire/oversized", test_oversized);
     WIRE_ADD("/xs-wire/malformed", test_malformed);
     WIRE_ADD("/xs-wire/unknown-type", test_unknown_type);
