@@ -173,7 +173,8 @@ py() {
 
 # scenario DESC NAME [ARGS...]: one scenario of the wire client, run with
 # the dom0 socket as its first argument, is one case; the server must
-# still be running after it.
+# still be running after it. What a passing scenario prints (figures it
+# measured) follows the case as TAP comments.
 scenario() {
     local desc=$1 out rc
 
@@ -187,6 +188,9 @@ $out"
         not_ok "$desc" "qemu-xenpv died: $(tail -n 20 "$XS_LOG")"
     else
         ok "$desc"
+        if [ -n "$out" ]; then
+            tap_diag "$out"
+        fi
     fi
 }
 
