@@ -133,6 +133,7 @@ static void help(void)
            "                xenstore-quota-watches=N (default 128)\n"
            "                xenstore-quota-transactions=N (default 10)\n"
            "                xenstore-quota-perms=N (default 5)\n"
+           "                xenstore-quota-outstanding=N (default 20)\n"
            "                    limits on unprivileged domains; 0 means "
            "none\n"
            "-xenstore-guest-socket domid=N,path=PATH\n"

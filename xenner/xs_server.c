@@ -18,6 +18,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <xen/io/xs_wire.h>
+
 #include "util/trace.h"
 #include "xenner/xs_wire.h"
 
@@ -27,6 +29,12 @@
  */
 #define OUTPUT_MAX (16 * 1024 * 1024)
 #define READ_CHUNK 65536
+/*
+ * Requests answered for one connection before the loop turns to the
+ * others: a client pipelining thousands of requests (each of which may
+ * fire hundreds of watches) must not keep domain 0's clients waiting.
+ */
+#define BATCH_REQUESTS 32
 
 typedef struct XsServerConn {
     XsServer *server;
@@ -34,8 +42,14 @@ typedef struct XsServerConn {
     XsWireConn *wire;
     GByteArray *out;
     size_t out_off;
+    unsigned outstanding;       /* replies (not events) in out */
+    /* Input read from the socket but not yet taken, or NULL. */
+    GByteArray *in;
+    size_t in_off;
     bool dirty;                 /* on the server's flush list */
     bool broken;                /* to be closed at the next flush */
+    bool stalled;               /* requests wait until replies are read */
+    bool reading, writing;      /* the fd handlers installed */
 } XsServerConn;
 
 struct XsServer {
@@ -51,9 +65,14 @@ struct XsServer {
     uint16_t domid;
     GPtrArray *conns;
     GPtrArray *flush_list;
-    bool in_batch;              /* conn_read flushes when it is done */
+    bool in_batch;              /* conn_process flushes when it is done */
     RateLimit rl;
 };
+
+static void server_flush(void *opaque);
+static void conn_read(void *opaque);
+static void conn_write(void *opaque);
+static void conn_resume(void *opaque);
 
 static void conn_close(XsServerConn *conn)
 {
@@ -64,22 +83,69 @@ static void conn_close(XsServerConn *conn)
     }
     trace("%s: connection %d of domain %u closed", s->path, conn->fd,
           s->domid);
+    event_loop_cancel(s->loop, conn_resume, conn);
     event_loop_set_fd_handler(s->loop, conn->fd, NULL, NULL, NULL, NULL);
     close(conn->fd);
     xenner_xs_wire_conn_free(conn->wire);
     g_byte_array_unref(conn->out);
+    if (conn->in) {
+        g_byte_array_unref(conn->in);
+    }
     g_ptr_array_remove_fast(s->conns, conn);
     g_free(conn);
 }
 
-static void conn_write(void *opaque);
-static void conn_read(void *opaque);
-
-/* Returns false when the connection is to be closed. */
-static bool conn_flush(XsServerConn *conn)
+/* Puts @conn on the flush list, where it is flushed or closed. */
+static void conn_mark_dirty(XsServerConn *conn)
 {
     XsServer *s = conn->server;
 
+    if (conn->dirty) {
+        return;
+    }
+    conn->dirty = true;
+    g_ptr_array_add(s->flush_list, conn);
+    /* Output raised outside a read batch, e.g. by an in-process change. */
+    if (!s->in_batch) {
+        event_loop_schedule(s->loop, server_flush, s);
+    }
+}
+
+/* Closed at the next flush: never from inside a tree operation. */
+static void conn_break(XsServerConn *conn)
+{
+    conn->broken = true;
+    conn_mark_dirty(conn);
+}
+
+/*
+ * Reads while nothing holds the connection's requests back, and waits
+ * to write while output is queued.
+ */
+static void conn_set_handlers(XsServerConn *conn)
+{
+    bool read = !conn->broken && !conn->stalled && !conn->in;
+    bool write = !conn->broken && conn->out_off < conn->out->len;
+
+    if (read == conn->reading && write == conn->writing) {
+        return;
+    }
+    if (!event_loop_set_fd_handler(conn->server->loop, conn->fd,
+                                   read ? conn_read : NULL,
+                                   write ? conn_write : NULL, conn, NULL)) {
+        conn_break(conn);
+        return;
+    }
+    conn->reading = read;
+    conn->writing = write;
+}
+
+/*
+ * Sends what the socket takes. Returns false when the connection is to
+ * be closed.
+ */
+static bool conn_flush(XsServerConn *conn)
+{
     while (conn->out_off < conn->out->len) {
         ssize_t n = send(conn->fd, conn->out->data + conn->out_off,
                          conn->out->len - conn->out_off, MSG_NOSIGNAL);
@@ -88,13 +154,7 @@ static bool conn_flush(XsServerConn *conn)
             continue;
         }
         if (n < 0 && errno == EAGAIN) {
-            /*
-             * Keep reading too: a client may pipeline requests without
-             * reading replies until it has sent them all. OUTPUT_MAX
-             * bounds what it can make us hold.
-             */
-            return event_loop_set_fd_handler(s->loop, conn->fd, conn_read,
-                                             conn_write, conn, NULL);
+            return true;
         }
         if (n < 0) {
             return false;
@@ -103,6 +163,12 @@ static bool conn_flush(XsServerConn *conn)
     }
     g_byte_array_set_size(conn->out, 0);
     conn->out_off = 0;
+    conn->outstanding = 0;
+    if (conn->stalled) {
+        /* Not from here: this may run while its requests are taken. */
+        conn->stalled = false;
+        event_loop_schedule(conn->server->loop, conn_resume, conn);
+    }
     return true;
 }
 
@@ -112,10 +178,9 @@ static void conn_write(void *opaque)
 
     if (!conn_flush(conn)) {
         conn_close(conn);
-    } else if (conn->out->len == 0) {
-        event_loop_set_fd_handler(conn->server->loop, conn->fd, conn_read,
-                                  NULL, conn, NULL);
+        return;
     }
+    conn_set_handlers(conn);
 }
 
 /*
@@ -133,8 +198,29 @@ static void server_flush(void *opaque)
         conn->dirty = false;
         if (conn->broken || !conn_flush(conn)) {
             conn_close(conn);
+        } else {
+            conn_set_handlers(conn);
         }
     }
+}
+
+/* The replies (all but watch events) among @len bytes of whole messages. */
+static unsigned count_replies(const uint8_t *buf, size_t len)
+{
+    unsigned n = 0;
+
+    while (len >= sizeof(struct xsd_sockmsg)) {
+        struct xsd_sockmsg hdr;
+
+        memcpy(&hdr, buf, sizeof(hdr));
+        if (hdr.len > len - sizeof(hdr)) {
+            break;
+        }
+        n += hdr.type != XS_WATCH_EVENT;
+        buf += sizeof(hdr) + hdr.len;
+        len -= sizeof(hdr) + hdr.len;
+    }
+    return n;
 }
 
 static void conn_output(void *opaque, const void *buf, size_t len)
@@ -149,31 +235,100 @@ static void conn_output(void *opaque, const void *buf, size_t len)
                                 "xenstore: closing a client of %s that "
                                 "does not read its replies",
                                 conn->server->path);
-        conn->broken = true;
-    } else {
-        g_byte_array_append(conn->out, buf, len);
+        conn_break(conn);
+        return;
     }
-    if (!conn->dirty) {
-        conn->dirty = true;
-        g_ptr_array_add(conn->server->flush_list, conn);
-        /* Output raised outside a read batch, e.g. by an in-process change. */
-        if (!conn->server->in_batch) {
-            event_loop_schedule(conn->server->loop, server_flush,
-                                conn->server);
-        }
+    g_byte_array_append(conn->out, buf, len);
+    conn->outstanding += count_replies(buf, len);
+    /* Else the write handler sends it once the client reads. */
+    if (!conn->writing) {
+        conn_mark_dirty(conn);
     }
 }
 
-static void conn_read(void *opaque)
+/*
+ * Whether the next request may be answered: not while a guest's client
+ * leaves its quota of replies unread. Its requests then wait in the
+ * socket, where they cost us nothing, as in xenstored, which stops
+ * reading a domain's ring with that many replies outstanding.
+ */
+static bool conn_may_take(XsServerConn *conn)
 {
-    XsServerConn *conn = opaque;
+    XsQuota q;
+
+    if (conn->server->domid == XS_DOMID_PRIVILEGED) {
+        return true;
+    }
+    xenner_xs_tree_get_quota(conn->server->tree, &q);
+    if (!q.outstanding || conn->outstanding < q.outstanding) {
+        return true;
+    }
+    /* The replies may only be waiting for the flush after this batch. */
+    if (!conn_flush(conn)) {
+        conn_break(conn);
+        return false;
+    }
+    return conn->outstanding < q.outstanding;
+}
+
+/*
+ * Answers the requests in @len bytes while the connection may take more
+ * and its turn (*@turn requests) lasts. Returns the number of bytes
+ * taken, or -EMSGSIZE.
+ */
+static ssize_t conn_take(XsServerConn *conn, const uint8_t *p, size_t len,
+                         unsigned *turn)
+{
+    size_t done = 0;
+
+    while (done < len && *turn && !conn->broken) {
+        ssize_t n;
+
+        if (!conn_may_take(conn)) {
+            conn->stalled = !conn->broken;
+            break;
+        }
+        n = xenner_xs_wire_conn_input_one(conn->wire, p + done, len - done);
+        if (n < 0) {
+            return n;
+        }
+        done += n;
+        (*turn)--;
+    }
+    return done;
+}
+
+/*
+ * One turn of a connection: the input held back last time, then what
+ * the socket has, up to BATCH_REQUESTS requests. What is left is kept for
+ * the next turn, which comes when the client has read its replies if it
+ * was stalled, else after the other clients' turns.
+ */
+static void conn_process(XsServerConn *conn)
+{
     XsServer *s = conn->server;
     uint8_t buf[READ_CHUNK];
-    bool close_it = false;
+    unsigned turn = BATCH_REQUESTS;
+    bool oversized = false, hangup = false;
 
     s->in_batch = true;
-    for (;;) {
-        ssize_t n = recv(conn->fd, buf, sizeof(buf), 0);
+    if (conn->in) {
+        ssize_t n = conn_take(conn, conn->in->data + conn->in_off,
+                              conn->in->len - conn->in_off, &turn);
+
+        if (n < 0) {
+            oversized = true;
+        } else {
+            conn->in_off += n;
+            if (conn->in_off == conn->in->len) {
+                g_byte_array_unref(conn->in);
+                conn->in = NULL;
+                conn->in_off = 0;
+            }
+        }
+    }
+    while (!conn->in && !conn->broken && !oversized && turn) {
+        ssize_t n = recv(conn->fd, buf, sizeof(buf), 0), taken;
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -182,29 +337,49 @@ static void conn_read(void *opaque)
             break;
         }
         if (n <= 0) {
-            close_it = true;
+            hangup = true;
             break;
         }
-        if (!xenner_xs_wire_conn_input(conn->wire, buf, n)) {
-            warn_report_ratelimited(&s->rl,
-                                    "xenstore: closing a client of %s that "
-                                    "sent an oversized request", s->path);
-            close_it = true;
+        taken = conn_take(conn, buf, n, &turn);
+        if (taken < 0) {
+            oversized = true;
             break;
+        }
+        if (taken < n) {
+            conn->in = g_byte_array_sized_new(n - taken);
+            g_byte_array_append(conn->in, buf + taken, n - taken);
+            conn->in_off = 0;
         }
         if ((size_t)n < sizeof(buf)) {
             break;
         }
     }
     s->in_batch = false;
-    if (close_it) {
-        conn->broken = true;
-        if (!conn->dirty) {
-            conn->dirty = true;
-            g_ptr_array_add(s->flush_list, conn);
-        }
+    if (oversized) {
+        warn_report_ratelimited(&s->rl, "xenstore: closing a client of %s "
+                                "that sent an oversized request", s->path);
     }
+    if (oversized || hangup) {
+        conn_break(conn);
+    } else if (conn->in && !conn->stalled && !conn->broken) {
+        event_loop_schedule(s->loop, conn_resume, conn);
+    }
+    conn_set_handlers(conn);
     server_flush(s);
+}
+
+static void conn_read(void *opaque)
+{
+    conn_process(opaque);
+}
+
+static void conn_resume(void *opaque)
+{
+    XsServerConn *conn = opaque;
+
+    if (!conn->stalled && !conn->broken) {
+        conn_process(conn);
+    }
 }
 
 /*
@@ -214,15 +389,7 @@ static void conn_read(void *opaque)
  */
 static void conn_released(void *opaque)
 {
-    XsServerConn *conn = opaque;
-    XsServer *s = conn->server;
-
-    conn->broken = true;
-    if (!conn->dirty) {
-        conn->dirty = true;
-        g_ptr_array_add(s->flush_list, conn);
-        event_loop_schedule(s->loop, server_flush, s);
-    }
+    conn_break(opaque);
 }
 
 static void server_accept(void *opaque)
@@ -283,7 +450,9 @@ static void server_accept(void *opaque)
         if (!event_loop_set_fd_handler(s->loop, fd, conn_read, NULL, conn,
                                        NULL)) {
             conn_close(conn);
+            continue;
         }
+        conn->reading = true;
     }
 }
 

@@ -489,6 +489,7 @@ static const struct {
     { "watches", offsetof(XsQuota, watches) },
     { "transactions", offsetof(XsQuota, transactions) },
     { "permissions", offsetof(XsQuota, perms) },
+    { "outstanding", offsetof(XsQuota, outstanding) },
 };
 
 /* "quota DOMID": what the domain holds, in xenstored's format. */

@@ -57,29 +57,32 @@ const char *const xenner_pv_props[] = {
     "xenstore-quota-watches",
     "xenstore-quota-transactions",
     "xenstore-quota-perms",
+    "xenstore-quota-outstanding",
     NULL,
 };
 
 static bool xenner_set_quota(XsTree *tree, QemuOpts *opts, Error **errp)
 {
     XsQuota q;
-    uint64_t v[5];
-    static const char *const keys[5] = {
+    static const char *const keys[] = {
         "xenstore-quota-nodes", "xenstore-quota-entry-size",
         "xenstore-quota-watches", "xenstore-quota-transactions",
-        "xenstore-quota-perms",
+        "xenstore-quota-perms", "xenstore-quota-outstanding",
     };
 
     xenner_xs_tree_get_quota(tree, &q);
-    unsigned *fields[5] = {
+    unsigned *fields[G_N_ELEMENTS(keys)] = {
         &q.nodes, &q.entry_size, &q.watches, &q.transactions, &q.perms,
+        &q.outstanding,
     };
-    for (int i = 0; i < 5; i++) {
-        if (!qemu_opt_get_number(opts, keys[i], *fields[i], UINT32_MAX,
-                                 &v[i], errp)) {
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        uint64_t v;
+
+        if (!qemu_opt_get_number(opts, keys[i], *fields[i], UINT32_MAX, &v,
+                                 errp)) {
             return false;
         }
-        *fields[i] = v[i];
+        *fields[i] = v;
     }
     xenner_xs_tree_set_quota(tree, &q);
     return true;

@@ -43,6 +43,12 @@ typedef struct XsQuota {
     unsigned watches;           /* watches of one domain */
     unsigned transactions;      /* open transactions of one domain */
     unsigned perms;             /* permission entries on one node */
+    /*
+     * Replies one connection may leave unread before its next requests
+     * wait (Xen's is per domain, whose one ring is one connection).
+     * Enforced by the transport, which holds the replies.
+     */
+    unsigned outstanding;
 } XsQuota;
 
 /* What one domain holds against its quotas. */
@@ -52,7 +58,7 @@ typedef struct XsUsage {
     unsigned transactions;      /* open ones */
 } XsUsage;
 
-#define XS_QUOTA_DEFAULT { 1000, 2048, 128, 10, 5 }
+#define XS_QUOTA_DEFAULT { 1000, 2048, 128, 10, 5, 20 }
 
 typedef struct XsTree XsTree;
 typedef struct XsClient XsClient;

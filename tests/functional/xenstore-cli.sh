@@ -364,6 +364,7 @@ node-size    2048
 watches      128
 transactions 10
 permissions  5
+outstanding  20
 
 exit 0" "$(out dom0 "$XC" quota)"
     # Domain Q owns its home only: with a quota of 3 nodes it may make 2.

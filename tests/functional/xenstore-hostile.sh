@@ -14,7 +14,7 @@ XS_PY=xshostile.py
 G5="$XS_TMP/guest5.sock"
 G6="$XS_TMP/guest6.sock"
 
-tap_plan 9
+tap_plan 10
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     skip_rest "needs xenstore-utils and python3"
@@ -52,5 +52,18 @@ scenario "the node-size quota holds in a transaction and at commit" \
 
 scenario "RELEASE ends the domain's connections and refuses new ones until \
 it is introduced again" release "$G5" "$G6"
+
+# ---------------------------------------------------------- memory
+
+# A fresh server: the cases above leave quotas and a released domain.
+if ! xs_start -g 5 -g 6; then
+    not_ok "a fresh server for the memory cases" "$(cat "$XS_LOG")"
+    skip_rest "no server"
+    exit 1
+fi
+
+scenario "a guest pipelining 50000 reads without reading replies waits; \
+RSS stays bounded, dom0 is served, no reply is lost" \
+    pipeline "$G5" 5 "$XS_PID" 50000
 
 exit 0

@@ -10,8 +10,9 @@
 
 import select
 import sys
+import time
 
-from xswire import (Conn, expect, run, XS_DIRECTORY,  # noqa: F401
+from xswire import (Conn, expect, run, HDR, XS_DIRECTORY,  # noqa: F401
                     XS_DIRECTORY_PART, XS_ERROR, XS_GET_PERMS, XS_MKDIR,
                     XS_READ, XS_RM, XS_SET_PERMS, XS_TRANSACTION_END,
                     XS_TRANSACTION_START, XS_UNWATCH, XS_WATCH, XS_WRITE)
@@ -467,9 +468,108 @@ def release(path, g5, g6):
         conn.close()
 
 
+# ------------------------------------------------------------ memory
+
+MIB = 1024 * 1024
+
+
+def memory(pid):
+    """The server's (VmRSS, VmHWM), in bytes."""
+    got = {}
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                got[key] = int(value.split()[0]) * 1024
+    return got["VmRSS"], got["VmHWM"]
+
+
+def pipeline(path, guest_path, domid, pid, n="50000"):
+    """A guest pipelines n reads of a 4000-byte node (200 MB of replies
+    for 50000) and reads nothing until it has sent them all. Its
+    requests wait in the socket once it has its quota of replies
+    outstanding, so the server holds little; domain 0 is served
+    meanwhile; once the guest reads, every reply comes, in order: it is
+    not cut off."""
+    n = int(n)
+    d = Conn(path)
+    home(d, int(domid))
+    top = "/local/domain/%s" % domid
+    value = bytes(range(48, 88)) * 100
+    d.write(top + "/big", value)
+    g = Conn(guest_path)
+    rss_before, _ = memory(pid)
+    reqs = b"".join(HDR.pack(XS_READ, i + 1, 0, 4) + b"big\0"
+                    for i in range(n))
+    g.sock.setblocking(False)
+    sent = 0
+    while sent < len(reqs):
+        try:
+            sent += g.sock.send(reqs[sent:])
+        except BlockingIOError:
+            # Half a second without room: the server has stopped reading.
+            _, writable, _ = select.select([], [g.sock], [], 0.5)
+            if not writable:
+                break
+    expect(sent < len(reqs),
+           "the server took all %d requests without their replies "
+           "being read" % n)
+    sent_held = sent
+    rss_held, _ = memory(pid)
+    t0 = time.monotonic()
+    expect(d.read(top + "/big") == value, "dom0 read the node wrong")
+    dom0_rtt = time.monotonic() - t0
+    expect(rss_held - rss_before < 8 * MIB,
+           "RSS grew by %d MiB while the guest did not read" %
+           ((rss_held - rss_before) // MIB))
+
+    # Now the guest reads its replies, sending the rest as room comes.
+    want = HDR.pack(XS_READ, 0, 0, len(value))[8:] + value
+    got = 0
+    buf = bytearray()
+    deadline = time.monotonic() + 60
+    while got < n:
+        expect(time.monotonic() < deadline, "only %d of %d replies" %
+               (got, n))
+        want_write = [g.sock] if sent < len(reqs) else []
+        readable, writable, _ = select.select([g.sock], want_write, [], 1)
+        if writable:
+            try:
+                sent += g.sock.send(reqs[sent:])
+            except BlockingIOError:
+                pass
+        if not readable:
+            continue
+        chunk = g.sock.recv(1 << 20)
+        expect(chunk, "the server closed the connection after %d of %d "
+               "replies" % (got, n))
+        buf += chunk
+        off = 0
+        while len(buf) - off >= HDR.size:
+            mtype, rid, _, length = HDR.unpack_from(buf, off)
+            if len(buf) - off < HDR.size + length:
+                break
+            got += 1
+            expect(mtype == XS_READ and rid == got and
+                   buf[off + 8:off + HDR.size + length] == want,
+                   "reply %d: type %d, req_id %d, %d bytes" %
+                   (got, mtype, rid, length))
+            off += HDR.size + length
+        del buf[:off]
+    g.sock.setblocking(True)
+    g.close()
+    d.close()
+    print("requests the server took before it stopped reading: "
+          "%d KiB of %d KiB" % (sent_held // 1024, len(reqs) // 1024))
+    print("server RSS: %d MiB before, %d MiB while %d MB of replies were "
+          "due" % (rss_before // MIB, rss_held // MIB,
+                   n * (HDR.size + len(value)) // 1000000))
+    print("dom0 round trip meanwhile: %.1f ms" % (dom0_rtt * 1000))
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     perm_matrix, watch_leak, txn_quota, txn_quota_flood, shared_quota,
-    refused_commit, txn_entry_size, release)}
+    refused_commit, txn_entry_size, release, pipeline)}
 
 if __name__ == "__main__":
     sys.exit(run(SCENARIOS))

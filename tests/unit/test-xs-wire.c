@@ -794,13 +794,15 @@ static void test_control(WireFixture *f, gconstpointer data)
         "node-size    2048\n"
         "watches      128\n"
         "transactions 10\n"
-        "permissions  5\n";
+        "permissions  5\n"
+        "outstanding  20\n";
     static const char shown_after[] =
         "nodes        10\n"
         "node-size    2048\n"
         "watches      128\n"
         "transactions 10\n"
-        "permissions  5\n";
+        "permissions  5\n"
+        "outstanding  20\n";
     const XsQuota def = XS_QUOTA_DEFAULT;
     struct xsd_sockmsg hdr;
     g_autoptr(GByteArray) help = NULL;
@@ -819,6 +821,7 @@ static void test_control(WireFixture *f, gconstpointer data)
     g_assert_cmpuint(q.watches, ==, def.watches);
     g_assert_cmpuint(q.transactions, ==, def.transactions);
     g_assert_cmpuint(q.perms, ==, def.perms);
+    g_assert_cmpuint(q.outstanding, ==, def.outstanding);
     req(w, XS_CONTROL, 3, 0, S("quota\0"));
     expect_msg(w, XS_CONTROL, 3, 0, shown_after, sizeof(shown_after));
 
