@@ -46,9 +46,8 @@ typedef struct XsArgs {
     size_t len;
 } XsArgs;
 
-static void send_msg(XsWireConn *conn, GByteArray *to, uint32_t type,
-                     uint32_t req_id, uint32_t tx_id, const void *body,
-                     size_t len)
+static void send_msg(XsWireConn *conn, uint32_t type, uint32_t req_id,
+                     uint32_t tx_id, const void *body, size_t len)
 {
     struct xsd_sockmsg hdr = {
         .type = type,
@@ -57,11 +56,6 @@ static void send_msg(XsWireConn *conn, GByteArray *to, uint32_t type,
         .len = len,
     };
 
-    if (to) {
-        g_byte_array_append(to, (const guint8 *)&hdr, sizeof(hdr));
-        g_byte_array_append(to, body, len);
-        return;
-    }
     if (len <= 256) {
         uint8_t buf[sizeof(hdr) + 256];
 
@@ -85,11 +79,11 @@ static void reply(XsWireConn *conn, const void *body, size_t len)
     if (len > XENSTORE_PAYLOAD_MAX) {
         const char *e2big = xenner_xs_errno_name(E2BIG);
 
-        send_msg(conn, NULL, XS_ERROR, conn->hdr.req_id, conn->hdr.tx_id,
+        send_msg(conn, XS_ERROR, conn->hdr.req_id, conn->hdr.tx_id,
                  e2big, strlen(e2big) + 1);
         return;
     }
-    send_msg(conn, NULL, conn->hdr.type, conn->hdr.req_id, conn->hdr.tx_id,
+    send_msg(conn, conn->hdr.type, conn->hdr.req_id, conn->hdr.tx_id,
              body, len);
 }
 
@@ -108,7 +102,7 @@ static void reply_error(XsWireConn *conn, int err)
           xenner_xs_client_domid(conn->client), type ? type : "unknown",
           conn->hdr.type, conn->hdr.req_id, conn->hdr.tx_id, name);
 
-    send_msg(conn, NULL, XS_ERROR, conn->hdr.req_id, conn->hdr.tx_id,
+    send_msg(conn, XS_ERROR, conn->hdr.req_id, conn->hdr.tx_id,
              name, strlen(name) + 1);
 }
 
@@ -121,11 +115,16 @@ static void reply_status(XsWireConn *conn, int ret)
     }
 }
 
+/*
+ * One event per watcher and change: a write under a watched subtree with
+ * hundreds of watchers makes hundreds, so each is built on the stack.
+ */
 static void watch_event(void *opaque, const char *path, const char *token)
 {
     XsWireConn *conn = opaque;
     size_t plen = strlen(path) + 1, tlen = strlen(token) + 1;
-    g_autofree char *body = NULL;
+    struct xsd_sockmsg hdr = { .type = XS_WATCH_EVENT };
+    uint8_t msg[sizeof(hdr) + XENSTORE_PAYLOAD_MAX];
 
     if (plen + tlen > XENSTORE_PAYLOAD_MAX) {
         warn_report_ratelimited(&conn->event_rl,
@@ -135,11 +134,15 @@ static void watch_event(void *opaque, const char *path, const char *token)
                                 xenner_xs_client_domid(conn->client));
         return;
     }
-    body = g_malloc(plen + tlen);
-    memcpy(body, path, plen);
-    memcpy(body + plen, token, tlen);
-    send_msg(conn, conn->in_request ? conn->deferred : NULL, XS_WATCH_EVENT,
-             0, 0, body, plen + tlen);
+    hdr.len = plen + tlen;
+    memcpy(msg, &hdr, sizeof(hdr));
+    memcpy(msg + sizeof(hdr), path, plen);
+    memcpy(msg + sizeof(hdr) + plen, token, tlen);
+    if (conn->in_request) {
+        g_byte_array_append(conn->deferred, msg, sizeof(hdr) + hdr.len);
+    } else {
+        conn->output(conn->opaque, msg, sizeof(hdr) + hdr.len);
+    }
 }
 
 static void client_released(void *opaque)
