@@ -2,7 +2,10 @@
  * Xenner xenstore: the unix socket transport. Connections are
  * non-blocking; output is queued per connection and flushed once per
  * batch of input, so a client that pipelines requests gets its replies in
- * few writes.
+ * few writes. What clients leave unread is bounded: a guest's requests
+ * wait while it has its quota of replies outstanding, and the output
+ * queued for all clients is held to the shared XsBudget, which says
+ * whom to disconnect when a domain's or all guests' share is used up.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -23,11 +26,6 @@
 #include "util/trace.h"
 #include "xenner/xs_wire.h"
 
-/*
- * A client that stops reading while its watches keep firing is cut off
- * here, rather than growing without bound.
- */
-#define OUTPUT_MAX (16 * 1024 * 1024)
 #define READ_CHUNK 65536
 /*
  * Requests answered for one connection before the loop turns to the
@@ -40,6 +38,7 @@ typedef struct XsServerConn {
     XsServer *server;
     int fd;
     XsWireConn *wire;
+    XsBudgetConn *budget;       /* what out may hold */
     GByteArray *out;
     size_t out_off;
     unsigned outstanding;       /* replies (not events) in out */
@@ -55,6 +54,7 @@ typedef struct XsServerConn {
 struct XsServer {
     EventLoop *loop;
     XsTree *tree;
+    XsBudget *budget;
     char *path;
     int listen_fd;
     /*
@@ -87,6 +87,7 @@ static void conn_close(XsServerConn *conn)
     event_loop_set_fd_handler(s->loop, conn->fd, NULL, NULL, NULL, NULL);
     close(conn->fd);
     xenner_xs_wire_conn_free(conn->wire);
+    xenner_xs_budget_conn_free(conn->budget);
     g_byte_array_unref(conn->out);
     if (conn->in) {
         g_byte_array_unref(conn->in);
@@ -160,6 +161,7 @@ static bool conn_flush(XsServerConn *conn)
             return false;
         }
         conn->out_off += n;
+        xenner_xs_budget_release(conn->budget, n);
     }
     g_byte_array_set_size(conn->out, 0);
     conn->out_off = 0;
@@ -223,19 +225,35 @@ static unsigned count_replies(const uint8_t *buf, size_t len)
     return n;
 }
 
+/* The budget would give up on this client unless the socket takes more. */
+static void conn_budget_flush(void *opaque)
+{
+    XsServerConn *conn = opaque;
+
+    if (!conn->broken && !conn_flush(conn)) {
+        conn_break(conn);
+    }
+}
+
+/*
+ * The budget gave up on this client, maybe on behalf of another one:
+ * what it had queued is dropped now, the connection closed at the flush.
+ */
+static void conn_evict(void *opaque)
+{
+    XsServerConn *conn = opaque;
+
+    g_byte_array_set_size(conn->out, 0);
+    conn->out_off = 0;
+    conn_break(conn);
+}
+
 static void conn_output(void *opaque, const void *buf, size_t len)
 {
     XsServerConn *conn = opaque;
 
-    if (conn->broken) {
-        return;
-    }
-    if (conn->out->len - conn->out_off + len > OUTPUT_MAX) {
-        warn_report_ratelimited(&conn->server->rl,
-                                "xenstore: closing a client of %s that "
-                                "does not read its replies",
-                                conn->server->path);
-        conn_break(conn);
+    /* Past a bound, the client that reads least goes: maybe this one. */
+    if (conn->broken || !xenner_xs_budget_reserve(conn->budget, len)) {
         return;
     }
     g_byte_array_append(conn->out, buf, len);
@@ -443,6 +461,9 @@ static void server_accept(void *opaque)
         conn->server = s;
         conn->fd = fd;
         conn->out = g_byte_array_new();
+        conn->budget = xenner_xs_budget_conn_new(s->budget, s->domid,
+                                                 conn_budget_flush,
+                                                 conn_evict, conn);
         conn->wire = xenner_xs_wire_conn_new(s->tree, s->domid, conn_output,
                                              conn);
         xenner_xs_wire_conn_set_released_fn(conn->wire, conn_released);
@@ -456,7 +477,8 @@ static void server_accept(void *opaque)
     }
 }
 
-XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
+XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree,
+                               XsBudget *budget, const char *path,
                                uint16_t domid, Error **errp)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -493,6 +515,7 @@ XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
     s = g_new0(XsServer, 1);
     s->loop = loop;
     s->tree = tree;
+    s->budget = budget;
     s->path = g_strdup(path);
     s->listen_fd = fd;
     s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

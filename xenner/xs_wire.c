@@ -493,6 +493,8 @@ static const struct {
     { "transactions", offsetof(XsQuota, transactions) },
     { "permissions", offsetof(XsQuota, perms) },
     { "outstanding", offsetof(XsQuota, outstanding) },
+    { "memory", offsetof(XsQuota, memory) },
+    { "memory-total", offsetof(XsQuota, memory_total) },
 };
 
 /* "quota DOMID": what the domain holds, in xenstored's format. */

@@ -39,6 +39,7 @@ typedef struct MachineGuest {
 struct XenMachineState {
     EventLoop *loop;
     XsTree *xenstore;
+    XsBudget *xs_budget;        /* shared by the servers */
     GPtrArray *servers;         /* XsServer */
     Xenner *xenner;
     ChardevSet *chardevs;
@@ -58,6 +59,8 @@ const char *const xenner_pv_props[] = {
     "xenstore-quota-transactions",
     "xenstore-quota-perms",
     "xenstore-quota-outstanding",
+    "xenstore-quota-memory",
+    "xenstore-quota-memory-total",
     NULL,
 };
 
@@ -68,12 +71,13 @@ static bool xenner_set_quota(XsTree *tree, QemuOpts *opts, Error **errp)
         "xenstore-quota-nodes", "xenstore-quota-entry-size",
         "xenstore-quota-watches", "xenstore-quota-transactions",
         "xenstore-quota-perms", "xenstore-quota-outstanding",
+        "xenstore-quota-memory", "xenstore-quota-memory-total",
     };
 
     xenner_xs_tree_get_quota(tree, &q);
     unsigned *fields[G_N_ELEMENTS(keys)] = {
         &q.nodes, &q.entry_size, &q.watches, &q.transactions, &q.perms,
-        &q.outstanding,
+        &q.outstanding, &q.memory, &q.memory_total,
     };
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         uint64_t v;
@@ -172,7 +176,8 @@ static bool xenner_add_guest_socket(XenMachineState *ms, QemuOpts *opts,
                    "and path=PATH");
         return false;
     }
-    server = xenner_xs_server_new(ms->loop, ms->xenstore, path, domid, errp);
+    server = xenner_xs_server_new(ms->loop, ms->xenstore, ms->xs_budget,
+                                  path, domid, errp);
     if (!server) {
         return false;
     }
@@ -487,6 +492,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
 
     ms->loop = loop;
     ms->xenstore = xenner_xs_tree_new();
+    ms->xs_budget = xenner_xs_budget_new(ms->xenstore);
     ms->servers = g_ptr_array_new();
     ms->guests = g_ptr_array_new();
     ms->drives = g_ptr_array_new_with_free_func((GDestroyNotify)xen_drive_free);
@@ -497,7 +503,8 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
         goto fail;
     }
     if (socket) {
-        XsServer *server = xenner_xs_server_new(loop, ms->xenstore, socket, 0,
+        XsServer *server = xenner_xs_server_new(loop, ms->xenstore,
+                                                ms->xs_budget, socket, 0,
                                                 errp);
 
         if (!server) {
@@ -595,6 +602,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
         xenner_xs_server_free(g_ptr_array_index(ms->servers, i));
     }
     g_ptr_array_free(ms->servers, true);
+    xenner_xs_budget_free(ms->xs_budget);
     xenner_xs_tree_free(ms->xenstore);
     g_free(ms);
 }

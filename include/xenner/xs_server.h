@@ -10,15 +10,19 @@
 
 #include "util/error.h"
 #include "util/event-loop.h"
+#include "xenner/xs_budget.h"
 #include "xenner/xs_tree.h"
 
 typedef struct XsServer XsServer;
 
 /*
  * Listens on @path (a stale socket there is replaced). Clients act for
- * @domid: 0 for the toolstack's privileged socket.
+ * @domid: 0 for the toolstack's privileged socket. The output queued for
+ * them is held to @budget, which every server of @tree shares, so that
+ * a domain's and all guests' bounds hold across sockets.
  */
-XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree, const char *path,
+XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree,
+                               XsBudget *budget, const char *path,
                                uint16_t domid, Error **errp);
 /* Closes every connection and removes the socket. */
 void xenner_xs_server_free(XsServer *server);

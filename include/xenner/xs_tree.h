@@ -49,6 +49,15 @@ typedef struct XsQuota {
      * Enforced by the transport, which holds the replies.
      */
     unsigned outstanding;
+    /*
+     * Bytes of replies and watch events queued, unread, for one domain's
+     * connections together (Xen's memory quota, which counts the domain's
+     * nodes too: here the nodes and node-size quotas bound those), and
+     * for all guests' together; domain 0's have a memory_total of their
+     * own. Enforced by the transport (xs_budget.h).
+     */
+    unsigned memory;
+    unsigned memory_total;
 } XsQuota;
 
 /* What one domain holds against its quotas. */
@@ -58,7 +67,8 @@ typedef struct XsUsage {
     unsigned transactions;      /* open ones */
 } XsUsage;
 
-#define XS_QUOTA_DEFAULT { 1000, 2048, 128, 10, 5, 20 }
+#define XS_QUOTA_DEFAULT \
+    { 1000, 2048, 128, 10, 5, 20, 2560 * 1024, 64 * 1024 * 1024 }
 
 typedef struct XsTree XsTree;
 typedef struct XsClient XsClient;

@@ -365,6 +365,8 @@ watches      128
 transactions 10
 permissions  5
 outstanding  20
+memory       2621440
+memory-total 67108864
 
 exit 0" "$(out dom0 "$XC" quota)"
     # Domain Q owns its home only: with a quota of 3 nodes it may make 2.

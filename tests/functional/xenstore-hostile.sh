@@ -14,7 +14,7 @@ XS_PY=xshostile.py
 G5="$XS_TMP/guest5.sock"
 G6="$XS_TMP/guest6.sock"
 
-tap_plan 10
+tap_plan 12
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     skip_rest "needs xenstore-utils and python3"
@@ -65,5 +65,28 @@ fi
 scenario "a guest pipelining 50000 reads without reading replies waits; \
 RSS stays bounded, dom0 is served, no reply is lost" \
     pipeline "$G5" 5 "$XS_PID" 50000
+
+# Issue 12's probe, scaled: a fresh server, so that its peak RSS is the
+# flood's. 100 clients that do not read, 1500 events of 3 KB each: 417
+# MiB more without bounds. The default domain quota (2.5 MiB) holds it
+# to 32 MiB more, allocator slack included. An ASan build keeps freed
+# memory in quarantine (256 MiB unless told) and doubles what it keeps:
+# there it runs with a 16 MiB quarantine and a bound of 64 MiB.
+bound=32
+if grep -qa __asan_init "$QEMU_XENPV"; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
+    bound=64
+fi
+if xs_start -g 5 -g 6; then
+    scenario "100 guest clients that do not read their 3 KB events are \
+disconnected, not those that read; RSS stays bounded; dom0 is served" \
+        slow-watchers "$G5" 5 "$XS_PID" 100 1500 3 "$bound"
+    scenario "domain 0's clients have a budget apart: guests over \
+memory-total lose their slowest clients, never dom0's" \
+        dom0-apart "$G5" "$G6" 20 1000
+else
+    not_ok "a fresh server for the flood" "$(cat "$XS_LOG")"
+    not_ok "domain 0's clients have a budget apart" "no server"
+fi
 
 exit 0

@@ -37,8 +37,11 @@ def expect(cond, what):
 
 
 class Conn:
-    def __init__(self, path):
+    def __init__(self, path, rcvbuf=None):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if rcvbuf:
+            # A client that reads slowly, if at all, as a guest's may.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         # Blocking: a non-blocking connect fails with EAGAIN while the
         # listen backlog is full, which many clients at once can make it.
         # The caller's `timeout` bounds a server that never accepts.

@@ -795,14 +795,18 @@ static void test_control(WireFixture *f, gconstpointer data)
         "watches      128\n"
         "transactions 10\n"
         "permissions  5\n"
-        "outstanding  20\n";
+        "outstanding  20\n"
+        "memory       2621440\n"
+        "memory-total 67108864\n";
     static const char shown_after[] =
         "nodes        10\n"
         "node-size    2048\n"
         "watches      128\n"
         "transactions 10\n"
         "permissions  5\n"
-        "outstanding  20\n";
+        "outstanding  20\n"
+        "memory       2621440\n"
+        "memory-total 67108864\n";
     const XsQuota def = XS_QUOTA_DEFAULT;
     struct xsd_sockmsg hdr;
     g_autoptr(GByteArray) help = NULL;
@@ -822,6 +826,8 @@ static void test_control(WireFixture *f, gconstpointer data)
     g_assert_cmpuint(q.transactions, ==, def.transactions);
     g_assert_cmpuint(q.perms, ==, def.perms);
     g_assert_cmpuint(q.outstanding, ==, def.outstanding);
+    g_assert_cmpuint(q.memory, ==, def.memory);
+    g_assert_cmpuint(q.memory_total, ==, def.memory_total);
     req(w, XS_CONTROL, 3, 0, S("quota\0"));
     expect_msg(w, XS_CONTROL, 3, 0, shown_after, sizeof(shown_after));
 
