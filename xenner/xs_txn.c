@@ -141,6 +141,41 @@ static GPtrArray *children(XsTxn *t, const char *path, XsTxNode *n)
     return n->children;
 }
 
+/*
+ * The children of a node the transaction holds, as it sees them, without
+ * a copy: its own list once it has one, else the tree's (late, but as
+ * good as a late copy: see XsTxNode.children). Listing a directory thus
+ * copies no names; only adding or removing a child does.
+ */
+typedef struct TxChildren {
+    GPtrArray *copy;
+    XsNode *node;
+} TxChildren;
+
+static TxChildren tx_children(XsTxn *t, const char *path, XsTxNode *n)
+{
+    TxChildren kids = { NULL, NULL };
+
+    if (n->children) {
+        kids.copy = n->children;
+    } else if (n->exists && !n->created) {
+        kids.node = xenner_xs_node_lookup(t->tree, path);
+    }
+    return kids;
+}
+
+static guint tx_children_count(const TxChildren *kids)
+{
+    return kids->copy ? kids->copy->len
+                      : kids->node ? kids->node->nchildren : 0;
+}
+
+static const char *tx_child_name(const TxChildren *kids, guint i)
+{
+    return kids->copy ? g_ptr_array_index(kids->copy, i)
+                      : kids->node->children[i]->name;
+}
+
 bool xenner_xs_txn_view(XsTxn *t, const char *path, XsView *v)
 {
     XsTxNode *n = touch(t, path);
@@ -159,21 +194,21 @@ bool xenner_xs_txn_view(XsTxn *t, const char *path, XsView *v)
 
 uint32_t xenner_xs_txn_children_len(XsTxn *t, const char *path)
 {
-    GPtrArray *names = children(t, path, touch(t, path));
+    TxChildren kids = tx_children(t, path, touch(t, path));
     uint32_t len = 0;
 
-    for (unsigned i = 0; i < names->len; i++) {
-        len += strlen(g_ptr_array_index(names, i)) + 1;
+    for (guint i = 0; i < tx_children_count(&kids); i++) {
+        len += strlen(tx_child_name(&kids, i)) + 1;
     }
     return len;
 }
 
 void xenner_xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
 {
-    GPtrArray *names = children(t, path, touch(t, path));
+    TxChildren kids = tx_children(t, path, touch(t, path));
 
-    for (unsigned i = 0; i < names->len; i++) {
-        const char *name = g_ptr_array_index(names, i);
+    for (guint i = 0; i < tx_children_count(&kids); i++) {
+        const char *name = tx_child_name(&kids, i);
 
         g_byte_array_append(out, (const guint8 *)name, strlen(name) + 1);
     }

@@ -343,6 +343,45 @@ static void test_rm_commit(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(dir, ==, "c");
 }
 
+/*
+ * A directory listed first, then changed in the transaction, lists its
+ * changes; the listing by size (DIRECTORY_PART) agrees.
+ */
+static void test_list_then_change(XtFixture *f, gconstpointer data)
+{
+    g_autofree char *first = NULL;
+    g_autofree char *added = NULL;
+    g_autofree char *removed = NULL;
+    g_autofree char *outside = NULL;
+    g_autofree char *after = NULL;
+    g_autoptr(GByteArray) part = g_byte_array_new();
+    size_t gen_len;
+    uint32_t tx;
+
+    g_assert_cmpint(xt_write(f->dom0, 0, "/d/n0", "0"), ==, 0);
+    g_assert_cmpint(xt_write(f->dom0, 0, "/d/n1", "1"), ==, 0);
+    tx = start(f->dom0);
+    first = xt_dir(f->dom0, tx, "/d");
+    g_assert_cmpstr(first, ==, "n0 n1");
+    g_assert_cmpint(xt_write(f->dom0, tx, "/d/n2", "2"), ==, 0);
+    added = xt_dir(f->dom0, tx, "/d");
+    g_assert_cmpstr(added, ==, "n0 n1 n2");
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/d/n0"), ==, 0);
+    removed = xt_dir(f->dom0, tx, "/d");
+    g_assert_cmpstr(removed, ==, "n1 n2");
+    g_assert_cmpint(xenner_xs_client_directory_part(f->dom0, tx, "/d", 0,
+                                                    part), ==, 0);
+    /* The generation, the names, then an empty one: the end. */
+    gen_len = strlen((const char *)part->data) + 1;
+    g_assert_cmpmem(part->data + gen_len, part->len - gen_len,
+                    "n1\0n2\0", 7);
+    outside = xt_dir(f->dom0, 0, "/d");
+    g_assert_cmpstr(outside, ==, "n0 n1");
+    g_assert_cmpint(xenner_xs_client_transaction_end(f->dom0, tx, true), ==, 0);
+    after = xt_dir(f->dom0, 0, "/d");
+    g_assert_cmpstr(after, ==, "n1 n2");
+}
+
 static void test_rm_recreate(XtFixture *f, gconstpointer data)
 {
     g_autofree char *dir_tx = NULL;
@@ -666,6 +705,7 @@ int main(int argc, char **argv)
     XT_ADD("/xs-txn/two-transactions", test_two_transactions);
     XT_ADD("/xs-txn/create-commit", test_create_commit);
     XT_ADD("/xs-txn/rm-commit", test_rm_commit);
+    XT_ADD("/xs-txn/list-then-change", test_list_then_change);
     XT_ADD("/xs-txn/rm-recreate", test_rm_recreate);
     XT_ADD("/xs-txn/rm-rewrite-same", test_rm_rewrite_same);
     XT_ADD("/xs-txn/abort", test_abort);
