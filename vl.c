@@ -132,6 +132,8 @@ static void help(void)
            "                xenstore-quota-entry-size=BYTES (default 2048)\n"
            "                xenstore-quota-watches=N (default 128)\n"
            "                xenstore-quota-transactions=N (default 10)\n"
+           "                xenstore-quota-transaction-nodes=N "
+           "(default 1024)\n"
            "                xenstore-quota-perms=N (default 5)\n"
            "                xenstore-quota-outstanding=N (default 20)\n"
            "                xenstore-quota-memory=BYTES (default 2621440)\n"

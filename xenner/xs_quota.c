@@ -2,8 +2,9 @@
  * Xenner xenstore: what each domain holds against its quotas, and the
  * checks that keep it there. Every quota is the domain's, whichever of its
  * clients (connections, in-process handles) or transactions asks, as in
- * Xen's C xenstored, where a guest has one ring for all of them. Domain 0
- * is privileged and held to none.
+ * Xen's C xenstored, where a guest has one ring for all of them; but
+ * transaction-nodes bounds each transaction. Domain 0 is privileged and
+ * held to none.
  *
  * Nodes count for their owner (the first permission entry), not for
  * whoever wrote them. A transaction keeps the net change it makes to each
@@ -13,8 +14,9 @@
  * added nodes in the meantime.
  *
  * Errors are those of xenstored 4.17: ENOSPC for nodes, entry size,
- * permission entries and transactions; E2BIG for watches. (EQUOTA is
- * oxenstored's; the C daemon never sends it.)
+ * permission entries, transactions and the nodes one transaction holds;
+ * E2BIG for watches. (EQUOTA is oxenstored's; the C daemon never sends
+ * it.)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -153,6 +155,16 @@ int xenner_xs_quota_txn_add(XsClient *c)
 void xenner_xs_quota_txn_del(XsClient *c)
 {
     xenner_xs_domain_get(c->tree, c->domid)->transactions--;
+}
+
+/* As xenstored: a transaction may hold exactly its quota of nodes. */
+int xenner_xs_quota_check_txn_nodes(XsClient *c, unsigned held)
+{
+    if (quota_applies(c) && c->tree->quota.transaction_nodes &&
+        held >= c->tree->quota.transaction_nodes) {
+        return -ENOSPC;
+    }
+    return 0;
 }
 
 /* ---- what a domain holds ------------------------------------------------ */

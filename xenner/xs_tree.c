@@ -468,34 +468,36 @@ static int special_index(const char *path)
     return strcmp(path, XS_SPECIAL_INTRODUCE) ? 1 : 0;
 }
 
-static bool view_get(XsClient *c, XsTxn *t, const char *path, XsView *v)
+/*
+ * Fills @v (v->exists false for a missing node); in a transaction, fails
+ * with -ENOSPC where xenner_xs_txn_view() does.
+ */
+static int view_get(XsClient *c, XsTxn *t, const char *path, XsView *v)
 {
     XsNode *node;
 
     memset(v, 0, sizeof(*v));
     if (path[0] == '@') {
-        if (!is_special(path)) {
-            return false;
+        if (is_special(path)) {
+            v->exists = true;
+            v->perms = c->tree->special_perms[special_index(path)];
+            v->nperms = c->tree->special_nperms[special_index(path)];
         }
-        v->exists = true;
-        v->perms = c->tree->special_perms[special_index(path)];
-        v->nperms = c->tree->special_nperms[special_index(path)];
-        return true;
+        return 0;
     }
     if (t) {
         return xenner_xs_txn_view(t, path, v);
     }
     node = xenner_xs_node_lookup(c->tree, path);
-    if (!node) {
-        return false;
+    if (node) {
+        v->exists = true;
+        v->value = node->value;
+        v->value_len = node->value_len;
+        v->perms = xenner_xs_node_perms(node);
+        v->nperms = node->nperms;
+        v->generation = node->generation;
     }
-    v->exists = true;
-    v->value = node->value;
-    v->value_len = node->value_len;
-    v->perms = xenner_xs_node_perms(node);
-    v->nperms = node->nperms;
-    v->generation = node->generation;
-    return true;
+    return 0;
 }
 
 /*
@@ -511,10 +513,16 @@ static int errno_from_parents(XsClient *c, XsTxn *t, const char *path,
 
     while (p[0] == '/' && strcmp(p, "/")) {
         char *parent = xenner_xs_path_parent(p);
+        int ret;
 
         g_free(p);
         p = parent;
-        if (view_get(c, t, p, &v)) {
+        ret = view_get(c, t, p, &v);
+        if (ret) {
+            /* The quota is told, as xenstored does. */
+            return ret;
+        }
+        if (v.exists) {
             return (xenner_xs_perm_for(c, v.perms, v.nperms) & perm) ? err
                                                                      : -EACCES;
         }
@@ -525,7 +533,12 @@ static int errno_from_parents(XsClient *c, XsTxn *t, const char *path,
 static int get_node(XsClient *c, XsTxn *t, const char *path, unsigned perm,
                     XsView *v)
 {
-    if (!view_get(c, t, path, v)) {
+    int ret = view_get(c, t, path, v);
+
+    if (ret) {
+        return ret;
+    }
+    if (!v->exists) {
         return errno_from_parents(c, t, path, -ENOENT, perm);
     }
     if ((xenner_xs_perm_for(c, v->perms, v->nperms) & perm) != perm) {
@@ -628,12 +641,18 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
     unsigned nperms;
     int ret;
 
-    /* Walk up to the nearest existing ancestor. */
-    while (!view_get(c, t, p, &anc)) {
+    /*
+     * Walk up to the nearest existing ancestor: "/" is always there, or
+     * the quota stops the walk before it reaches it.
+     */
+    while (!(ret = view_get(c, t, p, &anc)) && !anc.exists) {
         g_ptr_array_insert(missing, 0, p);
         p = xenner_xs_path_parent(p);
     }
     anc_path = p;
+    if (ret) {
+        return ret;
+    }
     ret = get_node(c, t, anc_path, XS_PERM_WRITE, &anc);
     if (ret) {
         return ret;
@@ -708,7 +727,11 @@ int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
     if (len > XS_VALUE_MAX) {
         return -E2BIG;
     }
-    if (view_get(c, t, abs, &v)) {
+    ret = view_get(c, t, abs, &v);
+    if (ret) {
+        return ret;
+    }
+    if (v.exists) {
         ret = get_node(c, t, abs, XS_PERM_WRITE, &v);
         if (ret) {
             return ret;
@@ -725,6 +748,7 @@ int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
         }
     }
     node_set_value(c, t, abs, value, len);
+    /* Viewed above, so held in a transaction: this cannot fail. */
     view_get(c, t, abs, &v);
     emit(c, t, abs, false, v.perms, v.nperms, NULL, 0);
     return 0;
@@ -748,6 +772,7 @@ int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
     if (ret) {
         return ret;
     }
+    /* Viewed by create_path(), so held in a transaction: cannot fail. */
     view_get(c, t, abs, &v);
     emit(c, t, abs, false, v.perms, v.nperms, NULL, 0);
     return 0;
@@ -770,7 +795,8 @@ int xenner_xs_client_rm(XsClient *c, uint32_t tx, const char *path)
     if (ret == -ENOENT) {
         /* Already gone is fine, as long as the parent is there. */
         parent = xenner_xs_path_parent(abs);
-        return view_get(c, t, parent, &v) ? 0 : -ENOENT;
+        ret = view_get(c, t, parent, &v);
+        return ret ? ret : v.exists ? 0 : -ENOENT;
     }
     if (ret) {
         return ret;
@@ -781,7 +807,10 @@ int xenner_xs_client_rm(XsClient *c, uint32_t tx, const char *path)
     nperms = v.nperms;
     perms = g_memdup2(v.perms, nperms * sizeof(XsPerm));
     if (t) {
-        xenner_xs_txn_remove(t, abs);
+        ret = xenner_xs_txn_remove(t, abs);
+        if (ret) {
+            return ret;
+        }
     } else {
         xenner_xs_node_remove(c->tree, xenner_xs_node_lookup(c->tree, abs));
     }

@@ -133,7 +133,15 @@ XsDomain *xenner_xs_domain_get(XsTree *tree, uint16_t domid);
 /* xs_txn.c */
 XsTxn *xenner_xs_txn_find(XsClient *c, uint32_t id);
 void xenner_xs_txn_free(XsTxn *t);
-bool xenner_xs_txn_view(XsTxn *t, const char *path, XsView *view);
+/*
+ * The transaction's view of @path: *view filled in (view->exists false
+ * for a missing node, the rest left as it was), or -ENOSPC when copying
+ * the node would take the transaction past its transaction-nodes quota
+ * (the transaction is then doomed). Every other call below works on
+ * nodes the same request has viewed already (for _create, the node and
+ * its parent): those are held, and the calls cannot meet the quota.
+ */
+int xenner_xs_txn_view(XsTxn *t, const char *path, XsView *view);
 void xenner_xs_txn_children(XsTxn *t, const char *path, GByteArray *out);
 uint32_t xenner_xs_txn_children_len(XsTxn *t, const char *path);
 void xenner_xs_txn_set_value(XsTxn *t, const char *path, const void *value,
@@ -142,7 +150,12 @@ void xenner_xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
                              unsigned nperms);
 void xenner_xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
                           unsigned nperms);
-void xenner_xs_txn_remove(XsTxn *t, const char *path);
+/*
+ * Removes @path and all below it; copies them and @path's parent first,
+ * so it is the one call that views nodes of its own: -ENOSPC, with
+ * nothing removed, when they do not fit the quota.
+ */
+int xenner_xs_txn_remove(XsTxn *t, const char *path);
 void xenner_xs_txn_add_event(XsTxn *t, const XsChange *ev);
 /* domid -> the net change the transaction makes to its node count */
 GHashTable *xenner_xs_txn_owner_delta(XsTxn *t);
@@ -168,5 +181,7 @@ int xenner_xs_quota_watch_add(XsClient *c);
 void xenner_xs_quota_watch_del(XsClient *c);
 int xenner_xs_quota_txn_add(XsClient *c);
 void xenner_xs_quota_txn_del(XsClient *c);
+/* Whether a transaction of @c that holds @held nodes may copy one more. */
+int xenner_xs_quota_check_txn_nodes(XsClient *c, unsigned held);
 
 #endif /* XENNER_XS_TREE_INT_H */

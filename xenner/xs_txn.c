@@ -7,6 +7,13 @@
  * quota (xs_quota.c); otherwise the copies are written back and the watch
  * events the transaction raised fire. A failed commit applies nothing.
  *
+ * The copies are what a guest could make the server hold: an
+ * unprivileged domain's transaction holds at most its transaction-nodes
+ * quota of them, counted as they are made, whether the node exists, may
+ * be read or not. A request that would make one more fails with ENOSPC
+ * before it changes anything, and, as in xenstored, the transaction can
+ * then only be aborted: its commit fails with ENOMEM.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "xs_tree_int.h"
@@ -45,6 +52,8 @@ struct XsTxn {
      */
     GHashTable *owner_delta;
     uint64_t local_gen;
+    /* A request met the transaction-nodes quota: commit gives ENOMEM. */
+    bool doomed;
 };
 
 static void txnode_free(gpointer p)
@@ -96,6 +105,11 @@ GHashTable *xenner_xs_txn_owner_delta(XsTxn *t)
     return t->owner_delta;
 }
 
+/*
+ * The transaction's copy of @path, made on first touch. NULL when making
+ * it would take the transaction past its transaction-nodes quota, which
+ * dooms the transaction.
+ */
 static XsTxNode *touch(XsTxn *t, const char *path)
 {
     XsTxNode *n = g_hash_table_lookup(t->nodes, path);
@@ -103,6 +117,11 @@ static XsTxNode *touch(XsTxn *t, const char *path)
 
     if (n) {
         return n;
+    }
+    if (xenner_xs_quota_check_txn_nodes(t->client,
+                                        g_hash_table_size(t->nodes))) {
+        t->doomed = true;
+        return NULL;
     }
     n = g_new0(XsTxNode, 1);
     node = xenner_xs_node_lookup(t->tree, path);
@@ -118,6 +137,15 @@ static XsTxNode *touch(XsTxn *t, const char *path)
     }
     g_hash_table_insert(t->nodes, g_strdup(path), n);
     return n;
+}
+
+/*
+ * A node the request has viewed already, so held: the seam's contract.
+ * Were it not, the caller does nothing rather than copy past the quota.
+ */
+static XsTxNode *held(XsTxn *t, const char *path)
+{
+    return g_hash_table_lookup(t->nodes, path);
 }
 
 static void modified(XsTxn *t, XsTxNode *n)
@@ -176,12 +204,15 @@ static const char *tx_child_name(const TxChildren *kids, guint i)
                       : kids->node->children[i]->name;
 }
 
-bool xenner_xs_txn_view(XsTxn *t, const char *path, XsView *v)
+int xenner_xs_txn_view(XsTxn *t, const char *path, XsView *v)
 {
     XsTxNode *n = touch(t, path);
 
+    if (!n) {
+        return -ENOSPC;
+    }
     if (!n->exists) {
-        return false;
+        return 0;
     }
     v->exists = true;
     v->value = n->value->data;
@@ -189,14 +220,19 @@ bool xenner_xs_txn_view(XsTxn *t, const char *path, XsView *v)
     v->perms = n->perms;
     v->nperms = n->nperms;
     v->generation = n->generation;
-    return true;
+    return 0;
 }
 
 uint32_t xenner_xs_txn_children_len(XsTxn *t, const char *path)
 {
-    TxChildren kids = tx_children(t, path, touch(t, path));
+    XsTxNode *n = held(t, path);
+    TxChildren kids;
     uint32_t len = 0;
 
+    if (!n) {
+        return 0;
+    }
+    kids = tx_children(t, path, n);
     for (guint i = 0; i < tx_children_count(&kids); i++) {
         len += strlen(tx_child_name(&kids, i)) + 1;
     }
@@ -205,8 +241,13 @@ uint32_t xenner_xs_txn_children_len(XsTxn *t, const char *path)
 
 void xenner_xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
 {
-    TxChildren kids = tx_children(t, path, touch(t, path));
+    XsTxNode *n = held(t, path);
+    TxChildren kids;
 
+    if (!n) {
+        return;
+    }
+    kids = tx_children(t, path, n);
     for (guint i = 0; i < tx_children_count(&kids); i++) {
         const char *name = tx_child_name(&kids, i);
 
@@ -217,8 +258,11 @@ void xenner_xs_txn_children(XsTxn *t, const char *path, GByteArray *out)
 void xenner_xs_txn_set_value(XsTxn *t, const char *path, const void *value,
                              size_t len)
 {
-    XsTxNode *n = touch(t, path);
+    XsTxNode *n = held(t, path);
 
+    if (!n || !n->exists) {
+        return;
+    }
     g_byte_array_set_size(n->value, 0);
     g_byte_array_append(n->value, value, len);
     n->value_changed = true;
@@ -228,8 +272,11 @@ void xenner_xs_txn_set_value(XsTxn *t, const char *path, const void *value,
 void xenner_xs_txn_set_perms(XsTxn *t, const char *path, const XsPerm *perms,
                              unsigned nperms)
 {
-    XsTxNode *n = touch(t, path);
+    XsTxNode *n = held(t, path);
 
+    if (!n || !n->exists) {
+        return;
+    }
     if (n->perms[0].domid != perms[0].domid) {
         xenner_xs_quota_delta_add(t->owner_delta, n->perms[0].domid, -1);
         xenner_xs_quota_delta_add(t->owner_delta, perms[0].domid, 1);
@@ -245,18 +292,22 @@ void xenner_xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
                           unsigned nperms)
 {
     g_autofree char *parent = xenner_xs_path_parent(path);
-    XsTxNode *p = touch(t, parent);
-    XsTxNode *n = touch(t, path);
-    GPtrArray *names = children(t, parent, p);
+    XsTxNode *p = held(t, parent);
+    XsTxNode *n = held(t, path);
+    GPtrArray *names;
     const char *name = xenner_xs_path_last(path);
     guint pos = 0;
 
+    if (!p || !n) {
+        return;
+    }
+    names = children(t, parent, p);
     n->exists = true;
     n->created = true;
     n->value = g_byte_array_new();
     n->perms = g_memdup2(perms, nperms * sizeof(XsPerm));
     n->nperms = nperms;
-    /* A node removed earlier in this transaction keeps an emptied list. */
+    /* A node removed earlier in this transaction may have a list left. */
     if (n->children) {
         g_ptr_array_unref(n->children);
     }
@@ -272,14 +323,45 @@ void xenner_xs_txn_create(XsTxn *t, const char *path, const XsPerm *perms,
     modified(t, p);
 }
 
-static void remove_subtree(XsTxn *t, const char *path)
+/*
+ * Copies the subtree at @path, as the transaction sees it, before any of
+ * it is removed: a removal that meets the quota halfway changes nothing.
+ * Stops at the first node past the quota, so a guest's removal of a
+ * large subtree costs at most its quota of copies, in memory and time.
+ */
+static int touch_subtree(XsTxn *t, const char *path)
 {
     XsTxNode *n = touch(t, path);
-    GPtrArray *names = children(t, path, n);
+    TxChildren kids;
 
-    for (unsigned i = 0; i < names->len; i++) {
+    if (!n) {
+        return -ENOSPC;
+    }
+    kids = tx_children(t, path, n);
+    for (guint i = 0; i < tx_children_count(&kids); i++) {
         g_autofree char *child =
-            g_strconcat(path, "/", (char *)g_ptr_array_index(names, i), NULL);
+            g_strconcat(path, "/", tx_child_name(&kids, i), NULL);
+        int ret = touch_subtree(t, child);
+
+        if (ret) {
+            return ret;
+        }
+    }
+    return 0;
+}
+
+static void remove_subtree(XsTxn *t, const char *path)
+{
+    XsTxNode *n = held(t, path);
+    TxChildren kids;
+
+    if (!n) {
+        return;
+    }
+    kids = tx_children(t, path, n);
+    for (guint i = 0; i < tx_children_count(&kids); i++) {
+        g_autofree char *child =
+            g_strconcat(path, "/", tx_child_name(&kids, i), NULL);
 
         remove_subtree(t, child);
     }
@@ -292,16 +374,20 @@ static void remove_subtree(XsTxn *t, const char *path)
     g_clear_pointer(&n->value, g_byte_array_unref);
     g_clear_pointer(&n->perms, g_free);
     n->nperms = 0;
-    g_ptr_array_set_size(names, 0);
+    g_clear_pointer(&n->children, g_ptr_array_unref);
 }
 
-void xenner_xs_txn_remove(XsTxn *t, const char *path)
+int xenner_xs_txn_remove(XsTxn *t, const char *path)
 {
     g_autofree char *parent = xenner_xs_path_parent(path);
     XsTxNode *p = touch(t, parent);
-    GPtrArray *names = children(t, parent, p);
+    GPtrArray *names;
     const char *name = xenner_xs_path_last(path);
 
+    if (!p || touch_subtree(t, path)) {
+        return -ENOSPC;
+    }
+    names = children(t, parent, p);
     remove_subtree(t, path);
     for (guint i = 0; i < names->len; i++) {
         if (!strcmp(g_ptr_array_index(names, i), name)) {
@@ -310,6 +396,7 @@ void xenner_xs_txn_remove(XsTxn *t, const char *path)
         }
     }
     modified(t, p);
+    return 0;
 }
 
 static XsChangePerms copy_perms(const XsChangePerms *p)
@@ -466,12 +553,16 @@ int xenner_xs_client_transaction_end(XsClient *c, uint32_t tx, bool commit)
     g_hash_table_steal(c->txns, GUINT_TO_POINTER(tx));
     if (commit) {
         /*
-         * A conflict first: only a transaction that would apply has exact
-         * node counts. xenstored checks the quota first; either way the
-         * transaction is not applied, and a retry after EAGAIN meets the
-         * quota if it still holds.
+         * A doomed transaction first, as in xenstored (ENOMEM, which a
+         * client does not retry, as it would EAGAIN: its retry would
+         * meet the quota again). Then a conflict: only a transaction
+         * that would apply has exact node counts. xenstored checks the
+         * node quota first; either way the transaction is not applied,
+         * and a retry after EAGAIN meets the quota if it still holds.
          */
-        ret = conflicts(t) ? -EAGAIN : xenner_xs_quota_check_commit(c, t);
+        ret = t->doomed       ? -ENOMEM
+              : conflicts(t) ? -EAGAIN
+                             : xenner_xs_quota_check_commit(c, t);
         if (!ret) {
             write_back(t);
             for (guint i = 0; i < t->events->len; i++) {

@@ -491,6 +491,7 @@ static const struct {
     { "node-size", offsetof(XsQuota, entry_size) },
     { "watches", offsetof(XsQuota, watches) },
     { "transactions", offsetof(XsQuota, transactions) },
+    { "transaction-nodes", offsetof(XsQuota, transaction_nodes) },
     { "permissions", offsetof(XsQuota, perms) },
     { "outstanding", offsetof(XsQuota, outstanding) },
     { "memory", offsetof(XsQuota, memory) },
@@ -547,8 +548,15 @@ static void do_control(XsWireConn *conn, const XsArgs *a)
         return;
     }
     if (!strcmp(a->arg[0], "quota") && a->count == 1) {
+        int width = 0;
+
+        /* One column of values, however long the longest name. */
         for (size_t i = 0; i < G_N_ELEMENTS(quota_names); i++) {
-            g_string_append_printf(out, "%-12s %u\n", quota_names[i].name,
+            width = MAX(width, (int)strlen(quota_names[i].name));
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(quota_names); i++) {
+            g_string_append_printf(out, "%-*s %u\n", width,
+                                   quota_names[i].name,
                                    *(unsigned *)((char *)&quota +
                                                  quota_names[i].offset));
         }

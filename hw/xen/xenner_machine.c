@@ -57,6 +57,7 @@ const char *const xenner_pv_props[] = {
     "xenstore-quota-entry-size",
     "xenstore-quota-watches",
     "xenstore-quota-transactions",
+    "xenstore-quota-transaction-nodes",
     "xenstore-quota-perms",
     "xenstore-quota-outstanding",
     "xenstore-quota-memory",
@@ -70,14 +71,16 @@ static bool xenner_set_quota(XsTree *tree, QemuOpts *opts, Error **errp)
     static const char *const keys[] = {
         "xenstore-quota-nodes", "xenstore-quota-entry-size",
         "xenstore-quota-watches", "xenstore-quota-transactions",
-        "xenstore-quota-perms", "xenstore-quota-outstanding",
-        "xenstore-quota-memory", "xenstore-quota-memory-total",
+        "xenstore-quota-transaction-nodes", "xenstore-quota-perms",
+        "xenstore-quota-outstanding", "xenstore-quota-memory",
+        "xenstore-quota-memory-total",
     };
 
     xenner_xs_tree_get_quota(tree, &q);
     unsigned *fields[G_N_ELEMENTS(keys)] = {
-        &q.nodes, &q.entry_size, &q.watches, &q.transactions, &q.perms,
-        &q.outstanding, &q.memory, &q.memory_total,
+        &q.nodes, &q.entry_size, &q.watches, &q.transactions,
+        &q.transaction_nodes, &q.perms, &q.outstanding, &q.memory,
+        &q.memory_total,
     };
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
         uint64_t v;

@@ -58,6 +58,13 @@ typedef struct XsQuota {
      */
     unsigned memory;
     unsigned memory_total;
+    /*
+     * Nodes one transaction may hold a private copy of: every node it
+     * reads, writes or looks for, so that a guest's transactions cannot
+     * copy the whole tree (Xen's quota_trans_nodes). Last, so that an
+     * initializer naming only the fields before leaves it unlimited.
+     */
+    unsigned transaction_nodes;
 } XsQuota;
 
 /* What one domain holds against its quotas. */
@@ -68,7 +75,7 @@ typedef struct XsUsage {
 } XsUsage;
 
 #define XS_QUOTA_DEFAULT \
-    { 1000, 2048, 128, 10, 5, 20, 2560 * 1024, 64 * 1024 * 1024 }
+    { 1000, 2048, 128, 10, 5, 20, 2560 * 1024, 64 * 1024 * 1024, 1024 }
 
 typedef struct XsTree XsTree;
 typedef struct XsClient XsClient;

@@ -13,7 +13,7 @@ G=5                             # the guest domain with the perms tests
 Q=6                             # a guest that owns nothing but its home
 HOME5=/local/domain/$G
 
-tap_plan 67
+tap_plan 68
 
 if ! have_xenstore_utils; then
     skip_rest "xenstore-utils not installed"
@@ -354,19 +354,20 @@ lose/x/end" "$(cat "$XS_TMP/w-lose")"
 
 XC=$(xen_libexec xenstore-control)
 if [ -z "$XC" ]; then
-    for _ in 1 2 3 4 5 6; do
+    for _ in 1 2 3 4 5 6 7; do
         skip "xenstore-control" "not installed"
     done
 else
     check_eq "xenstore-control quota lists the defaults" \
-        "nodes        1000
-node-size    2048
-watches      128
-transactions 10
-permissions  5
-outstanding  20
-memory       2621440
-memory-total 67108864
+        "nodes             1000
+node-size         2048
+watches           128
+transactions      10
+transaction-nodes 1024
+permissions       5
+outstanding       20
+memory            2621440
+memory-total      67108864
 
 exit 0" "$(out dom0 "$XC" quota)"
     # Domain Q owns its home only: with a quota of 3 nodes it may make 2.
@@ -381,6 +382,16 @@ $(status dom0 xenstore-exists "/local/domain/$Q/q3")"
     dom0 "$XC" quota set nodes 0 >/dev/null
     check_eq "quota 0 means unlimited" "0" \
         "$(status guest $Q xenstore-write q3 x)"
+    # xenstore-write writes its pairs in one transaction, whose first
+    # write copies the new node and the home.
+    dom0 "$XC" quota set transaction-nodes 2 >/dev/null
+    check_eq "quota set transaction-nodes 2: a guest's transaction of \
+three writes fails at the second and applies none" \
+        "xenstore-write: could not write path t2
+exit 1
+1" "$(out guest $Q xenstore-write t1 1 t2 2 t3 3; \
+      status dom0 xenstore-exists "/local/domain/$Q/t1")"
+    dom0 "$XC" quota set transaction-nodes 1024 >/dev/null
     # As xenstored 4.17 shows a domain's usage; an unknown one is ENOENT.
     check_eq "xenstore-control quota $Q: what the domain holds" \
         "Domain $Q:

@@ -23,7 +23,7 @@ from xswire import (Conn, expect, run, still_serving, HDR,  # noqa: F401
 
 XS_CONTROL, XS_INTRODUCE, XS_RELEASE, XS_GET_DOMAIN_PATH = 0, 8, 9, 10
 QUOTA_DEFAULTS = (("nodes", 1000), ("node-size", 2048), ("watches", 128),
-                  ("transactions", 10))
+                  ("transactions", 10), ("transaction-nodes", 1024))
 
 
 def set_perms(conn, path, perms):
@@ -767,7 +767,8 @@ def dom0_apart(path, g5, g6, nslow="20", nwrites="1000"):
                   .splitlines())
     quota_set(d, memory_total=1048576, memory=0)
     shown = d.ok(XS_CONTROL, args("quota")).decode()
-    expect("memory       0\n" in shown and "memory-total 1048576\n" in shown,
+    expect("memory            0\n" in shown and
+           "memory-total      1048576\n" in shown,
            "quota shows %r" % shown)
 
     # Registered (its reply and first event read) before the writes.

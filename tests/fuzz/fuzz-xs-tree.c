@@ -170,6 +170,7 @@ static void run_op(XsTree *tree, XsClient **clients, uint32_t *txs,
         xenner_xs_tree_get_quota(tree, &quota);
         quota.nodes = fuzz_take(in, 1) % 40;
         quota.watches = fuzz_take(in, 1) % 8;
+        quota.transaction_nodes = fuzz_take(in, 1) % 16;
         xenner_xs_tree_set_quota(tree, &quota);
         break;
     }

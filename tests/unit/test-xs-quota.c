@@ -2,7 +2,8 @@
  * Unit tests of the Xenner xenstore quotas as a domain's, across all of
  * its clients and transactions: the node quota at write and at commit,
  * nodes counted for their owner, the transaction limit, the entry size in
- * a transaction, and what xenner_xs_tree_get_usage() reports. Held to
+ * a transaction, and what xenner_xs_tree_get_usage() reports; and the
+ * nodes one transaction may hold (transaction-nodes). Held to
  * Xen's C xenstored (4.17) where it is exact, and to the count it is
  * after every commit where xenstored is not.
  *
@@ -444,6 +445,304 @@ static void test_entry_size(XtFixture *f, gconstpointer data)
     xenner_xs_client_free(other);
 }
 
+/* ---- transaction-nodes ------------------------------------------------ */
+
+static void set_txn_nodes(XtFixture *f, unsigned n)
+{
+    XsQuota q;
+
+    xenner_xs_tree_get_quota(f->tree, &q);
+    q.transaction_nodes = n;
+    xenner_xs_tree_set_quota(f->tree, &q);
+}
+
+/* dom0 makes @dir with @n children c0.. of @value, with perms @perms. */
+static void make_dir(XtFixture *f, const char *dir, unsigned n,
+                     const char *value, const char *perms)
+{
+    for (unsigned i = 0; i < n; i++) {
+        g_autofree char *p = g_strdup_printf("%s/c%u", dir, i);
+
+        g_assert_cmpint(xt_write(f->dom0, 0, p, value), ==, 0);
+        g_assert_cmpint(xt_set_perms(f->dom0, 0, p, perms), ==, 0);
+    }
+    g_assert_cmpint(xt_set_perms(f->dom0, 0, dir, perms), ==, 0);
+}
+
+/*
+ * How many more nodes @tx of domain 5 may copy: it looks for fresh
+ * missing nodes in its home, which the transaction must hold already,
+ * one copy each, until ENOSPC.
+ */
+static unsigned tx_room(XsClient *g, uint32_t tx)
+{
+    for (unsigned n = 0;; n++) {
+        g_autofree char *p = g_strdup_printf("room%u", n);
+        int ret = xt_read_err(g, tx, p);
+
+        if (ret == -ENOSPC) {
+            return n;
+        }
+        g_assert_cmpint(ret, ==, -ENOENT);
+    }
+}
+
+/*
+ * Checks that @tx of @g holds exactly @held nodes: none more fit the
+ * quota of @held, and @more do once it is raised by that much.
+ */
+static void expect_held(XtFixture *f, XsClient *g, uint32_t tx,
+                        unsigned held, unsigned more)
+{
+    set_txn_nodes(f, held);
+    g_assert_cmpuint(tx_room(g, tx), ==, 0);
+    set_txn_nodes(f, held + more);
+    g_assert_cmpuint(tx_room(g, tx), ==, more);
+}
+
+/*
+ * Reads, whether the guest may read the nodes or not, copy at most the
+ * quota; the request past it gets ENOSPC and dooms the transaction,
+ * whose commit then gets ENOMEM, as in xenstored. What it holds it may
+ * still read.
+ */
+static void test_txn_nodes_reads(XtFixture *f, gconstpointer data)
+{
+    XsClient *g = xt_client(f, 5);
+    g_autofree char *held = NULL;
+    uint32_t tx;
+
+    xt_make_home(f->dom0, 5);
+    make_dir(f, "/pub", 20, "public", "n0 r5");
+    make_dir(f, "/secret", 20, "secret", "n0");
+    set_txn_nodes(f, 8);
+
+    tx = start(g);
+    for (unsigned i = 0; i < 8; i++) {
+        g_autofree char *p = g_strdup_printf("/pub/c%u", i);
+        g_autofree char *v = xt_read(g, tx, p);
+
+        g_assert_cmpstr(v, ==, "public");
+    }
+    g_assert_cmpint(xt_read_err(g, tx, "/pub/c8"), ==, -ENOSPC);
+    held = xt_read(g, tx, "/pub/c3");
+    g_assert_cmpstr(held, ==, "public");
+    g_assert_cmpint(commit(g, tx), ==, -ENOMEM);
+
+    /* Refused or not, a node looked at is copied: the parent too. */
+    tx = start(g);
+    for (unsigned i = 0; i < 7; i++) {
+        g_autofree char *p = g_strdup_printf("/secret/c%u", i);
+
+        g_assert_cmpint(xt_read_err(g, tx, p), ==, -EACCES);
+    }
+    g_assert_cmpint(xt_read_err(g, tx, "/secret/c7"), ==, -ENOSPC);
+    g_assert_cmpint(xt_dir_err(g, tx, "/pub"), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_transaction_end(g, tx, false), ==, 0);
+
+    /* Exactly the quota commits. */
+    tx = start(g);
+    for (unsigned i = 0; i < 8; i++) {
+        g_autofree char *p = g_strdup_printf("/pub/c%u", i);
+
+        g_assert_cmpint(xt_read_err(g, tx, p), ==, 0);
+    }
+    g_assert_cmpint(commit(g, tx), ==, 0);
+    xenner_xs_client_free(g);
+}
+
+/*
+ * A doomed transaction still answers, and its writes stay its own; its
+ * commit gets ENOMEM before a conflict is looked for, applies nothing
+ * and fires no watch. The domain's other transactions are not affected.
+ */
+static void test_txn_nodes_doomed(XtFixture *f, gconstpointer data)
+{
+    XsClient *g = xt_client(f, 5);
+    g_autofree char *in_tx = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *ev = NULL;
+    uint32_t tx, other;
+
+    xt_make_home(f->dom0, 5);
+    make_dir(f, "/pub", 10, "v", "n0 r5");
+    g_assert_cmpint(xt_write(g, 0, "mine", "old"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_watch(f->dom0, "/local/domain/5", "w"),
+                    ==, 0);
+    g_free(xt_events_take(&f->ev0, false));
+    set_txn_nodes(f, 4);
+
+    tx = start(g);
+    other = start(g);
+    g_assert_cmpint(xt_write(g, tx, "mine", "new"), ==, 0);
+    for (unsigned i = 0; i < 3; i++) {
+        g_autofree char *p = g_strdup_printf("/pub/c%u", i);
+
+        g_assert_cmpint(xt_read_err(g, tx, p), ==, 0);
+    }
+    g_assert_cmpint(xt_read_err(g, tx, "/pub/c3"), ==, -ENOSPC);
+    g_assert_cmpint(xt_write(g, tx, "mine", "newer"), ==, 0);
+    in_tx = xt_read(g, tx, "mine");
+    g_assert_cmpstr(in_tx, ==, "newer");
+    /* A conflict too: ENOMEM still, as xenstored looks at it first. */
+    g_assert_cmpint(xt_write(g, 0, "mine", "outside"), ==, 0);
+    g_free(xt_events_take(&f->ev0, false));
+    g_assert_cmpint(commit(g, tx), ==, -ENOMEM);
+    after = xt_read(g, 0, "mine");
+    g_assert_cmpstr(after, ==, "outside");
+    ev = xt_events_take(&f->ev0, false);
+    g_assert_cmpstr(ev, ==, "");
+
+    g_assert_cmpint(xt_write(g, other, "two", "2"), ==, 0);
+    g_assert_cmpint(commit(g, other), ==, 0);
+    xenner_xs_client_free(g);
+}
+
+/*
+ * A recursive removal copies the subtree before it removes any of it,
+ * and stops at the quota: a large subtree costs the quota, not its size,
+ * and a refused removal removes nothing.
+ */
+static void test_txn_nodes_rm(XtFixture *f, gconstpointer data)
+{
+    XsClient *g = xt_client(f, 5);
+    g_autofree char *before = NULL;
+    g_autofree char *kept = NULL;
+    g_autofree char *dir = NULL;
+    uint32_t tx;
+
+    xt_make_home(f->dom0, 5);
+    write_n(g, 0, "big", 50);
+    g_assert_cmpint(xt_write(g, 0, "big/n7/deeper", "d"), ==, 0);
+    before = xt_dir(g, 0, "big");
+    set_txn_nodes(f, 16);
+
+    tx = start(g);
+    g_assert_cmpint(xenner_xs_client_rm(g, tx, "big"), ==, -ENOSPC);
+    kept = xt_dir(g, tx, "big");
+    g_assert_cmpstr(kept, ==, before);
+    /* The home, big and 14 of its children: the quota, no more. */
+    expect_held(f, g, tx, 16, 3);
+    g_assert_cmpint(commit(g, tx), ==, -ENOMEM);
+    g_assert_cmpuint(owned(f, 5), ==, 53);
+
+    /* Room for all: the home, big, 50 children and one below. */
+    set_txn_nodes(f, 53);
+    tx = start(g);
+    g_assert_cmpint(xenner_xs_client_rm(g, tx, "big"), ==, 0);
+    g_assert_cmpint(xt_read_err(g, tx, "big/n7/deeper"), ==, -ENOENT);
+    g_assert_cmpint(commit(g, tx), ==, 0);
+    dir = xt_dir(g, 0, "/local/domain/5");
+    g_assert_cmpstr(dir, ==, "");
+    g_assert_cmpuint(owned(f, 5), ==, 1);
+    xenner_xs_client_free(g);
+}
+
+/*
+ * A write that creates missing parents copies them one at a time and
+ * stops at the quota, creating none of them.
+ */
+static void test_txn_nodes_parents(XtFixture *f, gconstpointer data)
+{
+    XsClient *g = xt_client(f, 5);
+    g_autofree char *home = NULL;
+    g_autofree char *dir = NULL;
+    uint32_t tx;
+
+    xt_make_home(f->dom0, 5);
+    set_txn_nodes(f, 8);
+    tx = start(g);
+    home = xt_read(g, tx, "/local/domain/5");
+    g_assert_cmpstr(home, ==, "");
+    g_assert_cmpint(xt_write(g, tx, "a/b/c/d/e/f/g/h/i/j", "v"), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_mkdir(g, tx, "a/b/c/d/e/f/g/h/i/j"), ==,
+                    -ENOSPC);
+    dir = xt_dir(g, tx, "/local/domain/5");
+    g_assert_cmpstr(dir, ==, "");
+    /* The home and j back to d. */
+    expect_held(f, g, tx, 8, 2);
+    g_assert_cmpint(commit(g, tx), ==, -ENOMEM);
+    g_assert_cmpuint(owned(f, 5), ==, 1);
+
+    set_txn_nodes(f, 11);
+    tx = start(g);
+    g_assert_cmpint(xt_write(g, tx, "a/b/c/d/e/f/g/h/i/j", "v"), ==, 0);
+    g_assert_cmpint(commit(g, tx), ==, 0);
+    g_assert_cmpuint(owned(f, 5), ==, 11);
+    xenner_xs_client_free(g);
+}
+
+/*
+ * Listing a directory holds the directory, not its children, whatever
+ * their number; a child added in the transaction is listed.
+ */
+static void test_txn_nodes_directory(XtFixture *f, gconstpointer data)
+{
+    XsClient *g = xt_client(f, 5);
+    g_autofree char *listed = NULL;
+    g_autofree char *again = NULL;
+    g_autofree char *after = NULL;
+    uint32_t tx;
+
+    xt_make_home(f->dom0, 5);
+    write_n(g, 0, "dir", 3);
+    set_txn_nodes(f, 2);
+    tx = start(g);
+    listed = xt_dir(g, tx, "dir");
+    g_assert_cmpstr(listed, ==, "n0 n1 n2");
+    g_assert_cmpint(xt_write(g, tx, "dir/n3", "v"), ==, 0);
+    again = xt_dir(g, tx, "dir");
+    g_assert_cmpstr(again, ==, "n0 n1 n2 n3");
+    g_assert_cmpint(xt_read_err(g, tx, "dir/n0"), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_transaction_end(g, tx, false), ==, 0);
+
+    /* A dom0 directory of 500 names, listed in a quota of 1. */
+    make_dir(f, "/many", 500, "v", "n0 r5");
+    set_txn_nodes(f, 1);
+    tx = start(g);
+    g_assert_cmpint(xt_dir_err(g, tx, "/many"), ==, 0);
+    g_assert_cmpint(xt_read_err(g, tx, "/many/c0"), ==, -ENOSPC);
+    g_assert_cmpint(xenner_xs_client_transaction_end(g, tx, false), ==, 0);
+    after = xt_dir(g, 0, "dir");
+    g_assert_cmpstr(after, ==, "n0 n1 n2");
+    xenner_xs_client_free(g);
+}
+
+/* Domain 0 is held to none; 0 is unlimited. */
+static void test_txn_nodes_exempt(XtFixture *f, gconstpointer data)
+{
+    XsClient *g = xt_client(f, 5);
+    const XsQuota def = XS_QUOTA_DEFAULT;
+    XsQuota q;
+    uint32_t tx;
+
+    xenner_xs_tree_get_quota(f->tree, &q);
+    g_assert_cmpuint(q.transaction_nodes, ==, 1024);
+    g_assert_cmpuint(def.transaction_nodes, ==, 1024);
+    xt_make_home(f->dom0, 5);
+    make_dir(f, "/pub", 50, "v", "n0 r5");
+    set_txn_nodes(f, 2);
+    tx = start(f->dom0);
+    for (unsigned i = 0; i < 50; i++) {
+        g_autofree char *p = g_strdup_printf("/pub/c%u", i);
+
+        g_assert_cmpint(xt_read_err(f->dom0, tx, p), ==, 0);
+    }
+    g_assert_cmpint(xenner_xs_client_rm(f->dom0, tx, "/pub"), ==, 0);
+    g_assert_cmpint(commit(f->dom0, tx), ==, 0);
+
+    make_dir(f, "/pub", 50, "v", "n0 r5");
+    set_txn_nodes(f, 0);
+    tx = start(g);
+    for (unsigned i = 0; i < 50; i++) {
+        g_autofree char *p = g_strdup_printf("/pub/c%u", i);
+
+        g_assert_cmpint(xt_read_err(g, tx, p), ==, 0);
+    }
+    g_assert_cmpint(commit(g, tx), ==, 0);
+    xenner_xs_client_free(g);
+}
+
 #define XQ_ADD(path, fn) XT_ADD("/xs-quota/" path, fn)
 
 int main(int argc, char **argv)
@@ -458,5 +757,11 @@ int main(int argc, char **argv)
     XQ_ADD("owner/other-domain", test_owner_other_domain);
     XQ_ADD("transactions", test_transactions);
     XQ_ADD("entry-size", test_entry_size);
+    XQ_ADD("transaction-nodes/reads", test_txn_nodes_reads);
+    XQ_ADD("transaction-nodes/doomed", test_txn_nodes_doomed);
+    XQ_ADD("transaction-nodes/rm", test_txn_nodes_rm);
+    XQ_ADD("transaction-nodes/parents", test_txn_nodes_parents);
+    XQ_ADD("transaction-nodes/directory", test_txn_nodes_directory);
+    XQ_ADD("transaction-nodes/exempt", test_txn_nodes_exempt);
     return g_test_run();
 }

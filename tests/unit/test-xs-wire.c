@@ -790,23 +790,25 @@ static void test_domains(WireFixture *f, gconstpointer data)
 static void test_control(WireFixture *f, gconstpointer data)
 {
     static const char shown[] =
-        "nodes        1000\n"
-        "node-size    2048\n"
-        "watches      128\n"
-        "transactions 10\n"
-        "permissions  5\n"
-        "outstanding  20\n"
-        "memory       2621440\n"
-        "memory-total 67108864\n";
+        "nodes             1000\n"
+        "node-size         2048\n"
+        "watches           128\n"
+        "transactions      10\n"
+        "transaction-nodes 1024\n"
+        "permissions       5\n"
+        "outstanding       20\n"
+        "memory            2621440\n"
+        "memory-total      67108864\n";
     static const char shown_after[] =
-        "nodes        10\n"
-        "node-size    2048\n"
-        "watches      128\n"
-        "transactions 10\n"
-        "permissions  5\n"
-        "outstanding  20\n"
-        "memory       2621440\n"
-        "memory-total 67108864\n";
+        "nodes             10\n"
+        "node-size         2048\n"
+        "watches           128\n"
+        "transactions      10\n"
+        "transaction-nodes 1024\n"
+        "permissions       5\n"
+        "outstanding       20\n"
+        "memory            2621440\n"
+        "memory-total      67108864\n";
     const XsQuota def = XS_QUOTA_DEFAULT;
     struct xsd_sockmsg hdr;
     g_autoptr(GByteArray) help = NULL;
@@ -828,6 +830,7 @@ static void test_control(WireFixture *f, gconstpointer data)
     g_assert_cmpuint(q.outstanding, ==, def.outstanding);
     g_assert_cmpuint(q.memory, ==, def.memory);
     g_assert_cmpuint(q.memory_total, ==, def.memory_total);
+    g_assert_cmpuint(q.transaction_nodes, ==, def.transaction_nodes);
     req(w, XS_CONTROL, 3, 0, S("quota\0"));
     expect_msg(w, XS_CONTROL, 3, 0, shown_after, sizeof(shown_after));
 
@@ -854,6 +857,12 @@ static void test_control(WireFixture *f, gconstpointer data)
     expect_error(&w5, 10, 0, "EACCES");
     xenner_xs_tree_get_quota(f->tree, &q);
     g_assert_cmpuint(q.nodes, ==, 10);
+
+    req(w, XS_CONTROL, 11, 0, S("quota\0set\0transaction-nodes\0" "7\0"));
+    expect_ok(w, XS_CONTROL, 11, 0);
+    xenner_xs_tree_get_quota(f->tree, &q);
+    g_assert_cmpuint(q.transaction_nodes, ==, 7);
+    g_assert_cmpuint(q.transactions, ==, def.transactions);
     wire_destroy(&w5);
 }
 
