@@ -807,10 +807,113 @@ def dom0_apart(path, g5, g6, nslow="20", nwrites="1000"):
           "domain 0 client with 100 events unread kept them" % closed)
 
 
+def windowed(c, requests, tx, window=16):
+    """Sends (type, payload) requests in tx, at most window unanswered
+    at a time (a guest's outstanding quota is 20); yields each reply as
+    (type, body), in order."""
+    ids = []
+    for mtype, payload in requests:
+        ids.append(c.send(mtype, payload, tx))
+        if len(ids) == window:
+            yield c.reply(ids.pop(0))
+    for rid in ids:
+        yield c.reply(rid)
+
+
+def txn_copies(path, g5, pid, nnodes="3000", vsize="1000", bound_mib="20"):
+    """A guest's 10 transactions each read two dom0 trees of nnodes
+    nodes of vsize bytes: one it may not read (n0), one it may (r5),
+    in turns which first. Each transaction copies at most the
+    transaction-nodes quota (what `quota` shows): the read past it
+    gets ENOSPC, and so do all reads of further nodes; a commit gets
+    ENOMEM, an abort OK. The server's RSS, with all ten open, grows by
+    less than bound_mib (without the quota each would copy both
+    trees)."""
+    nnodes, vsize = int(nnodes), int(vsize)
+    d = Conn(path)
+    shown = dict(line.split() for line in
+                 d.ok(XS_CONTROL, args("quota")).decode().rstrip("\0")
+                 .splitlines())
+    quota = int(shown.get("transaction-nodes", 0))
+    home(d, 5)
+    value = b"v" * vsize
+    trees = {"/secret-tree": "n0", "/pub-tree": "n0 r5"}
+    for top, perms in trees.items():
+        d.write(top, b"")
+        set_perms(d, top, perms)
+        # Children inherit the perms of their parent.
+        for rtype, body in windowed(d, [(XS_WRITE, b"%s/n%d\0" %
+                                         (top.encode(), i) + value)
+                                        for i in range(nnodes)], 0, 256):
+            expect(rtype == XS_WRITE, "dom0 write: %r" % body)
+    rss_before, _ = memory(pid)
+
+    g = Conn(g5)
+    txs = [start(g) for _ in range(10)]
+    held = []
+    for i, tx in enumerate(txs):
+        order = list(trees) if i % 2 else list(trees)[::-1]
+        paths = ["%s/n%d" % (top, n) for top in order for n in range(nnodes)]
+        got = {"OK": 0, "EACCES": 0, "ENOSPC": 0}
+        first_refused = None
+        # After the quota, 100 reads more show that every new node is
+        # refused; without the quota, all are read.
+        limit = [len(paths)]
+
+        def reads():
+            k = 0
+            while k < limit[0]:
+                yield XS_READ, paths[k].encode() + b"\0"
+                k += 1
+
+        for n, (rtype, body) in enumerate(windowed(g, reads(), tx)):
+            name = "OK" if rtype == XS_READ else body[:-1].decode()
+            expect(name in got, "tx %d, %s: %r" % (i, paths[n], body))
+            expect(first_refused is None or name == "ENOSPC",
+                   "tx %d: %s after ENOSPC: %s" % (i, paths[n], name))
+            got[name] += 1
+            if name == "ENOSPC" and first_refused is None:
+                first_refused = n
+                limit[0] = min(limit[0], n + 100)
+        held.append((order[0], got, first_refused))
+    rss_open, _ = memory(pid)
+    ends = [commit(g, tx) for tx in txs[:5]]
+    ends += [g.request(XS_TRANSACTION_END, b"F\0", tx)[1][:-1].decode()
+             for tx in txs[5:]]
+    for top in trees:
+        d.ok(XS_RM, args(top))
+    g.close()
+    d.close()
+    growth = rss_open - rss_before
+    print("transaction-nodes %s; a transaction's reads, %s" % (
+        quota or "not shown",
+        "; ".join("%s first: %d OK, %d EACCES, then %d ENOSPC (the "
+                  "first at read %s)" %
+                  (top, got["OK"], got["EACCES"], got["ENOSPC"], first)
+                  for top, got, first in held[:2])))
+    print("server RSS: %d MiB before, %d MiB with 10 transactions open "
+          "over 2 x %d nodes of %d bytes (bound: %s MiB more)" %
+          (rss_before // MIB, rss_open // MIB, nnodes, vsize, bound_mib))
+
+    expect(growth < int(bound_mib) * MIB,
+           "RSS grew by %d MiB (bound %s MiB)" % (growth // MIB, bound_mib))
+    expect(quota > 0, "quota shows no transaction-nodes: %r" % shown)
+    for i, (top, got, first) in enumerate(held):
+        # The tree it may not read: its top is copied too, to tell
+        # EACCES from ENOENT.
+        want = ({"OK": quota, "EACCES": 0} if top == "/pub-tree" else
+                {"OK": 0, "EACCES": quota - 1})
+        expect(first == quota - (top != "/pub-tree") and
+               {k: got[k] for k in want} == want and got["ENOSPC"] == 100,
+               "tx %d (%s first): %r, first ENOSPC at %s" %
+               (i, top, got, first))
+    expect(ends == ["ENOMEM"] * 5 + ["OK"] * 5, "ends: %r" % ends)
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     perm_matrix, watch_leak, txn_quota, txn_quota_flood, shared_quota,
     refused_commit, txn_entry_size, release, pipeline, slow_watchers,
-    dom0_apart)}
+    dom0_apart, txn_copies)}
 
 if __name__ == "__main__":
     sys.exit(run(SCENARIOS))
