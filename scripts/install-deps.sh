@@ -24,6 +24,8 @@ packages=(
     # build
     meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libxen-dev
     liburing-dev libnbd-dev
+    # the keysym names (keysymdef.h); QEMU's keymaps for -k
+    x11proto-dev qemu-system-data
     # tests: Xen's own xenstore clients, the libFuzzer/ASan build
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3
     # qmp.sh reads every QMP reply with yajl, libxl's JSON parser
