@@ -205,6 +205,18 @@ static void help(void)
            "                disk NAME (xvdb, 51728) of guest N, from "
            "-drive if=none,id=ID\n"
            "                (docs/block.md)\n"
+           "-device xen-kbd,domid=N[,devid=I][,width=W][,height=H]"
+           "[,abs-pointer=on|off]\n"
+           "        [,raw-pointer=on|off][,multi-touch=on|off]"
+           "[,multi-touch-width=W]\n"
+           "        [,multi-touch-height=H][,multi-touch-contacts=N]"
+           "[,disable-keyboard=on|off]\n"
+           "        [,disable-pointer=on|off][,unique-id=ID]\n"
+           "                keyboard and pointer I (default 0) of guest N "
+           "(vkbd);\n"
+           "                width x height is the pointer's range "
+           "(800x600)\n"
+           "                (docs/display.md)\n"
            "\n"
            "\n"
            "Monitor and process (as libxl passes them):\n"
@@ -678,7 +690,9 @@ static bool device_help(GPtrArray *devices)
                    "name \"xen-console\", bus xen-bus, desc \"Xen PV "
                    "console\"\n"
                    "name \"xen-disk\", bus xen-bus, desc \"Xen PV disk "
-                   "(blkif)\"\n");
+                   "(blkif)\"\n"
+                   "name \"xen-kbd\", bus xen-bus, desc \"Xen PV keyboard "
+                   "and pointer (vkbd)\"\n");
             return true;
         }
     }

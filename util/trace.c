@@ -21,6 +21,7 @@ static const struct {
     { "xen-backend", "backend core: discovery, states, keys read, failures" },
     { "xen-disk", "block backend: image, negotiation, queues" },
     { "xen-console", "console backend: output, ring and port" },
+    { "xen-kbd", "keyboard backend: features, what the frontend chose" },
     { "blk", "disk I/O engines: fallbacks, storage daemons started" },
     { "chardev", "character devices opened, socket peers come and gone" },
     { "qmp", "QMP sessions, commands and the errors answered" },

@@ -20,6 +20,7 @@
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_console.h"
 #include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_drive.h"
 #include "hw/xen/xen_qmp.h"
 #include "xenner/guests/programs.h"
@@ -48,6 +49,7 @@ struct XenMachineState {
     GPtrArray *drives;          /* XenDrive */
     XenQmp *qmp;
     GPtrArray *guests;          /* MachineGuest */
+    InputHub *input;            /* the guests' keyboards and pointers */
 };
 
 const char *const xenner_pv_props[] = {
@@ -429,6 +431,47 @@ static bool xenner_add_disk_device(XenMachineState *ms, QemuOpts *opts,
            xenner_create_disk(ms, domid, vdev, d, errp);
 }
 
+static bool xenner_add_kbd_device(XenMachineState *ms, QemuOpts *opts,
+                                  Error **errp)
+{
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    XenKbdOpts ko;
+    unsigned devid;
+    uint64_t domid;
+    bool ok;
+
+    g_ptr_array_add(keys, (gpointer)"driver");
+    g_ptr_array_add(keys, (gpointer)"domid");
+    for (const char *const *k = xen_kbd_device_keys; *k; k++) {
+        g_ptr_array_add(keys, (gpointer)*k);
+    }
+    g_ptr_array_add(keys, NULL);
+    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
+                              "xen-kbd", errp) ||
+        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
+                             &domid, errp)) {
+        return false;
+    }
+    if (!machine_find_guest(ms, domid)) {
+        error_setg(errp, "xen-kbd: domid=%u is not a -xenner-guest",
+                   (unsigned)domid);
+        return false;
+    }
+    if (!xen_kbd_device_parse(opts, &ko, &devid, errp)) {
+        return false;
+    }
+    if (xen_backend_find_device(ms->backend, "vkbd", domid,
+                                devid)) {
+        error_setg(errp, "xen-kbd: guest %u has keyboard %u already",
+                   (unsigned)domid, devid);
+        xen_kbd_opts_clear(&ko);
+        return false;
+    }
+    ok = xen_kbd_create(ms->backend, domid, devid, &ko, errp);
+    xen_kbd_opts_clear(&ko);
+    return ok;
+}
+
 /* ---- -device ----------------------------------------------------------- */
 
 static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
@@ -445,11 +488,14 @@ static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
 
     if (!driver || !strcmp(driver, "help")) {
         error_setg(errp, "-device: available devices: xen-console, "
-                   "xen-disk");
+                   "xen-disk, xen-kbd");
         return false;
     }
     if (!strcmp(driver, "xen-disk")) {
         return xenner_add_disk_device(ms, opts, errp);
+    }
+    if (!strcmp(driver, "xen-kbd")) {
+        return xenner_add_kbd_device(ms, opts, errp);
     }
     if (strcmp(driver, "xen-console")) {
         error_setg(errp, "'%s' is not a valid device model name", driver);
@@ -501,6 +547,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     ms->drives = g_ptr_array_new_with_free_func((GDestroyNotify)xen_drive_free);
     ms->disks = xen_disk_host_new();
     ms->chardevs = chardev_set_new(loop);
+    ms->input = input_hub_new();
     if (!xenner_set_quota(ms->xenstore, cfg->machine_opts, errp) ||
         !xenner_check_socket_paths(cfg, errp)) {
         goto fail;
@@ -536,7 +583,8 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     ms->backend = xen_backend_new(loop, xenner_services(ms->xenner), 0, errp);
     if (!ms->backend ||
         !xen_console_register(ms->backend, ms->chardevs, errp) ||
-        !xen_disk_register(ms->backend, ms->disks, true, errp)) {
+        !xen_disk_register(ms->backend, ms->disks, true, errp) ||
+        !xen_kbd_register(ms->backend, ms->input, errp)) {
         goto fail;
     }
     si = g_new0(GuestProgramStartInfo, cfg->xenner_guests->len);
@@ -589,6 +637,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
     }
     xen_qmp_free(ms->qmp);
     xen_backend_free(ms->backend);
+    input_hub_free(ms->input);
     xen_disk_host_free(ms->disks);
     g_ptr_array_free(ms->drives, true);
     for (guint i = 0; i < ms->guests->len; i++) {
