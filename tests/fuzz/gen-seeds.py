@@ -11,7 +11,9 @@ layouts and its indirect pages, as fuzz-blkif.c reads; a disk ring seed
 is a batch of native requests and an indirect page, as fuzz-disk-ring.c
 reads; a QMP seed is a chunk size byte and a command stream as libxl
 sends it, as fuzz-qmp.c reads; a parse seed is a bound selector and
-a number as frontends and tools write them, as fuzz-parse.c reads.
+a number as frontends and tools write them, as fuzz-parse.c reads; a
+kbd seed is a script of queue, flush, drain and guest operations
+followed by a vkbd page, as fuzz-kbd.c reads.
 """
 import json
 import os
@@ -342,6 +344,38 @@ def parse_seeds():
     yield bytes([255]) + struct.pack("<Q", 12345) + b"12346"
 
 
+def kbd_page(in_cons, in_prod, out_cons, out_prod):
+    return struct.pack("<IIII", in_cons, in_prod, out_cons, out_prod)
+
+
+def kbd_seeds():
+    push_motion = bytes([0, 0, 2, 5, 2, 3, 1])
+    push_pos = bytes([0, 2, 100, 0, 50, 0, 1])
+    push_key = bytes([1, 4, 1, 30, 0])
+    push_touch = bytes([0, 5, 0, 1])
+    flush, drain, consume = bytes([2]), bytes([3]), bytes([6, 255])
+    # An idle ring: some events in, consumed, more in.
+    yield (push_key + push_motion + push_pos + flush + consume
+           + push_touch + flush + drain, kbd_page(0, 0, 0, 0))
+    # The backlog overflowing with motion and keys, then drained:
+    # bursts (opcode 7, a count, an event) of positions, keys, motion.
+    burst_pos = bytes([7, 80, 2, 100, 0, 50, 0, 1])
+    burst_key = bytes([7, 70, 4, 1, 30, 0])
+    burst_rel = bytes([7, 90, 0, 2, 5, 2, 3, 1])
+    yield (burst_pos + push_key + burst_pos + push_key + flush + consume
+           + flush, kbd_page(0, 0, 0, 0))
+    yield (burst_key + burst_pos + flush, kbd_page(0, 0, 0, 0))
+    yield (burst_rel + push_key + burst_rel + flush + consume + flush,
+           kbd_page(0, 0, 0, 0))
+    # Indices near the wrap and far apart.
+    yield (push_key * 3 + flush + drain, kbd_page(0xfffffffe, 0xfffffffe,
+                                                  0xfffffff0, 0xfffffff8))
+    yield (push_key + flush + drain, kbd_page(0, 0x80000000, 5, 4))
+    # A guest rewriting in_cons between flushes.
+    yield (push_key * 2 + flush + bytes([4, 0, 0, 0, 0, 0x80]) + push_key
+           + flush + bytes([5, 1, 3]) + flush, kbd_page(7, 7, 0, 25))
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -351,6 +385,11 @@ def main():
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 # The same stream from dom0 and from the guest.
                 f.write(chunked(stream, 0) + chunked(stream, 1, 7))
+    elif target == "fuzz-kbd":
+        for i, (script, page) in enumerate(kbd_seeds()):
+            assert len(script) < 256
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(bytes([len(script)]) + script + page)
     elif target == "fuzz-console-ring":
         for i, (script, idx) in enumerate(cons_seeds()):
             assert len(script) < 256
