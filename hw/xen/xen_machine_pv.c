@@ -22,6 +22,7 @@
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_console.h"
 #include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
 #endif
@@ -41,6 +42,7 @@ typedef struct XenPvMachine {
     ChardevSet *chardevs;
     XenDiskHost *disks;
     XenBackend *backend;
+    InputHub *input;            /* the guest's keyboard and pointer */
     XenQmp *qmp;
 } XenPvMachine;
 
@@ -50,6 +52,7 @@ static void xenpv_cleanup(XenMachineState *ms)
 
     xen_qmp_free(pm->qmp);
     xen_backend_free(pm->backend);
+    input_hub_free(pm->input);
     xen_disk_host_free(pm->disks);
     if (pm->chardevs) {
         chardev_set_free(pm->chardevs);
@@ -127,13 +130,15 @@ static XenMachineState *xenpv_init(EventLoop *loop,
         }
     }
     pm->disks = xen_disk_host_new();
+    pm->input = input_hub_new();
     pm->backend = xen_backend_new(loop, pm->svc, be_domid, errp);
     if (!pm->backend) {
         goto fail;
     }
     xen_backend_serve_domain(pm->backend, domid);
     if (!xen_console_register(pm->backend, pm->chardevs, errp) ||
-        !xen_disk_register(pm->backend, pm->disks, false, errp)) {
+        !xen_disk_register(pm->backend, pm->disks, false, errp) ||
+        !xen_kbd_register(pm->backend, pm->input, errp)) {
         goto fail;
     }
     pm->qmp = xen_qmp_start(loop, cfg->mons, pm->chardevs, pm->disks,
