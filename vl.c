@@ -205,6 +205,14 @@ static void help(void)
            "                disk NAME (xvdb, 51728) of guest N, from "
            "-drive if=none,id=ID\n"
            "                (docs/block.md)\n"
+           "-device xen-fb,domid=N[,width=W][,height=H][,videoram=MiB]\n"
+           "                a framebuffer (vfb) for guest N: the size "
+           "offered to it\n"
+           "                (default 800x600) and the most video memory "
+           "it may use\n"
+           "                (default 16, at most 128); QMP screendump "
+           "shows it\n"
+           "                (docs/display.md)\n"
            "-device xen-kbd,domid=N[,devid=I][,width=W][,height=H]"
            "[,abs-pointer=on|off]\n"
            "        [,raw-pointer=on|off][,multi-touch=on|off]"
@@ -691,6 +699,8 @@ static bool device_help(GPtrArray *devices)
                    "console\"\n"
                    "name \"xen-disk\", bus xen-bus, desc \"Xen PV disk "
                    "(blkif)\"\n"
+                   "name \"xen-fb\", bus xen-bus, desc \"Xen PV "
+                   "framebuffer (vfb)\"\n"
                    "name \"xen-kbd\", bus xen-bus, desc \"Xen PV keyboard "
                    "and pointer (vkbd)\"\n");
             return true;

@@ -20,6 +20,7 @@
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_console.h"
 #include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_fb.h"
 #include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_drive.h"
 #include "hw/xen/xen_qmp.h"
@@ -46,6 +47,7 @@ struct XenMachineState {
     ChardevSet *chardevs;
     XenBackend *backend;
     XenDiskHost *disks;
+    ConsoleList *consoles;      /* the framebuffers' displays */
     GPtrArray *drives;          /* XenDrive */
     XenQmp *qmp;
     GPtrArray *guests;          /* MachineGuest */
@@ -472,6 +474,36 @@ static bool xenner_add_kbd_device(XenMachineState *ms, QemuOpts *opts,
     return ok;
 }
 
+static bool xenner_add_fb_device(XenMachineState *ms, QemuOpts *opts,
+                                 Error **errp)
+{
+    static const char *const keys[] = {
+        "driver", "domid", "width", "height", "videoram", NULL,
+    };
+    XenFbConfig cfg;
+    uint64_t domid, w, h, videoram;
+
+    xen_fb_config_default(&cfg);
+    if (!qemu_opts_check_keys(opts, keys, "xen-fb", errp) ||
+        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
+                             &domid, errp) ||
+        !qemu_opt_get_number(opts, "width", cfg.width, 16384, &w, errp) ||
+        !qemu_opt_get_number(opts, "height", cfg.height, 16384, &h, errp) ||
+        !qemu_opt_get_number(opts, "videoram", cfg.videoram_mb,
+                             XEN_FB_MAX_VIDEORAM_MB, &videoram, errp)) {
+        return false;
+    }
+    if (!machine_find_guest(ms, domid)) {
+        error_setg(errp, "xen-fb: domid=%u is not a -xenner-guest",
+                   (unsigned)domid);
+        return false;
+    }
+    cfg.width = w;
+    cfg.height = h;
+    cfg.videoram_mb = videoram;
+    return xen_fb_create(ms->backend, domid, 0, &cfg, errp);
+}
+
 /* ---- -device ----------------------------------------------------------- */
 
 static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
@@ -488,7 +520,7 @@ static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
 
     if (!driver || !strcmp(driver, "help")) {
         error_setg(errp, "-device: available devices: xen-console, "
-                   "xen-disk, xen-kbd");
+                   "xen-disk, xen-fb, xen-kbd");
         return false;
     }
     if (!strcmp(driver, "xen-disk")) {
@@ -496,6 +528,9 @@ static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
     }
     if (!strcmp(driver, "xen-kbd")) {
         return xenner_add_kbd_device(ms, opts, errp);
+    }
+    if (!strcmp(driver, "xen-fb")) {
+        return xenner_add_fb_device(ms, opts, errp);
     }
     if (strcmp(driver, "xen-console")) {
         error_setg(errp, "'%s' is not a valid device model name", driver);
@@ -546,6 +581,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     ms->guests = g_ptr_array_new();
     ms->drives = g_ptr_array_new_with_free_func((GDestroyNotify)xen_drive_free);
     ms->disks = xen_disk_host_new();
+    ms->consoles = console_list_new();
     ms->chardevs = chardev_set_new(loop);
     ms->input = input_hub_new();
     if (!xenner_set_quota(ms->xenstore, cfg->machine_opts, errp) ||
@@ -584,7 +620,8 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     if (!ms->backend ||
         !xen_console_register(ms->backend, ms->chardevs, errp) ||
         !xen_disk_register(ms->backend, ms->disks, true, errp) ||
-        !xen_kbd_register(ms->backend, ms->input, errp)) {
+        !xen_kbd_register(ms->backend, ms->input, errp) ||
+        !xen_fb_register(ms->backend, ms->consoles, errp)) {
         goto fail;
     }
     si = g_new0(GuestProgramStartInfo, cfg->xenner_guests->len);
@@ -639,6 +676,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
     xen_backend_free(ms->backend);
     input_hub_free(ms->input);
     xen_disk_host_free(ms->disks);
+    console_list_free(ms->consoles);
     g_ptr_array_free(ms->drives, true);
     for (guint i = 0; i < ms->guests->len; i++) {
         MachineGuest *mg = g_ptr_array_index(ms->guests, i);
