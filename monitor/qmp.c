@@ -427,8 +427,8 @@ static void qmp_dispatch(QmpSession *sess, const char *name, JsonObject *args,
         if (ret) {
             json_node_unref(ret);
         }
-        qmp_reply_error(sess, id, "GenericError", "%s",
-                        err ? error_get_pretty(err) : "Command failed");
+        qmp_reply_error(sess, id, err ? error_get_class(err) : "GenericError",
+                        "%s", err ? error_get_pretty(err) : "Command failed");
         error_free(err);
         return;
     }

@@ -26,6 +26,8 @@ packages=(
     liburing-dev libnbd-dev
     # the keysym names (keysymdef.h); QEMU's keymaps for -k
     x11proto-dev qemu-system-data
+    # screendump's PNG
+    libpng-dev
     # tests: Xen's own xenstore clients, the libFuzzer/ASan build
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3
     # qmp.sh reads every QMP reply with yajl, libxl's JSON parser

@@ -130,7 +130,8 @@ QemuConsole *console_list_lookup(ConsoleList *cl, const char *device,
             }
         }
         if (!con) {
-            error_setg(errp, "Device '%s' not found", device);
+            error_set_class(errp, "DeviceNotFound", "Device '%s' not found",
+                            device);
             return NULL;
         }
     }

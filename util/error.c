@@ -12,6 +12,7 @@
 
 struct Error {
     char *msg;
+    const char *cls;            /* QMP's error class; NULL: GenericError */
 };
 
 #define PROGNAME "qemu-xenpv"
@@ -44,6 +45,23 @@ void error_setg(Error **errp, const char *fmt, ...)
     va_start(ap, fmt);
     error_setv(errp, NULL, fmt, ap);
     va_end(ap);
+}
+
+void error_set_class(Error **errp, const char *cls, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    error_setv(errp, NULL, fmt, ap);
+    va_end(ap);
+    if (errp) {
+        (*errp)->cls = cls;
+    }
+}
+
+const char *error_get_class(const Error *err)
+{
+    return err->cls ? err->cls : "GenericError";
 }
 
 void error_setg_errno(Error **errp, int os_errno, const char *fmt, ...)

@@ -16,6 +16,7 @@ struct XenQmp {
     EventLoop *loop;
     ChardevSet *chardevs;
     XenDiskHost *disks;
+    ConsoleList *consoles;      /* NULL: no display */
     char *name;
     GPtrArray *servers;         /* QmpServer */
 };
@@ -147,6 +148,80 @@ static bool qmp_query_blockstats(void *opaque, JsonObject *args,
     return qmp_query_disks(opaque, args, ret, add_blockstats);
 }
 
+/*
+ * An optional member of @args of JSON type @type; false (errp set, in
+ * the words of QEMU's input visitor) when it has another type.
+ */
+static bool qmp_arg(JsonObject *args, const char *key, GType type,
+                    const char *type_name, JsonNode **node, Error **errp)
+{
+    *node = args ? json_object_get_member(args, key) : NULL;
+    if (*node && (!JSON_NODE_HOLDS_VALUE(*node) ||
+                  json_node_get_value_type(*node) != type)) {
+        error_setg(errp, "Invalid parameter type for '%s', expected: %s",
+                   key, type_name);
+        return false;
+    }
+    return true;
+}
+
+/* screendump, as qapi/ui.json has it: filename, device, head, format. */
+static bool qmp_screendump(void *opaque, JsonObject *args, JsonNode **ret,
+                           Error **errp)
+{
+    static const char *const keys[] = {
+        "filename", "device", "head", "format", NULL,
+    };
+    XenQmp *q = opaque;
+    JsonNode *filename, *device, *head, *format;
+    QemuConsole *con;
+    g_autoptr(GList) names = args ? json_object_get_members(args) : NULL;
+    gint64 head_v = 0;
+
+    for (GList *l = names; l; l = l->next) {
+        if (!g_strv_contains(keys, l->data)) {
+            error_setg(errp, "Parameter '%s' is unexpected",
+                       (const char *)l->data);
+            return false;
+        }
+    }
+    if (!qmp_arg(args, "filename", G_TYPE_STRING, "string", &filename,
+                 errp) ||
+        !qmp_arg(args, "device", G_TYPE_STRING, "string", &device, errp) ||
+        !qmp_arg(args, "head", G_TYPE_INT64, "integer", &head, errp) ||
+        !qmp_arg(args, "format", G_TYPE_STRING, "string", &format, errp)) {
+        return false;
+    }
+    if (!filename) {
+        error_setg(errp, "Parameter 'filename' is missing");
+        return false;
+    }
+    if (head) {
+        head_v = json_node_get_int(head);
+        if (head_v < 0 || head_v > UINT32_MAX) {
+            error_setg(errp, "Parameter 'head' expects uint32_t");
+            return false;
+        }
+        if (!device) {
+            /* QEMU: a head only means something on a named device. */
+            error_setg(errp, "'head' must be specified together with "
+                       "'device'");
+            return false;
+        }
+    }
+    if (!q->consoles) {
+        error_setg(errp, "There is no console to take a screendump from");
+        return false;
+    }
+    con = console_list_lookup(q->consoles,
+                              device ? json_node_get_string(device) : NULL,
+                              head_v, errp);
+    return con &&
+           console_screendump(con, json_node_get_string(filename),
+                              format ? json_node_get_string(format) : NULL,
+                              errp);
+}
+
 static void qmp_quit(void *opaque)
 {
     XenQmp *q = opaque;
@@ -186,9 +261,15 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
         qmp_server_add_command(s, "query-block", qmp_query_block, q);
         qmp_server_add_command(s, "query-blockstats", qmp_query_blockstats,
                                q);
+        qmp_server_add_command(s, "screendump", qmp_screendump, q);
         g_ptr_array_add(q->servers, s);
     }
     return q;
+}
+
+void xen_qmp_set_consoles(XenQmp *q, ConsoleList *consoles)
+{
+    q->consoles = consoles;
 }
 
 void xen_qmp_free(XenQmp *q)

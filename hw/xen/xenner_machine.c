@@ -645,6 +645,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     if (!ms->qmp) {
         goto fail;
     }
+    xen_qmp_set_consoles(ms->qmp, ms->consoles);
     /* The kernels run once every device the toolstack made is in place. */
     for (guint i = 0; i < cfg->xenner_guests->len; i++) {
         QemuOpts *opts = g_ptr_array_index(cfg->xenner_guests, i);

@@ -107,6 +107,14 @@ void console_update(QemuConsole *con, uint32_t x, uint32_t y, uint32_t w,
 /* Whether a consumer is attached: what the backend tells the guest. */
 bool console_refresh_wanted(const QemuConsole *con);
 
+/*
+ * Writes the surface to @filename as QMP's screendump does: @format
+ * "ppm" (NULL: the default) or "png", 8-bit RGB. False with QEMU's
+ * error text for an unknown format, no surface or an unwritable file.
+ */
+bool console_screendump(QemuConsole *con, const char *filename,
+                        const char *format, Error **errp);
+
 DisplayListener *console_add_listener(QemuConsole *con,
                                       const DisplayListenerOps *ops,
                                       void *opaque);

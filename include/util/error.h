@@ -14,6 +14,14 @@ typedef struct Error Error;
 
 void error_setg(Error **errp, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * As error_setg, in one of QMP's error classes other than GenericError
+ * (a string literal: "DeviceNotFound", ...), which a QMP reply carries.
+ */
+void error_set_class(Error **errp, const char *cls, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "GenericError" unless error_set_class() said otherwise. */
+const char *error_get_class(const Error *err);
 /* As error_setg, with ": strerror(os_errno)" appended. */
 void error_setg_errno(Error **errp, int os_errno, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -5,6 +5,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <glib.h>
+#include <glib/gstdio.h>
+#include <png.h>
 #include <string.h>
 
 #include "ui/console.h"
@@ -134,11 +136,110 @@ static void test_listeners(void)
     console_list_free(cl);
 }
 
+/* Reads a P6 PPM or a PNG back as xRGB. */
+static uint32_t *read_image(const char *path, bool png, uint32_t *w,
+                            uint32_t *h)
+{
+    g_autofree char *data = NULL;
+    uint32_t *px;
+    gsize len;
+
+    if (png) {
+        png_image img = { .version = PNG_IMAGE_VERSION };
+        g_autofree uint8_t *rgb = NULL;
+
+        g_assert_true(png_image_begin_read_from_file(&img, path));
+        img.format = PNG_FORMAT_RGB;
+        rgb = g_malloc(PNG_IMAGE_SIZE(img));
+        g_assert_true(png_image_finish_read(&img, NULL, rgb, 0, NULL));
+        *w = img.width;
+        *h = img.height;
+        px = g_new(uint32_t, *w * *h);
+        for (uint32_t i = 0; i < *w * *h; i++) {
+            px[i] = rgb[3 * i] << 16 | rgb[3 * i + 1] << 8 | rgb[3 * i + 2];
+        }
+        return px;
+    }
+    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+    {
+        int off = 0;
+
+        g_assert_cmpint(sscanf(data, "P6\n%u %u\n255\n%n", w, h, &off), ==,
+                        2);
+        g_assert_cmpuint(len, ==, off + 3 * *w * *h);
+        px = g_new(uint32_t, *w * *h);
+        for (uint32_t i = 0; i < *w * *h; i++) {
+            const uint8_t *p = (const uint8_t *)data + off + 3 * i;
+
+            px[i] = p[0] << 16 | p[1] << 8 | p[2];
+        }
+    }
+    return px;
+}
+
+static void test_screendump(void)
+{
+    ConsoleList *cl = console_list_new();
+    QemuConsole *con = console_new(cl, "xenfb1.0", NULL, NULL);
+    g_autofree char *dir = g_dir_make_tmp("test-console-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "shot", NULL);
+    static const unsigned depths[] = { 8, 16, 24, 32 };
+    uint8_t buf[37 * 5 * 4 + 64];
+    Error *err = NULL;
+
+    g_assert_false(console_screendump(con, path, "ppm", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "no surface");
+    error_free(err);
+    err = NULL;
+    for (size_t i = 0; i < sizeof(buf); i++) {
+        buf[i] = i * 7 + 3;
+    }
+    for (size_t d = 0; d < G_N_ELEMENTS(depths); d++) {
+        /* an odd width, a stride with padding */
+        DisplaySurface s = { 37, 5, depths[d], 37 * depths[d] / 8 + 3, buf };
+
+        console_set_surface(con, &s);
+        for (int png = 0; png < 2; png++) {
+            g_autofree uint32_t *px = NULL;
+            uint32_t w, h, row[37];
+
+            g_assert_true(console_screendump(con, path, png ? "png" : NULL,
+                                             NULL));
+            px = read_image(path, png, &w, &h);
+            g_assert_cmpuint(w, ==, 37);
+            g_assert_cmpuint(h, ==, 5);
+            for (uint32_t y = 0; y < h; y++) {
+                display_surface_row_xrgb(&s, 0, y, w, row);
+                g_assert_cmpmem(px + y * w, w * 4, row, w * 4);
+            }
+        }
+    }
+    g_assert_false(console_screendump(con, path, "jpeg", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==,
+                    "Parameter 'format' does not accept value 'jpeg'");
+    error_free(err);
+    err = NULL;
+    g_assert_false(console_screendump(con, "/nonexistent/x.ppm", "ppm",
+                                      &err));
+    g_assert_true(g_str_has_prefix(
+        error_get_pretty(err), "failed to open file '/nonexistent/x.ppm'"));
+    error_free(err);
+    err = NULL;
+    g_assert_null(console_list_lookup(cl, "vga", 0, &err));
+    g_assert_cmpstr(error_get_class(err), ==, "DeviceNotFound");
+    error_free(err);
+    g_unlink(path);
+    g_rmdir(dir);
+    console_free(con);
+    console_list_free(cl);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/console/convert", test_convert);
     g_test_add_func("/console/valid", test_valid);
     g_test_add_func("/console/listeners", test_listeners);
+    g_test_add_func("/console/screendump", test_screendump);
     return g_test_run();
 }

@@ -1,8 +1,8 @@
 /*
  * The QMP monitors a machine serves (-mon chardev=ID,mode=control), with
  * the commands about the machine itself: query-name, query-chardev,
- * query-block and query-blockstats, beside monitor/'s built-ins. quit
- * stops the event loop, as SIGTERM does.
+ * query-block, query-blockstats and screendump, beside monitor/'s
+ * built-ins. quit stops the event loop, as SIGTERM does.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -13,6 +13,7 @@
 
 #include "chardev/char.h"
 #include "hw/xen/xen_disk.h"
+#include "ui/console.h"
 #include "util/event-loop.h"
 
 typedef struct XenQmp XenQmp;
@@ -20,6 +21,8 @@ typedef struct XenQmp XenQmp;
 /* @mons: QemuOpts of -mon; @disks may be NULL (no disks to report). */
 XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
                       XenDiskHost *disks, const char *name, Error **errp);
+/* The displays screendump reads; without them it has no console. */
+void xen_qmp_set_consoles(XenQmp *q, ConsoleList *consoles);
 void xen_qmp_free(XenQmp *q);
 
 #endif /* HW_XEN_XEN_QMP_H */
