@@ -376,6 +376,57 @@ def kbd_seeds():
            + flush + bytes([5, 1, 3]) + flush, kbd_page(7, 7, 0, 25))
 
 
+# fuzz-fb.c: flags, videoram (3 bytes), then the shared page.
+def fb_page(width, height, line, mem, depth, abi32, dirs, out_cons=0,
+            out_prod=0, events=()):
+    page = bytearray(4096)
+    struct.pack_into("<IIIIiiIIB", page, 0, 0, 0, out_cons, out_prod,
+                     width, height, line, mem, depth)
+    off, fmt = (36, "<I") if abi32 else (40, "<Q")
+    for i, d in enumerate(dirs):
+        struct.pack_into(fmt, page, off + i * struct.calcsize(fmt), d)
+    for i, ev in enumerate(events):
+        slot = 2048 + ((out_cons + i) % 51) * 40
+        page[slot:slot + len(ev)] = ev
+    return bytes(page)
+
+
+def fb_update(x, y, w, h):
+    return struct.pack("<Biiii", 2, x, y, w, h)
+
+
+def fb_resize(w, h, stride, depth, offset):
+    return struct.pack("<Biiiii", 3, w, h, stride, depth, offset)
+
+
+def fb_seeds():
+    mib = 1 << 20
+    for abi32 in (0, 1):
+        for depth in (8, 16, 24, 32):
+            line = 320 * depth // 8
+            yield (bytes([abi32 | 2]) + struct.pack("<I", 4 * mib)[:3]
+                   + fb_page(320, 200, line, 2 * mib, depth, abi32, [7, 8],
+                             0, 3, [fb_update(0, 0, 320, 200),
+                                    fb_resize(100, 50, 256, 16, 8192),
+                                    fb_update(99, 49, 1, 1)]))
+    # CVE-2008-1952, geometry past mem_length, lying indices, a full ring
+    yield (b"\x02" + struct.pack("<I", mib)[:3]
+           + fb_page(800, 600, 3200, 0xffffffff, 32, 0, [1]))
+    yield (b"\x02" + struct.pack("<I", 4 * mib)[:3]
+           + fb_page(800, 60000, 3200, 2 * mib, 32, 0, [1]))
+    yield (b"\x02" + struct.pack("<I", 4 * mib)[:3]
+           + fb_page(320, 200, 1280, mib, 32, 0, [1], 5, 0x80000005))
+    yield (b"\x03" + struct.pack("<I", 4 * mib)[:3]
+           + fb_page(320, 200, 1280, mib, 32, 1, [1], 0xffffffe0,
+                     (0xffffffe0 + 51) & 0xffffffff,
+                     [fb_update(i, i, 1, 1) for i in range(51)]))
+    yield (b"\x02" + struct.pack("<I", 4 * mib)[:3]
+           + fb_page(320, 200, 1280, mib, 32, 0, [1], 0, 2,
+                     [fb_resize(-1, 5, 100, 32, 0),
+                      fb_resize(0x7fffffff, 0x7fffffff, 0x7fffffff, 32,
+                                0x7fffffff)]))
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -396,6 +447,10 @@ def main():
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(bytes([len(script)]) + script
                         + cons_page(*idx, fill=i))
+    elif target == "fuzz-fb":
+        for i, data in enumerate(fb_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(data)
     elif target == "fuzz-disk-ring":
         for i, seed in enumerate(disk_ring_seeds()):
             slots, pages = seed if isinstance(seed, tuple) else (seed, b"")
