@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 30
+tap_plan 31
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -38,7 +38,7 @@ truncate -s 16M "$XS_TMP/d.raw"
 args=()
 # All but -xen-domid N, which belongs to -M xenpv.
 for a in "${LIBXL_ARGS[@]:2}" -xenner-guest domid=1,program=disk \
-         -drive "file=$XS_TMP/d.raw,if=xen"; do
+         -drive "file=$XS_TMP/d.raw,if=xen" -device xen-fb,domid=1; do
     args+=(-a "$a")
 done
 
@@ -85,6 +85,20 @@ check "change-vnc-password fails as QEMU without VNC" \
     <<<"$out"
 check "query-commands lists the machine's commands" \
     grep -q '"name":"query-blockstats"' <<<"$out"
+
+# The disk guest has no framebuffer frontend: its vfb has no surface.
+# (tests/functional/test-xen-fb.c takes real screendumps.)
+out=$(qmp "$QMP1" screendump:"{\"filename\":\"$XS_TMP/s.ppm\"}" \
+      screendump:"{\"filename\":\"$XS_TMP/s.ppm\",\"device\":\"vga\"}" \
+      screendump:"{\"filename\":\"$XS_TMP/s\",\"format\":\"jpeg\"}" \
+      screendump:"{\"filename\":\"$XS_TMP/s\",\"head\":1}" \
+      screendump:'{}' 2>&1)
+check_eq "screendump's arguments and errors are QEMU's" \
+'error {"class":"GenericError","desc":"no surface"}
+error {"class":"DeviceNotFound","desc":"Device '"'"'vga'"'"' not found"}
+error {"class":"GenericError","desc":"Parameter '"'"'format'"'"' does not accept value '"'"'jpeg'"'"'"}
+error {"class":"GenericError","desc":"'"'"'head'"'"' must be specified together with '"'"'device'"'"'"}
+error {"class":"GenericError","desc":"Parameter '"'"'filename'"'"' is missing"}' "$out"
 
 # Ids come back as sent, whatever json-glib would make of them, and every
 # reply is JSON to Python and to yajl, libxl's parser (qmpclient.py).
