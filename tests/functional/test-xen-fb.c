@@ -371,6 +371,34 @@ static void test_refresh(Fixture *f, gconstpointer data)
     fbfront_free(ff);
 }
 
+/*
+ * A frontend without feature-update sends no events: while watched, the
+ * consumer gets the whole screen each period instead; unwatched, no
+ * timer runs.
+ */
+static void test_no_feature_update(Fixture *f, gconstpointer data)
+{
+    FbFrontConfig cfg = { .no_feature_update = true };
+    FbFront *ff = attach(f, DOM_A, &cfg);
+    g_autofree char *ru = NULL;
+    Watcher wt = { 0 };
+    DisplayListener *dl;
+
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    ru = be_read(f, DOM_A, "request-update");
+    g_assert_cmpstr(ru, ==, "0");
+    draw(ff, 5);
+    dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
+    PUMP_UNTIL(f, wt.updates >= 2);
+    g_assert_cmpuint(fbfront_updates_sent(ff), ==, 0);
+    g_assert_cmpuint(wt.x, ==, 0);
+    g_assert_cmpuint(wt.w, ==, 320);
+    g_assert_cmpuint(wt.h, ==, 200);
+    check_screen(f, DOM_A, ff, 5);
+    console_remove_listener(console_of(f, DOM_A), dl);
+    fbfront_free(ff);
+}
+
 /* A full ring is legal: 51 events at once, all taken. */
 static void test_full_ring(Fixture *f, gconstpointer data)
 {
@@ -536,6 +564,8 @@ int main(int argc, char **argv)
                fixture_teardown);
     g_test_add("/xen-fb/refresh", Fixture, NULL, fixture_setup,
                test_refresh, fixture_teardown);
+    g_test_add("/xen-fb/no-feature-update", Fixture, NULL, fixture_setup,
+               test_no_feature_update, fixture_teardown);
     g_test_add("/xen-fb/full-ring", Fixture, NULL, fixture_setup,
                test_full_ring, fixture_teardown);
     for (size_t i = 0; i < G_N_ELEMENTS(attacks); i++) {
