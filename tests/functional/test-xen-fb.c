@@ -253,6 +253,27 @@ static void check_screen(Fixture *f, uint16_t domid, FbFront *ff, unsigned k)
     }
 }
 
+/* The permissions of the mapping that holds @addr, from /proc/self/maps. */
+static char *map_perms(const void *addr)
+{
+    g_autofree char *maps = NULL;
+    g_auto(GStrv) lines = NULL;
+    uintptr_t a = (uintptr_t)addr;
+
+    g_assert_true(g_file_get_contents("/proc/self/maps", &maps, NULL, NULL));
+    lines = g_strsplit(maps, "\n", -1);
+    for (char **l = lines; *l; l++) {
+        unsigned long lo, hi;
+        char perms[8];
+
+        if (sscanf(*l, "%lx-%lx %7s", &lo, &hi, perms) == 3 && a >= lo &&
+            a < hi) {
+            return g_strdup(perms);
+        }
+    }
+    return NULL;
+}
+
 /* A consumer that counts what it hears, as the VNC server will. */
 typedef struct Watcher {
     unsigned updates, resizes;
@@ -307,6 +328,14 @@ static void test_depth(Fixture *f, gconstpointer data)
     g_assert_cmpstr(fr, ==, "1");
     g_assert_cmpuint(fbfront_width(ff), ==, 320);
     g_assert_cmpuint(fbfront_height(ff), ==, 200);
+    /* the backend maps the guest's framebuffer read-only */
+    {
+        g_autofree char *perms =
+            map_perms(console_surface(console_of(f, DOM_A))->data);
+
+        g_assert_nonnull(perms);
+        g_assert_true(g_str_has_prefix(perms, "r-"));
+    }
     dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
     PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
     draw(ff, c->depth);
@@ -436,6 +465,7 @@ typedef enum Attack {
     ATTACK_PROD_FAR,            /* out_prod 2^31 past out_cons */
     ATTACK_CONS_PAST_PROD,      /* out_cons > out_prod */
     ATTACK_PROTOCOL,
+    ATTACK_IN_FAR,              /* in_cons 2^31 away from in_prod */
 } Attack;
 
 static void honest_b_works(Fixture *f, FbFront *fb_b)
@@ -523,6 +553,16 @@ static void test_hostile(Fixture *f, gconstpointer data)
         case ATTACK_CONS_PAST_PROD:
             page->out_cons = page->out_prod + 1;
             break;
+        case ATTACK_IN_FAR: {
+            /* the next REFRESH_PERIOD, for a consumer, finds no sane room */
+            Watcher wt = { 0 };
+
+            page->in_cons = page->in_prod + 0x80000000u;
+            console_remove_listener(console_of(f, DOM_A),
+                console_add_listener(console_of(f, DOM_A), &watch_ops,
+                                     &wt));
+            break;
+        }
         default:
             g_assert_not_reached();
         }
@@ -548,7 +588,7 @@ int main(int argc, char **argv)
     static const char *const attacks[] = {
         "mem-length", "geometry", "depth", "pd-frame", "fb-frame",
         "resize-negative", "resize-huge", "update-outside", "prod-far",
-        "cons-past-prod", "protocol",
+        "cons-past-prod", "protocol", "in-far",
     };
 
     g_test_init(&argc, &argv, NULL);
