@@ -87,7 +87,11 @@ QemuConsole *console_list_lookup(ConsoleList *cl, const char *device,
 /* A console with no surface yet; @label names it for QMP ("xenfb0.0"). */
 QemuConsole *console_new(ConsoleList *cl, const char *label,
                          ConsoleRefreshFn *refresh, void *opaque);
-/* Listeners still attached hear a resize to NULL first. */
+/*
+ * Listeners still attached hear a resize to NULL first, and are then
+ * dropped: their DisplayListener is freed with the console, so a
+ * consumer forgets it there and never removes it afterwards.
+ */
 void console_free(QemuConsole *con);
 const char *console_label(const QemuConsole *con);
 
