@@ -14,6 +14,7 @@
 #include <xen/io/xenbus.h>
 
 #include "consfront.h"
+#include "fbfront.h"
 #include "guest-disk.h"
 #include "util/parse.h"
 
@@ -22,10 +23,11 @@ typedef enum {
     PROGRAM_DEMO,
     PROGRAM_HOSTILE,
     PROGRAM_DISK,
+    PROGRAM_FB,
 } Program;
 
 static const char *const program_names[] = {
-    "echo", "demo", "hostile", "disk",
+    "echo", "demo", "hostile", "disk", "fb",
 };
 
 typedef struct GuestConsole {
@@ -48,6 +50,7 @@ struct GuestProgram {
     unsigned flaps;
     GRand *rand;
     GuestDisks *disks;          /* program=disk */
+    FbFront *fb;                /* program=fb */
 };
 
 const char *const guest_program_keys[] = {
@@ -66,7 +69,7 @@ bool guest_program_exists(const char *name)
 
 const char *guest_program_list(void)
 {
-    return "echo, demo, hostile, disk";
+    return "echo, demo, hostile, disk, fb";
 }
 
 /* ---- console I/O ------------------------------------------------------ */
@@ -346,6 +349,30 @@ static void guest_command(void *opaque, const char *path)
 
 /* ---- the program -------------------------------------------------------- */
 
+uint32_t guest_program_fb_pixel(unsigned x, unsigned y)
+{
+    return (x & 0xff) << 16 | (y & 0xff) << 8 | ((x ^ y) & 0xff);
+}
+
+/* Connected: the pattern over the whole screen, then one update. */
+static void fb_state(void *opaque, FbFront *ff, bool connected)
+{
+    GuestProgram *tg = opaque;
+    unsigned w = fbfront_width(ff), h = fbfront_height(ff);
+
+    if (!connected) {
+        return;
+    }
+    for (unsigned y = 0; y < h; y++) {
+        for (unsigned x = 0; x < w; x++) {
+            fbfront_put_pixel(ff, x, y, guest_program_fb_pixel(x, y));
+        }
+    }
+    /* Sent now if a refresh is wanted, else once one is. */
+    fbfront_update(ff, 0, 0, w, h);
+    xenner_guest_xs_printf(tg->g, "data/fb", "drawn %ux%u", w, h);
+}
+
 static void demo_banner(GuestProgram *tg)
 {
     g_autofree char *name = xenner_guest_xs_read(tg->g, "name");
@@ -420,6 +447,13 @@ GuestProgram *guest_program_start(XennerGuest *g, const char *program,
     if (tg->program == PROGRAM_DEMO) {
         demo_banner(tg);
     }
+    if (tg->program == PROGRAM_FB) {
+        g_autofree char *be = xenner_guest_xs_read(g, "device/vfb/0/backend");
+
+        if (be) {
+            tg->fb = fbfront_new(g, 0, NULL, fb_state, tg);
+        }
+    }
     ops->watch(xenner_guest_xs(g), "device/console", guest_scan_consoles, tg,
                &tg->dev_watch);
     ops->watch(xenner_guest_xs(g), "data/xenner-cmd", guest_command, tg,
@@ -443,6 +477,7 @@ void guest_program_stop(GuestProgram *tg)
     }
     event_loop_del_timer(xenner_guest_loop(tg->g), tg->flap_timer);
     guest_disks_free(tg->disks);
+    fbfront_free(tg->fb);
     g_hash_table_destroy(tg->consoles);
     console_free(tg->primary);
     g_rand_free(tg->rand);

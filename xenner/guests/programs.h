@@ -17,6 +17,13 @@
  *           disk-ring-order=N (2), disk-persistent=on|off (on),
  *           disk-indirect=on|off (on): what it asks for.
  *
+ *  fb       echo, and a framebuffer frontend (fbfront) on device/vfb/0
+ *           when the toolstack made one (-device xen-fb): once
+ *           connected it draws guest_program_fb_pixel() at 32 bits over
+ *           the size the backend offered, sends one UPDATE (at once, or
+ *           when a refresh is first wanted) and writes "drawn WxH" to
+ *           the guest's data/fb.
+ *
  * The disk check, on the disk of virtual device number VDEV (51712 for
  * xvda) of S sectors (512 bytes): N = min(64, S / 2048) ranges (1 when
  * that is 0 but S >= 128), range i being the 128 sectors from sector
@@ -69,6 +76,8 @@ typedef struct GuestProgramStartInfo {
 extern const char *const guest_program_keys[];
 
 bool guest_program_exists(const char *name);
+/* program=fb's pixel at @x, @y: 0x00RRGGBB = x, y, x ^ y (low bytes). */
+uint32_t guest_program_fb_pixel(unsigned x, unsigned y);
 /* A one-line list of the programs, for -help. */
 const char *guest_program_list(void);
 GuestProgram *guest_program_start(XennerGuest *g, const char *program,
