@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 31
+tap_plan 33
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -38,7 +38,9 @@ truncate -s 16M "$XS_TMP/d.raw"
 args=()
 # All but -xen-domid N, which belongs to -M xenpv.
 for a in "${LIBXL_ARGS[@]:2}" -xenner-guest domid=1,program=disk \
-         -drive "file=$XS_TMP/d.raw,if=xen" -device xen-fb,domid=1; do
+         -drive "file=$XS_TMP/d.raw,if=xen" -device xen-fb,domid=1 \
+         -xenner-guest domid=2,program=fb,mem=32 \
+         -device xen-fb,domid=2,videoram=4; do
     args+=(-a "$a")
 done
 
@@ -87,8 +89,8 @@ check "query-commands lists the machine's commands" \
     grep -q '"name":"query-blockstats"' <<<"$out"
 
 # The disk guest has no framebuffer frontend: its vfb has no surface.
-# (tests/functional/test-xen-fb.c takes real screendumps.)
-out=$(qmp "$QMP1" screendump:"{\"filename\":\"$XS_TMP/s.ppm\"}" \
+# (tests/functional/test-xen-fb.c takes screendumps at every depth.)
+out=$(qmp "$QMP1" screendump:"{\"filename\":\"$XS_TMP/s.ppm\",\"device\":\"xenfb1.0\"}" \
       screendump:"{\"filename\":\"$XS_TMP/s.ppm\",\"device\":\"vga\"}" \
       screendump:"{\"filename\":\"$XS_TMP/s\",\"format\":\"jpeg\"}" \
       screendump:"{\"filename\":\"$XS_TMP/s\",\"head\":1}" \
@@ -99,6 +101,34 @@ error {"class":"DeviceNotFound","desc":"Device '"'"'vga'"'"' not found"}
 error {"class":"GenericError","desc":"Parameter '"'"'format'"'"' does not accept value '"'"'jpeg'"'"'"}
 error {"class":"GenericError","desc":"'"'"'head'"'"' must be specified together with '"'"'device'"'"'"}
 error {"class":"GenericError","desc":"Parameter '"'"'filename'"'"' is missing"}' "$out"
+
+# Guest 2 draws program=fb's pattern: screendump gets it, as PPM (checked
+# pixel by pixel) and as PNG (its header).
+fb_done() {
+    dom0 xenstore-read /local/domain/2/data/fb >/dev/null 2>&1
+}
+wait_for 30 fb_done
+out=$(qmp "$QMP1" \
+      screendump:"{\"filename\":\"$XS_TMP/g2.ppm\",\"device\":\"xenfb2.0\"}" \
+      screendump:"{\"filename\":\"$XS_TMP/g2.png\",\"device\":\"xenfb2.0\",\"head\":0,\"format\":\"png\"}" \
+      2>&1)
+check_eq "screendump of a drawing guest is answered" 'return {}
+return {}' "$out"
+check "the screendump is the guest's pattern, as PPM and PNG" \
+    "$PYTHON" -c '
+import struct, sys
+ppm = open(sys.argv[1], "rb").read()
+head = b"P6\n800 600\n255\n"
+ok = ppm.startswith(head) and len(ppm) == len(head) + 800 * 600 * 3
+px = ppm[len(head):]
+for y in range(0, 600, 7):
+    for x in range(0, 800, 3):
+        i = 3 * (y * 800 + x)
+        ok = ok and px[i:i + 3] == bytes([x & 255, y & 255, (x ^ y) & 255])
+png = open(sys.argv[2], "rb").read()
+ok = ok and png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+ok = ok and struct.unpack(">II", png[16:24]) == (800, 600)
+sys.exit(0 if ok else 1)' "$XS_TMP/g2.ppm" "$XS_TMP/g2.png"
 
 # Ids come back as sent, whatever json-glib would make of them, and every
 # reply is JSON to Python and to yajl, libxl's parser (qmpclient.py).
