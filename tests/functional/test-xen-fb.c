@@ -428,6 +428,47 @@ static void test_no_feature_update(Fixture *f, gconstpointer data)
     fbfront_free(ff);
 }
 
+/*
+ * A frontend that closes and starts over (a rebooted or kexec'd guest)
+ * is served again: a fresh mapping, the refresh period sent anew.
+ */
+static void test_reconnect(Fixture *f, gconstpointer data)
+{
+    FbFront *ff = attach(f, DOM_A, NULL);
+    Watcher wt = { 0 };
+    DisplayListener *dl;
+
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
+    draw(ff, 6);
+    check_screen(f, DOM_A, ff, 6);
+    fbfront_free(ff);
+    PUMP_UNTIL(f, console_surface(console_of(f, DOM_A)) == NULL);
+    {
+        g_autofree char *state = NULL;
+
+        for (int i = 0; i < 20000; i++) {
+            g_free(state);
+            state = be_read(f, DOM_A, "state");
+            if (state && !strcmp(state, "6")) {
+                break;
+            }
+            g_assert_true(event_loop_run_once(f->loop, 1, NULL));
+        }
+        g_assert_cmpstr(state, ==, "6");
+    }
+    ff = fbfront_new(f->ga, 0, NULL, NULL, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
+    draw(ff, 7);
+    g_assert_true(fbfront_update(ff, 0, 0, 320, 200));
+    PUMP_UNTIL(f, wt.x == 0 && wt.w == 320 && wt.h == 200);
+    check_screen(f, DOM_A, ff, 7);
+    console_remove_listener(console_of(f, DOM_A), dl);
+    fbfront_free(ff);
+}
+
 /* A full ring is legal: 51 events at once, all taken. */
 static void test_full_ring(Fixture *f, gconstpointer data)
 {
@@ -606,6 +647,8 @@ int main(int argc, char **argv)
                test_refresh, fixture_teardown);
     g_test_add("/xen-fb/no-feature-update", Fixture, NULL, fixture_setup,
                test_no_feature_update, fixture_teardown);
+    g_test_add("/xen-fb/reconnect", Fixture, NULL, fixture_setup,
+               test_reconnect, fixture_teardown);
     g_test_add("/xen-fb/full-ring", Fixture, NULL, fixture_setup,
                test_full_ring, fixture_teardown);
     for (size_t i = 0; i < G_N_ELEMENTS(attacks); i++) {
