@@ -22,6 +22,7 @@
 #include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_console.h"
 #include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_fb.h"
 #include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
@@ -43,6 +44,7 @@ typedef struct XenPvMachine {
     XenDiskHost *disks;
     XenBackend *backend;
     InputHub *input;            /* the guest's keyboard and pointer */
+    ConsoleList *consoles;      /* its framebuffer's display */
     XenQmp *qmp;
 } XenPvMachine;
 
@@ -53,6 +55,7 @@ static void xenpv_cleanup(XenMachineState *ms)
     xen_qmp_free(pm->qmp);
     xen_backend_free(pm->backend);
     input_hub_free(pm->input);
+    console_list_free(pm->consoles);
     xen_disk_host_free(pm->disks);
     if (pm->chardevs) {
         chardev_set_free(pm->chardevs);
@@ -131,6 +134,7 @@ static XenMachineState *xenpv_init(EventLoop *loop,
     }
     pm->disks = xen_disk_host_new();
     pm->input = input_hub_new();
+    pm->consoles = console_list_new();
     pm->backend = xen_backend_new(loop, pm->svc, be_domid, errp);
     if (!pm->backend) {
         goto fail;
@@ -138,11 +142,15 @@ static XenMachineState *xenpv_init(EventLoop *loop,
     xen_backend_serve_domain(pm->backend, domid);
     if (!xen_console_register(pm->backend, pm->chardevs, errp) ||
         !xen_disk_register(pm->backend, pm->disks, false, errp) ||
-        !xen_kbd_register(pm->backend, pm->input, errp)) {
+        !xen_kbd_register(pm->backend, pm->input, errp) ||
+        !xen_fb_register(pm->backend, pm->consoles, errp)) {
         goto fail;
     }
     pm->qmp = xen_qmp_start(loop, cfg->mons, pm->chardevs, pm->disks,
                             cfg->name, errp);
+    if (pm->qmp) {
+        xen_qmp_set_consoles(pm->qmp, pm->consoles);
+    }
     if (!pm->qmp ||
         !xenpv_write_state(pm, be_domid, domid, "running", errp)) {
         goto fail;
