@@ -312,7 +312,7 @@ fi
 # theirs keep us out, in QEMU's words; readers coexist; locking=off
 # opts out. QEMU is qemu-io, and a paused qemu-system-x86_64 with the
 # image on a virtio-blk device.
-QEMU_SYSTEM=(qemu-system-x86_64 -S -display none -nodefaults -M pc
+QEMU_SYSTEM=(qemu-system-x86_64 -S -display none -nodefaults -nic none -M pc
              -accel tcg)
 have_qemu_system() {
     command -v qemu-system-x86_64 >/dev/null && command -v qemu-io >/dev/null

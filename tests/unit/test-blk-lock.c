@@ -277,7 +277,7 @@ static GPid tl_start_qemu(TlFixture *f, bool readonly)
         readonly ? ",readonly=on" : "");
     const char *argv[] = {
         "qemu-system-x86_64", "-S", "-display", "none", "-nodefaults",
-        "-M", "pc", "-accel", "tcg", "-drive", drive,
+        "-nic", "none", "-M", "pc", "-accel", "tcg", "-drive", drive,
         "-device", "virtio-blk-pci,drive=d0", NULL,
     };
     gint64 deadline = g_get_monotonic_time() + WAIT_US;
@@ -338,7 +338,7 @@ static void test_qemu_system(TlFixture *f, gconstpointer data)
             "file=%s,format=raw,if=none,id=d0", f->path);
         const char *argv[] = {
             "qemu-system-x86_64", "-S", "-display", "none", "-nodefaults",
-            "-M", "pc", "-accel", "tcg", "-drive", drive,
+            "-nic", "none", "-M", "pc", "-accel", "tcg", "-drive", drive,
             "-device", "virtio-blk-pci,drive=d0", NULL,
         };
         g_autofree char *out = NULL;
