@@ -24,13 +24,15 @@ typedef struct KeysymName {
 #define KEYMAP_PLAIN_NUMBERS 0x59
 #define KEYMAP_MAX_DEPTH 4
 
+/* One line of the file; a keysym's lines are chained in file order. */
 typedef struct KeymapEntry {
-    uint16_t code;
-    uint8_t mods;
+    KeymapKey key;
+    int next;                   /* index in entries, -1 at the end */
 } KeymapEntry;
 
 struct Keymap {
-    GHashTable *syms;           /* keysym -> KeymapEntry, packed */
+    GHashTable *syms;           /* keysym -> 1 + index of its first entry */
+    GArray *entries;            /* KeymapEntry */
     int evdev[KEYMAP_NUMBERS];  /* key number -> Linux code, 0 unknown */
 };
 
@@ -81,15 +83,41 @@ static void keymap_parse_comment(Keymap *km, const char *line)
     }
 }
 
+static KeymapEntry *keymap_entry(const Keymap *km, int i)
+{
+    return &g_array_index(km->entries, KeymapEntry, i);
+}
+
+/*
+ * Keeps every entry of a keysym, not just the first: a keysym on two
+ * keys (de's degree: shift+altgr+0 and shift+^) is typed with the one
+ * the modifiers held select, as QEMU does.
+ */
 static void keymap_add(Keymap *km, uint32_t sym, unsigned code,
                        unsigned mods)
 {
+    KeymapEntry e = { .key = { .code = code, .mods = mods }, .next = -1 };
     gpointer key = GUINT_TO_POINTER(sym);
+    gpointer head;
+    int i;
 
-    if (!g_hash_table_contains(km->syms, key)) {
+    if (g_hash_table_lookup_extended(km->syms, key, NULL, &head)) {
+        for (i = GPOINTER_TO_INT(head) - 1; ; i = keymap_entry(km, i)->next) {
+            KeymapEntry *o = keymap_entry(km, i);
+
+            if (o->key.code == code && o->key.mods == mods) {
+                return;         /* included twice: one is enough */
+            }
+            if (o->next < 0) {
+                break;
+            }
+        }
+        keymap_entry(km, i)->next = km->entries->len;
+    } else {
         g_hash_table_insert(km->syms, key,
-                            GUINT_TO_POINTER(code | mods << 16));
+                            GINT_TO_POINTER(km->entries->len + 1));
     }
+    g_array_append_val(km->entries, e);
 }
 
 static bool keymap_parse_file(Keymap *km, const char *dir, const char *name,
@@ -191,6 +219,7 @@ Keymap *keymap_load(const char *name, const char *dir, Error **errp)
     Keymap *km = g_new0(Keymap, 1);
 
     km->syms = g_hash_table_new(g_direct_hash, g_direct_equal);
+    km->entries = g_array_new(false, false, sizeof(KeymapEntry));
     if (!keymap_parse_file(km, dir ? dir : KEYMAP_DIR, name, 0, errp)) {
         keymap_free(km);
         return NULL;
@@ -204,19 +233,39 @@ void keymap_free(Keymap *km)
         return;
     }
     g_hash_table_destroy(km->syms);
+    g_array_free(km->entries, true);
     g_free(km);
+}
+
+size_t keymap_lookup_all(const Keymap *km, uint32_t keysym, KeymapKey *out,
+                         size_t max)
+{
+    gpointer head;
+    size_t n = 0;
+
+    if (!g_hash_table_lookup_extended(km->syms, GUINT_TO_POINTER(keysym),
+                                      NULL, &head)) {
+        return 0;
+    }
+    for (int i = GPOINTER_TO_INT(head) - 1; i >= 0;
+         i = keymap_entry(km, i)->next) {
+        if (n < max) {
+            out[n] = keymap_entry(km, i)->key;
+        }
+        n++;
+    }
+    return n;
 }
 
 int keymap_lookup(const Keymap *km, uint32_t keysym, unsigned *mods)
 {
-    gpointer v;
+    KeymapKey first;
 
-    if (!g_hash_table_lookup_extended(km->syms, GUINT_TO_POINTER(keysym),
-                                      NULL, &v)) {
+    if (!keymap_lookup_all(km, keysym, &first, 1)) {
         return -1;
     }
     if (mods) {
-        *mods = GPOINTER_TO_UINT(v) >> 16;
+        *mods = first.mods;
     }
-    return GPOINTER_TO_UINT(v) & 0xffff;
+    return first.code;
 }

@@ -14,6 +14,7 @@
 #define UI_KEYMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/error.h"
@@ -42,6 +43,20 @@ void keymap_free(Keymap *km);
  * first entry of a keysym in the file wins, as in QEMU.
  */
 int keymap_lookup(const Keymap *km, uint32_t keysym, unsigned *mods);
+
+/* One entry of a keysym: press @code with @mods held. */
+typedef struct KeymapKey {
+    uint16_t code;              /* KEY_* */
+    uint8_t mods;               /* KEYMAP_MOD_* */
+} KeymapKey;
+
+/*
+ * Every entry of X11 @keysym, in the order of the file (the first is
+ * keymap_lookup()'s); at most @max are stored in @out. Returns how many
+ * the map has, which may exceed @max; 0 when none.
+ */
+size_t keymap_lookup_all(const Keymap *km, uint32_t keysym, KeymapKey *out,
+                         size_t max);
 
 /* The X11 keysym of a name ("z", "Escape", "U20AC"), or 0. */
 uint32_t keymap_keysym_from_name(const char *name);

@@ -149,6 +149,19 @@ static void test_keymap_layouts(void)
     g_assert_cmpint(keymap_lookup(us, 0xff1b /* Escape */, NULL), ==,
                     KEY_ESC);
     g_assert_cmpint(keymap_lookup(us, 0x12345678, NULL), ==, -1);
+    {
+        KeymapKey all[4];
+
+        /* de's degree: shift+altgr+0 first, then shift+^. */
+        g_assert_cmpuint(keymap_lookup_all(de, 0xb0, all, 4), ==, 2);
+        g_assert_cmpuint(all[0].code, ==, KEY_0);
+        g_assert_cmpuint(all[0].mods, ==,
+                         KEYMAP_MOD_SHIFT | KEYMAP_MOD_ALTGR);
+        g_assert_cmpuint(all[1].code, ==, KEY_GRAVE);
+        g_assert_cmpuint(all[1].mods, ==, KEYMAP_MOD_SHIFT);
+        /* Print is in the file twice, the same key: one entry. */
+        g_assert_cmpuint(keymap_lookup_all(de, 0xff61, all, 4), ==, 1);
+    }
     keymap_free(us);
     keymap_free(de);
 }
@@ -185,6 +198,15 @@ static void test_keymap_files(void)
     /* The first entry wins, the included one here. */
     g_assert_cmpint(keymap_lookup(km, 'b', &mods), ==, KEY_B);
     g_assert_cmpuint(mods, ==, KEYMAP_MOD_SHIFT);
+    {
+        KeymapKey all[1];
+
+        /* Every entry, in file order, even past the room given. */
+        g_assert_cmpuint(keymap_lookup_all(km, 'b', all, 1), ==, 2);
+        g_assert_cmpuint(all[0].code, ==, KEY_B);
+        g_assert_cmpuint(all[0].mods, ==, KEYMAP_MOD_SHIFT);
+        g_assert_cmpuint(keymap_lookup_all(km, 'c', all, 1), ==, 0);
+    }
     g_assert_cmpint(keymap_lookup(km, 'c', NULL), ==, -1);
     g_assert_cmpint(keymap_lookup(km, 'd', NULL), ==, -1);
     keymap_free(km);
