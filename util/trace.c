@@ -22,6 +22,7 @@ static const struct {
     { "xen-disk", "block backend: image, negotiation, queues" },
     { "xen-console", "console backend: output, ring and port" },
     { "xen-kbd", "keyboard backend: features, what the frontend chose" },
+    { "vnc-input", "VNC keysyms without a key, keys released for a client" },
     { "xen-fb", "framebuffer backend: geometry, mapping, resizes, refresh" },
     { "blk", "disk I/O engines: fallbacks, storage daemons started" },
     { "chardev", "character devices opened, socket peers come and gone" },
