@@ -8,8 +8,14 @@
 #include <glib.h>
 #include <string.h>
 
+typedef struct ConsoleListNotifier {
+    const ConsoleListNotifierOps *ops;
+    void *opaque;
+} ConsoleListNotifier;
+
 struct ConsoleList {
     GPtrArray *consoles;        /* QemuConsole, creation order */
+    GArray *notifiers;          /* ConsoleListNotifier */
 };
 
 struct DisplayListener {
@@ -20,6 +26,7 @@ struct DisplayListener {
 struct QemuConsole {
     ConsoleList *list;
     char *label;
+    int domid;                  /* -1: not set */
     ConsoleRefreshFn *refresh;
     void *refresh_opaque;
     bool has_surface;
@@ -87,6 +94,7 @@ ConsoleList *console_list_new(void)
     ConsoleList *cl = g_new0(ConsoleList, 1);
 
     cl->consoles = g_ptr_array_new();
+    cl->notifiers = g_array_new(false, false, sizeof(ConsoleListNotifier));
     return cl;
 }
 
@@ -95,6 +103,7 @@ void console_list_free(ConsoleList *cl)
     if (cl) {
         g_warn_if_fail(cl->consoles->len == 0);
         g_ptr_array_free(cl->consoles, true);
+        g_array_free(cl->notifiers, true);
         g_free(cl);
     }
 }
@@ -142,24 +151,73 @@ QemuConsole *console_list_lookup(ConsoleList *cl, const char *device,
     return con;
 }
 
-QemuConsole *console_new(ConsoleList *cl, const char *label,
+QemuConsole *console_new(ConsoleList *cl, const char *label, int domid,
                          ConsoleRefreshFn *refresh, void *opaque)
 {
     QemuConsole *con = g_new0(QemuConsole, 1);
 
     con->list = cl;
     con->label = g_strdup(label);
+    con->domid = domid;
     con->refresh = refresh;
     con->refresh_opaque = opaque;
     con->listeners = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(cl->consoles, con);
+    for (guint i = 0; i < cl->notifiers->len; i++) {
+        ConsoleListNotifier *n = &g_array_index(cl->notifiers,
+                                                ConsoleListNotifier, i);
+
+        if (n->ops->added) {
+            n->ops->added(n->opaque, con);
+        }
+    }
     return con;
+}
+
+int console_domid(const QemuConsole *con)
+{
+    return con->domid;
+}
+
+void console_list_add_notifier(ConsoleList *cl,
+                               const ConsoleListNotifierOps *ops,
+                               void *opaque)
+{
+    ConsoleListNotifier n = { .ops = ops, .opaque = opaque };
+
+    g_array_append_val(cl->notifiers, n);
+}
+
+void console_list_remove_notifier(ConsoleList *cl, void *opaque)
+{
+    for (guint i = 0; i < cl->notifiers->len; i++) {
+        if (g_array_index(cl->notifiers, ConsoleListNotifier, i).opaque ==
+            opaque) {
+            g_array_remove_index(cl->notifiers, i);
+            return;
+        }
+    }
 }
 
 void console_free(QemuConsole *con)
 {
+    ConsoleList *cl;
+
     if (!con) {
         return;
+    }
+    cl = con->list;
+    /* A notifier may remove itself (or its listener) while it runs. */
+    for (guint i = cl->notifiers->len; i-- > 0;) {
+        ConsoleListNotifier n;
+
+        if (i >= cl->notifiers->len) {
+            continue;
+        }
+        n = g_array_index(cl->notifiers, ConsoleListNotifier, i);
+        if (n.ops->removed) {
+            n.ops->removed(n.opaque, con);
+        }
     }
     console_set_surface(con, NULL);
     g_ptr_array_remove(con->list->consoles, con);

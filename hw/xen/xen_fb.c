@@ -262,7 +262,8 @@ static bool fb_init(XenDevice *xd, Error **errp)
     fb->max_len = videoram << 20;
     fb->period_sent = -1;
     xen_device_be_printf(xd, "feature-resize", "1");
-    fb->con = console_new(consoles, label, fb_refresh_wanted, fb);
+    fb->con = console_new(consoles, label, xd->fe_domid,
+                          fb_refresh_wanted, fb);
     trace("%s: console %s, videoram %" PRIu64 " MiB, offered %" PRIu64
           "x%" PRIu64, xd->be_path, label, videoram, w, h);
     return true;

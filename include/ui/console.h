@@ -84,8 +84,12 @@ QemuConsole *console_list_nth(ConsoleList *cl, unsigned index);
 QemuConsole *console_list_lookup(ConsoleList *cl, const char *device,
                                  unsigned head, Error **errp);
 
-/* A console with no surface yet; @label names it for QMP ("xenfb0.0"). */
-QemuConsole *console_new(ConsoleList *cl, const char *label,
+/*
+ * A console with no surface yet; @label names it for QMP ("xenfb0.0"),
+ * @domid is the guest it shows (-1: none). The list's notifiers hear
+ * of it before this returns.
+ */
+QemuConsole *console_new(ConsoleList *cl, const char *label, int domid,
                          ConsoleRefreshFn *refresh, void *opaque);
 /*
  * Listeners still attached hear a resize to NULL first, and are then
@@ -94,6 +98,13 @@ QemuConsole *console_new(ConsoleList *cl, const char *label,
  */
 void console_free(QemuConsole *con);
 const char *console_label(const QemuConsole *con);
+
+/*
+ * The guest domain whose display this is (console_new()'s @domid), so
+ * that a display (VNC) sends its input to that guest's InputConsole
+ * (ui/input.h); -1 for none.
+ */
+int console_domid(const QemuConsole *con);
 
 /*
  * The backend's: the surface is now @s (copied; NULL: none), which must
@@ -118,6 +129,24 @@ bool console_refresh_wanted(const QemuConsole *con);
  */
 bool console_screendump(QemuConsole *con, const char *filename,
                         const char *format, Error **errp);
+
+/*
+ * A display that shows a console which may not exist yet (the vfb's
+ * console is made when the backend discovers the device) hears when
+ * consoles come and go. @removed is called at the start of
+ * console_free(), while the console and its listeners are still whole:
+ * a consumer removes its listener there and forgets the console.
+ */
+typedef struct ConsoleListNotifierOps {
+    void (*added)(void *opaque, QemuConsole *con);
+    void (*removed)(void *opaque, QemuConsole *con);
+} ConsoleListNotifierOps;
+
+void console_list_add_notifier(ConsoleList *cl,
+                               const ConsoleListNotifierOps *ops,
+                               void *opaque);
+/* By @opaque; a no-op when it has none. */
+void console_list_remove_notifier(ConsoleList *cl, void *opaque);
 
 DisplayListener *console_add_listener(QemuConsole *con,
                                       const DisplayListenerOps *ops,

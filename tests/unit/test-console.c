@@ -100,7 +100,7 @@ static void test_listeners(void)
 {
     ConsoleList *cl = console_list_new();
     Seen be = { .wanted = -1 }, a = { 0 }, b = { 0 };
-    QemuConsole *con = console_new(cl, "xenfb1.0", seen_refresh, &be);
+    QemuConsole *con = console_new(cl, "xenfb1.0", 1, seen_refresh, &be);
     uint8_t buf[8 * 4 * 4];
     DisplaySurface s = { 8, 4, 32, 32, buf };
     DisplayListener *la, *lb;
@@ -133,6 +133,67 @@ static void test_listeners(void)
     console_free(con);
     g_assert_true(a.gone);
     g_assert_cmpuint(console_list_count(cl), ==, 0);
+    console_list_free(cl);
+}
+
+typedef struct Notes {
+    ConsoleList *cl;
+    QemuConsole *added, *removed;
+    DisplayListener *dl;
+    Seen seen;
+    bool had_surface_when_removed;
+} Notes;
+
+static void notes_added(void *opaque, QemuConsole *con)
+{
+    Notes *n = opaque;
+
+    n->added = con;
+    n->dl = console_add_listener(con, &seen_ops, &n->seen);
+}
+
+/* As a display does: the listener goes while the console is whole. */
+static void notes_removed(void *opaque, QemuConsole *con)
+{
+    Notes *n = opaque;
+
+    n->removed = con;
+    n->had_surface_when_removed = console_surface(con) != NULL;
+    console_remove_listener(con, n->dl);
+    console_list_remove_notifier(n->cl, n);
+}
+
+static const ConsoleListNotifierOps notes_ops = {
+    .added = notes_added,
+    .removed = notes_removed,
+};
+
+/* Consoles coming and going are announced; a consumer may leave in them. */
+static void test_notifiers(void)
+{
+    ConsoleList *cl = console_list_new();
+    Notes n = { .cl = cl };
+    Seen be = { .wanted = -1 };
+    uint8_t buf[8 * 4 * 4];
+    DisplaySurface s = { 8, 4, 32, 32, buf };
+    QemuConsole *con;
+
+    console_list_add_notifier(cl, &notes_ops, &n);
+    con = console_new(cl, "xenfb7.0", 7, seen_refresh, &be);
+    g_assert_true(n.added == con);
+    g_assert_cmpint(console_domid(con), ==, 7);
+    g_assert_cmpint(be.wanted, ==, 1);
+    console_set_surface(con, &s);
+    console_free(con);
+    g_assert_true(n.removed == con);
+    g_assert_true(n.had_surface_when_removed);
+    /* The listener left before the console went: it heard no NULL. */
+    g_assert_false(n.seen.gone);
+    g_assert_cmpint(be.wanted, ==, 0);
+    con = console_new(cl, "xenfb8.0", -1, NULL, NULL);
+    g_assert_cmpint(console_domid(con), ==, -1);
+    g_assert_true(n.added != con);
+    console_free(con);
     console_list_free(cl);
 }
 
@@ -180,7 +241,7 @@ static uint32_t *read_image(const char *path, bool png, uint32_t *w,
 static void test_screendump(void)
 {
     ConsoleList *cl = console_list_new();
-    QemuConsole *con = console_new(cl, "xenfb1.0", NULL, NULL);
+    QemuConsole *con = console_new(cl, "xenfb1.0", 1, NULL, NULL);
     g_autofree char *dir = g_dir_make_tmp("test-console-XXXXXX", NULL);
     g_autofree char *path = g_build_filename(dir, "shot", NULL);
     static const unsigned depths[] = { 8, 16, 24, 32 };
@@ -240,6 +301,7 @@ int main(int argc, char **argv)
     g_test_add_func("/console/convert", test_convert);
     g_test_add_func("/console/valid", test_valid);
     g_test_add_func("/console/listeners", test_listeners);
+    g_test_add_func("/console/notifiers", test_notifiers);
     g_test_add_func("/console/screendump", test_screendump);
     return g_test_run();
 }
