@@ -39,6 +39,7 @@ typedef struct Options {
     bool xen_create;
     const char *name;               /* -name */
     const char *keymap;             /* -k */
+    const char *vnc;                /* -vnc */
     const char *ram_size;           /* -m */
     const char *pidfile;
     bool daemonize;
@@ -61,7 +62,6 @@ static const struct {
     const char *const values[4];
     const char *why;
 } off_only[] = {
-    { "vnc", { "none" }, "VNC is not supported yet" },
     { "display", { "none" }, "only -display none is supported" },
     { "monitor", { "none", "null", "/dev/null" },
       "only -mon mode=control (QMP) monitors are supported" },
@@ -236,11 +236,9 @@ static void help(void)
            "-daemonize      detach once the machine is up (the parent "
            "exits 0 then)\n"
            "-pidfile FILE   write the process id to FILE\n"
-           "-m [size=]SIZE[,slots=N,maxmem=SIZE], -k LAYOUT\n"
+           "-m [size=]SIZE[,slots=N,maxmem=SIZE]\n"
            "                checked: a PV guest's memory is the "
-           "toolstack's, and the\n"
-           "                keyboard layout is for a VNC display; "
-           "SIZE is in MiB\n"
+           "toolstack's; SIZE is in MiB\n"
            "                or has a suffix B, K, M, G, T, P or E "
            "(maxmem: bytes)\n"
            "-nodefaults, -no-user-config, -nographic, -no-shutdown\n"
@@ -249,9 +247,27 @@ static void help(void)
            "                configuration file, opens no window, and "
            "leaves a PV\n"
            "                guest's shutdown to the toolstack\n"
-           "-vnc none, -display none, -monitor|-serial|-parallel "
+           "-display none, -monitor|-serial|-parallel "
            "none|null|/dev/null\n"
            "                accepted; other values are refused\n"
+           "\n"
+           "Display (docs/display.md):\n"
+           "-vnc [HOST]:N[,to=L][,password=on][,display=CONSOLE]"
+           "[,ipv4=on|ipv6=on]\n"
+           "-vnc unix:PATH[,...], -vnc none\n"
+           "                a VNC server on TCP port 5900+N of HOST "
+           "(empty: every\n"
+           "                address; [IPV6] in brackets), or the first "
+           "free one up to\n"
+           "                5900+L with to=L; password=on asks for the "
+           "password QMP's\n"
+           "                change-vnc-password sets (none set: every "
+           "client refused);\n"
+           "                display= shows that console (xenfb<domid>.0), "
+           "default the first\n"
+           "-k LAYOUT       the keyboard layout of VNC clients' keys "
+           "(default en-us),\n"
+           "                from " "/usr/share/qemu/keymaps\n"
            "\n"
            "Debug/Expert options:\n"
            "-trace [enable=]PATTERN\n"
@@ -299,7 +315,7 @@ static const ArgOption arg_options[] = {
     ARGS("chardev", chardevs), ARGS("device", devices),
     ARGS("drive", drives), ARGS("xenner-guest", xenner_guests),
     ARGS("mon", mons), ARG("xen-domid", xen_domid), ARG("name", name),
-    ARG("k", keymap), ARG("m", ram_size), ARG("pidfile", pidfile),
+    ARG("k", keymap), ARG("vnc", vnc), ARG("m", ram_size), ARG("pidfile", pidfile),
     ARGS("trace", traces), ARG("D", logfile),
 };
 #undef ARG
@@ -612,6 +628,8 @@ static void machine_config_init(XenMachineConfig *cfg, const Options *o)
         .xenner_guests = opts_array_new(),
         .mons = opts_array_new(),
         .name = o->name,
+        .vnc = o->vnc,
+        .keymap = o->keymap,
         .xen_domid = -1,
         .xen_attach = o->xen_attach,
         .xen_create = o->xen_create,

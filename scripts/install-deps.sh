@@ -26,8 +26,11 @@ packages=(
     liburing-dev libnbd-dev
     # the keysym names (keysymdef.h); QEMU's keymaps for -k
     x11proto-dev qemu-system-data
-    # screendump's PNG
-    libpng-dev
+    # screendump's PNG; the VNC server
+    libpng-dev libvncserver-dev
+    # tests of the VNC server: real clients (gvnccapture, Net::VNC with
+    # Imlib2 for its captures)
+    gvncviewer libnet-vnc-perl libimage-imlib2-perl
     # tests: Xen's own xenstore clients, the libFuzzer/ASan build
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3
     # qmp.sh reads every QMP reply with yajl, libxl's JSON parser

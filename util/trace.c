@@ -27,6 +27,7 @@ static const struct {
     { "blk", "disk I/O engines: fallbacks, storage daemons started" },
     { "chardev", "character devices opened, socket peers come and gone" },
     { "qmp", "QMP sessions, commands and the errors answered" },
+    { "vnc", "VNC display: clients, console shown, libvncserver's log" },
     { "xenner-xs", "Xenner's xenstore: connections, requests refused" },
 };
 

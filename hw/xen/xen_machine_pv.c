@@ -26,6 +26,7 @@
 #include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
+#include "ui/vnc.h"
 #endif
 
 static const char *const xenpv_props[] = { "type", NULL };
@@ -45,6 +46,7 @@ typedef struct XenPvMachine {
     XenBackend *backend;
     InputHub *input;            /* the guest's keyboard and pointer */
     ConsoleList *consoles;      /* its framebuffer's display */
+    VncDisplay *vnc;            /* -vnc, or NULL */
     XenQmp *qmp;
 } XenPvMachine;
 
@@ -53,6 +55,7 @@ static void xenpv_cleanup(XenMachineState *ms)
     XenPvMachine *pm = (XenPvMachine *)ms;
 
     xen_qmp_free(pm->qmp);
+    vnc_display_close(pm->vnc);
     xen_backend_free(pm->backend);
     input_hub_free(pm->input);
     console_list_free(pm->consoles);
@@ -146,10 +149,18 @@ static XenMachineState *xenpv_init(EventLoop *loop,
         !xen_fb_register(pm->backend, pm->consoles, errp)) {
         goto fail;
     }
+    if (cfg->vnc) {
+        pm->vnc = vnc_display_open(loop, pm->consoles, pm->input, cfg->vnc,
+                                   cfg->keymap, NULL, errp);
+        if (!pm->vnc) {
+            goto fail;
+        }
+    }
     pm->qmp = xen_qmp_start(loop, cfg->mons, pm->chardevs, pm->disks,
                             cfg->name, errp);
     if (pm->qmp) {
         xen_qmp_set_consoles(pm->qmp, pm->consoles);
+        xen_qmp_set_vnc(pm->qmp, pm->vnc);
     }
     if (!pm->qmp ||
         !xenpv_write_state(pm, be_domid, domid, "running", errp)) {

@@ -17,6 +17,7 @@ struct XenQmp {
     ChardevSet *chardevs;
     XenDiskHost *disks;
     ConsoleList *consoles;      /* NULL: no display */
+    VncDisplay *vnc;            /* NULL: no -vnc */
     char *name;
     GPtrArray *servers;         /* QmpServer */
 };
@@ -222,6 +223,160 @@ static bool qmp_screendump(void *opaque, JsonObject *args, JsonNode **ret,
                               errp);
 }
 
+/* Fails on a member of @args not in @keys, as QEMU's input visitor. */
+static bool qmp_check_args(JsonObject *args, const char *const *keys,
+                           Error **errp)
+{
+    g_autoptr(GList) names = args ? json_object_get_members(args) : NULL;
+
+    for (GList *l = names; l; l = l->next) {
+        if (!g_strv_contains(keys, l->data)) {
+            error_setg(errp, "Parameter '%s' is unexpected",
+                       (const char *)l->data);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void add_vnc_addr(JsonBuilder *b, const VncAddrInfo *a)
+{
+    json_builder_set_member_name(b, "host");
+    json_builder_add_string_value(b, a->host);
+    json_builder_set_member_name(b, "service");
+    json_builder_add_string_value(b, a->service);
+    json_builder_set_member_name(b, "family");
+    json_builder_add_string_value(b, a->family);
+}
+
+static void add_vnc_client(void *opaque, const VncAddrInfo *client)
+{
+    JsonBuilder *b = opaque;
+
+    json_builder_begin_object(b);
+    add_vnc_addr(b, client);
+    json_builder_set_member_name(b, "websocket");
+    json_builder_add_boolean_value(b, false);
+    json_builder_end_object(b);
+}
+
+/*
+ * query-vnc, as QEMU's VncInfo: libxl reads `enabled`, then `host` and
+ * `service` as strings into console/vnc-listen and vnc-port.
+ */
+static bool qmp_query_vnc(void *opaque, JsonObject *args, JsonNode **ret,
+                          Error **errp)
+{
+    XenQmp *q = opaque;
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    bool enabled = vnc_display_enabled(q->vnc);
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "enabled");
+    json_builder_add_boolean_value(b, enabled);
+    if (enabled) {
+        add_vnc_addr(b, vnc_display_addr(q->vnc));
+        json_builder_set_member_name(b, "auth");
+        json_builder_add_string_value(b, vnc_display_auth(q->vnc));
+        json_builder_set_member_name(b, "clients");
+        json_builder_begin_array(b);
+        vnc_display_foreach_client(q->vnc, add_vnc_client, b);
+        json_builder_end_array(b);
+    }
+    json_builder_end_object(b);
+    *ret = json_builder_get_root(b);
+    return true;
+}
+
+static bool qmp_change_vnc_password(void *opaque, JsonObject *args,
+                                    JsonNode **ret, Error **errp)
+{
+    static const char *const keys[] = { "password", NULL };
+    XenQmp *q = opaque;
+    JsonNode *password;
+
+    if (!qmp_check_args(args, keys, errp) ||
+        !qmp_arg(args, "password", G_TYPE_STRING, "string", &password,
+                 errp)) {
+        return false;
+    }
+    if (!password) {
+        error_setg(errp, "Parameter 'password' is missing");
+        return false;
+    }
+    return vnc_display_set_password(q->vnc, json_node_get_string(password),
+                                    errp);
+}
+
+/*
+ * set_password {protocol, password, connected?, display?}, as QEMU 7
+ * answers it: vnc takes connected=keep only; spice is not in use here.
+ */
+static bool qmp_set_password(void *opaque, JsonObject *args, JsonNode **ret,
+                             Error **errp)
+{
+    static const char *const keys[] = {
+        "protocol", "password", "connected", "display", NULL,
+    };
+    static const char *const actions[] = {
+        "keep", "fail", "disconnect", NULL,
+    };
+    XenQmp *q = opaque;
+    JsonNode *protocol, *password, *connected, *display;
+    const char *proto, *action;
+
+    if (!qmp_check_args(args, keys, errp) ||
+        !qmp_arg(args, "protocol", G_TYPE_STRING, "string", &protocol,
+                 errp) ||
+        !qmp_arg(args, "password", G_TYPE_STRING, "string", &password,
+                 errp) ||
+        !qmp_arg(args, "connected", G_TYPE_STRING, "string", &connected,
+                 errp) ||
+        !qmp_arg(args, "display", G_TYPE_STRING, "string", &display,
+                 errp)) {
+        return false;
+    }
+    if (!protocol) {
+        error_setg(errp, "Parameter 'protocol' is missing");
+        return false;
+    }
+    proto = json_node_get_string(protocol);
+    if (strcmp(proto, "vnc") && strcmp(proto, "spice")) {
+        error_setg(errp, "Parameter 'protocol' does not accept value '%s'",
+                   proto);
+        return false;
+    }
+    if (!password) {
+        error_setg(errp, "Parameter 'password' is missing");
+        return false;
+    }
+    action = connected ? json_node_get_string(connected) : "keep";
+    if (!g_strv_contains(actions, action)) {
+        error_setg(errp, "Parameter 'connected' does not accept value '%s'",
+                   action);
+        return false;
+    }
+    if (!strcmp(proto, "spice")) {
+        if (display) {
+            error_setg(errp, "Parameter 'display' is unexpected");
+            return false;
+        }
+        error_set_class(errp, "DeviceNotActive", "SPICE is not in use");
+        return false;
+    }
+    if (strcmp(action, "keep")) {
+        error_setg(errp, "Invalid parameter 'connected'");
+        return false;
+    }
+    /* One display, QEMU's "default": display= names no other. */
+    if (display && strcmp(json_node_get_string(display), "default")) {
+        error_setg(errp, "Could not set password");
+        return false;
+    }
+    return vnc_display_set_password(q->vnc, json_node_get_string(password),
+                                    errp);
+}
+
 static void qmp_quit(void *opaque)
 {
     XenQmp *q = opaque;
@@ -262,6 +417,10 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
         qmp_server_add_command(s, "query-blockstats", qmp_query_blockstats,
                                q);
         qmp_server_add_command(s, "screendump", qmp_screendump, q);
+        qmp_server_add_command(s, "query-vnc", qmp_query_vnc, q);
+        qmp_server_add_command(s, "change-vnc-password",
+                               qmp_change_vnc_password, q);
+        qmp_server_add_command(s, "set_password", qmp_set_password, q);
         g_ptr_array_add(q->servers, s);
     }
     return q;
@@ -270,6 +429,11 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
 void xen_qmp_set_consoles(XenQmp *q, ConsoleList *consoles)
 {
     q->consoles = consoles;
+}
+
+void xen_qmp_set_vnc(XenQmp *q, VncDisplay *vnc)
+{
+    q->vnc = vnc;
 }
 
 void xen_qmp_free(XenQmp *q)

@@ -24,6 +24,7 @@
 #include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_drive.h"
 #include "hw/xen/xen_qmp.h"
+#include "ui/vnc.h"
 #include "xenner/guests/programs.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
@@ -52,6 +53,7 @@ struct XenMachineState {
     XenQmp *qmp;
     GPtrArray *guests;          /* MachineGuest */
     InputHub *input;            /* the guests' keyboards and pointers */
+    VncDisplay *vnc;            /* -vnc, or NULL */
 };
 
 const char *const xenner_pv_props[] = {
@@ -640,12 +642,20 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
             goto fail;
         }
     }
+    if (cfg->vnc) {
+        ms->vnc = vnc_display_open(loop, ms->consoles, ms->input, cfg->vnc,
+                                   cfg->keymap, NULL, errp);
+        if (!ms->vnc) {
+            goto fail;
+        }
+    }
     ms->qmp = xen_qmp_start(loop, cfg->mons, ms->chardevs, ms->disks,
                             cfg->name, errp);
     if (!ms->qmp) {
         goto fail;
     }
     xen_qmp_set_consoles(ms->qmp, ms->consoles);
+    xen_qmp_set_vnc(ms->qmp, ms->vnc);
     /* The kernels run once every device the toolstack made is in place. */
     for (guint i = 0; i < cfg->xenner_guests->len; i++) {
         QemuOpts *opts = g_ptr_array_index(cfg->xenner_guests, i);
@@ -674,6 +684,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
         guest_program_stop(mg->program);
     }
     xen_qmp_free(ms->qmp);
+    vnc_display_close(ms->vnc);
     xen_backend_free(ms->backend);
     input_hub_free(ms->input);
     xen_disk_host_free(ms->disks);

@@ -254,7 +254,7 @@ fi
 
 # What qemu-xenpv does not do is refused, in QEMU's words.
 refused "an unknown option" "^qemu-xenpv: -bogus: invalid option$" -bogus
-refused "-vnc with a display" "VNC is not supported yet" -vnc :0
+refused "-vnc without a display number" "no vnc port specified" -vnc foo
 refused "-mon mode=readline" "only mode=control" -mon chardev=x,mode=readline
 
 # -m as QEMU reads it: a PV guest's memory is the toolstack's, but what

@@ -28,6 +28,8 @@ typedef struct XenMachineConfig {
     GPtrArray *xenner_guests;           /* QemuOpts of -xenner-guest */
     GPtrArray *mons;                    /* QemuOpts of -mon (QMP) */
     const char *name;                   /* -name, or NULL */
+    const char *vnc;                    /* -vnc (may be "none"), or NULL */
+    const char *keymap;                 /* -k, or NULL */
     long xen_domid;                     /* -xen-domid, or -1 */
     bool xen_attach;                    /* -xen-attach */
     bool xen_create;                    /* -xen-create */

@@ -1,7 +1,8 @@
 /*
  * The QMP monitors a machine serves (-mon chardev=ID,mode=control), with
  * the commands about the machine itself: query-name, query-chardev,
- * query-block, query-blockstats and screendump, beside monitor/'s
+ * query-block, query-blockstats, screendump and the VNC display's
+ * query-vnc, change-vnc-password and set_password, beside monitor/'s
  * built-ins. quit stops the event loop, as SIGTERM does.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -14,6 +15,7 @@
 #include "chardev/char.h"
 #include "hw/xen/xen_disk.h"
 #include "ui/console.h"
+#include "ui/vnc.h"
 #include "util/event-loop.h"
 
 typedef struct XenQmp XenQmp;
@@ -23,6 +25,8 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
                       XenDiskHost *disks, const char *name, Error **errp);
 /* The displays screendump reads; without them it has no console. */
 void xen_qmp_set_consoles(XenQmp *q, ConsoleList *consoles);
+/* The VNC display query-vnc reports (NULL: none, enabled false). */
+void xen_qmp_set_vnc(XenQmp *q, VncDisplay *vnc);
 void xen_qmp_free(XenQmp *q);
 
 #endif /* HW_XEN_XEN_QMP_H */
