@@ -105,6 +105,18 @@ static void vnc_log(const char *fmt, ...)
 
 /* ---- the framebuffer ----------------------------------------------------- */
 
+/*
+ * 32 bits a pixel, 24 of them colour. libvncserver announces depth 32,
+ * yet its ZRLE encoder sends 3-byte CPIXELs, which RFB allows only at
+ * depth 24 or less: announce 24, as QEMU does, so that a client that
+ * follows the spec decodes what it is sent.
+ */
+static void vnc_fix_depth(rfbScreenInfoPtr screen)
+{
+    screen->depth = 24;
+    screen->serverFormat.depth = 24;
+}
+
 /* 0x00RRGGBB into libvncserver's server format, in place. */
 static void vnc_pack(const rfbPixelFormat *f, uint32_t *px, uint32_t n)
 {
@@ -161,6 +173,7 @@ static void vnc_show(VncDisplay *vd, const DisplaySurface *s)
         vd->fb_height = h;
         /* Clients with NewFBSize or ExtendedDesktopSize hear of it. */
         rfbNewFramebuffer(vd->screen, (char *)vd->fb, w, h, 8, 3, 4);
+        vnc_fix_depth(vd->screen);
         g_free(old);
         trace("screen is now %ux%u", w, h);
     }
@@ -236,19 +249,46 @@ static void vnc_bind(VncDisplay *vd, QemuConsole *con)
     }
 }
 
+/* The first console we want of the list, but @skip; NULL if none. */
+static QemuConsole *vnc_find_console(VncDisplay *vd, QemuConsole *skip)
+{
+    QemuConsole *c;
+
+    for (unsigned i = 0; (c = console_list_nth(vd->consoles, i)); i++) {
+        if (c != skip && vnc_wants_console(vd, c)) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+static void vnc_pick_console(void *opaque)
+{
+    VncDisplay *vd = opaque;
+    QemuConsole *con = vd->con ? NULL : vnc_find_console(vd, NULL);
+
+    if (con) {
+        vnc_bind(vd, con);
+    }
+}
+
+/*
+ * Not bound here: the console's backend is still inside console_new()
+ * and cannot hear of a listener yet. The list is read again later, so a
+ * console freed meanwhile is never used.
+ */
 static void vnc_console_added(void *opaque, QemuConsole *con)
 {
     VncDisplay *vd = opaque;
 
     if (!vd->con && vnc_wants_console(vd, con)) {
-        vnc_bind(vd, con);
+        event_loop_schedule(vd->loop, vnc_pick_console, vd);
     }
 }
 
 static void vnc_console_removed(void *opaque, QemuConsole *con)
 {
     VncDisplay *vd = opaque;
-    QemuConsole *next = NULL;
 
     if (con != vd->con) {
         return;
@@ -258,14 +298,7 @@ static void vnc_console_removed(void *opaque, QemuConsole *con)
         vd->dl = NULL;
     }
     vd->con = NULL;
-    for (unsigned i = 0; !next && console_list_nth(vd->consoles, i); i++) {
-        QemuConsole *c = console_list_nth(vd->consoles, i);
-
-        if (c != con && vnc_wants_console(vd, c)) {
-            next = c;
-        }
-    }
-    vnc_bind(vd, next);
+    vnc_bind(vd, vnc_find_console(vd, con));
 }
 
 static const ConsoleListNotifierOps vnc_notifier_ops = {
@@ -434,6 +467,7 @@ static bool vnc_screen_new(VncDisplay *vd)
         return false;
     }
     vd->screen = screen;
+    vnc_fix_depth(screen);
     vd->fb_width = VNC_BLANK_WIDTH;
     vd->fb_height = VNC_BLANK_HEIGHT;
     vd->fb = g_new0(uint32_t, VNC_BLANK_WIDTH * VNC_BLANK_HEIGHT);
@@ -503,9 +537,7 @@ VncDisplay *vnc_display_open(EventLoop *loop, ConsoleList *consoles,
         goto fail;
     }
     console_list_add_notifier(consoles, &vnc_notifier_ops, vd);
-    for (unsigned i = 0; !vd->con && console_list_nth(consoles, i); i++) {
-        vnc_console_added(vd, console_list_nth(consoles, i));
-    }
+    vnc_pick_console(vd);
     trace("listening on %s %s (%s)%s", vd->addr.host, vd->addr.service,
           vd->addr.family, vd->opts.password ? ", password" : "");
     return vd;
@@ -530,6 +562,7 @@ void vnc_display_close(VncDisplay *vd)
         rfbScreenCleanup(vd->screen);
     }
     event_loop_cancel(vd->loop, vnc_flush, vd);
+    event_loop_cancel(vd->loop, vnc_pick_console, vd);
     console_list_remove_notifier(vd->consoles, vd);
     if (vd->dl) {
         console_remove_listener(vd->con, vd->dl);

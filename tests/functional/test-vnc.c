@@ -1,0 +1,723 @@
+/*
+ * The VNC display end to end in EMULATE mode: Xenner, the vfb backend,
+ * the test fbfront, and real VNC clients from Debian (gvnccapture from
+ * gvncviewer, Net::VNC from libnet-vnc-perl) run as child processes on
+ * loopback while this process runs the event loop. What a client
+ * captures must equal screendump pixel for pixel; clients that
+ * misbehave lose their own connection only.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <png.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hw/xen/xen_fb.h"
+#include "hw/xen/xen_kbd.h"
+#include "ui/console.h"
+#include "ui/vnc.h"
+#include "xenner/guests/fbfront.h"
+#include "xenner/guest.h"
+#include "xenner/xenner.h"
+
+#define DOM_A 5
+#define MEM_FRAMES (64u << 8)           /* 64 MiB */
+
+typedef struct Fixture {
+    EventLoop *loop;
+    XsTree *tree;
+    Xenner *x;
+    XenBackend *be;
+    ConsoleList *consoles;
+    InputHub *hub;
+    XennerGuest *ga;
+    VncDisplay *vd;
+    int port;
+    char *dir;
+} Fixture;
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+    memset(f, 0, sizeof(*f));
+    f->loop = event_loop_new(NULL);
+    f->tree = xenner_xs_tree_new();
+    f->x = xenner_new(f->loop, f->tree, NULL);
+    g_assert_true(xenner_domain_create(f->x, DOM_A, "a", MEM_FRAMES, NULL));
+    f->ga = xenner_guest_new(f->x, DOM_A, NULL);
+    f->be = xen_backend_new(f->loop, xenner_services(f->x), 0, NULL);
+    f->consoles = console_list_new();
+    f->hub = input_hub_new();
+    g_assert_true(xen_fb_register(f->be, f->consoles, NULL));
+    g_assert_true(xen_kbd_register(f->be, f->hub, NULL));
+    f->dir = g_dir_make_tmp("test-vnc-XXXXXX", NULL);
+    g_assert_nonnull(f->dir);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GDir) dir = g_dir_open(f->dir, 0, NULL);
+    const char *name;
+
+    for (int i = 0; i < 20; i++) {
+        event_loop_run_once(f->loop, 0, NULL);
+    }
+    vnc_display_close(f->vd);
+    xen_backend_free(f->be);
+    input_hub_free(f->hub);
+    console_list_free(f->consoles);
+    xenner_guest_free(f->ga);
+    xenner_domain_destroy(f->x, DOM_A);
+    xenner_free(f->x);
+    xenner_xs_tree_free(f->tree);
+    event_loop_free(f->loop);
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_build_filename(f->dir, name, NULL);
+
+        g_unlink(path);
+    }
+    g_rmdir(f->dir);
+    g_free(f->dir);
+}
+
+/* Runs the loop until @cond holds, failing after 20000 idle rounds. */
+#define PUMP_UNTIL(f, cond)                                                 \
+    do {                                                                    \
+        for (int i_ = 0; i_ < 20000 && !(cond); i_++) {                     \
+            g_assert_true(event_loop_run_once((f)->loop, 1, NULL));         \
+        }                                                                   \
+        g_assert_true(cond);                                                \
+    } while (0)
+
+static void pump(Fixture *f, int rounds)
+{
+    for (int i = 0; i < rounds; i++) {
+        g_assert_true(event_loop_run_once(f->loop, 1, NULL));
+    }
+}
+
+/* Opens the display on a free loopback port: to= finds one. */
+static void open_vnc(Fixture *f, const char *extra)
+{
+    g_autofree char *opt = g_strdup_printf("127.0.0.1:%u,to=%u%s",
+                                           300 + getpid() % 1000,
+                                           1700 + getpid() % 1000,
+                                           extra ? extra : "");
+    Error *err = NULL;
+
+    f->vd = vnc_display_open(f->loop, f->consoles, f->hub, opt, NULL, NULL,
+                             &err);
+    if (!f->vd) {
+        g_error("%s", error_get_pretty(err));
+    }
+    g_assert_true(vnc_display_enabled(f->vd));
+    g_assert_cmpstr(vnc_display_addr(f->vd)->family, ==, "ipv4");
+    g_assert_cmpstr(vnc_display_addr(f->vd)->host, ==, "127.0.0.1");
+    f->port = atoi(vnc_display_addr(f->vd)->service);
+}
+
+/* Creates the vfb as the toolstack would, then the frontend. */
+static FbFront *attach(Fixture *f, const FbFrontConfig *cfg)
+{
+    XenFbConfig c;
+
+    xen_fb_config_default(&c);
+    c.width = 320;
+    c.height = 200;
+    c.videoram_mb = 4;
+    g_assert_true(xen_fb_create(f->be, DOM_A, 0, &c, NULL));
+    pump(f, 5);
+    return fbfront_new(f->ga, 0, cfg, NULL, NULL);
+}
+
+static QemuConsole *console_a(Fixture *f)
+{
+    g_autofree char *label = xen_fb_console_label(DOM_A, 0);
+
+    return console_list_lookup(f->consoles, label, 0, NULL);
+}
+
+static uint32_t pattern(unsigned x, unsigned y, unsigned depth, unsigned k)
+{
+    uint32_t v = (x * 2654435761u) ^ (y * 40503u) ^ (k * 0x9e3779b9u);
+
+    v ^= v >> 13;
+    return depth == 32 ? v & 0xffffff : v & ((1u << depth) - 1);
+}
+
+static void draw(FbFront *ff, unsigned k)
+{
+    for (unsigned y = 0; y < fbfront_height(ff); y++) {
+        for (unsigned x = 0; x < fbfront_width(ff); x++) {
+            fbfront_put_pixel(ff, x, y, pattern(x, y, fbfront_depth(ff), k));
+        }
+    }
+    fbfront_update(ff, 0, 0, fbfront_width(ff), fbfront_height(ff));
+}
+
+/* ---- child processes ---------------------------------------------------- */
+
+/* Runs @argv while the loop runs; its exit status (-1: a signal). */
+static int run_child(Fixture *f, char **argv, GPid *pid_out)
+{
+    GError *gerr = NULL;
+    GPid pid;
+    int status = 0;
+    pid_t r = 0;
+
+    if (!g_spawn_async(NULL, argv, NULL,
+                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                       G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid,
+                       &gerr)) {
+        g_error("%s: %s", argv[0], gerr->message);
+    }
+    if (pid_out) {
+        *pid_out = pid;
+        return 0;
+    }
+    for (int i = 0; i < 60000 && r == 0; i++) {
+        g_assert_true(event_loop_run_once(f->loop, 2, NULL));
+        r = waitpid(pid, &status, WNOHANG);
+    }
+    g_assert_cmpint(r, ==, pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Waits for a child run_child() started with @pid_out. */
+static int wait_child(Fixture *f, GPid pid)
+{
+    int status = 0;
+    pid_t r = 0;
+
+    for (int i = 0; i < 60000 && r == 0; i++) {
+        g_assert_true(event_loop_run_once(f->loop, 2, NULL));
+        r = waitpid(pid, &status, WNOHANG);
+    }
+    g_assert_cmpint(r, ==, pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static char **capture_argv(Fixture *f, const char *path)
+{
+    char **argv = g_new0(char *, 5);
+
+    argv[0] = g_strdup("gvnccapture");
+    argv[1] = g_strdup("-q");
+    argv[2] = g_strdup_printf("127.0.0.1:%d", f->port - 5900);
+    argv[3] = g_strdup(path);
+    return argv;
+}
+
+/*
+ * A PNG as 0x00RRGGBB. gvnccapture writes RGBA with the pixels' padding
+ * byte as alpha (0): read as RGBA, so that libpng composites nothing,
+ * and ignore alpha.
+ */
+static uint32_t *read_png(const char *path, unsigned *w, unsigned *h)
+{
+    png_image img = { .version = PNG_IMAGE_VERSION };
+    g_autofree uint8_t *rgba = NULL;
+    uint32_t *px;
+
+    g_assert_true(png_image_begin_read_from_file(&img, path));
+    img.format = PNG_FORMAT_RGBA;
+    rgba = g_malloc(PNG_IMAGE_SIZE(img));
+    g_assert_true(png_image_finish_read(&img, NULL, rgba, 0, NULL));
+    *w = img.width;
+    *h = img.height;
+    px = g_new(uint32_t, *w * *h);
+    for (unsigned i = 0; i < *w * *h; i++) {
+        px[i] = rgba[4 * i] << 16 | rgba[4 * i + 1] << 8 | rgba[4 * i + 2];
+    }
+    return px;
+}
+
+/* The capture at @path equals screendump, and is @w x @h. */
+static void check_capture(Fixture *f, const char *path, unsigned w,
+                          unsigned h)
+{
+    g_autofree char *dump = g_build_filename(f->dir, "dump.png", NULL);
+    g_autofree uint32_t *a = NULL, *b = NULL;
+    unsigned aw, ah, bw, bh;
+
+    g_assert_true(console_screendump(console_a(f), dump, "png", NULL));
+    a = read_png(path, &aw, &ah);
+    b = read_png(dump, &bw, &bh);
+    g_assert_cmpuint(aw, ==, w);
+    g_assert_cmpuint(ah, ==, h);
+    g_assert_cmpuint(bw, ==, w);
+    g_assert_cmpuint(bh, ==, h);
+    for (unsigned i = 0; i < w * h; i++) {
+        if (a[i] != b[i]) {
+            g_error("pixel %u,%u: capture %06x, screendump %06x", i % w,
+                    i / w, a[i], b[i]);
+        }
+    }
+}
+
+static void capture_and_check(Fixture *f, FbFront *ff)
+{
+    g_autofree char *path = g_build_filename(f->dir, "cap.png", NULL);
+    g_auto(GStrv) argv = capture_argv(f, path);
+
+    g_assert_cmpint(run_child(f, argv, NULL), ==, 0);
+    check_capture(f, path, fbfront_width(ff), fbfront_height(ff));
+}
+
+/* ---- a raw RFB client, for what real clients do not send ---------------- */
+
+static int rc_connect(Fixture *f)
+{
+    struct sockaddr_in sin = {
+        .sin_family = AF_INET,
+        .sin_port = htons(f->port),
+        .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+    };
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    /* The backlog takes it; the loop accepts it later. */
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), ==,
+                    0);
+    return fd;
+}
+
+/* Reads @len bytes while the loop runs; false at EOF or an error. */
+static bool rc_read(Fixture *f, int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+
+    for (int i = 0; i < 60000 && got < len; i++) {
+        ssize_t n = recv(fd, (char *)buf + got, len - got, MSG_DONTWAIT);
+
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            return false;
+        }
+        if (n > 0) {
+            got += n;
+            continue;
+        }
+        g_assert_true(event_loop_run_once(f->loop, 2, NULL));
+    }
+    g_assert_cmpuint(got, ==, len);
+    return true;
+}
+
+static void rc_write(int fd, const void *buf, size_t len)
+{
+    g_assert_cmpint(send(fd, buf, len, MSG_NOSIGNAL), ==, len);
+}
+
+/* Until the server closes @fd (whatever it sends first is drained). */
+static void rc_wait_closed(Fixture *f, int fd)
+{
+    char buf[4096];
+
+    while (rc_read(f, fd, buf, 1)) {
+        continue;
+    }
+}
+
+/* Version, no security, ClientInit shared: the client is ready. */
+static void rc_handshake(Fixture *f, int fd)
+{
+    char version[12];
+    uint8_t n, types[8], init[24];
+    uint32_t result, name_len;
+    g_autofree char *name = NULL;
+
+    g_assert_true(rc_read(f, fd, version, sizeof(version)));
+    g_assert_cmpmem(version, 4, "RFB ", 4);
+    rc_write(fd, "RFB 003.008\n", 12);
+    g_assert_true(rc_read(f, fd, &n, 1));
+    g_assert_cmpuint(n, >=, 1);
+    g_assert_true(rc_read(f, fd, types, MIN(n, sizeof(types))));
+    g_assert_cmpuint(types[0], ==, 1);
+    rc_write(fd, "\x01", 1);
+    g_assert_true(rc_read(f, fd, &result, 4));
+    g_assert_cmpuint(result, ==, 0);
+    rc_write(fd, "\x01", 1);
+    g_assert_true(rc_read(f, fd, init, sizeof(init)));
+    memcpy(&name_len, init + 20, 4);
+    name_len = ntohl(name_len);
+    g_assert_cmpuint(name_len, <, 256);
+    name = g_malloc(name_len);
+    g_assert_true(rc_read(f, fd, name, name_len));
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_depth(Fixture *f, gconstpointer data)
+{
+    FbFrontConfig cfg = { .depth = GPOINTER_TO_UINT(data) };
+    FbFront *ff;
+
+    open_vnc(f, NULL);
+    ff = attach(f, &cfg);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    g_assert_true(vnc_display_console(f->vd) == console_a(f));
+    draw(ff, cfg.depth);
+    capture_and_check(f, ff);
+    fbfront_free(ff);
+}
+
+static void test_resize(Fixture *f, gconstpointer data)
+{
+    FbFront *ff;
+
+    open_vnc(f, NULL);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    draw(ff, 1);
+    capture_and_check(f, ff);
+    /* smaller, 16 bits, with padded lines */
+    g_assert_cmpint(fbfront_resize(ff, 100, 50, 256, 16, 8192), ==, 0);
+    draw(ff, 2);
+    pump(f, 5);
+    capture_and_check(f, ff);
+    /* larger than offered at first */
+    g_assert_cmpint(fbfront_resize(ff, 640, 480, 2560, 32, 0), ==, 0);
+    draw(ff, 3);
+    pump(f, 5);
+    capture_and_check(f, ff);
+    fbfront_free(ff);
+}
+
+/*
+ * Before the guest has a console the screen is blank 640x480; a client
+ * connected meanwhile is watching when it comes, and two clients at once
+ * get the same screen.
+ */
+static void test_blank_and_two_clients(Fixture *f, gconstpointer data)
+{
+    g_autofree char *p1 = g_build_filename(f->dir, "one.png", NULL);
+    g_autofree char *p2 = g_build_filename(f->dir, "two.png", NULL);
+    g_auto(GStrv) a1 = NULL, a2 = NULL;
+    g_autofree uint32_t *px = NULL;
+    unsigned w, h;
+    GPid pid1, pid2;
+    FbFront *ff;
+    int fd;
+
+    open_vnc(f, NULL);
+    g_assert_null(vnc_display_console(f->vd));
+    a1 = capture_argv(f, p1);
+    g_assert_cmpint(run_child(f, a1, NULL), ==, 0);
+    px = read_png(p1, &w, &h);
+    g_assert_cmpuint(w, ==, 640);
+    g_assert_cmpuint(h, ==, 480);
+    for (unsigned i = 0; i < w * h; i++) {
+        g_assert_cmpuint(px[i], ==, 0);
+    }
+
+    fd = rc_connect(f);
+    rc_handshake(f, fd);
+    g_assert_cmpuint(vnc_display_client_count(f->vd), ==, 1);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    /* The raw client watches: the guest is told to refresh. */
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
+    draw(ff, 7);
+    a2 = capture_argv(f, p2);
+    run_child(f, a1, &pid1);
+    run_child(f, a2, &pid2);
+    g_assert_cmpint(wait_child(f, pid1), ==, 0);
+    g_assert_cmpint(wait_child(f, pid2), ==, 0);
+    check_capture(f, p1, 320, 200);
+    check_capture(f, p2, 320, 200);
+    close(fd);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    fbfront_free(ff);
+}
+
+/*
+ * Nobody watching: the guest is told refresh 0 and sends no updates; a
+ * client makes it refresh; the last one leaving stops it again.
+ */
+static void test_unwatched(Fixture *f, gconstpointer data)
+{
+    FbFront *ff;
+    unsigned sent;
+    int fd;
+
+    open_vnc(f, NULL);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == XENFB_NO_REFRESH);
+    sent = fbfront_updates_sent(ff);
+    g_assert_false(fbfront_update(ff, 0, 0, 10, 10));
+    fd = rc_connect(f);
+    rc_handshake(f, fd);
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
+    g_assert_true(fbfront_update(ff, 0, 0, 10, 10));
+    PUMP_UNTIL(f, fbfront_updates_sent(ff) > sent);
+    close(fd);
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == XENFB_NO_REFRESH);
+    sent = fbfront_updates_sent(ff);
+    for (int i = 0; i < 10; i++) {
+        g_assert_false(fbfront_update(ff, 0, 0, 10, 10));
+        pump(f, 2);
+    }
+    g_assert_cmpuint(fbfront_updates_sent(ff), ==, sent);
+    fbfront_free(ff);
+}
+
+/* Net::VNC's login with @password: 0 when accepted. */
+static int login(Fixture *f, const char *password)
+{
+    g_autofree char *port = g_strdup_printf("%d", f->port);
+    char *argv[] = {
+        (char *)"perl", (char *)"-MNet::VNC", (char *)"-e",
+        (char *)"my $v = Net::VNC->new({hostname => '127.0.0.1', "
+                "port => $ARGV[0], password => $ARGV[1]}); "
+                "eval { $v->login; 1 } or exit 1; exit 0",
+        port, (char *)password, NULL,
+    };
+
+    return run_child(f, argv, NULL);
+}
+
+static void test_password(Fixture *f, gconstpointer data)
+{
+    Error *err = NULL;
+
+    open_vnc(f, ",password=on");
+    g_assert_cmpstr(vnc_display_auth(f->vd), ==, "vnc");
+    /* No password set: every client is refused. */
+    g_assert_cmpint(login(f, ""), ==, 1);
+    g_assert_cmpint(login(f, "anything"), ==, 1);
+    g_assert_true(vnc_display_set_password(f->vd, "secret99", NULL));
+    g_assert_cmpint(login(f, "secret98"), ==, 1);
+    g_assert_cmpint(login(f, "secret99"), ==, 0);
+    /* Eight characters count. */
+    g_assert_true(vnc_display_set_password(f->vd, "longer-password", NULL));
+    g_assert_cmpint(login(f, "longer-p"), ==, 0);
+    g_assert_cmpint(login(f, "longer-x"), ==, 1);
+    vnc_display_close(f->vd);
+    f->vd = NULL;
+    /* Without password=on there is nothing to set, as in QEMU. */
+    open_vnc(f, NULL);
+    g_assert_cmpstr(vnc_display_auth(f->vd), ==, "none");
+    g_assert_false(vnc_display_set_password(f->vd, "x", &err));
+    g_assert_cmpstr(error_get_pretty(err), ==, "Could not set password");
+    error_free(err);
+    g_assert_cmpint(login(f, ""), ==, 0);
+}
+
+static void see_client(void *opaque, const VncAddrInfo *c)
+{
+    GPtrArray *seen = opaque;
+
+    g_ptr_array_add(seen, g_strdup_printf("%s %s %s", c->family, c->host,
+                                          c->service));
+}
+
+static void test_query(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    g_autofree char *want = NULL;
+    int fd;
+
+    open_vnc(f, NULL);
+    fd = rc_connect(f);
+    rc_handshake(f, fd);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+    want = g_strdup_printf("ipv4 127.0.0.1 %u", ntohs(sin.sin_port));
+    vnc_display_foreach_client(f->vd, see_client, seen);
+    g_assert_cmpuint(seen->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(seen, 0), ==, want);
+    close(fd);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+}
+
+/* ---- hostile clients ------------------------------------------------------ */
+
+typedef enum Hostility {
+    GARBAGE,            /* not a protocol version */
+    POINTER_BEFORE_INIT,
+    HUGE_CUT_TEXT,
+    MANY_ENCODINGS,     /* 65535 of them: legal, served */
+    GONE_MID_UPDATE,    /* asks for the whole screen, then resets */
+} Hostility;
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    v = htonl(v);
+    memcpy(p, &v, 4);
+}
+
+static void attack(Fixture *f, Hostility h)
+{
+    int fd = rc_connect(f);
+
+    switch (h) {
+    case GARBAGE:
+        rc_write(fd, "GET / HTTP/1.0\r\n\r\n\xff\xfe", 20);
+        rc_wait_closed(f, fd);
+        break;
+    case POINTER_BEFORE_INIT: {
+        static const uint8_t ptr[6] = { 5, 1, 0, 10, 0, 10 };
+
+        rc_write(fd, ptr, sizeof(ptr));
+        rc_write(fd, ptr, sizeof(ptr));
+        rc_wait_closed(f, fd);
+        break;
+    }
+    case HUGE_CUT_TEXT: {
+        uint8_t msg[8] = { 6 };
+
+        rc_handshake(f, fd);
+        put32(msg + 4, 0x7fffffff);
+        rc_write(fd, msg, sizeof(msg));
+        rc_wait_closed(f, fd);
+        break;
+    }
+    case MANY_ENCODINGS: {
+        size_t n = 65535, len = 4 + 4 * n;
+        g_autofree uint8_t *msg = g_malloc0(len);
+        uint8_t req[10] = { 3, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+        uint8_t hdr[4];
+
+        rc_handshake(f, fd);
+        msg[0] = 2;
+        msg[2] = n >> 8;
+        msg[3] = n & 0xff;
+        for (size_t i = 0; i < n; i++) {
+            put32(msg + 4 + 4 * i, (uint32_t)(i * 7919));
+        }
+        /* Raw last, so the update below is one we can read. */
+        put32(msg + 4 + 4 * (n - 1), 0);
+        /* A blocking send would stall: the server reads as we pump. */
+        for (size_t off = 0; off < len;) {
+            ssize_t w = send(fd, msg + off, len - off,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+
+            if (w > 0) {
+                off += w;
+            } else {
+                g_assert_true(errno == EAGAIN);
+                pump(f, 1);
+            }
+        }
+        req[6] = 0;
+        req[7] = 16;
+        req[8] = 0;
+        req[9] = 16;
+        rc_write(fd, req, sizeof(req));
+        /* Still served: a FramebufferUpdate comes. */
+        g_assert_true(rc_read(f, fd, hdr, sizeof(hdr)));
+        g_assert_cmpuint(hdr[0], ==, 0);
+        close(fd);
+        return;
+    }
+    case GONE_MID_UPDATE: {
+        uint8_t req[10] = { 3, 0, 0, 0, 0, 0, 640 >> 8, 640 & 0xff,
+                            480 >> 8, 480 & 0xff };
+        struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+        rc_handshake(f, fd);
+        rc_write(fd, req, sizeof(req));
+        /* A reset, not a FIN: the server's writes fail at once. */
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        close(fd);
+        PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+        return;
+    }
+    }
+    close(fd);
+}
+
+static void test_hostile(Fixture *f, gconstpointer data)
+{
+    Hostility h = GPOINTER_TO_UINT(data);
+    FbFront *ff;
+
+    open_vnc(f, NULL);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    draw(ff, 9);
+    attack(f, h);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    /* The display, the guest and the next client are unharmed. */
+    g_assert_true(fbfront_connected(ff));
+    draw(ff, 10);
+    capture_and_check(f, ff);
+    fbfront_free(ff);
+}
+
+/* A real client killed while it reads a large update. */
+static void test_client_killed(Fixture *f, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(f->dir, "killed.png", NULL);
+    g_auto(GStrv) argv = NULL;
+    FbFront *ff;
+    GPid pid;
+
+    open_vnc(f, NULL);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    g_assert_cmpint(fbfront_resize(ff, 1024, 1024, 4096, 32, 0), ==, 0);
+    draw(ff, 11);
+    argv = capture_argv(f, path);
+    run_child(f, argv, &pid);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 1);
+    kill(pid, SIGKILL);
+    g_assert_cmpint(wait_child(f, pid), ==, -1);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == XENFB_NO_REFRESH);
+    capture_and_check(f, ff);
+    fbfront_free(ff);
+}
+
+int main(int argc, char **argv)
+{
+    static const unsigned depths[] = { 8, 16, 24, 32 };
+    static const struct {
+        const char *name;
+        Hostility h;
+    } hostile[] = {
+        { "garbage", GARBAGE },
+        { "pointer-before-init", POINTER_BEFORE_INIT },
+        { "huge-cut-text", HUGE_CUT_TEXT },
+        { "many-encodings", MANY_ENCODINGS },
+        { "gone-mid-update", GONE_MID_UPDATE },
+    };
+
+    g_test_init(&argc, &argv, NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(depths); i++) {
+        g_autofree char *name = g_strdup_printf("/vnc/depth/%u", depths[i]);
+
+        g_test_add(name, Fixture, GUINT_TO_POINTER(depths[i]),
+                   fixture_setup, test_depth, fixture_teardown);
+    }
+    g_test_add("/vnc/resize", Fixture, NULL, fixture_setup, test_resize,
+               fixture_teardown);
+    g_test_add("/vnc/blank-and-two-clients", Fixture, NULL, fixture_setup,
+               test_blank_and_two_clients, fixture_teardown);
+    g_test_add("/vnc/unwatched", Fixture, NULL, fixture_setup,
+               test_unwatched, fixture_teardown);
+    g_test_add("/vnc/password", Fixture, NULL, fixture_setup,
+               test_password, fixture_teardown);
+    g_test_add("/vnc/query", Fixture, NULL, fixture_setup, test_query,
+               fixture_teardown);
+    for (size_t i = 0; i < G_N_ELEMENTS(hostile); i++) {
+        g_autofree char *name = g_strdup_printf("/vnc/hostile/%s",
+                                                hostile[i].name);
+
+        g_test_add(name, Fixture, GUINT_TO_POINTER(hostile[i].h),
+                   fixture_setup, test_hostile, fixture_teardown);
+    }
+    g_test_add("/vnc/client-killed", Fixture, NULL, fixture_setup,
+               test_client_killed, fixture_teardown);
+    return g_test_run();
+}
