@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "ui/keymap.h"
+#include "ui/vnc-input.h"
 #include "ui/vnc-opts.h"
 #include "util/trace.h"
 
@@ -63,6 +64,7 @@ typedef struct VncClient {
     rfbClientPtr cl;
     int fd;
     VncSockName peer;
+    VncInput *vi;               /* NULL while no console is shown */
 } VncClient;
 
 struct VncDisplay {
@@ -239,9 +241,14 @@ static bool vnc_wants_console(VncDisplay *vd, QemuConsole *con)
                             : true;
 }
 
+static void vnc_client_set_input(VncClient *vc);
+
 static void vnc_bind(VncDisplay *vd, QemuConsole *con)
 {
     vd->con = con;
+    for (guint i = 0; i < vd->clients->len; i++) {
+        vnc_client_set_input(g_ptr_array_index(vd->clients, i));
+    }
     trace("showing console %s", con ? console_label(con) : "(none)");
     vnc_sync_listener(vd);
     if (!vd->dl) {
@@ -351,12 +358,29 @@ static void vnc_client_readable(void *opaque)
     vnc_reap(vd);
 }
 
+/*
+ * A client's keys and pointer go to the guest of the console shown; on
+ * a change of console what it held on the old one is released.
+ */
+static void vnc_client_set_input(VncClient *vc)
+{
+    VncDisplay *vd = vc->vd;
+    int domid = vd->con ? console_domid(vd->con) : -1;
+
+    vnc_input_free(vc->vi);
+    vc->vi = NULL;
+    if (domid >= 0) {
+        vc->vi = vnc_input_new(input_hub_console(vd->hub, domid), vd->km);
+    }
+}
+
 static void vnc_client_gone(rfbClientPtr cl)
 {
     VncClient *vc = cl->clientData;
     VncDisplay *vd = vc->vd;
 
     trace("client %s %s gone", vc->peer.host, vc->peer.service);
+    vnc_input_free(vc->vi);
     event_loop_set_fd_handler(vd->loop, vc->fd, NULL, NULL, NULL, NULL);
     g_ptr_array_remove(vd->clients, vc);
     cl->clientData = NULL;
@@ -385,6 +409,7 @@ static enum rfbNewClientAction vnc_new_client(rfbClientPtr cl)
         return RFB_CLIENT_REFUSE;
     }
     trace("client %s %s connected", vc->peer.host, vc->peer.service);
+    vnc_client_set_input(vc);
     vnc_sync_listener(vd);
     return RFB_CLIENT_ACCEPT;
 }
@@ -444,12 +469,33 @@ bool vnc_display_set_password(VncDisplay *vd, const char *password,
 
 /* ---- input --------------------------------------------------------------- */
 
+/* Nothing reaches the guest before the client is through the handshake:
+ * libvncserver calls these from the normal message state only. */
 static void vnc_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
 {
+    VncClient *vc = cl->clientData;
+
+    if (vc && vc->vi) {
+        vnc_input_key(vc->vi, down, keysym);
+    }
 }
 
 static void vnc_pointer(int mask, int x, int y, rfbClientPtr cl)
 {
+    VncClient *vc = cl->clientData;
+
+    if (vc && vc->vi) {
+        vnc_input_pointer(vc->vi, mask, x, y);
+    }
+}
+
+static void vnc_release_all(rfbClientPtr cl)
+{
+    VncClient *vc = cl->clientData;
+
+    if (vc && vc->vi) {
+        vnc_input_release_all(vc->vi);
+    }
 }
 
 /* ---- the display --------------------------------------------------------- */
@@ -484,6 +530,7 @@ static bool vnc_screen_new(VncDisplay *vd)
     screen->newClientHook = vnc_new_client;
     screen->kbdAddEvent = vnc_key;
     screen->ptrAddEvent = vnc_pointer;
+    screen->kbdReleaseAllKeys = vnc_release_all;
     if (vd->opts.password) {
         /* Any non-NULL value makes libvncserver offer VNC auth. */
         screen->authPasswdData = vd;

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <glib.h>
+#include <linux/input-event-codes.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <png.h>
@@ -26,6 +27,7 @@
 #include "ui/console.h"
 #include "ui/vnc.h"
 #include "xenner/guests/fbfront.h"
+#include "xenner/guests/kbdfront.h"
 #include "xenner/guest.h"
 #include "xenner/xenner.h"
 
@@ -104,8 +106,8 @@ static void pump(Fixture *f, int rounds)
     }
 }
 
-/* Opens the display on a free loopback port: to= finds one. */
-static void open_vnc(Fixture *f, const char *extra)
+/* Opens the display on a free loopback port (to= finds one), keymap @km. */
+static void open_vnc_km(Fixture *f, const char *extra, const char *km)
 {
     g_autofree char *opt = g_strdup_printf("127.0.0.1:%u,to=%u%s",
                                            300 + getpid() % 1000,
@@ -113,7 +115,7 @@ static void open_vnc(Fixture *f, const char *extra)
                                            extra ? extra : "");
     Error *err = NULL;
 
-    f->vd = vnc_display_open(f->loop, f->consoles, f->hub, opt, NULL, NULL,
+    f->vd = vnc_display_open(f->loop, f->consoles, f->hub, opt, km, NULL,
                              &err);
     if (!f->vd) {
         g_error("%s", error_get_pretty(err));
@@ -122,6 +124,11 @@ static void open_vnc(Fixture *f, const char *extra)
     g_assert_cmpstr(vnc_display_addr(f->vd)->family, ==, "ipv4");
     g_assert_cmpstr(vnc_display_addr(f->vd)->host, ==, "127.0.0.1");
     f->port = atoi(vnc_display_addr(f->vd)->service);
+}
+
+static void open_vnc(Fixture *f, const char *extra)
+{
+    open_vnc_km(f, extra, NULL);
 }
 
 /* Creates the vfb as the toolstack would, then the frontend. */
@@ -540,6 +547,122 @@ static void test_query(Fixture *f, gconstpointer data)
     PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
 }
 
+/* ---- keys and pointer ----------------------------------------------------- */
+
+/* Net::VNC logs in and sends what @script says ($v is the client). */
+static void net_vnc(Fixture *f, const char *script)
+{
+    g_autofree char *port = g_strdup_printf("%d", f->port);
+    g_autofree char *code = g_strdup_printf(
+        "my $v = Net::VNC->new({hostname => '127.0.0.1', "
+        "port => $ARGV[0]}); $v->login; %s; exit 0", script);
+    char *argv[] = {
+        (char *)"perl", (char *)"-MNet::VNC", (char *)"-e", code, port, NULL,
+    };
+
+    g_assert_cmpint(run_child(f, argv, NULL), ==, 0);
+}
+
+/* The events the kbdfront got from @from on, as "K30+", "P125,62". */
+static char *events_since(KbdFront *kf, guint from)
+{
+    GArray *evs = kbdfront_events(kf);
+    GString *out = g_string_new(NULL);
+
+    for (guint i = from; i < evs->len; i++) {
+        union xenkbd_in_event *ev = &g_array_index(evs,
+                                                   union xenkbd_in_event, i);
+
+        switch (ev->type) {
+        case XENKBD_TYPE_KEY:
+            g_string_append_printf(out, "K%u%c ", ev->key.keycode,
+                                   ev->key.pressed ? '+' : '-');
+            break;
+        case XENKBD_TYPE_POS:
+            g_string_append_printf(out, "P%d,%d ", ev->pos.abs_x,
+                                   ev->pos.abs_y);
+            break;
+        default:
+            g_string_append_printf(out, "T%u ", ev->type);
+            break;
+        }
+    }
+    return g_strchomp(g_string_free(out, false));
+}
+
+static KbdFront *attach_kbd(Fixture *f)
+{
+    XenKbdOpts ko;
+    KbdFront *kf;
+
+    xen_kbd_opts_default(&ko);
+    g_assert_true(xen_kbd_create(f->be, DOM_A, 0, &ko, NULL));
+    xen_kbd_opts_clear(&ko);
+    pump(f, 5);
+    kf = kbdfront_new(f->ga, 0, NULL, NULL, NULL);
+    PUMP_UNTIL(f, kbdfront_connected(kf));
+    return kf;
+}
+
+/*
+ * Keys and the pointer a real client sends reach the guest's kbdfront
+ * as Linux codes; positions are scaled from the framebuffer (320x200)
+ * to the pointer's range (800x600).
+ */
+static void test_keys(Fixture *f, gconstpointer data)
+{
+    g_autofree char *got = NULL;
+    g_autofree char *want = NULL;
+    FbFront *ff;
+    KbdFront *kf;
+
+    open_vnc(f, NULL);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    kf = attach_kbd(f);
+    net_vnc(f, "$v->send_key_event(0x61); "           /* a */
+               "$v->send_key_event_down(0xffe1); "    /* Shift_L */
+               "$v->send_key_event(0x41); "           /* A */
+               "$v->send_key_event_up(0xffe1); "
+               "$v->send_key_event(0xff0d); "         /* Return */
+               "$v->send_pointer_event(0, 160, 100); "
+               "$v->send_pointer_event(1, 160, 100); "
+               "$v->send_pointer_event(0, 319, 199)");
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    pump(f, 20);
+    got = events_since(kf, 0);
+    /* A move comes before the buttons of the same message. */
+    want = g_strdup_printf(
+        "K%u+ K%u- K%u+ K%u+ K%u- K%u- K%u+ K%u- P%u,%u K%u+ P%u,%u K%u-",
+        KEY_A, KEY_A, KEY_LEFTSHIFT, KEY_A, KEY_A, KEY_LEFTSHIFT, KEY_ENTER,
+        KEY_ENTER, input_scale(160, 320, 800), input_scale(100, 200, 600),
+        BTN_LEFT, 799, 599, BTN_LEFT);
+    g_assert_cmpstr(got, ==, want);
+    kbdfront_free(kf);
+    fbfront_free(ff);
+}
+
+/* With -k de, the keysym z is the key where a US keyboard has Y. */
+static void test_keymap_de(Fixture *f, gconstpointer data)
+{
+    g_autofree char *got = NULL;
+    g_autofree char *want = g_strdup_printf("K%u+ K%u- K%u+ K%u-", KEY_Y,
+                                            KEY_Y, KEY_Z, KEY_Z);
+    KbdFront *kf;
+
+    open_vnc_km(f, NULL, "de");
+    attach(f, NULL);
+    kf = attach_kbd(f);
+    PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL);
+    net_vnc(f, "$v->send_key_event(0x7a); "           /* z */
+               "$v->send_key_event(0x79)");           /* y */
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    pump(f, 20);
+    got = events_since(kf, 0);
+    g_assert_cmpstr(got, ==, want);
+    kbdfront_free(kf);
+}
+
 /* ---- hostile clients ------------------------------------------------------ */
 
 typedef enum Hostility {
@@ -710,6 +833,10 @@ int main(int argc, char **argv)
                test_password, fixture_teardown);
     g_test_add("/vnc/query", Fixture, NULL, fixture_setup, test_query,
                fixture_teardown);
+    g_test_add("/vnc/keys", Fixture, NULL, fixture_setup, test_keys,
+               fixture_teardown);
+    g_test_add("/vnc/keymap-de", Fixture, NULL, fixture_setup,
+               test_keymap_de, fixture_teardown);
     for (size_t i = 0; i < G_N_ELEMENTS(hostile); i++) {
         g_autofree char *name = g_strdup_printf("/vnc/hostile/%s",
                                                 hostile[i].name);
