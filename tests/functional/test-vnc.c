@@ -649,9 +649,10 @@ static void test_keymap_de(Fixture *f, gconstpointer data)
     g_autofree char *want = g_strdup_printf("K%u+ K%u- K%u+ K%u-", KEY_Y,
                                             KEY_Y, KEY_Z, KEY_Z);
     KbdFront *kf;
+    FbFront *ff;
 
     open_vnc_km(f, NULL, "de");
-    attach(f, NULL);
+    ff = attach(f, NULL);
     kf = attach_kbd(f);
     PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL);
     net_vnc(f, "$v->send_key_event(0x7a); "           /* z */
@@ -661,6 +662,7 @@ static void test_keymap_de(Fixture *f, gconstpointer data)
     got = events_since(kf, 0);
     g_assert_cmpstr(got, ==, want);
     kbdfront_free(kf);
+    fbfront_free(ff);
 }
 
 /* ---- hostile clients ------------------------------------------------------ */

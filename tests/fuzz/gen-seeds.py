@@ -12,6 +12,7 @@ is a batch of native requests and an indirect page, as fuzz-disk-ring.c
 reads; a QMP seed is a chunk size byte and a command stream as libxl
 sends it, as fuzz-qmp.c reads; a parse seed is a bound selector and
 a number as frontends and tools write them, as fuzz-parse.c reads; a
+vnc-opts seed is a -vnc string as libxl writes it; a
 kbd seed is a script of queue, flush, drain and guest operations
 followed by a vkbd page, as fuzz-kbd.c reads.
 """
@@ -427,6 +428,20 @@ def fb_seeds():
                                 0x7fffffff)]))
 
 
+def vnc_opts_seeds():
+    # What libxl passes, QEMU's other forms, and near misses.
+    yield b"127.0.0.1:0"
+    yield b"127.0.0.1:0,password=on,to=99"
+    yield b"0.0.0.0:5,to=99"
+    yield b":1"
+    yield b"[::1]:2,display=xenfb1.0,password"
+    yield b"unix:/run/xen/vnc-1,,x,ipv4=on"
+    yield b"none"
+    yield b"host:59635,to=59635"
+    yield b"host:,to="
+    yield b"[:1,,]:3,ipv6=off,ipv4"
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -470,6 +485,10 @@ def main():
                 with open(os.path.join(outdir, "seed-%02d-%d" % (i, j)),
                           "wb") as f:
                     f.write(bytes([chunk]) + stream)
+    elif target == "fuzz-vnc-opts":
+        for i, seed in enumerate(vnc_opts_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(seed)
     elif target == "fuzz-parse":
         for i, seed in enumerate(parse_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
