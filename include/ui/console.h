@@ -1,6 +1,6 @@
 /*
  * Display consoles: the surface a display backend (the vfb) fills and its
- * consumers (screendump now, a VNC server later) read.
+ * consumers (screendump, the VNC display) read.
  *
  * A surface is a view, not a copy: its pixels are the guest's
  * framebuffer as mapped (read-only) by the backend, valid until the next
