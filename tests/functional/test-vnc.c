@@ -32,6 +32,7 @@
 #include "xenner/xenner.h"
 
 #define DOM_A 5
+#define DOM_B 6
 #define MEM_FRAMES (64u << 8)           /* 64 MiB */
 
 typedef struct Fixture {
@@ -41,7 +42,7 @@ typedef struct Fixture {
     XenBackend *be;
     ConsoleList *consoles;
     InputHub *hub;
-    XennerGuest *ga;
+    XennerGuest *ga, *gb;
     VncDisplay *vd;
     int port;
     char *dir;
@@ -54,7 +55,9 @@ static void fixture_setup(Fixture *f, gconstpointer data)
     f->tree = xenner_xs_tree_new();
     f->x = xenner_new(f->loop, f->tree, NULL);
     g_assert_true(xenner_domain_create(f->x, DOM_A, "a", MEM_FRAMES, NULL));
+    g_assert_true(xenner_domain_create(f->x, DOM_B, "b", MEM_FRAMES, NULL));
     f->ga = xenner_guest_new(f->x, DOM_A, NULL);
+    f->gb = xenner_guest_new(f->x, DOM_B, NULL);
     f->be = xen_backend_new(f->loop, xenner_services(f->x), 0, NULL);
     f->consoles = console_list_new();
     f->hub = input_hub_new();
@@ -77,7 +80,9 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
     input_hub_free(f->hub);
     console_list_free(f->consoles);
     xenner_guest_free(f->ga);
+    xenner_guest_free(f->gb);
     xenner_domain_destroy(f->x, DOM_A);
+    xenner_domain_destroy(f->x, DOM_B);
     xenner_free(f->x);
     xenner_xs_tree_free(f->tree);
     event_loop_free(f->loop);
@@ -131,8 +136,9 @@ static void open_vnc(Fixture *f, const char *extra)
     open_vnc_km(f, extra, NULL);
 }
 
-/* Creates the vfb as the toolstack would, then the frontend. */
-static FbFront *attach(Fixture *f, const FbFrontConfig *cfg)
+/* Creates the vfb of @domid as the toolstack would, then the frontend. */
+static FbFront *attach_dom(Fixture *f, uint16_t domid,
+                           const FbFrontConfig *cfg)
 {
     XenFbConfig c;
 
@@ -140,9 +146,14 @@ static FbFront *attach(Fixture *f, const FbFrontConfig *cfg)
     c.width = 320;
     c.height = 200;
     c.videoram_mb = 4;
-    g_assert_true(xen_fb_create(f->be, DOM_A, 0, &c, NULL));
+    g_assert_true(xen_fb_create(f->be, domid, 0, &c, NULL));
     pump(f, 5);
-    return fbfront_new(f->ga, 0, cfg, NULL, NULL);
+    return fbfront_new(domid == DOM_A ? f->ga : f->gb, 0, cfg, NULL, NULL);
+}
+
+static FbFront *attach(Fixture *f, const FbFrontConfig *cfg)
+{
+    return attach_dom(f, DOM_A, cfg);
 }
 
 static QemuConsole *console_a(Fixture *f)
@@ -255,7 +266,8 @@ static void check_capture(Fixture *f, const char *path, unsigned w,
     g_autofree uint32_t *a = NULL, *b = NULL;
     unsigned aw, ah, bw, bh;
 
-    g_assert_true(console_screendump(console_a(f), dump, "png", NULL));
+    g_assert_true(console_screendump(vnc_display_console(f->vd), dump,
+                                     "png", NULL));
     a = read_png(path, &aw, &ah);
     b = read_png(dump, &bw, &bh);
     g_assert_cmpuint(aw, ==, w);
@@ -590,18 +602,23 @@ static char *events_since(KbdFront *kf, guint from)
     return g_strchomp(g_string_free(out, false));
 }
 
-static KbdFront *attach_kbd(Fixture *f)
+static KbdFront *attach_kbd_dom(Fixture *f, uint16_t domid)
 {
     XenKbdOpts ko;
     KbdFront *kf;
 
     xen_kbd_opts_default(&ko);
-    g_assert_true(xen_kbd_create(f->be, DOM_A, 0, &ko, NULL));
+    g_assert_true(xen_kbd_create(f->be, domid, 0, &ko, NULL));
     xen_kbd_opts_clear(&ko);
     pump(f, 5);
-    kf = kbdfront_new(f->ga, 0, NULL, NULL, NULL);
+    kf = kbdfront_new(domid == DOM_A ? f->ga : f->gb, 0, NULL, NULL, NULL);
     PUMP_UNTIL(f, kbdfront_connected(kf));
     return kf;
+}
+
+static KbdFront *attach_kbd(Fixture *f)
+{
+    return attach_kbd_dom(f, DOM_A);
 }
 
 /*
@@ -665,6 +682,45 @@ static void test_keymap_de(Fixture *f, gconstpointer data)
     fbfront_free(ff);
 }
 
+/*
+ * display= picks the console by name: the second guest's screen is
+ * shown, and keys go to the second guest only.
+ */
+static void test_display_option(Fixture *f, gconstpointer data)
+{
+    g_autofree char *label = xen_fb_console_label(DOM_B, 0);
+    g_autofree char *opt = g_strdup_printf(",display=%s", label);
+    g_autofree char *got_a = NULL, *got_b = NULL;
+    g_autofree char *want = g_strdup_printf("K%u+ K%u-", KEY_Q, KEY_Q);
+    FbFront *fa, *fb;
+    KbdFront *ka, *kb;
+
+    open_vnc(f, opt);
+    fa = attach_dom(f, DOM_A, NULL);
+    fb = attach_dom(f, DOM_B, NULL);
+    PUMP_UNTIL(f, fbfront_connected(fa) && fbfront_connected(fb));
+    ka = attach_kbd_dom(f, DOM_A);
+    kb = attach_kbd_dom(f, DOM_B);
+    PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL);
+    g_assert_cmpstr(console_label(vnc_display_console(f->vd)), ==, label);
+    draw(fa, 20);
+    draw(fb, 21);
+    capture_and_check(f, fb);
+    net_vnc(f, "$v->send_key_event(0x71)");           /* q */
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    pump(f, 20);
+    got_a = events_since(ka, 0);
+    got_b = events_since(kb, 0);
+    g_assert_cmpstr(got_a, ==, "");
+    g_assert_cmpstr(got_b, ==, want);
+    /* The other guest was never watched. */
+    g_assert_cmpint(fbfront_refresh_period(fa), ==, XENFB_NO_REFRESH);
+    kbdfront_free(ka);
+    kbdfront_free(kb);
+    fbfront_free(fa);
+    fbfront_free(fb);
+}
+
 /* ---- hostile clients ------------------------------------------------------ */
 
 typedef enum Hostility {
@@ -673,6 +729,7 @@ typedef enum Hostility {
     HUGE_CUT_TEXT,
     MANY_ENCODINGS,     /* 65535 of them: legal, served */
     GONE_MID_UPDATE,    /* asks for the whole screen, then resets */
+    TOO_MANY,           /* 40 connections at once */
 } Hostility;
 
 static void put32(uint8_t *p, uint32_t v)
@@ -758,6 +815,24 @@ static void attack(Fixture *f, Hostility h)
         PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
         return;
     }
+    case TOO_MANY: {
+        int fds[40];
+
+        fds[0] = fd;
+        for (int i = 1; i < 40; i++) {
+            /* Within the listen backlog: the loop accepts as we go. */
+            pump(f, 2);
+            fds[i] = rc_connect(f);
+        }
+        /* 32 are served; the others are closed at once. */
+        PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 32);
+        pump(f, 20);
+        g_assert_cmpuint(vnc_display_client_count(f->vd), ==, 32);
+        for (int i = 0; i < 40; i++) {
+            close(fds[i]);
+        }
+        return;
+    }
     }
     close(fd);
 }
@@ -816,6 +891,7 @@ int main(int argc, char **argv)
         { "huge-cut-text", HUGE_CUT_TEXT },
         { "many-encodings", MANY_ENCODINGS },
         { "gone-mid-update", GONE_MID_UPDATE },
+        { "too-many", TOO_MANY },
     };
 
     g_test_init(&argc, &argv, NULL);
@@ -839,6 +915,8 @@ int main(int argc, char **argv)
                fixture_teardown);
     g_test_add("/vnc/keymap-de", Fixture, NULL, fixture_setup,
                test_keymap_de, fixture_teardown);
+    g_test_add("/vnc/display-option", Fixture, NULL, fixture_setup,
+               test_display_option, fixture_teardown);
     for (size_t i = 0; i < G_N_ELEMENTS(hostile); i++) {
         g_autofree char *name = g_strdup_printf("/vnc/hostile/%s",
                                                 hostile[i].name);
