@@ -19,9 +19,11 @@
  *
  * What a single thread costs: libvncserver reads a message whole,
  * waiting up to maxClientWait (VNC_CLIENT_WAIT_MS) for each missing
- * piece, and writes an update whole (up to 5 s for a client that does
- * not read); so a slow or stalled client delays the loop that long
- * before it is dropped. docs/display.md says so.
+ * piece, so we call it only once the message is whole in the socket
+ * buffer (ui/vnc-frame.h, SO_RCVLOWAT); but it writes an update whole
+ * (up to 5 s for a client that does not read), and a client on a unix
+ * socket, where the low-water mark does not wake poll, can still make
+ * it wait. docs/display.md says so.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -31,14 +33,17 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <limits.h>
 #include <rfb/rfb.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "ui/keymap.h"
+#include "ui/vnc-frame.h"
 #include "ui/vnc-input.h"
 #include "ui/vnc-opts.h"
 #include "util/trace.h"
@@ -65,6 +70,7 @@ typedef struct VncClient {
     int fd;
     VncSockName peer;
     VncInput *vi;               /* NULL while no console is shown */
+    size_t lowat;               /* the socket's SO_RCVLOWAT */
 } VncClient;
 
 struct VncDisplay {
@@ -346,11 +352,87 @@ static void vnc_schedule_flush(VncDisplay *vd)
     }
 }
 
+static VncFrameState vnc_frame_state(VncClient *vc)
+{
+    rfbClientPtr cl = vc->cl;
+
+    /* WebSockets frames are not RFB messages on the wire. */
+    if (cl->wsctx || cl->sslctx) {
+        return VNC_FRAME_UNKNOWN;
+    }
+    switch (cl->state) {
+    case RFB_PROTOCOL_VERSION:
+        return VNC_FRAME_VERSION;
+    case RFB_SECURITY_TYPE:
+        return VNC_FRAME_SECURITY;
+    case RFB_AUTHENTICATION:
+        return vc->vd->opts.password ? VNC_FRAME_AUTH_VNC : VNC_FRAME_UNKNOWN;
+    case RFB_INITIALISATION:
+        return VNC_FRAME_INIT;
+    case RFB_NORMAL:
+        return VNC_FRAME_NORMAL;
+    default:
+        return VNC_FRAME_UNKNOWN;
+    }
+}
+
+static void vnc_set_lowat(VncClient *vc, size_t bytes)
+{
+    int v = MIN(bytes, (size_t)INT_MAX);
+
+    if (vc->lowat != bytes &&
+        setsockopt(vc->fd, SOL_SOCKET, SO_RCVLOWAT, &v, sizeof(v)) == 0) {
+        vc->lowat = bytes;
+    }
+}
+
+/*
+ * Whether the client's next message is whole in the socket buffer, so
+ * that libvncserver's blocking reads of it never wait. If not, the
+ * socket's low-water mark is set to its length: TCP then wakes us only
+ * once it is there (or at EOF). A wake short of the mark means EOF or
+ * a socket that ignores the mark (a unix socket): libvncserver reads
+ * then, as it comes.
+ */
+static bool vnc_client_whole(VncClient *vc)
+{
+    uint8_t head[8];
+    int avail = 0;
+    ssize_t n;
+    size_t need;
+
+    if (ioctl(vc->fd, FIONREAD, &avail) < 0 || avail <= 0) {
+        return true;
+    }
+    n = recv(vc->fd, head, MIN(sizeof(head), (size_t)avail),
+             MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0) {
+        return true;
+    }
+    need = vnc_frame_need(vnc_frame_state(vc),
+                          vc->cl->enableExtendedClipboard, head, n);
+    if (need == 0 || (size_t)avail >= need) {
+        vnc_set_lowat(vc, 1);
+        return true;
+    }
+    if (need > vc->lowat) {
+        vnc_set_lowat(vc, need);
+        if (vc->lowat == need) {
+            return false;
+        }
+    }
+    vnc_set_lowat(vc, 1);
+    return true;
+}
+
 static void vnc_client_readable(void *opaque)
 {
     VncClient *vc = opaque;
     VncDisplay *vd = vc->vd;
 
+    if (!vnc_client_whole(vc)) {
+        return;
+    }
     rfbProcessClientMessage(vc->cl);
     if (vc->cl->sock != RFB_INVALID_SOCKET) {
         rfbUpdateClient(vc->cl);
@@ -397,6 +479,7 @@ static enum rfbNewClientAction vnc_new_client(rfbClientPtr cl)
     vc->vd = vd;
     vc->cl = cl;
     vc->fd = cl->sock;
+    vc->lowat = 1;
     vnc_sock_name(vc->fd, true, &vc->peer);
     cl->clientData = vc;
     cl->clientGoneHook = vnc_client_gone;

@@ -855,6 +855,54 @@ static void test_hostile(Fixture *f, gconstpointer data)
     fbfront_free(ff);
 }
 
+/*
+ * Clients that send half a message and wait: libvncserver is not called
+ * for them until the rest comes (it would block the loop reading it, and
+ * drop them when its wait ran out), so other clients are served
+ * meanwhile, and each is served when its message is whole.
+ */
+static void test_half_messages(Fixture *f, gconstpointer data)
+{
+    static const uint8_t encodings[] = {
+        2, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1,     /* Raw, CopyRect */
+    };
+    static const uint8_t request[10] = { 3, 0, 0, 0, 0, 0, 0, 8, 0, 8 };
+    uint8_t hdr[4];
+    FbFront *ff;
+    int version, header, body;
+
+    open_vnc(f, NULL);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    draw(ff, 30);
+    version = rc_connect(f);
+    rc_write(version, "RFB 003.", 8);
+    header = rc_connect(f);
+    rc_handshake(f, header);
+    rc_write(header, encodings, 2);
+    body = rc_connect(f);
+    rc_handshake(f, body);
+    rc_write(body, encodings, 8);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 3);
+    capture_and_check(f, ff);
+    /* Not one of them was given up on. */
+    g_assert_cmpuint(vnc_display_client_count(f->vd), ==, 3);
+    /* The rest of a message comes: it is read, and the client served. */
+    rc_write(body, encodings + 8, sizeof(encodings) - 8);
+    rc_write(body, request, sizeof(request));
+    g_assert_true(rc_read(f, body, hdr, sizeof(hdr)));
+    g_assert_cmpuint(hdr[0], ==, 0);
+    rc_write(header, encodings + 2, sizeof(encodings) - 2);
+    rc_write(header, request, sizeof(request));
+    g_assert_true(rc_read(f, header, hdr, sizeof(hdr)));
+    g_assert_cmpuint(hdr[0], ==, 0);
+    close(version);
+    close(header);
+    close(body);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    fbfront_free(ff);
+}
+
 /* A real client killed while it reads a large update. */
 static void test_client_killed(Fixture *f, gconstpointer data)
 {
@@ -924,6 +972,8 @@ int main(int argc, char **argv)
         g_test_add(name, Fixture, GUINT_TO_POINTER(hostile[i].h),
                    fixture_setup, test_hostile, fixture_teardown);
     }
+    g_test_add("/vnc/half-messages", Fixture, NULL, fixture_setup,
+               test_half_messages, fixture_teardown);
     g_test_add("/vnc/client-killed", Fixture, NULL, fixture_setup,
                test_client_killed, fixture_teardown);
     return g_test_run();

@@ -12,7 +12,8 @@ is a batch of native requests and an indirect page, as fuzz-disk-ring.c
 reads; a QMP seed is a chunk size byte and a command stream as libxl
 sends it, as fuzz-qmp.c reads; a parse seed is a bound selector and
 a number as frontends and tools write them, as fuzz-parse.c reads; a
-vnc-opts seed is a -vnc string as libxl writes it; a
+vnc-opts seed is a -vnc string as libxl writes it; a vnc-frame seed is
+a state byte and what a VNC client sent, as fuzz-vnc-frame.c reads; a
 kbd seed is a script of queue, flush, drain and guest operations
 followed by a vkbd page, as fuzz-kbd.c reads.
 """
@@ -428,6 +429,23 @@ def fb_seeds():
                                 0x7fffffff)]))
 
 
+def vnc_frame_seeds():
+    # A state byte (4: normal; 0x80: extended clipboard) and the bytes
+    # buffered: each message type whole, cut short, or too long.
+    yield b"\x00RFB 003.008\n"
+    yield b"\x04\x00" + bytes(19)
+    yield b"\x04\x02\x00\x00\x03" + bytes(12)
+    yield b"\x04\x02\x00\xff\xff"
+    yield b"\x04\x03\x00\x00\x00\x00\x00\x01\x00\x01\x00"
+    yield b"\x04\x04\x01\x00\x00\x00\x00\x00\x61"
+    yield b"\x04\x05\x01\x00\x10\x00\x10"
+    yield b"\x04\x06\x00\x00\x00\x00\x00\x00\x03abc"
+    yield b"\x84\x06\x00\x00\x00\xff\xff\xff\xfdabc"
+    yield b"\x04\x06\x00\x00\x00\x7f\xff\xff\xff"
+    yield b"\x04\xfb\x00\x04\x00\x03\x00\x01\x00" + bytes(16)
+    yield b"\x02" + bytes(16)
+
+
 def vnc_opts_seeds():
     # What libxl passes, QEMU's other forms, and near misses.
     yield b"127.0.0.1:0"
@@ -485,6 +503,10 @@ def main():
                 with open(os.path.join(outdir, "seed-%02d-%d" % (i, j)),
                           "wb") as f:
                     f.write(bytes([chunk]) + stream)
+    elif target == "fuzz-vnc-frame":
+        for i, seed in enumerate(vnc_frame_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(seed)
     elif target == "fuzz-vnc-opts":
         for i, seed in enumerate(vnc_opts_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
