@@ -147,7 +147,7 @@ bool vnc_options_parse(const char *str, VncOptions *o, Error **errp)
         const char *v = eq ? eq + 1 : "on";
 
         if (!strcmp(key, "to")) {
-            to = e + 3;
+            to = v;
         } else if (!strcmp(key, "password")) {
             if (!parse_bool(key, v, &o->password, errp)) {
                 goto fail;

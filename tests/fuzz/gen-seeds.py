@@ -458,6 +458,7 @@ def vnc_opts_seeds():
     yield b"host:59635,to=59635"
     yield b"host:,to="
     yield b"[:1,,]:3,ipv6=off,ipv4"
+    yield b"hos:5935,to=5to=5,to"
 
 
 def main():

@@ -85,6 +85,8 @@ static void test_errors(void)
     expect_error("127.0.0.1:59636", "port 59636 out of range");
     expect_error(":-1", "can't convert to a number: -1");
     expect_error(":0,to=x", "can't convert to a number: x");
+    /* A bare key is "on" (found by fuzz-vnc-opts: it read past "to"). */
+    expect_error(":0,to", "can't convert to a number: on");
     expect_error(":5,to=4", "to=4 is below display 5");
     expect_error("unix:/x,to=3", "to= needs a TCP address (HOST:N)");
     expect_error(":0,password=maybe",
