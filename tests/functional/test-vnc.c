@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -903,6 +904,47 @@ static void test_half_messages(Fixture *f, gconstpointer data)
     fbfront_free(ff);
 }
 
+/* A unix socket: a client is served, and listed with family unix. */
+static void test_unix(Fixture *f, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(f->dir, "vnc.sock", NULL);
+    g_autofree char *opt = g_strdup_printf("unix:%s", path);
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func(g_free);
+    static const uint8_t request[10] = { 3, 0, 0, 0, 0, 0, 0, 8, 0, 8 };
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    uint8_t hdr[4];
+    FbFront *ff;
+    int fd;
+
+    f->vd = vnc_display_open(f->loop, f->consoles, f->hub, opt, NULL, NULL,
+                             NULL);
+    g_assert_nonnull(f->vd);
+    g_assert_cmpstr(vnc_display_addr(f->vd)->family, ==, "unix");
+    g_assert_cmpstr(vnc_display_addr(f->vd)->host, ==, "");
+    g_assert_cmpstr(vnc_display_addr(f->vd)->service, ==, path);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), ==,
+                    0);
+    rc_handshake(f, fd);
+    rc_write(fd, request, sizeof(request));
+    g_assert_true(rc_read(f, fd, hdr, sizeof(hdr)));
+    g_assert_cmpuint(hdr[0], ==, 0);
+    vnc_display_foreach_client(f->vd, see_client, seen);
+    g_assert_cmpuint(seen->len, ==, 1);
+    g_assert_cmpstr(g_ptr_array_index(seen, 0), ==, "unix  ");
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
+    close(fd);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    fbfront_free(ff);
+    vnc_display_close(f->vd);
+    f->vd = NULL;
+    /* The socket file goes with the display. */
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+}
+
 /* A real client killed while it reads a large update. */
 static void test_client_killed(Fixture *f, gconstpointer data)
 {
@@ -972,6 +1014,8 @@ int main(int argc, char **argv)
         g_test_add(name, Fixture, GUINT_TO_POINTER(hostile[i].h),
                    fixture_setup, test_hostile, fixture_teardown);
     }
+    g_test_add("/vnc/unix", Fixture, NULL, fixture_setup, test_unix,
+               fixture_teardown);
     g_test_add("/vnc/half-messages", Fixture, NULL, fixture_setup,
                test_half_messages, fixture_teardown);
     g_test_add("/vnc/client-killed", Fixture, NULL, fixture_setup,
