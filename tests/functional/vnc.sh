@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 13
+tap_plan 14
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -124,3 +124,5 @@ refused "-vnc on a busy port" "Failed to bind socket: Address already in use" \
     -vnc "127.0.0.1:$((busy - 5900))"
 refused "-vnc with a bad option" "Invalid parameter 'share'" \
     -vnc "127.0.0.1:0,share=ignore"
+refused "-k with a layout QEMU has no keymap for" "keymap 'zz'" \
+    -vnc "127.0.0.1:0,to=99" -k zz
