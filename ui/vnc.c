@@ -85,7 +85,7 @@ struct VncDisplay {
     VncAddrInfo addr;
 
     rfbScreenInfoPtr screen;
-    uint32_t *fb;               /* the screen, in serverFormat */
+    uint32_t *fb;               /* the screen, 0x00RRGGBB */
     uint32_t fb_width, fb_height;
 
     QemuConsole *con;           /* shown; NULL: blank */
@@ -114,30 +114,29 @@ static void vnc_log(const char *fmt, ...)
 /* ---- the framebuffer ----------------------------------------------------- */
 
 /*
- * 32 bits a pixel, 24 of them colour. libvncserver announces depth 32,
- * yet its ZRLE encoder sends 3-byte CPIXELs, which RFB allows only at
- * depth 24 or less: announce 24, as QEMU does, so that a client that
- * follows the spec decodes what it is sent.
+ * Our screen is 0x00RRGGBB words, what display_surface_row_xrgb()
+ * writes, announced with depth 24, as QEMU does. libvncserver's own
+ * choice (made again by every rfbNewFramebuffer()) is red in the low
+ * byte and depth 32; but its ZRLE encoder sends 3-byte CPIXELs, which
+ * RFB allows only at depth 24 or less. Clients translate from ours
+ * once the format is set, so their translation is set up again.
  */
-static void vnc_fix_depth(rfbScreenInfoPtr screen)
+static void vnc_set_format(rfbScreenInfoPtr screen)
 {
+    rfbClientIteratorPtr it;
+    rfbClientPtr cl;
+
     screen->depth = 24;
     screen->serverFormat.depth = 24;
-}
-
-/* 0x00RRGGBB into libvncserver's server format, in place. */
-static void vnc_pack(const rfbPixelFormat *f, uint32_t *px, uint32_t n)
-{
-    if (f->redShift == 16 && f->greenShift == 8 && f->blueShift == 0) {
-        return;
+    screen->serverFormat.redShift = 16;
+    screen->serverFormat.greenShift = 8;
+    screen->serverFormat.blueShift = 0;
+    it = rfbGetClientIterator(screen);
+    while ((cl = rfbClientIteratorNext(it))) {
+        /* A failure closes the client; vnc_flush() finishes it. */
+        screen->setTranslateFunction(cl);
     }
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t v = px[i];
-
-        px[i] = ((v >> 16) & 0xff) << f->redShift |
-                ((v >> 8) & 0xff) << f->greenShift |
-                (v & 0xff) << f->blueShift;
-    }
+    rfbReleaseClientIterator(it);
 }
 
 static void vnc_schedule_flush(VncDisplay *vd);
@@ -150,7 +149,6 @@ static void vnc_copy_rect(VncDisplay *vd, const DisplaySurface *s,
         uint32_t *out = vd->fb + (size_t)row * vd->fb_width + x;
 
         display_surface_row_xrgb(s, x, row, w, out);
-        vnc_pack(&vd->screen->serverFormat, out, w);
     }
     rfbMarkRectAsModified(vd->screen, x, y, x + w, y + h);
     vnc_schedule_flush(vd);
@@ -181,7 +179,7 @@ static void vnc_show(VncDisplay *vd, const DisplaySurface *s)
         vd->fb_height = h;
         /* Clients with NewFBSize or ExtendedDesktopSize hear of it. */
         rfbNewFramebuffer(vd->screen, (char *)vd->fb, w, h, 8, 3, 4);
-        vnc_fix_depth(vd->screen);
+        vnc_set_format(vd->screen);
         g_free(old);
         trace("screen is now %ux%u", w, h);
     }
@@ -596,7 +594,7 @@ static bool vnc_screen_new(VncDisplay *vd)
         return false;
     }
     vd->screen = screen;
-    vnc_fix_depth(screen);
+    vnc_set_format(screen);
     vd->fb_width = VNC_BLANK_WIDTH;
     vd->fb_height = VNC_BLANK_HEIGHT;
     vd->fb = g_new0(uint32_t, VNC_BLANK_WIDTH * VNC_BLANK_HEIGHT);

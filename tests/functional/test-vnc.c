@@ -904,6 +904,140 @@ static void test_half_messages(Fixture *f, gconstpointer data)
     fbfront_free(ff);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return ntohl(v);
+}
+
+/*
+ * Asks for the whole @w x @h screen, raw, and reads one update into
+ * @px (0x00RRGGBB, from the client's format: red in the low byte);
+ * false if it was a NewFBSize instead (then *@w, *@h are the new size).
+ */
+static bool rc_full_update(Fixture *f, int fd, unsigned *w, unsigned *h,
+                           uint32_t **px)
+{
+    uint8_t req[10] = { 3, 0, 0, 0, 0, 0, *w >> 8, *w, *h >> 8, *h };
+    uint8_t hdr[4], rect[12];
+    bool pixels = false;
+
+    rc_write(fd, req, sizeof(req));
+    g_assert_true(rc_read(f, fd, hdr, sizeof(hdr)));
+    g_assert_cmpuint(hdr[0], ==, 0);
+    for (unsigned r = 0; r < (unsigned)(hdr[2] << 8 | hdr[3]); r++) {
+        unsigned rx, ry, rw, rh;
+        int32_t enc;
+
+        g_assert_true(rc_read(f, fd, rect, sizeof(rect)));
+        rx = rect[0] << 8 | rect[1];
+        ry = rect[2] << 8 | rect[3];
+        rw = rect[4] << 8 | rect[5];
+        rh = rect[6] << 8 | rect[7];
+        enc = (int32_t)get32(rect + 8);
+        if (enc == -223) {              /* NewFBSize */
+            *w = rw;
+            *h = rh;
+            g_free(*px);
+            *px = g_new0(uint32_t, rw * rh);
+            continue;
+        }
+        g_assert_cmpint(enc, ==, 0);
+        g_assert_cmpuint(rx + rw, <=, *w);
+        g_assert_cmpuint(ry + rh, <=, *h);
+        for (unsigned y = ry; y < ry + rh; y++) {
+            g_autofree uint8_t *row = g_malloc(rw * 4);
+
+            g_assert_true(rc_read(f, fd, row, rw * 4));
+            for (unsigned x = 0; x < rw; x++) {
+                const uint8_t *p = row + 4 * x;
+
+                (*px)[y * *w + rx + x] = p[0] << 16 | p[1] << 8 | p[2];
+            }
+        }
+        pixels = true;
+    }
+    return pixels;
+}
+
+/* @px equals screendump of the shown console. */
+static void check_pixels(Fixture *f, const uint32_t *px, unsigned w,
+                         unsigned h)
+{
+    g_autofree char *dump = g_build_filename(f->dir, "dump.png", NULL);
+    g_autofree uint32_t *b = NULL;
+    unsigned bw, bh;
+
+    g_assert_true(console_screendump(vnc_display_console(f->vd), dump,
+                                     "png", NULL));
+    b = read_png(dump, &bw, &bh);
+    g_assert_cmpuint(bw, ==, w);
+    g_assert_cmpuint(bh, ==, h);
+    for (unsigned i = 0; i < w * h; i++) {
+        if (px[i] != b[i]) {
+            g_error("pixel %u,%u: client %06x, screendump %06x", i % w,
+                    i / w, px[i], b[i]);
+        }
+    }
+}
+
+/*
+ * A client that chose its own pixel format (red in the low byte, unlike
+ * the server's) stays connected across resizes: it hears NewFBSize and
+ * its raw pixels equal screendump each time.
+ */
+static void test_own_format_resize(Fixture *f, gconstpointer data)
+{
+    static const uint8_t format[20] = {
+        0, 0, 0, 0,
+        32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 0, 8, 16, 0, 0, 0,
+    };
+    static const uint8_t encodings[12] = {
+        2, 0, 0, 2, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x21,  /* Raw, NewFBSize */
+    };
+    g_autofree uint32_t *px = NULL;
+    unsigned w = 320, h = 200;
+    FbFront *ff;
+    int fd;
+
+    open_vnc(f, NULL);
+    ff = attach(f, NULL);
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL);
+    fd = rc_connect(f);
+    rc_handshake(f, fd);
+    rc_write(fd, format, sizeof(format));
+    rc_write(fd, encodings, sizeof(encodings));
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
+    draw(ff, 40);
+    pump(f, 5);
+    px = g_new0(uint32_t, w * h);
+    g_assert_true(rc_full_update(f, fd, &w, &h, &px));
+    check_pixels(f, px, w, h);
+    for (int i = 0; i < 2; i++) {
+        if (i == 0) {
+            g_assert_cmpint(fbfront_resize(ff, 200, 100, 512, 16, 4096), ==,
+                            0);
+        } else {
+            g_assert_cmpint(fbfront_resize(ff, 640, 400, 2560, 32, 0), ==,
+                            0);
+        }
+        draw(ff, 41 + i);
+        pump(f, 5);
+        /* The new size first, then the pixels at it. */
+        g_assert_false(rc_full_update(f, fd, &w, &h, &px));
+        g_assert_cmpuint(w, ==, fbfront_width(ff));
+        g_assert_cmpuint(h, ==, fbfront_height(ff));
+        g_assert_true(rc_full_update(f, fd, &w, &h, &px));
+        check_pixels(f, px, w, h);
+    }
+    close(fd);
+    PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
+    fbfront_free(ff);
+}
+
 /* A unix socket: a client is served, and listed with family unix. */
 static void test_unix(Fixture *f, gconstpointer data)
 {
@@ -1016,6 +1150,8 @@ int main(int argc, char **argv)
     }
     g_test_add("/vnc/unix", Fixture, NULL, fixture_setup, test_unix,
                fixture_teardown);
+    g_test_add("/vnc/own-format-resize", Fixture, NULL, fixture_setup,
+               test_own_format_resize, fixture_teardown);
     g_test_add("/vnc/half-messages", Fixture, NULL, fixture_setup,
                test_half_messages, fixture_teardown);
     g_test_add("/vnc/client-killed", Fixture, NULL, fixture_setup,
