@@ -722,6 +722,55 @@ static void test_display_option(Fixture *f, gconstpointer data)
     fbfront_free(fb);
 }
 
+/* The toolstack unplugs a vfb, as libxl does: online=0, then Closing. */
+static void unplug_fb(Fixture *f, uint16_t domid)
+{
+    XenXsHandle *xs = xenner_xs_open_as(f->x, 0);
+    const XenXenstoreOps *ops = xenner_services(f->x)->xenstore;
+    g_autofree char *online = g_strdup_printf(
+        "/local/domain/0/backend/vfb/%u/0/online", domid);
+    g_autofree char *state = g_strdup_printf(
+        "/local/domain/0/backend/vfb/%u/0/state", domid);
+
+    g_assert_cmpint(ops->write(xs, 0, online, "0", 1), ==, 0);
+    g_assert_cmpint(ops->write(xs, 0, state, "5", 1), ==, 0);
+    ops->close(xs);
+}
+
+/*
+ * The console shown goes (its vfb unplugged) while a client watches:
+ * the display shows the next console, and the client keeps working.
+ */
+static void test_console_gone(Fixture *f, gconstpointer data)
+{
+    g_autofree char *label_b = xen_fb_console_label(DOM_B, 0);
+    FbFront *fa, *fb;
+    int fd;
+
+    open_vnc(f, NULL);
+    fa = attach_dom(f, DOM_A, NULL);
+    PUMP_UNTIL(f, fbfront_connected(fa));
+    fb = attach_dom(f, DOM_B, NULL);
+    PUMP_UNTIL(f, fbfront_connected(fb));
+    PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL);
+    g_assert_cmpstr(console_label(vnc_display_console(f->vd)), !=, label_b);
+    fd = rc_connect(f);
+    rc_handshake(f, fd);
+    PUMP_UNTIL(f, fbfront_refresh_period(fa) == CONSOLE_REFRESH_MS);
+    unplug_fb(f, DOM_A);
+    PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL &&
+               !strcmp(console_label(vnc_display_console(f->vd)), label_b));
+    /* B is watched now; the client is still there. */
+    PUMP_UNTIL(f, fbfront_refresh_period(fb) == CONSOLE_REFRESH_MS);
+    g_assert_cmpuint(vnc_display_client_count(f->vd), ==, 1);
+    draw(fb, 50);
+    capture_and_check(f, fb);
+    close(fd);
+    PUMP_UNTIL(f, fbfront_refresh_period(fb) == XENFB_NO_REFRESH);
+    fbfront_free(fa);
+    fbfront_free(fb);
+}
+
 /* ---- hostile clients ------------------------------------------------------ */
 
 typedef enum Hostility {
@@ -1150,6 +1199,8 @@ int main(int argc, char **argv)
     }
     g_test_add("/vnc/unix", Fixture, NULL, fixture_setup, test_unix,
                fixture_teardown);
+    g_test_add("/vnc/console-gone", Fixture, NULL, fixture_setup,
+               test_console_gone, fixture_teardown);
     g_test_add("/vnc/own-format-resize", Fixture, NULL, fixture_setup,
                test_own_format_resize, fixture_teardown);
     g_test_add("/vnc/half-messages", Fixture, NULL, fixture_setup,
