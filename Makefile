@@ -49,6 +49,7 @@ bench: build
 	bench/xenstore.sh $(BUILD)
 	$(BUILD)/bench/backend-bench
 	$(BUILD)/bench/disk-bench
+	$(BUILD)/bench/vnc-bench
 
 # Block backends on real Xen under the rig: ours, QEMU's qdisk, blkback.
 # Minutes, and root; not part of `make bench`.
