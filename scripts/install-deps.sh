@@ -41,11 +41,14 @@ packages=(
     # (busybox, cpio, depmod, xz for .ko.xz modules), the guests' and
     # dom0's ext4 tools; dom0 runs the host's Xen userland in place
     qemu-system-x86 cpio busybox-static kmod xz-utils e2fsprogs
+    # the rig's display test: upstream QEMU's xenfb as the peer (dom0
+    # runs the VNC clients above)
+    qemu-system-xen
 )
 if [ -n "$bench" ]; then
-    # bench/rig-peers.sh: fio goes into the guest, and qemu-system-xen is
-    # upstream QEMU's qdisk, the peer libxl starts in dom0.
-    packages+=(fio qemu-system-xen)
+    # bench/rig-peers.sh: fio goes into the guest (qemu-system-xen, the
+    # qdisk peer libxl starts in dom0, is in the list above).
+    packages+=(fio)
 fi
 
 sudo=

@@ -3,10 +3,11 @@
 #
 # mkdomu.sh CACHE_DIR OUT [EXTRA_HOST_BINARY...]: busybox initramfs for a
 # PV domU booted with the rig's own kernel. The guest has no root disk and
-# no modprobe, so everything it runs is in here: the block frontend and
-# ext4 modules (decompressed, in load order), mkfs.ext4 and e2fsck from the
-# host plus any extra host tools (fio) with their libraries, /init
-# (guest-init.sh) and the task scripts of guest/ under /tasks.
+# no modprobe, so everything it runs is in here: the block frontend,
+# ext4 and evdev modules (decompressed, in load order), mkfs.ext4 and
+# e2fsck from the host plus any extra host tools (fio) with their
+# libraries, /init (guest-init.sh) and the task scripts of guest/ under
+# /tasks.
 set -eu
 usage="usage: mkdomu.sh CACHE_DIR OUT [EXTRA_HOST_BINARY...]"
 cache=${1:?$usage}
@@ -17,10 +18,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 read -r _ vmlinuz kver < <("$here/../../scripts/fetch-rig.sh" --check "$cache") || exit 1
 kdir=${vmlinuz%/boot/*}/lib/modules/$kver
 
-# hvc_xen and xen-fbfront are built in. ext4 finds its checksum through
-# the crypto API, which has no modprobe to call here: crc32c_generic must
-# be loaded by hand or mounting ext4 fails with ENOENT.
-mods="xen-blkfront crc32c_generic ext4"
+# hvc_xen, xen-fbfront and xen-kbdfront are built in. ext4 finds its
+# checksum through the crypto API, which has no modprobe to call here:
+# crc32c_generic must be loaded by hand or mounting ext4 fails with
+# ENOENT. evdev gives the virtual pointer the node the display task reads.
+mods="xen-blkfront crc32c_generic ext4 evdev"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
