@@ -26,6 +26,7 @@
 #include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
+#include "hw/xen/xen_vfb_vnc.h"
 #include "ui/vnc.h"
 #endif
 
@@ -103,6 +104,41 @@ static bool xenpv_write_state(XenPvMachine *pm, uint16_t be_domid,
     return true;
 }
 
+/*
+ * -vnc when given; else the display the toolstack asked for in the vfb's
+ * backend directory (hw/xen/xen_vfb_vnc.c), as QEMU lets the command
+ * line win. libxl writes the vfb before it starts us.
+ */
+static bool xenpv_open_vnc(XenPvMachine *pm, EventLoop *loop,
+                           const XenMachineConfig *cfg, uint16_t be_domid,
+                           uint16_t domid, Error **errp)
+{
+    XenVfbVnc keys;
+    bool ok;
+
+    if (cfg->vnc) {
+        pm->vnc = vnc_display_open(loop, pm->consoles, pm->input, cfg->vnc,
+                                   cfg->keymap, NULL, errp);
+        return pm->vnc;
+    }
+    if (!xen_vfb_vnc_read(pm->svc->xenstore, pm->xs, be_domid, domid, &keys,
+                          errp)) {
+        return false;
+    }
+    if (!keys.optstr) {
+        return true;
+    }
+    pm->vnc = vnc_display_open(loop, pm->consoles, pm->input, keys.optstr,
+                               cfg->keymap, NULL, errp);
+    ok = pm->vnc && (!keys.password ||
+                     vnc_display_set_password(pm->vnc, keys.password, errp));
+    if (!ok) {
+        error_prepend(errp, "the vfb's vnc keys (-vnc %s): ", keys.optstr);
+    }
+    xen_vfb_vnc_clear(&keys);
+    return ok;
+}
+
 static XenMachineState *xenpv_init(EventLoop *loop,
                                    const XenMachineConfig *cfg, Error **errp)
 {
@@ -149,12 +185,8 @@ static XenMachineState *xenpv_init(EventLoop *loop,
         !xen_fb_register(pm->backend, pm->consoles, errp)) {
         goto fail;
     }
-    if (cfg->vnc) {
-        pm->vnc = vnc_display_open(loop, pm->consoles, pm->input, cfg->vnc,
-                                   cfg->keymap, NULL, errp);
-        if (!pm->vnc) {
-            goto fail;
-        }
+    if (!xenpv_open_vnc(pm, loop, cfg, be_domid, domid, errp)) {
+        goto fail;
     }
     pm->qmp = xen_qmp_start(loop, cfg->mons, pm->chardevs, pm->disks,
                             cfg->name, errp);
