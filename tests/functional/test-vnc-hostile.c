@@ -3,7 +3,7 @@
  * out of order or too long, half messages held back, connections by
  * the dozen, resets and kills in the middle of an update. Each loses
  * its own connection at most; the guest, the display and the next
- * client are unharmed (vnc-fixture.h has the setting).
+ * client are unharmed (display-fixture.h has the setting).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "vnc-fixture.h"
+#include "display-fixture.h"
 
 /* ---- hostile clients ------------------------------------------------------ */
 
@@ -237,12 +237,9 @@ int main(int argc, char **argv)
         g_autofree char *name = g_strdup_printf("/vnc/hostile/%s",
                                                 hostile[i].name);
 
-        g_test_add(name, Fixture, GUINT_TO_POINTER(hostile[i].h),
-                   fixture_setup, test_hostile, fixture_teardown);
+        fixture_add(name, GUINT_TO_POINTER(hostile[i].h), test_hostile);
     }
-    g_test_add("/vnc/hostile/half-messages", Fixture, NULL, fixture_setup,
-               test_half_messages, fixture_teardown);
-    g_test_add("/vnc/hostile/client-killed", Fixture, NULL, fixture_setup,
-               test_client_killed, fixture_teardown);
+    fixture_add("/vnc/hostile/half-messages", NULL, test_half_messages);
+    fixture_add("/vnc/hostile/client-killed", NULL, test_client_killed);
     return g_test_run();
 }

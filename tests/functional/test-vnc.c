@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vnc-fixture.h"
+#include "display-fixture.h"
 
 static void test_depth(Fixture *f, gconstpointer data)
 {
@@ -27,7 +27,7 @@ static void test_depth(Fixture *f, gconstpointer data)
     open_vnc(f, NULL);
     ff = attach(f, &cfg);
     PUMP_UNTIL(f, fbfront_connected(ff));
-    g_assert_true(vnc_display_console(f->vd) == console_a(f));
+    g_assert_true(vnc_display_console(f->vd) == console_of(f, DOM_A));
     draw(ff, cfg.depth);
     capture_and_check(f, ff);
     fbfront_free(ff);
@@ -75,7 +75,7 @@ static void test_blank_and_two_clients(Fixture *f, gconstpointer data)
     g_assert_null(vnc_display_console(f->vd));
     a1 = capture_argv(f, p1);
     g_assert_cmpint(run_child(f, a1, NULL), ==, 0);
-    px = read_png(p1, &w, &h);
+    px = image_read(p1, true, &w, &h);
     g_assert_cmpuint(w, ==, 640);
     g_assert_cmpuint(h, ==, 480);
     for (unsigned i = 0; i < w * h; i++) {
@@ -405,27 +405,6 @@ static bool rc_full_update(Fixture *f, int fd, unsigned *w, unsigned *h,
     return pixels;
 }
 
-/* @px equals screendump of the shown console. */
-static void check_pixels(Fixture *f, const uint32_t *px, unsigned w,
-                         unsigned h)
-{
-    g_autofree char *dump = g_build_filename(f->dir, "dump.png", NULL);
-    g_autofree uint32_t *b = NULL;
-    unsigned bw, bh;
-
-    g_assert_true(console_screendump(vnc_display_console(f->vd), dump,
-                                     "png", NULL));
-    b = read_png(dump, &bw, &bh);
-    g_assert_cmpuint(bw, ==, w);
-    g_assert_cmpuint(bh, ==, h);
-    for (unsigned i = 0; i < w * h; i++) {
-        if (px[i] != b[i]) {
-            g_error("pixel %u,%u: client %06x, screendump %06x", i % w,
-                    i / w, px[i], b[i]);
-        }
-    }
-}
-
 /*
  * A client that chose its own pixel format (red in the low byte, unlike
  * the server's) stays connected across resizes: it hears NewFBSize and
@@ -458,7 +437,7 @@ static void test_own_format_resize(Fixture *f, gconstpointer data)
     pump(f, 5);
     px = g_new0(uint32_t, w * h);
     g_assert_true(rc_full_update(f, fd, &w, &h, &px));
-    check_pixels(f, px, w, h);
+    check_pixels(f, px, w, h, "client");
     for (int i = 0; i < 2; i++) {
         if (i == 0) {
             g_assert_cmpint(fbfront_resize(ff, 200, 100, 512, 16, 4096), ==,
@@ -474,7 +453,7 @@ static void test_own_format_resize(Fixture *f, gconstpointer data)
         g_assert_cmpuint(w, ==, fbfront_width(ff));
         g_assert_cmpuint(h, ==, fbfront_height(ff));
         g_assert_true(rc_full_update(f, fd, &w, &h, &px));
-        check_pixels(f, px, w, h);
+        check_pixels(f, px, w, h, "client");
     }
     close(fd);
     PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
@@ -530,30 +509,19 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < G_N_ELEMENTS(depths); i++) {
         g_autofree char *name = g_strdup_printf("/vnc/depth/%u", depths[i]);
 
-        g_test_add(name, Fixture, GUINT_TO_POINTER(depths[i]),
-                   fixture_setup, test_depth, fixture_teardown);
+        fixture_add(name, GUINT_TO_POINTER(depths[i]), test_depth);
     }
-    g_test_add("/vnc/resize", Fixture, NULL, fixture_setup, test_resize,
-               fixture_teardown);
-    g_test_add("/vnc/blank-and-two-clients", Fixture, NULL, fixture_setup,
-               test_blank_and_two_clients, fixture_teardown);
-    g_test_add("/vnc/unwatched", Fixture, NULL, fixture_setup,
-               test_unwatched, fixture_teardown);
-    g_test_add("/vnc/password", Fixture, NULL, fixture_setup,
-               test_password, fixture_teardown);
-    g_test_add("/vnc/query", Fixture, NULL, fixture_setup, test_query,
-               fixture_teardown);
-    g_test_add("/vnc/keys", Fixture, NULL, fixture_setup, test_keys,
-               fixture_teardown);
-    g_test_add("/vnc/keymap-de", Fixture, NULL, fixture_setup,
-               test_keymap_de, fixture_teardown);
-    g_test_add("/vnc/display-option", Fixture, NULL, fixture_setup,
-               test_display_option, fixture_teardown);
-    g_test_add("/vnc/unix", Fixture, NULL, fixture_setup, test_unix,
-               fixture_teardown);
-    g_test_add("/vnc/console-gone", Fixture, NULL, fixture_setup,
-               test_console_gone, fixture_teardown);
-    g_test_add("/vnc/own-format-resize", Fixture, NULL, fixture_setup,
-               test_own_format_resize, fixture_teardown);
+    fixture_add("/vnc/resize", NULL, test_resize);
+    fixture_add("/vnc/blank-and-two-clients", NULL,
+                test_blank_and_two_clients);
+    fixture_add("/vnc/unwatched", NULL, test_unwatched);
+    fixture_add("/vnc/password", NULL, test_password);
+    fixture_add("/vnc/query", NULL, test_query);
+    fixture_add("/vnc/keys", NULL, test_keys);
+    fixture_add("/vnc/keymap-de", NULL, test_keymap_de);
+    fixture_add("/vnc/display-option", NULL, test_display_option);
+    fixture_add("/vnc/unix", NULL, test_unix);
+    fixture_add("/vnc/console-gone", NULL, test_console_gone);
+    fixture_add("/vnc/own-format-resize", NULL, test_own_format_resize);
     return g_test_run();
 }

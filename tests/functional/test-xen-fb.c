@@ -9,135 +9,14 @@
  */
 #include <errno.h>
 #include <glib.h>
-#include <glib/gstdio.h>
-#include <png.h>
 #include <stdio.h>
 #include <string.h>
 #include <xen/io/protocols.h>
 #include <xen/io/xenbus.h>
 
-#include "hw/xen/xen_fb.h"
-#include "ui/console.h"
-#include "xenner/guests/fbfront.h"
-#include "xenner/guest.h"
-#include "xenner/xenner.h"
-
-#define DOM_A 5
-#define DOM_B 6
-#define MEM_FRAMES (64u << 8)           /* 64 MiB */
-
-typedef struct Fixture {
-    EventLoop *loop;
-    XsTree *tree;
-    Xenner *x;
-    XenBackend *be;
-    ConsoleList *consoles;
-    XennerGuest *ga, *gb;
-    char *dir;
-} Fixture;
-
-static void fixture_setup(Fixture *f, gconstpointer data)
-{
-    memset(f, 0, sizeof(*f));
-    f->loop = event_loop_new(NULL);
-    f->tree = xenner_xs_tree_new();
-    f->x = xenner_new(f->loop, f->tree, NULL);
-    g_assert_true(xenner_domain_create(f->x, DOM_A, "a", MEM_FRAMES, NULL));
-    g_assert_true(xenner_domain_create(f->x, DOM_B, "b", MEM_FRAMES, NULL));
-    f->ga = xenner_guest_new(f->x, DOM_A, NULL);
-    f->gb = xenner_guest_new(f->x, DOM_B, NULL);
-    f->be = xen_backend_new(f->loop, xenner_services(f->x), 0, NULL);
-    f->consoles = console_list_new();
-    g_assert_true(xen_fb_register(f->be, f->consoles, NULL));
-    f->dir = g_dir_make_tmp("test-xen-fb-XXXXXX", NULL);
-    g_assert_nonnull(f->dir);
-}
-
-static void fixture_teardown(Fixture *f, gconstpointer data)
-{
-    g_autoptr(GDir) dir = g_dir_open(f->dir, 0, NULL);
-    const char *name;
-
-    for (int i = 0; i < 20; i++) {
-        event_loop_run_once(f->loop, 0, NULL);
-    }
-    xen_backend_free(f->be);
-    console_list_free(f->consoles);
-    xenner_guest_free(f->ga);
-    xenner_guest_free(f->gb);
-    xenner_domain_destroy(f->x, DOM_A);
-    xenner_domain_destroy(f->x, DOM_B);
-    xenner_free(f->x);
-    xenner_xs_tree_free(f->tree);
-    event_loop_free(f->loop);
-    while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *path = g_build_filename(f->dir, name, NULL);
-
-        g_unlink(path);
-    }
-    g_rmdir(f->dir);
-    g_free(f->dir);
-}
-
-/* Runs the loop until @cond holds, failing after 20000 idle rounds. */
-#define PUMP_UNTIL(f, cond)                                                 \
-    do {                                                                    \
-        for (int i_ = 0; i_ < 20000 && !(cond); i_++) {                     \
-            g_assert_true(event_loop_run_once((f)->loop, 1, NULL));         \
-        }                                                                   \
-        g_assert_true(cond);                                                \
-    } while (0)
-
-static void pump(Fixture *f, int rounds)
-{
-    for (int i = 0; i < rounds; i++) {
-        g_assert_true(event_loop_run_once(f->loop, 1, NULL));
-    }
-}
-
-static XennerGuest *guest_of(Fixture *f, uint16_t domid)
-{
-    return domid == DOM_A ? f->ga : f->gb;
-}
-
-/* Creates the vfb as the toolstack would, then the frontend. */
-static FbFront *attach(Fixture *f, uint16_t domid, const FbFrontConfig *cfg)
-{
-    XenFbConfig c;
-
-    xen_fb_config_default(&c);
-    c.width = 320;
-    c.height = 200;
-    c.videoram_mb = 4;
-    g_assert_true(xen_fb_create(f->be, domid, 0, &c, NULL));
-    pump(f, 5);
-    return fbfront_new(guest_of(f, domid), 0, cfg, NULL, NULL);
-}
-
-static QemuConsole *console_of(Fixture *f, uint16_t domid)
-{
-    g_autofree char *label = xen_fb_console_label(domid, 0);
-
-    return console_list_lookup(f->consoles, label, 0, NULL);
-}
-
-static char *be_read(Fixture *f, uint16_t domid, const char *key)
-{
-    g_autofree char *path = g_strdup_printf(
-        "/local/domain/0/backend/vfb/%u/0/%s", domid, key);
-
-    return xenner_guest_xs_read(guest_of(f, domid), path);
-}
+#include "display-fixture.h"
 
 /* ---- patterns ----------------------------------------------------------- */
-
-static uint32_t pattern(unsigned x, unsigned y, unsigned depth, unsigned k)
-{
-    uint32_t v = (x * 2654435761u) ^ (y * 40503u) ^ (k * 0x9e3779b9u);
-
-    v ^= v >> 13;
-    return depth == 32 ? v & 0xffffff : v & ((1u << depth) - 1);
-}
 
 /*
  * A channel of @bits widened to 8 by repeating its bits (as pixman and
@@ -172,58 +51,9 @@ static uint32_t expect_rgb(uint32_t v, unsigned depth)
     }
 }
 
-static void draw(FbFront *ff, unsigned k)
-{
-    for (unsigned y = 0; y < fbfront_height(ff); y++) {
-        for (unsigned x = 0; x < fbfront_width(ff); x++) {
-            fbfront_put_pixel(ff, x, y,
-                              pattern(x, y, fbfront_depth(ff), k));
-        }
-    }
-}
-
-/* Reads a P6 PPM or a PNG as 0x00RRGGBB. */
-static uint32_t *read_image(const char *path, bool png, unsigned *w,
-                            unsigned *h)
-{
-    g_autofree char *data = NULL;
-    uint32_t *px;
-    gsize len;
-    int off = 0;
-
-    if (png) {
-        png_image img = { .version = PNG_IMAGE_VERSION };
-        g_autofree uint8_t *rgb = NULL;
-
-        g_assert_true(png_image_begin_read_from_file(&img, path));
-        img.format = PNG_FORMAT_RGB;
-        rgb = g_malloc(PNG_IMAGE_SIZE(img));
-        g_assert_true(png_image_finish_read(&img, NULL, rgb, 0, NULL));
-        *w = img.width;
-        *h = img.height;
-        px = g_new(uint32_t, *w * *h);
-        for (unsigned i = 0; i < *w * *h; i++) {
-            px[i] = rgb[3 * i] << 16 | rgb[3 * i + 1] << 8 | rgb[3 * i + 2];
-        }
-        return px;
-    }
-    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-    g_assert_cmpint(sscanf(data, "P6\n%u %u\n255\n%n", w, h, &off), ==, 2);
-    g_assert_cmpuint(len, ==, off + 3 * *w * *h);
-    px = g_new(uint32_t, *w * *h);
-    for (unsigned i = 0; i < *w * *h; i++) {
-        const uint8_t *p = (const uint8_t *)data + off + 3 * i;
-
-        px[i] = p[0] << 16 | p[1] << 8 | p[2];
-    }
-    return px;
-}
-
 /* screendump in both formats equals the pattern @k the guest drew. */
 static void check_screen(Fixture *f, uint16_t domid, FbFront *ff, unsigned k)
 {
-    g_autofree char *label = xen_fb_console_label(domid, 0);
-
     for (int png = 0; png < 2; png++) {
         g_autofree char *path = g_build_filename(f->dir, png ? "s.png"
                                                  : "s.ppm", NULL);
@@ -231,11 +61,10 @@ static void check_screen(Fixture *f, uint16_t domid, FbFront *ff, unsigned k)
         Error *err = NULL;
         unsigned w, h;
 
-        g_assert_true(console_screendump(
-            console_list_lookup(f->consoles, label, 0, NULL), path,
-            png ? "png" : "ppm", &err));
+        g_assert_true(console_screendump(console_of(f, domid), path,
+                                         png ? "png" : "ppm", &err));
         g_assert_null(err);
-        px = read_image(path, png, &w, &h);
+        px = image_read(path, png, &w, &h);
         g_assert_cmpuint(w, ==, fbfront_width(ff));
         g_assert_cmpuint(h, ==, fbfront_height(ff));
         for (unsigned y = 0; y < h; y++) {
@@ -303,6 +132,17 @@ static const DisplayListenerOps watch_ops = {
     .resize = watch_resize,
 };
 
+/* @wt watches @domid's console, and @ff has been told to refresh. */
+static DisplayListener *watch(Fixture *f, uint16_t domid, FbFront *ff,
+                              Watcher *wt)
+{
+    DisplayListener *dl = console_add_listener(console_of(f, domid),
+                                               &watch_ops, wt);
+
+    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
+    return dl;
+}
+
 /* ---- drawing at each depth, through each ABI ---------------------------- */
 
 typedef struct DepthCase {
@@ -314,7 +154,7 @@ static void test_depth(Fixture *f, gconstpointer data)
 {
     const DepthCase *c = data;
     FbFrontConfig cfg = { .protocol = c->protocol, .depth = c->depth };
-    FbFront *ff = attach(f, DOM_A, &cfg);
+    FbFront *ff = attach(f, &cfg);
     Watcher wt = { 0 };
     DisplayListener *dl;
     g_autofree char *ru = NULL, *vr = NULL, *fr = NULL;
@@ -336,9 +176,8 @@ static void test_depth(Fixture *f, gconstpointer data)
         g_assert_nonnull(perms);
         g_assert_true(g_str_has_prefix(perms, "r-"));
     }
-    dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
-    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
-    draw(ff, c->depth);
+    dl = watch(f, DOM_A, ff, &wt);
+    fill(ff, c->depth);
     g_assert_true(fbfront_update(ff, 10, 20, 30, 40));
     PUMP_UNTIL(f, wt.updates == 1);
     g_assert_cmpuint(wt.x, ==, 10);
@@ -352,7 +191,7 @@ static void test_depth(Fixture *f, gconstpointer data)
 
 static void test_resize(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, DOM_A, NULL);
+    FbFront *ff = attach(f, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
@@ -360,13 +199,13 @@ static void test_resize(Fixture *f, gconstpointer data)
     dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
     /* smaller, 16 bits, past a page of offset, with padded lines */
     g_assert_cmpint(fbfront_resize(ff, 100, 50, 256, 16, 8192), ==, 0);
-    draw(ff, 1);
+    fill(ff, 1);
     fbfront_update(ff, 0, 0, 100, 50);
     PUMP_UNTIL(f, wt.resizes == 1 && wt.updates >= 1);
     check_screen(f, DOM_A, ff, 1);
     /* larger than offered at first, up to the end of video memory */
     g_assert_cmpint(fbfront_resize(ff, 1024, 1024, 4096, 32, 0), ==, 0);
-    draw(ff, 2);
+    fill(ff, 2);
     fbfront_update(ff, 0, 0, 1024, 1024);
     PUMP_UNTIL(f, wt.resizes == 2 && wt.updates >= 2);
     g_assert_cmpuint(wt.w, ==, 1024);
@@ -379,14 +218,14 @@ static void test_resize(Fixture *f, gconstpointer data)
 
 static void test_refresh(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, DOM_A, NULL);
+    FbFront *ff = attach(f, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
     PUMP_UNTIL(f, fbfront_connected(ff));
     /* nobody watches: the guest is told not to refresh, and does not */
     PUMP_UNTIL(f, fbfront_refresh_period(ff) == XENFB_NO_REFRESH);
-    draw(ff, 3);
+    fill(ff, 3);
     g_assert_false(fbfront_update(ff, 0, 0, 320, 200));
     g_assert_cmpuint(fbfront_updates_sent(ff), ==, 0);
     /* a consumer comes: the period, then what was drawn meanwhile */
@@ -408,7 +247,7 @@ static void test_refresh(Fixture *f, gconstpointer data)
 static void test_no_feature_update(Fixture *f, gconstpointer data)
 {
     FbFrontConfig cfg = { .no_feature_update = true };
-    FbFront *ff = attach(f, DOM_A, &cfg);
+    FbFront *ff = attach(f, &cfg);
     g_autofree char *ru = NULL;
     Watcher wt = { 0 };
     DisplayListener *dl;
@@ -416,7 +255,7 @@ static void test_no_feature_update(Fixture *f, gconstpointer data)
     PUMP_UNTIL(f, fbfront_connected(ff));
     ru = be_read(f, DOM_A, "request-update");
     g_assert_cmpstr(ru, ==, "0");
-    draw(ff, 5);
+    fill(ff, 5);
     dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
     PUMP_UNTIL(f, wt.updates >= 2);
     g_assert_cmpuint(fbfront_updates_sent(ff), ==, 0);
@@ -434,14 +273,13 @@ static void test_no_feature_update(Fixture *f, gconstpointer data)
  */
 static void test_reconnect(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, DOM_A, NULL);
+    FbFront *ff = attach(f, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
     PUMP_UNTIL(f, fbfront_connected(ff));
-    dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
-    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
-    draw(ff, 6);
+    dl = watch(f, DOM_A, ff, &wt);
+    fill(ff, 6);
     check_screen(f, DOM_A, ff, 6);
     fbfront_free(ff);
     PUMP_UNTIL(f, console_surface(console_of(f, DOM_A)) == NULL);
@@ -461,7 +299,7 @@ static void test_reconnect(Fixture *f, gconstpointer data)
     ff = fbfront_new(f->ga, 0, NULL, NULL, NULL);
     PUMP_UNTIL(f, fbfront_connected(ff));
     PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
-    draw(ff, 7);
+    fill(ff, 7);
     g_assert_true(fbfront_update(ff, 0, 0, 320, 200));
     PUMP_UNTIL(f, wt.x == 0 && wt.w == 320 && wt.h == 200);
     check_screen(f, DOM_A, ff, 7);
@@ -472,14 +310,13 @@ static void test_reconnect(Fixture *f, gconstpointer data)
 /* A full ring is legal: 51 events at once, all taken. */
 static void test_full_ring(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, DOM_A, NULL);
+    FbFront *ff = attach(f, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
     PUMP_UNTIL(f, fbfront_connected(ff));
-    dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
-    PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
-    draw(ff, 4);
+    dl = watch(f, DOM_A, ff, &wt);
+    fill(ff, 4);
     for (unsigned i = 0; i < XENFB_OUT_RING_LEN; i++) {
         g_assert_true(fbfront_update(ff, i, i, 1, 1));
     }
@@ -512,11 +349,9 @@ typedef enum Attack {
 static void honest_b_works(Fixture *f, FbFront *fb_b)
 {
     Watcher wt = { 0 };
-    DisplayListener *dl = console_add_listener(console_of(f, DOM_B),
-                                               &watch_ops, &wt);
+    DisplayListener *dl = watch(f, DOM_B, fb_b, &wt);
 
-    PUMP_UNTIL(f, fbfront_refresh_period(fb_b) == CONSOLE_REFRESH_MS);
-    draw(fb_b, 9);
+    fill(fb_b, 9);
     g_assert_true(fbfront_update(fb_b, 0, 0, 320, 200));
     PUMP_UNTIL(f, wt.updates >= 1);
     check_screen(f, DOM_B, fb_b, 9);
@@ -529,8 +364,8 @@ static void test_hostile(Fixture *f, gconstpointer data)
     FbFrontConfig cfg = {
         .protocol = attack == ATTACK_PROTOCOL ? "arm-abi" : NULL,
     };
-    FbFront *fb_b = attach(f, DOM_B, NULL);
-    FbFront *fb_a = attach(f, DOM_A, &cfg);
+    FbFront *fb_b = attach_dom(f, DOM_B, NULL);
+    FbFront *fb_a = attach(f, &cfg);
     struct xenfb_page *page = fbfront_page(fb_a);
     union xenfb_out_event ev;
     g_autofree char *error = NULL;
@@ -638,25 +473,18 @@ int main(int argc, char **argv)
             "/xen-fb/depth/%u/%s", depths[i].depth,
             depths[i].protocol ? depths[i].protocol : "none");
 
-        g_test_add(name, Fixture, &depths[i], fixture_setup, test_depth,
-                   fixture_teardown);
+        fixture_add(name, &depths[i], test_depth);
     }
-    g_test_add("/xen-fb/resize", Fixture, NULL, fixture_setup, test_resize,
-               fixture_teardown);
-    g_test_add("/xen-fb/refresh", Fixture, NULL, fixture_setup,
-               test_refresh, fixture_teardown);
-    g_test_add("/xen-fb/no-feature-update", Fixture, NULL, fixture_setup,
-               test_no_feature_update, fixture_teardown);
-    g_test_add("/xen-fb/reconnect", Fixture, NULL, fixture_setup,
-               test_reconnect, fixture_teardown);
-    g_test_add("/xen-fb/full-ring", Fixture, NULL, fixture_setup,
-               test_full_ring, fixture_teardown);
+    fixture_add("/xen-fb/resize", NULL, test_resize);
+    fixture_add("/xen-fb/refresh", NULL, test_refresh);
+    fixture_add("/xen-fb/no-feature-update", NULL, test_no_feature_update);
+    fixture_add("/xen-fb/reconnect", NULL, test_reconnect);
+    fixture_add("/xen-fb/full-ring", NULL, test_full_ring);
     for (size_t i = 0; i < G_N_ELEMENTS(attacks); i++) {
         g_autofree char *name = g_strdup_printf("/xen-fb/hostile/%s",
                                                 attacks[i]);
 
-        g_test_add(name, Fixture, GINT_TO_POINTER(i), fixture_setup,
-                   test_hostile, fixture_teardown);
+        fixture_add(name, GINT_TO_POINTER(i), test_hostile);
     }
     return g_test_run();
 }

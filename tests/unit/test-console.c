@@ -6,9 +6,9 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <png.h>
 #include <string.h>
 
+#include "image-util.h"
 #include "ui/console.h"
 
 static void test_convert(void)
@@ -197,47 +197,6 @@ static void test_notifiers(void)
     console_list_free(cl);
 }
 
-/* Reads a P6 PPM or a PNG back as xRGB. */
-static uint32_t *read_image(const char *path, bool png, uint32_t *w,
-                            uint32_t *h)
-{
-    g_autofree char *data = NULL;
-    uint32_t *px;
-    gsize len;
-
-    if (png) {
-        png_image img = { .version = PNG_IMAGE_VERSION };
-        g_autofree uint8_t *rgb = NULL;
-
-        g_assert_true(png_image_begin_read_from_file(&img, path));
-        img.format = PNG_FORMAT_RGB;
-        rgb = g_malloc(PNG_IMAGE_SIZE(img));
-        g_assert_true(png_image_finish_read(&img, NULL, rgb, 0, NULL));
-        *w = img.width;
-        *h = img.height;
-        px = g_new(uint32_t, *w * *h);
-        for (uint32_t i = 0; i < *w * *h; i++) {
-            px[i] = rgb[3 * i] << 16 | rgb[3 * i + 1] << 8 | rgb[3 * i + 2];
-        }
-        return px;
-    }
-    g_assert_true(g_file_get_contents(path, &data, &len, NULL));
-    {
-        int off = 0;
-
-        g_assert_cmpint(sscanf(data, "P6\n%u %u\n255\n%n", w, h, &off), ==,
-                        2);
-        g_assert_cmpuint(len, ==, off + 3 * *w * *h);
-        px = g_new(uint32_t, *w * *h);
-        for (uint32_t i = 0; i < *w * *h; i++) {
-            const uint8_t *p = (const uint8_t *)data + off + 3 * i;
-
-            px[i] = p[0] << 16 | p[1] << 8 | p[2];
-        }
-    }
-    return px;
-}
-
 static void test_screendump(void)
 {
     ConsoleList *cl = console_list_new();
@@ -262,11 +221,12 @@ static void test_screendump(void)
         console_set_surface(con, &s);
         for (int png = 0; png < 2; png++) {
             g_autofree uint32_t *px = NULL;
-            uint32_t w, h, row[37];
+            uint32_t row[37];
+            unsigned w, h;
 
             g_assert_true(console_screendump(con, path, png ? "png" : NULL,
                                              NULL));
-            px = read_image(path, png, &w, &h);
+            px = image_read(path, png, &w, &h);
             g_assert_cmpuint(w, ==, 37);
             g_assert_cmpuint(h, ==, 5);
             for (uint32_t y = 0; y < h; y++) {

@@ -1,14 +1,13 @@
 /*
- * The VNC display's functional tests' common part; see vnc-fixture.h.
+ * The display's functional tests' common part; see display-fixture.h.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "vnc-fixture.h"
+#include "display-fixture.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
-#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,9 @@
 
 void fixture_setup(Fixture *f, gconstpointer data)
 {
+    g_autofree char *prog = g_path_get_basename(g_get_prgname());
+    g_autofree char *tmpl = g_strdup_printf("%s-XXXXXX", prog);
+
     memset(f, 0, sizeof(*f));
     f->loop = event_loop_new(NULL);
     f->tree = xenner_xs_tree_new();
@@ -31,7 +33,7 @@ void fixture_setup(Fixture *f, gconstpointer data)
     f->hub = input_hub_new();
     g_assert_true(xen_fb_register(f->be, f->consoles, NULL));
     g_assert_true(xen_kbd_register(f->be, f->hub, NULL));
-    f->dir = g_dir_make_tmp("test-vnc-XXXXXX", NULL);
+    f->dir = g_dir_make_tmp(tmpl, NULL);
     g_assert_nonnull(f->dir);
 }
 
@@ -61,6 +63,12 @@ void fixture_teardown(Fixture *f, gconstpointer data)
     }
     g_rmdir(f->dir);
     g_free(f->dir);
+}
+
+void fixture_add(const char *path, gconstpointer data,
+                 void (*fn)(Fixture *f, gconstpointer data))
+{
+    g_test_add(path, Fixture, data, fixture_setup, fn, fixture_teardown);
 }
 
 void pump(Fixture *f, int rounds)
@@ -95,6 +103,11 @@ void open_vnc(Fixture *f, const char *extra)
     open_vnc_km(f, extra, NULL);
 }
 
+XennerGuest *guest_of(Fixture *f, uint16_t domid)
+{
+    return domid == DOM_A ? f->ga : f->gb;
+}
+
 /* Creates the vfb of @domid as the toolstack would, then the frontend. */
 FbFront *attach_dom(Fixture *f, uint16_t domid, const FbFrontConfig *cfg)
 {
@@ -106,7 +119,7 @@ FbFront *attach_dom(Fixture *f, uint16_t domid, const FbFrontConfig *cfg)
     c.videoram_mb = 4;
     g_assert_true(xen_fb_create(f->be, domid, 0, &c, NULL));
     pump(f, 5);
-    return fbfront_new(domid == DOM_A ? f->ga : f->gb, 0, cfg, NULL, NULL);
+    return fbfront_new(guest_of(f, domid), 0, cfg, NULL, NULL);
 }
 
 FbFront *attach(Fixture *f, const FbFrontConfig *cfg)
@@ -114,14 +127,22 @@ FbFront *attach(Fixture *f, const FbFrontConfig *cfg)
     return attach_dom(f, DOM_A, cfg);
 }
 
-QemuConsole *console_a(Fixture *f)
+QemuConsole *console_of(Fixture *f, uint16_t domid)
 {
-    g_autofree char *label = xen_fb_console_label(DOM_A, 0);
+    g_autofree char *label = xen_fb_console_label(domid, 0);
 
     return console_list_lookup(f->consoles, label, 0, NULL);
 }
 
-static uint32_t pattern(unsigned x, unsigned y, unsigned depth, unsigned k)
+char *be_read(Fixture *f, uint16_t domid, const char *key)
+{
+    g_autofree char *path = g_strdup_printf(
+        "/local/domain/0/backend/vfb/%u/0/%s", domid, key);
+
+    return xenner_guest_xs_read(guest_of(f, domid), path);
+}
+
+uint32_t pattern(unsigned x, unsigned y, unsigned depth, unsigned k)
 {
     uint32_t v = (x * 2654435761u) ^ (y * 40503u) ^ (k * 0x9e3779b9u);
 
@@ -129,43 +150,22 @@ static uint32_t pattern(unsigned x, unsigned y, unsigned depth, unsigned k)
     return depth == 32 ? v & 0xffffff : v & ((1u << depth) - 1);
 }
 
-void draw(FbFront *ff, unsigned k)
+void fill(FbFront *ff, unsigned k)
 {
     for (unsigned y = 0; y < fbfront_height(ff); y++) {
         for (unsigned x = 0; x < fbfront_width(ff); x++) {
             fbfront_put_pixel(ff, x, y, pattern(x, y, fbfront_depth(ff), k));
         }
     }
+}
+
+void draw(FbFront *ff, unsigned k)
+{
+    fill(ff, k);
     fbfront_update(ff, 0, 0, fbfront_width(ff), fbfront_height(ff));
 }
 
 /* ---- child processes ---------------------------------------------------- */
-
-/* Runs @argv while the loop runs; its exit status (-1: a signal). */
-int run_child(Fixture *f, char **argv, GPid *pid_out)
-{
-    GError *gerr = NULL;
-    GPid pid;
-    int status = 0;
-    pid_t r = 0;
-
-    if (!g_spawn_async(NULL, argv, NULL,
-                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                       G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid,
-                       &gerr)) {
-        g_error("%s: %s", argv[0], gerr->message);
-    }
-    if (pid_out) {
-        *pid_out = pid;
-        return 0;
-    }
-    for (int i = 0; i < 60000 && r == 0; i++) {
-        g_assert_true(event_loop_run_once(f->loop, 2, NULL));
-        r = waitpid(pid, &status, WNOHANG);
-    }
-    g_assert_cmpint(r, ==, pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 /* Waits for a child run_child() started with @pid_out. */
 int wait_child(Fixture *f, GPid pid)
@@ -181,6 +181,25 @@ int wait_child(Fixture *f, GPid pid)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* Runs @argv while the loop runs; its exit status (-1: a signal). */
+int run_child(Fixture *f, char **argv, GPid *pid_out)
+{
+    GError *gerr = NULL;
+    GPid pid;
+
+    if (!g_spawn_async(NULL, argv, NULL,
+                       G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                       G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid,
+                       &gerr)) {
+        g_error("%s: %s", argv[0], gerr->message);
+    }
+    if (pid_out) {
+        *pid_out = pid;
+        return 0;
+    }
+    return wait_child(f, pid);
+}
+
 char **capture_argv(Fixture *f, const char *path)
 {
     char **argv = g_new0(char *, 5);
@@ -192,51 +211,37 @@ char **capture_argv(Fixture *f, const char *path)
     return argv;
 }
 
-/*
- * A PNG as 0x00RRGGBB. gvnccapture writes RGBA with the pixels' padding
- * byte as alpha (0): read as RGBA, so that libpng composites nothing,
- * and ignore alpha.
- */
-uint32_t *read_png(const char *path, unsigned *w, unsigned *h)
+/* @px, from @what, equals screendump of the shown console. */
+void check_pixels(Fixture *f, const uint32_t *px, unsigned w, unsigned h,
+                  const char *what)
 {
-    png_image img = { .version = PNG_IMAGE_VERSION };
-    g_autofree uint8_t *rgba = NULL;
-    uint32_t *px;
+    g_autofree char *dump = g_build_filename(f->dir, "dump.png", NULL);
+    g_autofree uint32_t *b = NULL;
+    unsigned bw, bh;
 
-    g_assert_true(png_image_begin_read_from_file(&img, path));
-    img.format = PNG_FORMAT_RGBA;
-    rgba = g_malloc(PNG_IMAGE_SIZE(img));
-    g_assert_true(png_image_finish_read(&img, NULL, rgba, 0, NULL));
-    *w = img.width;
-    *h = img.height;
-    px = g_new(uint32_t, *w * *h);
-    for (unsigned i = 0; i < *w * *h; i++) {
-        px[i] = rgba[4 * i] << 16 | rgba[4 * i + 1] << 8 | rgba[4 * i + 2];
+    g_assert_true(console_screendump(vnc_display_console(f->vd), dump,
+                                     "png", NULL));
+    b = image_read(dump, true, &bw, &bh);
+    g_assert_cmpuint(bw, ==, w);
+    g_assert_cmpuint(bh, ==, h);
+    for (unsigned i = 0; i < w * h; i++) {
+        if (px[i] != b[i]) {
+            g_error("pixel %u,%u: %s %06x, screendump %06x", i % w, i / w,
+                    what, px[i], b[i]);
+        }
     }
-    return px;
 }
 
 /* The capture at @path equals screendump, and is @w x @h. */
 void check_capture(Fixture *f, const char *path, unsigned w, unsigned h)
 {
-    g_autofree char *dump = g_build_filename(f->dir, "dump.png", NULL);
-    g_autofree uint32_t *a = NULL, *b = NULL;
-    unsigned aw, ah, bw, bh;
+    g_autofree uint32_t *a = NULL;
+    unsigned aw, ah;
 
-    g_assert_true(console_screendump(vnc_display_console(f->vd), dump,
-                                     "png", NULL));
-    a = read_png(path, &aw, &ah);
-    b = read_png(dump, &bw, &bh);
+    a = image_read(path, true, &aw, &ah);
     g_assert_cmpuint(aw, ==, w);
     g_assert_cmpuint(ah, ==, h);
-    g_assert_cmpuint(bw, ==, w);
-    g_assert_cmpuint(bh, ==, h);
-    for (unsigned i = 0; i < w * h; i++) {
-        if (a[i] != b[i]) {
-            g_error("pixel %u,%u: capture %06x, screendump %06x", i % w,
-                    i / w, a[i], b[i]);
-        }
-    }
+    check_pixels(f, a, w, h, "capture");
 }
 
 void capture_and_check(Fixture *f, FbFront *ff)

@@ -1,14 +1,15 @@
 /*
- * The VNC display's functional tests' common part: a fixture with
- * Xenner, the vfb and vkbd backends, two guest domains and a display on
- * a loopback port; test frontends; real clients from Debian run as
- * children while the loop runs; a raw RFB client for what real clients
- * do not send.
+ * The display's functional tests' common part (test-xen-fb, test-vnc,
+ * test-vnc-hostile): a fixture with Xenner, the vfb and vkbd backends,
+ * two guest domains, the console list and, when a test opens one, a VNC
+ * display on a loopback port; test frontends; real clients from Debian
+ * run as children while the loop runs; a raw RFB client for what real
+ * clients do not send.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#ifndef TESTS_FUNCTIONAL_VNC_FIXTURE_H
-#define TESTS_FUNCTIONAL_VNC_FIXTURE_H
+#ifndef TESTS_FUNCTIONAL_DISPLAY_FIXTURE_H
+#define TESTS_FUNCTIONAL_DISPLAY_FIXTURE_H
 
 #include <glib.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 
 #include "hw/xen/xen_fb.h"
 #include "hw/xen/xen_kbd.h"
+#include "image-util.h"
 #include "ui/console.h"
 #include "ui/vnc.h"
 #include "xenner/guests/fbfront.h"
@@ -35,9 +37,9 @@ typedef struct Fixture {
     ConsoleList *consoles;
     InputHub *hub;
     XennerGuest *ga, *gb;
-    VncDisplay *vd;
+    VncDisplay *vd;             /* NULL until open_vnc() */
     int port;
-    char *dir;
+    char *dir;                  /* a temporary directory, emptied at the end */
 } Fixture;
 
 /* Runs the loop until @cond holds, failing after 20000 idle rounds. */
@@ -51,7 +53,11 @@ typedef struct Fixture {
 
 void fixture_setup(Fixture *f, gconstpointer data);
 void fixture_teardown(Fixture *f, gconstpointer data);
+/* g_test_add() of @fn on the fixture above. */
+void fixture_add(const char *path, gconstpointer data,
+                 void (*fn)(Fixture *f, gconstpointer data));
 void pump(Fixture *f, int rounds);
+XennerGuest *guest_of(Fixture *f, uint16_t domid);
 
 /* The display on a free loopback port (to= finds one), -k @km. */
 void open_vnc_km(Fixture *f, const char *extra, const char *km);
@@ -61,8 +67,15 @@ void open_vnc(Fixture *f, const char *extra);
  * frontend; attach() is DOM_A's. */
 FbFront *attach_dom(Fixture *f, uint16_t domid, const FbFrontConfig *cfg);
 FbFront *attach(Fixture *f, const FbFrontConfig *cfg);
-QemuConsole *console_a(Fixture *f);
-/* Pattern @k over the whole screen, then one UPDATE. */
+/* The console of @domid's vfb, NULL while it has none. */
+QemuConsole *console_of(Fixture *f, uint16_t domid);
+/* The vfb backend's @key of @domid, NULL if absent. */
+char *be_read(Fixture *f, uint16_t domid, const char *key);
+/* Pattern @k at (@x, @y), @depth bits a pixel, as the guest writes it. */
+uint32_t pattern(unsigned x, unsigned y, unsigned depth, unsigned k);
+/* Pattern @k over the whole screen, no UPDATE. */
+void fill(FbFront *ff, unsigned k);
+/* fill(), then one UPDATE of the whole screen. */
 void draw(FbFront *ff, unsigned k);
 /* The vkbd of @domid and its frontend, connected. */
 KbdFront *attach_kbd_dom(Fixture *f, uint16_t domid);
@@ -78,8 +91,10 @@ int run_child(Fixture *f, char **argv, GPid *pid_out);
 int wait_child(Fixture *f, GPid pid);
 /* gvnccapture of the display into @path. */
 char **capture_argv(Fixture *f, const char *path);
-/* A PNG as 0x00RRGGBB. */
-uint32_t *read_png(const char *path, unsigned *w, unsigned *h);
+/* @px (@w x @h, 0x00RRGGBB, from @what) equals screendump of the
+ * shown console. */
+void check_pixels(Fixture *f, const uint32_t *px, unsigned w, unsigned h,
+                  const char *what);
 /* The capture at @path equals screendump of the shown console, w x h. */
 void check_capture(Fixture *f, const char *path, unsigned w, unsigned h);
 void capture_and_check(Fixture *f, FbFront *ff);
@@ -98,4 +113,4 @@ void rc_handshake(Fixture *f, int fd);
 void put32(uint8_t *p, uint32_t v);
 uint32_t get32(const uint8_t *p);
 
-#endif /* TESTS_FUNCTIONAL_VNC_FIXTURE_H */
+#endif /* TESTS_FUNCTIONAL_DISPLAY_FIXTURE_H */
