@@ -127,6 +127,15 @@ FbFront *attach(Fixture *f, const FbFrontConfig *cfg)
     return attach_dom(f, DOM_A, cfg);
 }
 
+FbFront *attach_connected(Fixture *f, uint16_t domid,
+                          const FbFrontConfig *cfg)
+{
+    FbFront *ff = attach_dom(f, domid, cfg);
+
+    PUMP_UNTIL(f, fbfront_connected(ff));
+    return ff;
+}
+
 QemuConsole *console_of(Fixture *f, uint16_t domid)
 {
     g_autofree char *label = xen_fb_console_label(domid, 0);

@@ -67,6 +67,9 @@ void open_vnc(Fixture *f, const char *extra);
  * frontend; attach() is DOM_A's. */
 FbFront *attach_dom(Fixture *f, uint16_t domid, const FbFrontConfig *cfg);
 FbFront *attach(Fixture *f, const FbFrontConfig *cfg);
+/* attach_dom(), and its frontend Connected. */
+FbFront *attach_connected(Fixture *f, uint16_t domid,
+                          const FbFrontConfig *cfg);
 /* The console of @domid's vfb, NULL while it has none. */
 QemuConsole *console_of(Fixture *f, uint16_t domid);
 /* The vfb backend's @key of @domid, NULL if absent. */

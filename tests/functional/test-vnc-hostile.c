@@ -134,8 +134,7 @@ static void test_hostile(Fixture *f, gconstpointer data)
     FbFront *ff;
 
     open_vnc(f, NULL);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     draw(ff, 9);
     attack(f, h);
     PUMP_UNTIL(f, vnc_display_client_count(f->vd) == 0);
@@ -163,8 +162,7 @@ static void test_half_messages(Fixture *f, gconstpointer data)
     int version, header, body;
 
     open_vnc(f, NULL);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     draw(ff, 30);
     version = rc_connect(f);
     rc_write(version, "RFB 003.", 8);
@@ -203,8 +201,7 @@ static void test_client_killed(Fixture *f, gconstpointer data)
     GPid pid;
 
     open_vnc(f, NULL);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     g_assert_cmpint(fbfront_resize(ff, 1024, 1024, 4096, 32, 0), ==, 0);
     draw(ff, 11);
     argv = capture_argv(f, path);

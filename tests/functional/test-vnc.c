@@ -25,8 +25,7 @@ static void test_depth(Fixture *f, gconstpointer data)
     FbFront *ff;
 
     open_vnc(f, NULL);
-    ff = attach(f, &cfg);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, &cfg);
     g_assert_true(vnc_display_console(f->vd) == console_of(f, DOM_A));
     draw(ff, cfg.depth);
     capture_and_check(f, ff);
@@ -38,8 +37,7 @@ static void test_resize(Fixture *f, gconstpointer data)
     FbFront *ff;
 
     open_vnc(f, NULL);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     draw(ff, 1);
     capture_and_check(f, ff);
     /* smaller, 16 bits, with padded lines */
@@ -85,8 +83,7 @@ static void test_blank_and_two_clients(Fixture *f, gconstpointer data)
     fd = rc_connect(f);
     rc_handshake(f, fd);
     g_assert_cmpuint(vnc_display_client_count(f->vd), ==, 1);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     /* The raw client watches: the guest is told to refresh. */
     PUMP_UNTIL(f, fbfront_refresh_period(ff) == CONSOLE_REFRESH_MS);
     draw(ff, 7);
@@ -113,8 +110,7 @@ static void test_unwatched(Fixture *f, gconstpointer data)
     int fd;
 
     open_vnc(f, NULL);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     PUMP_UNTIL(f, fbfront_refresh_period(ff) == XENFB_NO_REFRESH);
     sent = fbfront_updates_sent(ff);
     g_assert_false(fbfront_update(ff, 0, 0, 10, 10));
@@ -219,8 +215,7 @@ static void test_keys(Fixture *f, gconstpointer data)
     KbdFront *kf;
 
     open_vnc(f, NULL);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     kf = attach_kbd(f);
     net_vnc(f, "$v->send_key_event(0x61); "           /* a */
                "$v->send_key_event_down(0xffe1); "    /* Shift_L */
@@ -332,10 +327,8 @@ static void test_console_gone(Fixture *f, gconstpointer data)
     int fd;
 
     open_vnc(f, NULL);
-    fa = attach_dom(f, DOM_A, NULL);
-    PUMP_UNTIL(f, fbfront_connected(fa));
-    fb = attach_dom(f, DOM_B, NULL);
-    PUMP_UNTIL(f, fbfront_connected(fb));
+    fa = attach_connected(f, DOM_A, NULL);
+    fb = attach_connected(f, DOM_B, NULL);
     PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL);
     g_assert_cmpstr(console_label(vnc_display_console(f->vd)), !=, label_b);
     fd = rc_connect(f);
@@ -425,8 +418,7 @@ static void test_own_format_resize(Fixture *f, gconstpointer data)
     int fd;
 
     open_vnc(f, NULL);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     PUMP_UNTIL(f, vnc_display_console(f->vd) != NULL);
     fd = rc_connect(f);
     rc_handshake(f, fd);
@@ -478,8 +470,7 @@ static void test_unix(Fixture *f, gconstpointer data)
     g_assert_cmpstr(vnc_display_addr(f->vd)->family, ==, "unix");
     g_assert_cmpstr(vnc_display_addr(f->vd)->host, ==, "");
     g_assert_cmpstr(vnc_display_addr(f->vd)->service, ==, path);
-    ff = attach(f, NULL);
-    PUMP_UNTIL(f, fbfront_connected(ff));
+    ff = attach_connected(f, DOM_A, NULL);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     g_strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
     g_assert_cmpint(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), ==,

@@ -154,12 +154,11 @@ static void test_depth(Fixture *f, gconstpointer data)
 {
     const DepthCase *c = data;
     FbFrontConfig cfg = { .protocol = c->protocol, .depth = c->depth };
-    FbFront *ff = attach(f, &cfg);
+    FbFront *ff = attach_connected(f, DOM_A, &cfg);
     Watcher wt = { 0 };
     DisplayListener *dl;
     g_autofree char *ru = NULL, *vr = NULL, *fr = NULL;
 
-    PUMP_UNTIL(f, fbfront_connected(ff));
     ru = be_read(f, DOM_A, "request-update");
     vr = be_read(f, DOM_A, "videoram");
     fr = be_read(f, DOM_A, "feature-resize");
@@ -191,11 +190,10 @@ static void test_depth(Fixture *f, gconstpointer data)
 
 static void test_resize(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, NULL);
+    FbFront *ff = attach_connected(f, DOM_A, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
-    PUMP_UNTIL(f, fbfront_connected(ff));
     dl = console_add_listener(console_of(f, DOM_A), &watch_ops, &wt);
     /* smaller, 16 bits, past a page of offset, with padded lines */
     g_assert_cmpint(fbfront_resize(ff, 100, 50, 256, 16, 8192), ==, 0);
@@ -218,11 +216,10 @@ static void test_resize(Fixture *f, gconstpointer data)
 
 static void test_refresh(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, NULL);
+    FbFront *ff = attach_connected(f, DOM_A, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
-    PUMP_UNTIL(f, fbfront_connected(ff));
     /* nobody watches: the guest is told not to refresh, and does not */
     PUMP_UNTIL(f, fbfront_refresh_period(ff) == XENFB_NO_REFRESH);
     fill(ff, 3);
@@ -247,12 +244,11 @@ static void test_refresh(Fixture *f, gconstpointer data)
 static void test_no_feature_update(Fixture *f, gconstpointer data)
 {
     FbFrontConfig cfg = { .no_feature_update = true };
-    FbFront *ff = attach(f, &cfg);
+    FbFront *ff = attach_connected(f, DOM_A, &cfg);
     g_autofree char *ru = NULL;
     Watcher wt = { 0 };
     DisplayListener *dl;
 
-    PUMP_UNTIL(f, fbfront_connected(ff));
     ru = be_read(f, DOM_A, "request-update");
     g_assert_cmpstr(ru, ==, "0");
     fill(ff, 5);
@@ -273,11 +269,10 @@ static void test_no_feature_update(Fixture *f, gconstpointer data)
  */
 static void test_reconnect(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, NULL);
+    FbFront *ff = attach_connected(f, DOM_A, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
-    PUMP_UNTIL(f, fbfront_connected(ff));
     dl = watch(f, DOM_A, ff, &wt);
     fill(ff, 6);
     check_screen(f, DOM_A, ff, 6);
@@ -310,11 +305,10 @@ static void test_reconnect(Fixture *f, gconstpointer data)
 /* A full ring is legal: 51 events at once, all taken. */
 static void test_full_ring(Fixture *f, gconstpointer data)
 {
-    FbFront *ff = attach(f, NULL);
+    FbFront *ff = attach_connected(f, DOM_A, NULL);
     Watcher wt = { 0 };
     DisplayListener *dl;
 
-    PUMP_UNTIL(f, fbfront_connected(ff));
     dl = watch(f, DOM_A, ff, &wt);
     fill(ff, 4);
     for (unsigned i = 0; i < XENFB_OUT_RING_LEN; i++) {
