@@ -10,8 +10,10 @@
 #include <stdio.h>
 
 /*
- * Read as RGBA and alpha ignored: gvnccapture writes the pixels' padding
- * byte as alpha (0), and an RGB read would composite it away to black;
+ * Read as RGBA and alpha ignored, so that colours compare as they are:
+ * an RGB read would composite a transparent pixel to black. Whether
+ * gvnccapture's PNGs are opaque is a test of its own
+ * (image_count_translucent(); docs/display.md says when they were not);
  * screendump's PNGs have no alpha, so nothing changes for them.
  */
 static uint32_t *image_read_png(const char *path, unsigned *w, unsigned *h)
@@ -55,4 +57,22 @@ static uint32_t *image_read_ppm(const char *path, unsigned *w, unsigned *h)
 uint32_t *image_read(const char *path, bool png, unsigned *w, unsigned *h)
 {
     return png ? image_read_png(path, w, h) : image_read_ppm(path, w, h);
+}
+
+size_t image_count_translucent(const char *path, unsigned *w, unsigned *h)
+{
+    png_image img = { .version = PNG_IMAGE_VERSION };
+    g_autofree uint8_t *rgba = NULL;
+    size_t n = 0;
+
+    g_assert_true(png_image_begin_read_from_file(&img, path));
+    img.format = PNG_FORMAT_RGBA;
+    rgba = g_malloc(PNG_IMAGE_SIZE(img));
+    g_assert_true(png_image_finish_read(&img, NULL, rgba, 0, NULL));
+    *w = img.width;
+    *h = img.height;
+    for (size_t i = 0; i < (size_t)img.width * img.height; i++) {
+        n += rgba[4 * i + 3] != 255;
+    }
+    return n;
 }

@@ -9,6 +9,7 @@
 #define TESTS_IMAGE_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -16,5 +17,11 @@
  * in *@w, *@h. Fails the test if the file is not one. g_free() it.
  */
 uint32_t *image_read(const char *path, bool png, unsigned *w, unsigned *h);
+
+/*
+ * How many pixels of the PNG at @path are not opaque (alpha below 255;
+ * none in a PNG without alpha); its size in *@w, *@h.
+ */
+size_t image_count_translucent(const char *path, unsigned *w, unsigned *h);
 
 #endif /* TESTS_IMAGE_UTIL_H */

@@ -120,6 +120,9 @@ static void vnc_log(const char *fmt, ...)
  * byte and depth 32; but its ZRLE encoder sends 3-byte CPIXELs, which
  * RFB allows only at depth 24 or less. Clients translate from ours
  * once the format is set, so their translation is set up again.
+ * Red in the low byte would also be gtk-vnc's own format, and then it
+ * copies solid ZRLE tiles unconverted, their zero fourth byte becoming
+ * alpha: gvnccapture's PNGs go transparent (docs/display.md).
  */
 static void vnc_set_format(rfbScreenInfoPtr screen)
 {

@@ -492,6 +492,44 @@ static void test_unix(Fixture *f, gconstpointer data)
     g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 }
 
+/*
+ * gvnccapture's PNG is opaque where the screen is solid black, as with
+ * QEMU's server. gtk-vnc copies a solid ZRLE tile's pixel unconverted,
+ * its zero fourth byte becoming alpha, when the server's pixel format
+ * equals its own (red in the low byte), which libvncserver's default
+ * is: see docs/display.md. Blank, every tile is solid; a guest's
+ * screen, black but for a line of text, mixes solid and palette tiles.
+ */
+static void test_capture_opaque(Fixture *f, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(f->dir, "opaque.png", NULL);
+    g_auto(GStrv) argv = NULL;
+    unsigned w, h;
+    FbFront *ff;
+
+    open_vnc(f, NULL);
+    argv = capture_argv(f, path);
+    g_assert_cmpint(run_child(f, argv, NULL), ==, 0);
+    g_assert_cmpuint(image_count_translucent(path, &w, &h), ==, 0);
+    g_assert_cmpuint(w, ==, 640);
+
+    ff = attach_connected(f, DOM_A, NULL);
+    for (unsigned y = 0; y < fbfront_height(ff); y++) {
+        for (unsigned x = 0; x < fbfront_width(ff); x++) {
+            bool ink = y < 16 && x % 8 < 5 && y % 16 < 12;
+
+            fbfront_put_pixel(ff, x, y, !ink ? 0 :
+                              x / 8 % 7 == 3 ? 0xaa5500 : 0xaaaaaa);
+        }
+    }
+    fbfront_update(ff, 0, 0, fbfront_width(ff), fbfront_height(ff));
+    pump(f, 5);
+    g_assert_cmpint(run_child(f, argv, NULL), ==, 0);
+    g_assert_cmpuint(image_count_translucent(path, &w, &h), ==, 0);
+    check_capture(f, path, fbfront_width(ff), fbfront_height(ff));
+    fbfront_free(ff);
+}
+
 int main(int argc, char **argv)
 {
     static const unsigned depths[] = { 8, 16, 24, 32 };
@@ -514,5 +552,6 @@ int main(int argc, char **argv)
     fixture_add("/vnc/unix", NULL, test_unix);
     fixture_add("/vnc/console-gone", NULL, test_console_gone);
     fixture_add("/vnc/own-format-resize", NULL, test_own_format_resize);
+    fixture_add("/vnc/capture-opaque", NULL, test_capture_opaque);
     return g_test_run();
 }
