@@ -13,7 +13,10 @@
 
 Decodes PNG itself (zlib only), since dom0 has no imaging library for
 Python: 8 bits per sample, grey, RGB, grey+alpha or RGBA, any filter,
-no interlace. Alpha is ignored. What the VNC clients write.
+no interlace: what the VNC clients write. Alpha counts (255 where the
+file has none): a viewer shows a transparent pixel as its background,
+and gvnccapture once wrote our black tiles transparent
+(docs/display.md).
 """
 import argparse
 import struct
@@ -32,7 +35,7 @@ def paeth(a, b, c):
 
 
 def read_png(path):
-    """Returns (width, height, rows), each row a list of RGB tuples."""
+    """Returns (width, height, rows), each row a list of RGBA tuples."""
     with open(path, 'rb') as f:
         data = f.read()
     if data[:8] != b'\x89PNG\r\n\x1a\n':
@@ -77,10 +80,16 @@ def read_png(path):
                 line[i] = (line[i] + paeth(a, b, c)) & 0xff
             elif ftype != 0:
                 raise ValueError('%s: filter %d' % (path, ftype))
-        if bpp >= 3:
-            rows.append([tuple(line[i:i + 3]) for i in range(0, stride, bpp)])
+        if bpp == 4:
+            rows.append([tuple(line[i:i + 4]) for i in range(0, stride, 4)])
+        elif bpp == 3:
+            rows.append([tuple(line[i:i + 3]) + (255,)
+                         for i in range(0, stride, 3)])
+        elif bpp == 2:
+            rows.append([(line[i], line[i], line[i], line[i + 1])
+                         for i in range(0, stride, 2)])
         else:
-            rows.append([(v, v, v) for v in line[0:stride:bpp]])
+            rows.append([(v, v, v, 255) for v in line])
         prev = line
     return width, height, rows
 
