@@ -42,8 +42,9 @@ packages=(
     # dom0's ext4 tools; dom0 runs the host's Xen userland in place
     qemu-system-x86 cpio busybox-static kmod xz-utils e2fsprogs
     # the rig's display test: upstream QEMU's xenfb as the peer (dom0
-    # runs the VNC clients above)
-    qemu-system-xen
+    # runs the VNC clients above, over the loopback dom0-up.sh brings up
+    # with ip, which a minimal Debian lacks)
+    qemu-system-xen iproute2
 )
 if [ -n "$bench" ]; then
     # bench/rig-peers.sh: fio goes into the guest (qemu-system-xen, the
