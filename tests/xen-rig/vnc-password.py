@@ -4,13 +4,26 @@
 answers its "Password:" prompt with PASSWORD.
 
 gvnccapture has no option for a password: it asks on its terminal, with
-echo off, and reads nothing from a pipe. Input sent before the prompt
-is flushed when it turns echo off, so this waits for the prompt.
+echo off, and reads nothing from a pipe. It prints the prompt first and
+then turns echo off with TCSAFLUSH, which throws away input already
+typed: an answer sent on seeing the prompt is lost when the prompt
+arrives before that call (under load, it did), and gvnccapture waits
+forever. So this answers only once the terminal's echo is off.
 Exits with CMD's status; CMD's output goes to stdout.
 """
 import os
 import pty
 import sys
+import termios
+import time
+
+
+def echo_off(fd):
+    """Waits, up to a minute, until the pty's echo is off."""
+    for _ in range(6000):
+        if not termios.tcgetattr(fd)[3] & termios.ECHO:
+            return
+        time.sleep(0.01)
 
 
 def main():
@@ -34,6 +47,7 @@ def main():
             break
         seen += data
         if not answered and b'Password:' in seen:
+            echo_off(fd)
             os.write(fd, password)
             answered = True
     sys.stdout.write(seen.decode(errors='replace'))
