@@ -167,7 +167,13 @@ EOF
     check "$name: xl create" sh -c \
         "$xl create /tmp/$name.cfg > /tmp/xl-create-$name.log 2>&1"
     domid=$($xl domid "$name" 2>/dev/null) || domid=none
-    [ "$domid" = none ] || ctx_domid=$domid
+    if [ "$domid" = none ]; then
+        # Nothing below can pass without the domain; its waits would
+        # only spend the run's budget.
+        cat /tmp/xl-create-$name.log >> $log 2>&1
+        continue
+    fi
+    ctx_domid=$domid
     dmpid=$(xenstore-read /local/domain/$domid/image/device-model-pid \
             2>/dev/null) || dmpid=none
     check "$name: libxl runs $want_dm" \

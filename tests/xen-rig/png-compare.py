@@ -150,5 +150,16 @@ def main():
     sys.exit(0 if ok else 1)
 
 
+def run():
+    # A capture an earlier step failed to take is a failed comparison
+    # with a one-line reason (the caller puts it on a TAP line), not a
+    # traceback.
+    try:
+        main()
+    except (OSError, ValueError) as e:
+        print(e)
+        sys.exit(1)
+
+
 if __name__ == '__main__':
-    main()
+    run()

@@ -56,7 +56,8 @@ check() {
     local desc=$1 res
     shift
     n=$((n + 1))
-    if res=$("$@" 2>&1); then
+    # One line: TAP reads anything after it as a stray line.
+    if res=$("$@" 2>&1 | tr '\n' ' '; exit "${PIPESTATUS[0]}"); then
         echo "ok $n $desc # $res"
     else
         echo "not ok $n $desc # $res"
