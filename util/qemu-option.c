@@ -96,6 +96,41 @@ void qemu_opts_free(QemuOpts *opts)
     g_free(opts);
 }
 
+static void append_escaped(GString *out, const char *s)
+{
+    for (; *s; s++) {
+        g_string_append_c(out, *s);
+        if (*s == ',') {
+            g_string_append_c(out, ',');
+        }
+    }
+}
+
+char *qemu_opts_to_string(QemuOpts *opts, const char *implied_key)
+{
+    GString *out = g_string_new(NULL);
+    const char *implied = implied_key ? qemu_opt_get(opts, implied_key)
+                                      : NULL;
+
+    if (implied) {
+        append_escaped(out, implied);
+    }
+    for (guint i = 0; i < opts->opts->len; i++) {
+        QemuOpt *opt = &g_array_index(opts->opts, QemuOpt, i);
+
+        if (implied && !strcmp(opt->key, implied_key)) {
+            continue;
+        }
+        if (out->len) {
+            g_string_append_c(out, ',');
+        }
+        append_escaped(out, opt->key);
+        g_string_append_c(out, '=');
+        append_escaped(out, opt->value);
+    }
+    return g_string_free(out, false);
+}
+
 const char *qemu_opt_get(QemuOpts *opts, const char *key)
 {
     for (guint i = opts->opts->len; i > 0; i--) {

@@ -18,6 +18,12 @@ typedef struct QemuOpts QemuOpts;
 QemuOpts *qemu_opts_parse(const char *str, const char *implied_key,
                           Error **errp);
 void qemu_opts_free(QemuOpts *opts);
+/*
+ * The options as a command line would give them, commas doubled inside
+ * values, @implied_key's value first and bare (NULL: none): for messages
+ * that name the option, as QEMU's "-netdev tap,id=n0: ..." do.
+ */
+char *qemu_opts_to_string(QemuOpts *opts, const char *implied_key);
 
 /* The last value given for @key, or NULL. */
 const char *qemu_opt_get(QemuOpts *opts, const char *key);
