@@ -21,6 +21,7 @@
 
 #include "chardev/char.h"
 #include "hw/xen/xen_machine.h"
+#include "net/net.h"
 #include "util/error.h"
 #include "util/event-loop.h"
 #include "util/qemu-option.h"
@@ -32,6 +33,7 @@ typedef struct Options {
     GPtrArray *chardevs;            /* -chardev arguments */
     GPtrArray *devices;             /* -device arguments */
     GPtrArray *drives;              /* -drive arguments */
+    GPtrArray *netdevs;             /* -netdev arguments */
     GPtrArray *xenner_guests;       /* -xenner-guest arguments */
     GPtrArray *mons;                /* -mon arguments */
     const char *xen_domid;          /* -xen-domid argument */
@@ -228,6 +230,11 @@ static void help(void)
            "(800x600)\n"
            "                (docs/display.md)\n"
            "\n"
+           "Network (docs/net.md):\n"
+           "-netdev TYPE,id=ID[,...]\n"
+           "                a host-side network backend for a Xen net "
+           "device;\n"
+           "                -netdev help lists the types this build has\n"
            "\n"
            "Monitor and process (as libxl passes them):\n"
            "-mon chardev=ID,mode=control\n"
@@ -317,7 +324,8 @@ static const ArgOption arg_options[] = {
     ARG("M", machine), ARG("machine", machine),
     ARGS("xenstore-guest-socket", guest_sockets),
     ARGS("chardev", chardevs), ARGS("device", devices),
-    ARGS("drive", drives), ARGS("xenner-guest", xenner_guests),
+    ARGS("drive", drives), ARGS("netdev", netdevs),
+    ARGS("xenner-guest", xenner_guests),
     ARGS("mon", mons), ARG("xen-domid", xen_domid), ARG("name", name),
     ARG("k", keymap), ARG("vnc", vnc), ARG("m", ram_size), ARG("pidfile", pidfile),
     ARGS("trace", traces), ARG("D", logfile),
@@ -629,6 +637,7 @@ static void machine_config_init(XenMachineConfig *cfg, const Options *o)
         .chardevs = opts_array_new(),
         .devices = opts_array_new(),
         .drives = opts_array_new(),
+        .netdevs = opts_array_new(),
         .xenner_guests = opts_array_new(),
         .mons = opts_array_new(),
         .name = o->name,
@@ -646,6 +655,7 @@ static void machine_config_free(XenMachineConfig *cfg)
     g_ptr_array_free(cfg->chardevs, true);
     g_ptr_array_free(cfg->devices, true);
     g_ptr_array_free(cfg->drives, true);
+    g_ptr_array_free(cfg->netdevs, true);
     g_ptr_array_free(cfg->xenner_guests, true);
     g_ptr_array_free(cfg->mons, true);
     qemu_opts_free(cfg->machine_opts);
@@ -701,6 +711,7 @@ static bool parse_config(const Options *o, const XenMachineType *type,
         parse_opts_list(o->chardevs, NULL, true, cfg->chardevs, errp) &&
         parse_opts_list(o->devices, "driver", false, cfg->devices, errp) &&
         parse_opts_list(o->drives, NULL, false, cfg->drives, errp) &&
+        parse_opts_list(o->netdevs, "type", false, cfg->netdevs, errp) &&
         parse_opts_list(o->xenner_guests, NULL, false, cfg->xenner_guests,
                         errp) &&
         parse_opts_list(o->mons, NULL, false, cfg->mons, errp) &&
@@ -727,6 +738,21 @@ static bool device_help(GPtrArray *devices)
                    "framebuffer (vfb)\"\n"
                    "name \"xen-kbd\", bus xen-bus, desc \"Xen PV keyboard "
                    "and pointer (vkbd)\"\n");
+            return true;
+        }
+    }
+    return false;
+}
+
+/* `-netdev help`: true when it was asked for (and answered). */
+static bool netdev_help(GPtrArray *netdevs)
+{
+    for (guint i = 0; i < netdevs->len; i++) {
+        const char *type = qemu_opt_get(g_ptr_array_index(netdevs, i),
+                                        "type");
+
+        if (type && !strcmp(type, "help")) {
+            net_dev_print_help();
             return true;
         }
     }
@@ -791,7 +817,8 @@ static bool run(const Options *o, Error **errp)
     ok = select_machine(o->machine, &cfg, &type, errp);
     if (ok && type) {
         ok = parse_config(o, type, &cfg, errp) &&
-             (device_help(cfg.devices) || run_machine(o, type, &cfg, errp));
+             (device_help(cfg.devices) || netdev_help(cfg.netdevs) ||
+              run_machine(o, type, &cfg, errp));
     }
     machine_config_free(&cfg);
     return ok;
@@ -804,6 +831,7 @@ int main(int argc, char **argv)
         .chardevs = g_ptr_array_new(),
         .devices = g_ptr_array_new(),
         .drives = g_ptr_array_new(),
+        .netdevs = g_ptr_array_new(),
         .xenner_guests = g_ptr_array_new(),
         .mons = g_ptr_array_new(),
         .traces = g_ptr_array_new(),
@@ -825,6 +853,7 @@ int main(int argc, char **argv)
     g_ptr_array_free(o.chardevs, true);
     g_ptr_array_free(o.devices, true);
     g_ptr_array_free(o.drives, true);
+    g_ptr_array_free(o.netdevs, true);
     g_ptr_array_free(o.xenner_guests, true);
     g_ptr_array_free(o.mons, true);
     g_ptr_array_free(o.traces, true);

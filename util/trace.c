@@ -25,6 +25,7 @@ static const struct {
     { "vnc-input", "VNC keysyms without a key, keys released for a client" },
     { "xen-fb", "framebuffer backend: geometry, mapping, resizes, refresh" },
     { "blk", "disk I/O engines: fallbacks, storage daemons started" },
+    { "net", "netdevs: opened, attached, offloads, peers come and gone" },
     { "chardev", "character devices opened, socket peers come and gone" },
     { "qmp", "QMP sessions, commands and the errors answered" },
     { "vnc", "VNC display: clients, console shown, libvncserver's log" },

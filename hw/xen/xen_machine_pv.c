@@ -27,6 +27,7 @@
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
 #include "hw/xen/xen_vfb_vnc.h"
+#include "net/net.h"
 #include "ui/vnc.h"
 #endif
 
@@ -49,6 +50,7 @@ typedef struct XenPvMachine {
     ConsoleList *consoles;      /* its framebuffer's display */
     VncDisplay *vnc;            /* -vnc, or NULL */
     XenQmp *qmp;
+    NetDevList *nets;           /* -netdev */
 } XenPvMachine;
 
 static void xenpv_cleanup(XenMachineState *ms)
@@ -58,6 +60,7 @@ static void xenpv_cleanup(XenMachineState *ms)
     xen_qmp_free(pm->qmp);
     vnc_display_close(pm->vnc);
     xen_backend_free(pm->backend);
+    net_dev_list_free(pm->nets);
     input_hub_free(pm->input);
     console_list_free(pm->consoles);
     xen_disk_host_free(pm->disks);
@@ -170,6 +173,11 @@ static XenMachineState *xenpv_init(EventLoop *loop,
                                   errp)) {
             goto fail;
         }
+    }
+    /* Before the backends: a net device finds its netdev by id. */
+    pm->nets = net_dev_list_new(loop, cfg->netdevs, errp);
+    if (!pm->nets) {
+        goto fail;
     }
     pm->disks = xen_disk_host_new();
     pm->input = input_hub_new();

@@ -24,6 +24,7 @@
 #include "hw/xen/xen_kbd.h"
 #include "hw/xen/xen_drive.h"
 #include "hw/xen/xen_qmp.h"
+#include "net/net.h"
 #include "ui/vnc.h"
 #include "xenner/guests/programs.h"
 #include "xenner/guest.h"
@@ -54,6 +55,7 @@ struct XenMachineState {
     GPtrArray *guests;          /* MachineGuest */
     InputHub *input;            /* the guests' keyboards and pointers */
     VncDisplay *vnc;            /* -vnc, or NULL */
+    NetDevList *nets;           /* -netdev */
 };
 
 const char *const xenner_pv_props[] = {
@@ -614,6 +616,11 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
             goto fail;
         }
     }
+    /* Before the backends: a net device finds its netdev by id. */
+    ms->nets = net_dev_list_new(loop, cfg->netdevs, errp);
+    if (!ms->nets) {
+        goto fail;
+    }
     ms->xenner = xenner_new(loop, ms->xenstore, errp);
     if (!ms->xenner) {
         goto fail;
@@ -686,6 +693,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
     xen_qmp_free(ms->qmp);
     vnc_display_close(ms->vnc);
     xen_backend_free(ms->backend);
+    net_dev_list_free(ms->nets);
     input_hub_free(ms->input);
     xen_disk_host_free(ms->disks);
     console_list_free(ms->consoles);

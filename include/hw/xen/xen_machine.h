@@ -25,6 +25,7 @@ typedef struct XenMachineConfig {
     GPtrArray *chardevs;                /* QemuOpts of -chardev */
     GPtrArray *devices;                 /* QemuOpts of -device */
     GPtrArray *drives;                  /* QemuOpts of -drive */
+    GPtrArray *netdevs;                 /* QemuOpts of -netdev, "type" implied */
     GPtrArray *xenner_guests;           /* QemuOpts of -xenner-guest */
     GPtrArray *mons;                    /* QemuOpts of -mon (QMP) */
     const char *name;                   /* -name, or NULL */
