@@ -9,6 +9,7 @@
 #define NET_NET_INT_H
 
 #include "net/net.h"
+#include "net/net-offload.h"
 
 /* The most queues a netdev opens (tap's queues=N). */
 #define NET_QUEUES_MAX 16
@@ -48,6 +49,10 @@ typedef struct NetHeld {
     size_t len;
     struct virtio_net_hdr hdr;
     bool held;                      /* buf waits to be passed on */
+    bool cutting;                   /* buf is a GSO frame cut by gso */
+    NetGso gso;
+    uint8_t *seg;                   /* the segment cut and not taken yet */
+    size_t seg_len;                 /* 0: none */
 } NetHeld;
 
 typedef struct NetQueue {
@@ -71,6 +76,7 @@ struct NetDev {
     const NetDevPortOps *port;      /* the attached device, or NULL */
     void *port_opaque;
     NetQueue q[NET_QUEUES_MAX];
+    RateLimit bad_rl;               /* frames dropped as malformed */
 };
 
 /*

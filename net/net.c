@@ -52,8 +52,10 @@ void net_iov_to_buf(const struct iovec *iov, int iovcnt, uint8_t *buf,
     }
 }
 
-static void net_held_store(NetHeld *h, const struct virtio_net_hdr *hdr,
-                           const struct iovec *iov, int iovcnt, size_t len)
+/* Copies the frame into @h's buffer, not yet held. */
+static uint8_t *net_held_fill(NetHeld *h, const struct virtio_net_hdr *hdr,
+                              const struct iovec *iov, int iovcnt,
+                              size_t len)
 {
     if (!h->buf) {
         h->buf = g_malloc(NET_FRAME_MAX);
@@ -61,13 +63,72 @@ static void net_held_store(NetHeld *h, const struct virtio_net_hdr *hdr,
     net_iov_to_buf(iov, iovcnt, h->buf, len);
     h->len = len;
     h->hdr = *hdr;
-    h->held = true;
+    return h->buf;
 }
 
 static void net_held_clear(NetHeld *h)
 {
     h->held = false;
+    h->cutting = false;
+    h->seg_len = 0;
     h->len = 0;
+}
+
+/*
+ * Starts cutting the GSO frame in @h into segments; false when its
+ * header contradicts it.
+ */
+static bool net_held_cut(NetHeld *h)
+{
+    if (net_offload_gso_init(&h->gso, &h->hdr, h->buf, h->len)) {
+        return false;
+    }
+    if (!h->seg) {
+        h->seg = g_malloc(NET_FRAME_MAX);
+    }
+    h->held = true;
+    h->cutting = true;
+    h->seg_len = 0;
+    return true;
+}
+
+/*
+ * The next piece @h has to pass on: the next segment being cut, or the
+ * whole frame. False when there is nothing left (and @h is cleared).
+ */
+static bool net_held_peek(NetHeld *h, struct iovec *iov,
+                          const struct virtio_net_hdr **hdr)
+{
+    static const struct virtio_net_hdr zero;
+
+    if (!h->held) {
+        return false;
+    }
+    if (!h->cutting) {
+        *iov = (struct iovec) { .iov_base = h->buf, .iov_len = h->len };
+        *hdr = &h->hdr;
+        return true;
+    }
+    if (!h->seg_len) {
+        h->seg_len = net_offload_gso_next(&h->gso, h->buf, h->seg);
+        if (!h->seg_len) {
+            net_held_clear(h);
+            return false;
+        }
+    }
+    *iov = (struct iovec) { .iov_base = h->seg, .iov_len = h->seg_len };
+    *hdr = &zero;
+    return true;
+}
+
+/* The piece net_held_peek() gave was taken. */
+static void net_held_taken(NetHeld *h)
+{
+    if (h->cutting) {
+        h->seg_len = 0;
+    } else {
+        net_held_clear(h);
+    }
 }
 
 static bool net_hdr_is_plain(const struct virtio_net_hdr *hdr)
@@ -78,21 +139,46 @@ static bool net_hdr_is_plain(const struct virtio_net_hdr *hdr)
 
 /* ---- towards the guest -------------------------------------------------- */
 
+/* Whether the guest takes @hdr's offloads as they are (net_dev_set_offloads). */
+static bool net_guest_takes(const NetDev *nd, const struct virtio_net_hdr *hdr)
+{
+    const NetOffloads *o = &nd->guest;
+
+    if ((hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !o->csum) {
+        return false;
+    }
+    switch (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+    case VIRTIO_NET_HDR_GSO_NONE:
+        break;
+    case VIRTIO_NET_HDR_GSO_TCPV4:
+        if (!o->tso4 || !o->csum) {
+            return false;
+        }
+        break;
+    case VIRTIO_NET_HDR_GSO_TCPV6:
+        if (!o->tso6 || !o->csum) {
+            return false;
+        }
+        break;
+    default:
+        return false;
+    }
+    return !(hdr->gso_type & VIRTIO_NET_HDR_GSO_ECN) || o->ecn;
+}
+
 /* Passes on what @nq holds; false when the device refused it again. */
 static bool net_rx_flush(NetQueue *nq)
 {
     NetDev *nd = nq->nd;
-    NetHeld *h = &nq->rx;
+    const struct virtio_net_hdr *hdr;
     struct iovec iov;
 
-    if (!h->held) {
-        return true;
+    while (net_held_peek(&nq->rx, &iov, &hdr)) {
+        if (!nd->port->receive(nd->port_opaque, nq->index, hdr, &iov, 1)) {
+            return false;
+        }
+        net_held_taken(&nq->rx);
     }
-    iov = (struct iovec) { .iov_base = h->buf, .iov_len = h->len };
-    if (!nd->port->receive(nd->port_opaque, nq->index, &h->hdr, &iov, 1)) {
-        return false;
-    }
-    net_held_clear(h);
     return true;
 }
 
@@ -102,6 +188,7 @@ bool net_dev_deliver(NetDev *nd, unsigned queue,
 {
     static const struct virtio_net_hdr zero;
     NetQueue *nq = &nd->q[queue % nd->queues];
+    NetHeld *h = &nq->rx;
     size_t len = net_iov_size(iov, iovcnt);
 
     if (!hdr) {
@@ -110,19 +197,34 @@ bool net_dev_deliver(NetDev *nd, unsigned queue,
     if (!nd->port || !len || len > NET_FRAME_MAX) {
         return true;                /* nobody to take it, or not a frame */
     }
-    if (nq->rx.held) {
+    if (h->held) {
         /* The type should have stopped: keep order, refuse. */
         return false;
     }
-    if (!net_hdr_is_plain(hdr)) {
-        /* Only frames the guest accepts reach it (see net.h). */
-        hdr = &zero;
+    if (net_guest_takes(nd, hdr)) {
+        if (nd->port->receive(nd->port_opaque, nq->index, hdr, iov,
+                              iovcnt)) {
+            return true;
+        }
+        net_held_fill(h, hdr, iov, iovcnt, len);
+        h->held = true;
+        return false;
     }
-    if (nd->port->receive(nd->port_opaque, nq->index, hdr, iov, iovcnt)) {
+    /* Finished here: the guest did not say it takes this offload. */
+    net_held_fill(h, hdr, iov, iovcnt, len);
+    if (net_offload_check(&h->hdr, h->buf, len) ||
+        (hdr->gso_type == VIRTIO_NET_HDR_GSO_NONE
+         ? net_offload_csum(&h->hdr, h->buf, len) : !net_held_cut(h))) {
+        warn_report_ratelimited(&nd->bad_rl, "netdev %s: dropped a frame whose "
+                                "offload header does not fit it", nd->id);
+        net_held_clear(h);
         return true;
     }
-    net_held_store(&nq->rx, hdr, iov, iovcnt, len);
-    return false;
+    if (!h->cutting) {
+        h->hdr = zero;
+        h->held = true;
+    }
+    return net_rx_flush(nq);
 }
 
 static void net_rx_resume_bh(void *opaque)
@@ -144,26 +246,61 @@ void net_dev_resume(NetDev *nd, unsigned queue)
 
 /* ---- towards the host --------------------------------------------------- */
 
+/* Sends the segments @nq is cutting; false when the host side is full. */
+static bool net_tx_flush(NetQueue *nq)
+{
+    NetDev *nd = nq->nd;
+    const struct virtio_net_hdr *hdr;
+    struct iovec iov;
+
+    while (net_held_peek(&nq->tx, &iov, &hdr)) {
+        if (nd->cls->send(nd, nq->index, NULL, &iov, 1) == -EAGAIN) {
+            return false;
+        }
+        net_held_taken(&nq->tx);
+    }
+    return true;
+}
+
 int net_dev_send(NetDev *nd, unsigned queue,
                  const struct virtio_net_hdr *hdr,
                  const struct iovec *iov, int iovcnt)
 {
     NetQueue *nq = &nd->q[queue % nd->queues];
+    NetHeld *h = &nq->tx;
     size_t len = net_iov_size(iov, iovcnt);
+    struct iovec one;
     int ret;
 
     if (!len || len > NET_FRAME_MAX) {
         return -EINVAL;
     }
-    if (nq->tx.held) {
+    if (h->held) {
         nq->tx_blocked = true;
         return -EAGAIN;
     }
-    if (!nd->vnet_hdr && !net_hdr_is_plain(hdr)) {
-        return -EINVAL;
+    if (net_hdr_is_plain(hdr)) {
+        ret = nd->cls->send(nd, nq->index, nd->vnet_hdr ? hdr : NULL, iov,
+                            iovcnt);
+    } else {
+        /* A guest's header: checked against its frame before any use. */
+        net_held_fill(h, hdr, iov, iovcnt, len);
+        if (net_offload_check(&h->hdr, h->buf, len)) {
+            return -EINVAL;
+        }
+        one = (struct iovec) { .iov_base = h->buf, .iov_len = len };
+        if (nd->vnet_hdr) {
+            ret = nd->cls->send(nd, nq->index, &h->hdr, &one, 1);
+        } else if (h->hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+            net_offload_csum(&h->hdr, h->buf, len);
+            ret = nd->cls->send(nd, nq->index, NULL, &one, 1);
+        } else {
+            /* Taken whole: what the host cannot take yet waits here. */
+            net_held_cut(h);
+            net_tx_flush(nq);
+            return 0;
+        }
     }
-    ret = nd->cls->send(nd, nq->index, nd->vnet_hdr ? hdr : NULL, iov,
-                        iovcnt);
     if (ret == -EAGAIN) {
         nq->tx_blocked = true;
     }
@@ -174,7 +311,7 @@ void net_dev_host_writable(NetDev *nd, unsigned queue)
 {
     NetQueue *nq = &nd->q[queue % nd->queues];
 
-    if (nq->tx.held || !nq->tx_blocked) {
+    if (!net_tx_flush(nq) || !nq->tx_blocked) {
         return;
     }
     nq->tx_blocked = false;
@@ -297,7 +434,9 @@ static void net_dev_free(NetDev *nd)
     }
     for (unsigned i = 0; i < NET_QUEUES_MAX; i++) {
         g_free(nd->q[i].rx.buf);
+        g_free(nd->q[i].rx.seg);
         g_free(nd->q[i].tx.buf);
+        g_free(nd->q[i].tx.seg);
     }
     g_free(nd->ifname);
     g_free(nd->id);

@@ -15,7 +15,8 @@ a number as frontends and tools write them, as fuzz-parse.c reads; a
 vnc-opts seed is a -vnc string as libxl writes it; a vnc-frame seed is
 a state byte and what a VNC client sent, as fuzz-vnc-frame.c reads; a
 kbd seed is a script of queue, flush, drain and guest operations
-followed by a vkbd page, as fuzz-kbd.c reads.
+followed by a vkbd page, as fuzz-kbd.c reads; a net-offload seed is a
+virtio-net header and a TCP frame, as fuzz-net-offload.c reads.
 """
 import json
 import os
@@ -461,6 +462,49 @@ def vnc_opts_seeds():
     yield b"hos:5935,to=5to=5,to"
 
 
+def net_offload_seeds():
+    def csum16(data):
+        if len(data) % 2:
+            data += b"\0"
+        s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        return s
+
+    def frame(v6, payload, vlan=False):
+        eth = b"\x02" * 6 + b"\x04" * 6
+        if vlan:
+            eth += struct.pack("!HH", 0x8100, 5)
+        tcp = struct.pack("!HHIIBBHHH", 40000, 5201, 1000, 7, 5 << 4,
+                          0x18, 65535, 0, 0)
+        body = bytes((i * 7) & 0xff for i in range(payload))
+        if v6:
+            eth += b"\x86\xdd"
+            ip = struct.pack("!IHBB", 6 << 28, 20 + payload, 6, 64)
+            ip += b"\xfd" * 16 + bytes(range(16))
+        else:
+            eth += b"\x08\x00"
+            ip = struct.pack("!BBHHHBBH", 0x45, 0, 40 + payload, 1, 0x4000,
+                             64, 6, 0) + bytes([10, 0, 0, 1, 10, 0, 0, 2])
+        return eth, ip, tcp, body
+
+    def hdr(flags, gso_type, hdr_len, gso_size, csum_start, csum_offset):
+        return struct.pack("<BBHHHH", flags, gso_type, hdr_len, gso_size,
+                           csum_start, csum_offset)
+
+    for v6 in (False, True):
+        for vlan in (False, True):
+            for payload, mss in ((3000, 1000), (2001, 1448), (7, 1)):
+                eth, ip, tcp, body = frame(v6, payload, vlan)
+                l4 = len(eth) + len(ip)
+                gso = 4 if v6 else 1
+                yield hdr(1, gso, l4 + 20, mss, l4, 16) + eth + ip + tcp + body
+            eth, ip, tcp, body = frame(v6, 100, vlan)
+            l4 = len(eth) + len(ip)
+            yield hdr(1, 0, 0, 0, l4, 16) + eth + ip + tcp + body
+    yield hdr(0, 0, 0, 0, 0, 0) + b"\xff" * 60
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -510,6 +554,10 @@ def main():
                 f.write(seed)
     elif target == "fuzz-vnc-opts":
         for i, seed in enumerate(vnc_opts_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(seed)
+    elif target == "fuzz-net-offload":
+        for i, seed in enumerate(net_offload_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(seed)
     elif target == "fuzz-parse":

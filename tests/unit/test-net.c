@@ -17,6 +17,8 @@
 typedef struct FakeHost {
     GPtrArray *sent;            /* GByteArray per frame taken */
     bool full;                  /* send() answers -EAGAIN */
+    int budget;                 /* frames taken before full (-1: any) */
+    struct virtio_net_hdr last_hdr;
     bool reading;
     unsigned resumed;
     bool closed;
@@ -30,6 +32,7 @@ static bool fake_open(NetDev *nd, QemuOpts *opts, Error **errp)
     FakeHost *h = g_new0(FakeHost, 1);
     uint64_t queues;
 
+    h->budget = -1;
     h->sent = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_byte_array_unref);
     nd->state = h;
@@ -79,8 +82,14 @@ static int fake_send(NetDev *nd, unsigned queue,
     FakeHost *h = nd->state;
     GByteArray *b;
 
-    if (h->full) {
+    if (h->full || h->budget == 0) {
         return -EAGAIN;
+    }
+    if (h->budget > 0) {
+        h->budget--;
+    }
+    if (hdr) {
+        h->last_hdr = *hdr;
     }
     b = g_byte_array_new();
     for (int i = 0; i < iovcnt; i++) {
@@ -114,6 +123,8 @@ static const NetDevClass *const fake_classes[] = { &fake_class, NULL };
 typedef struct FakeGuest {
     GPtrArray *got;             /* GByteArray per frame taken */
     bool full;                  /* receive() refuses */
+    int budget;                 /* frames taken before full (-1: any) */
+    struct virtio_net_hdr last_hdr;
     unsigned writable;
 } FakeGuest;
 
@@ -124,9 +135,13 @@ static bool guest_receive(void *opaque, unsigned queue,
     FakeGuest *g = opaque;
     GByteArray *b;
 
-    if (g->full) {
+    if (g->full || g->budget == 0) {
         return false;
     }
+    if (g->budget > 0) {
+        g->budget--;
+    }
+    g->last_hdr = *hdr;
     b = g_byte_array_new();
     for (int i = 0; i < iovcnt; i++) {
         g_byte_array_append(b, iov[i].iov_base, iov[i].iov_len);
@@ -179,6 +194,7 @@ static void fixture_setup(Fixture *f, const char *arg)
     f->nd = net_dev_find(f->list, "n0");
     g_assert_nonnull(f->nd);
     f->host = f->nd->state;
+    f->guest.budget = -1;
     f->guest.got = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_byte_array_unref);
     g_assert_true(net_dev_attach(f->nd, &guest_ops, &f->guest, NULL));
@@ -380,6 +396,119 @@ static void test_queues(Fixture *f, gconstpointer data)
     g_assert_true(net_dev_deliver(f->nd, 1, NULL, &iov, 1));
 }
 
+/* ---- offloads in software ----------------------------------------------- */
+
+/* A TCP/IPv4 frame of @payload bytes; checksums are net-offload's tests'. */
+static size_t tcp4_frame(uint8_t *b, size_t payload,
+                         struct virtio_net_hdr *hdr, unsigned mss)
+{
+    memset(b, 0, 54);
+    b[12] = 0x08;
+    b[14] = 0x45;
+    b[16] = (40 + payload) >> 8;
+    b[17] = (40 + payload) & 0xff;
+    b[23] = 6;
+    b[46] = 5 << 4;
+    for (size_t i = 0; i < payload; i++) {
+        b[54 + i] = i;
+    }
+    *hdr = (struct virtio_net_hdr) {
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+        .gso_type = mss ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_NONE,
+        .gso_size = mss,
+        .csum_start = 34,
+        .csum_offset = 16,
+    };
+    return 54 + payload;
+}
+
+static uint8_t frame_buf[NET_FRAME_MAX];
+
+static void test_send_segments(Fixture *f, gconstpointer data)
+{
+    struct virtio_net_hdr hdr;
+    size_t len = tcp4_frame(frame_buf, 5000, &hdr, 1000);
+    struct iovec iov = { frame_buf, len };
+
+    /* The host side has room for two segments: the rest waits here. */
+    f->host->budget = 2;
+    g_assert_cmpint(net_dev_send(f->nd, 0, &hdr, &iov, 1), ==, 0);
+    g_assert_cmpuint(f->host->sent->len, ==, 2);
+    g_assert_cmpint(net_dev_send(f->nd, 0, &hdr, &iov, 1), ==, -EAGAIN);
+    f->host->budget = -1;
+    net_dev_host_writable(f->nd, 0);
+    g_assert_cmpuint(f->host->sent->len, ==, 5);
+    g_assert_cmpuint(f->guest.writable, ==, 1);
+    for (guint i = 0; i < 5; i++) {
+        GByteArray *b = g_ptr_array_index(f->host->sent, i);
+
+        g_assert_cmpuint(b->len, ==, 54 + 1000);
+        g_assert_cmpuint(b->data[54], ==, (uint8_t)(i * 1000));
+    }
+
+    /* A checksum only: finished, one frame. */
+    len = tcp4_frame(frame_buf, 100, &hdr, 0);
+    iov.iov_len = len;
+    g_assert_cmpint(net_dev_send(f->nd, 0, &hdr, &iov, 1), ==, 0);
+    g_assert_cmpuint(f->host->sent->len, ==, 6);
+
+    /* Headers that do not fit the frame are refused. */
+    len = tcp4_frame(frame_buf, 100, &hdr, 0);
+    hdr.csum_start = len;
+    g_assert_cmpint(net_dev_send(f->nd, 0, &hdr, &iov, 1), ==, -EINVAL);
+    len = tcp4_frame(frame_buf, 100, &hdr, 0);
+    hdr.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    g_assert_cmpint(net_dev_send(f->nd, 0, &hdr, &iov, 1), ==, -EINVAL);
+    g_assert_cmpuint(f->host->sent->len, ==, 6);
+}
+
+static void test_send_vnet(Fixture *f, gconstpointer data)
+{
+    struct virtio_net_hdr hdr;
+    size_t len = tcp4_frame(frame_buf, 5000, &hdr, 1000);
+    struct iovec iov = { frame_buf, len };
+
+    /* A host side that takes offloads gets the frame whole. */
+    g_assert_cmpint(net_dev_send(f->nd, 0, &hdr, &iov, 1), ==, 0);
+    g_assert_cmpuint(f->host->sent->len, ==, 1);
+    g_assert_cmpuint(f->host->last_hdr.gso_size, ==, 1000);
+    hdr.gso_size = 0;
+    g_assert_cmpint(net_dev_send(f->nd, 0, &hdr, &iov, 1), ==, -EINVAL);
+}
+
+static void test_receive_segments(Fixture *f, gconstpointer data)
+{
+    NetOffloads all = { true, true, true, true };
+    struct virtio_net_hdr hdr;
+    size_t len = tcp4_frame(frame_buf, 5000, &hdr, 1000);
+    struct iovec iov = { frame_buf, len };
+
+    /* No offloads said yet: the guest gets segments. */
+    f->guest.budget = 3;
+    g_assert_false(net_dev_deliver(f->nd, 0, &hdr, &iov, 1));
+    g_assert_cmpuint(f->guest.got->len, ==, 3);
+    g_assert_cmpuint(f->guest.last_hdr.gso_type, ==, 0);
+    g_assert_cmpuint(f->guest.last_hdr.flags, ==, 0);
+    f->guest.budget = -1;
+    net_dev_resume(f->nd, 0);
+    run_pending(f);
+    g_assert_cmpuint(f->guest.got->len, ==, 5);
+    g_assert_cmpuint(f->host->resumed, ==, 1);
+
+    /* A guest that takes TSO gets it whole. */
+    net_dev_set_offloads(f->nd, &all);
+    g_assert_true(net_dev_deliver(f->nd, 0, &hdr, &iov, 1));
+    g_assert_cmpuint(f->guest.got->len, ==, 6);
+    g_assert_cmpuint(f->guest.last_hdr.gso_size, ==, 1000);
+
+    /* A bad header from the host side is dropped, not passed on. */
+    all.tso4 = false;
+    net_dev_set_offloads(f->nd, &all);
+    hdr.gso_size = 0;
+    g_assert_true(net_dev_deliver(f->nd, 0, &hdr, &iov, 1));
+    g_assert_cmpuint(f->guest.got->len, ==, 6);
+}
+
 static void fixture_plain(Fixture *f, gconstpointer data)
 {
     fixture_setup(f, data ? data : "fake,id=n0");
@@ -403,6 +532,9 @@ int main(int argc, char **argv)
     ADD("/net/receive", test_receive, NULL);
     ADD("/net/detach-drops", test_detach_drops, NULL);
     ADD("/net/queues", test_queues, "fake,id=n0,queues=3");
+    ADD("/net/send-segments", test_send_segments, NULL);
+    ADD("/net/send-vnet", test_send_vnet, "fake,id=n0,vnet=on");
+    ADD("/net/receive-segments", test_receive_segments, NULL);
 #undef ADD
     return g_test_run();
 }
