@@ -43,6 +43,8 @@ typedef struct NetDevClass {
     void (*set_offloads)(NetDev *nd, const NetOffloads *guest);
 } NetDevClass;
 
+extern const NetDevClass net_stream_class;
+
 /* A frame held back, whole or being cut into segments. */
 typedef struct NetHeld {
     uint8_t *buf;                   /* NET_FRAME_MAX, on first use */

@@ -16,7 +16,8 @@ vnc-opts seed is a -vnc string as libxl writes it; a vnc-frame seed is
 a state byte and what a VNC client sent, as fuzz-vnc-frame.c reads; a
 kbd seed is a script of queue, flush, drain and guest operations
 followed by a vkbd page, as fuzz-kbd.c reads; a net-offload seed is a
-virtio-net header and a TCP frame, as fuzz-net-offload.c reads.
+virtio-net header and a TCP frame, as fuzz-net-offload.c reads; a
+net-stream seed is a chunk size and frames in QEMU's stream framing.
 """
 import json
 import os
@@ -505,6 +506,18 @@ def net_offload_seeds():
     yield hdr(0, 0, 0, 0, 0, 0) + b"\xff" * 60
 
 
+def net_stream_seeds():
+    def framed(*frames):
+        return b"".join(struct.pack("!I", len(f)) + f for f in frames)
+
+    arp = b"\xff" * 6 + b"\x02" * 6 + b"\x08\x06" + bytes(28)
+    big = bytes(i & 0xff for i in range(1514))
+    for chunk in (0, 1, 3, 7, 200):
+        yield bytes([chunk]) + framed(arp, big, b"x")
+    yield b"\x00" + framed(arp) + b"\0\0\0\0"
+    yield b"\x05" + framed(big) + b"\xff\xff\xff\xff"
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -558,6 +571,10 @@ def main():
                 f.write(seed)
     elif target == "fuzz-net-offload":
         for i, seed in enumerate(net_offload_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(seed)
+    elif target == "fuzz-net-stream":
+        for i, seed in enumerate(net_stream_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(seed)
     elif target == "fuzz-parse":

@@ -1,0 +1,431 @@
+/*
+ * -netdev stream end to end over real unix sockets: two netdevs talking
+ * to each other (frames both ways, a GSO frame cut on the way out, flow
+ * control through the socket when a guest is full), and one against a
+ * raw peer of the test's (the framing on the wire, a peer that breaks
+ * the protocol, reconnect=).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include "net/net.h"
+
+typedef struct Guest {
+    GPtrArray *got;             /* GByteArray per frame */
+    int budget;                 /* frames it takes before full; -1: any */
+    unsigned writable;
+    struct virtio_net_hdr last_hdr;
+} Guest;
+
+static bool guest_receive(void *opaque, unsigned queue,
+                          const struct virtio_net_hdr *hdr,
+                          const struct iovec *iov, int iovcnt)
+{
+    Guest *g = opaque;
+    GByteArray *b;
+
+    if (g->budget == 0) {
+        return false;
+    }
+    if (g->budget > 0) {
+        g->budget--;
+    }
+    g->last_hdr = *hdr;
+    b = g_byte_array_new();
+    for (int i = 0; i < iovcnt; i++) {
+        g_byte_array_append(b, iov[i].iov_base, iov[i].iov_len);
+    }
+    g_ptr_array_add(g->got, b);
+    return true;
+}
+
+static void guest_writable(void *opaque, unsigned queue)
+{
+    ((Guest *)opaque)->writable++;
+}
+
+static const NetDevPortOps guest_ops = {
+    .receive = guest_receive,
+    .writable = guest_writable,
+};
+
+typedef struct Fixture {
+    char *dir;
+    char *path;
+    EventLoop *loop;
+    NetDevList *list;
+    Guest a, b;                 /* on netdevs "a" (server) and "b" */
+} Fixture;
+
+static void guest_init(Guest *g)
+{
+    g->got = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_byte_array_unref);
+    g->budget = -1;
+}
+
+static NetDevList *list_new(EventLoop *loop, const char *const *args)
+{
+    g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)qemu_opts_free);
+    Error *err = NULL;
+    NetDevList *list;
+
+    for (; *args; args++) {
+        QemuOpts *o = qemu_opts_parse(*args, "type", NULL);
+
+        g_assert_nonnull(o);
+        g_ptr_array_add(opts, o);
+    }
+    list = net_dev_list_new(loop, opts, &err);
+    if (!list) {
+        g_error("%s", error_get_pretty(err));
+    }
+    return list;
+}
+
+static void run(Fixture *f)
+{
+    g_assert_true(event_loop_run_once(f->loop, 100, NULL));
+}
+
+static void fixture_common(Fixture *f)
+{
+    f->dir = g_dir_make_tmp("test-net-stream-XXXXXX", NULL);
+    g_assert_nonnull(f->dir);
+    f->path = g_build_filename(f->dir, "sock", NULL);
+    f->loop = event_loop_new(NULL);
+    g_assert_nonnull(f->loop);
+    guest_init(&f->a);
+    guest_init(&f->b);
+}
+
+/* A server and a client netdev on one socket. */
+static void fixture_pair(Fixture *f, gconstpointer data)
+{
+    g_autofree char *srv = NULL, *cli = NULL;
+
+    fixture_common(f);
+    srv = g_strdup_printf("stream,id=a,server=on,addr.type=unix,"
+                          "addr.path=%s", f->path);
+    cli = g_strdup_printf("stream,id=b,server=off,addr.type=unix,"
+                          "addr.path=%s", f->path);
+    f->list = list_new(f->loop, (const char *const[]) { srv, cli, NULL });
+    g_assert_true(net_dev_attach(net_dev_find(f->list, "a"), &guest_ops,
+                                 &f->a, NULL));
+    g_assert_true(net_dev_attach(net_dev_find(f->list, "b"), &guest_ops,
+                                 &f->b, NULL));
+    /* The server takes the client: until then frames to it are dropped. */
+    run(f);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+    net_dev_list_free(f->list);
+    event_loop_free(f->loop);
+    g_ptr_array_free(f->a.got, true);
+    g_ptr_array_free(f->b.got, true);
+    g_unlink(f->path);
+    g_rmdir(f->dir);
+    g_free(f->path);
+    g_free(f->dir);
+}
+
+static void fill(uint8_t *buf, size_t len, unsigned seed)
+{
+    for (size_t i = 0; i < len; i++) {
+        buf[i] = (uint8_t)(seed * 13 + i);
+    }
+}
+
+static void check_frame(GByteArray *b, size_t len, unsigned seed)
+{
+    g_assert_cmpuint(b->len, ==, len);
+    for (size_t i = 0; i < len; i++) {
+        g_assert_cmpuint(b->data[i], ==, (uint8_t)(seed * 13 + i));
+    }
+}
+
+static const struct virtio_net_hdr plain;
+
+static size_t frame_size(unsigned i)
+{
+    return 60 + (i * 997) % 9000;
+}
+
+static void test_both_ways(Fixture *f, gconstpointer data)
+{
+    NetDev *a = net_dev_find(f->list, "a"), *b = net_dev_find(f->list, "b");
+    uint8_t buf[9100];
+
+    for (unsigned i = 0; i < 50; i++) {
+        struct iovec iov[2] = { { buf, 20 }, { buf + 20, frame_size(i) - 20 } };
+
+        fill(buf, frame_size(i), i);
+        g_assert_cmpint(net_dev_send(b, 0, &plain, iov, 2), ==, 0);
+        g_assert_cmpint(net_dev_send(a, 0, &plain, iov, 2), ==, 0);
+    }
+    while (f->a.got->len < 50 || f->b.got->len < 50) {
+        run(f);
+    }
+    for (unsigned i = 0; i < 50; i++) {
+        check_frame(g_ptr_array_index(f->a.got, i), frame_size(i), i);
+        check_frame(g_ptr_array_index(f->b.got, i), frame_size(i), i);
+    }
+    g_assert_cmpuint(f->a.last_hdr.flags, ==, 0);
+    g_assert_cmpuint(f->a.last_hdr.gso_type, ==, 0);
+}
+
+/* A GSO frame leaves as the segments the kernel would have sent. */
+static void test_gso(Fixture *f, gconstpointer data)
+{
+    NetDev *b = net_dev_find(f->list, "b");
+    static uint8_t buf[54 + 5000];
+    struct virtio_net_hdr hdr = {
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+        .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+        .gso_size = 1000,
+        .csum_start = 34,
+        .csum_offset = 16,
+    };
+    struct iovec iov = { buf, sizeof(buf) };
+
+    memset(buf, 0, 54);
+    buf[12] = 0x08;
+    buf[14] = 0x45;
+    buf[16] = (40 + 5000) >> 8;
+    buf[17] = (40 + 5000) & 0xff;
+    buf[23] = 6;
+    buf[46] = 5 << 4;
+    g_assert_cmpint(net_dev_send(b, 0, &hdr, &iov, 1), ==, 0);
+    while (f->a.got->len < 5) {
+        run(f);
+    }
+    for (unsigned i = 0; i < 5; i++) {
+        GByteArray *seg = g_ptr_array_index(f->a.got, i);
+
+        g_assert_cmpuint(seg->len, ==, 54 + 1000);
+    }
+    hdr.gso_size = 0;
+    g_assert_cmpint(net_dev_send(b, 0, &hdr, &iov, 1), ==, -EINVAL);
+}
+
+/*
+ * A guest with no room stops the reading; the socket fills up and the
+ * sender is told -EAGAIN; once the guest has room everything arrives,
+ * in order, and the sender hears writable().
+ */
+static void test_flow_control(Fixture *f, gconstpointer data)
+{
+    NetDev *a = net_dev_find(f->list, "a"), *b = net_dev_find(f->list, "b");
+    static uint8_t buf[60000];
+    struct iovec iov = { buf, sizeof(buf) };
+    unsigned sent = 0;
+    int ret;
+
+    f->a.budget = 0;
+    for (;;) {
+        fill(buf, sizeof(buf), sent);
+        ret = net_dev_send(b, 0, &plain, &iov, 1);
+        if (ret == -EAGAIN) {
+            break;
+        }
+        g_assert_cmpint(ret, ==, 0);
+        sent++;
+        /* Let the bytes move: the receiver stops only at its guest. */
+        g_assert_true(event_loop_run_once(f->loop, 0, NULL));
+    }
+    g_assert_cmpuint(sent, >, 0);
+    g_assert_cmpuint(f->a.got->len, ==, 0);
+    g_assert_cmpuint(f->b.writable, ==, 0);
+
+    f->a.budget = -1;
+    net_dev_resume(a, 0);
+    while (f->a.got->len < sent || !f->b.writable) {
+        run(f);
+    }
+    g_assert_cmpuint(f->a.got->len, ==, sent);
+    for (unsigned i = 0; i < sent; i++) {
+        check_frame(g_ptr_array_index(f->a.got, i), sizeof(buf), i);
+    }
+    g_assert_cmpuint(f->b.writable, ==, 1);
+}
+
+/* ---- against a raw peer ------------------------------------------------ */
+
+static int raw_listen(const char *path)
+{
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_strlcpy(un.sun_path, path, sizeof(un.sun_path));
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&un, sizeof(un)), ==, 0);
+    g_assert_cmpint(listen(fd, 1), ==, 0);
+    return fd;
+}
+
+/* Accepts the netdev's connection, running the loop until it comes. */
+static int raw_accept(Fixture *f, int lfd)
+{
+    int fd;
+
+    g_unix_set_fd_nonblocking(lfd, true, NULL);
+    while ((fd = accept(lfd, NULL, NULL)) < 0) {
+        g_assert_cmpint(errno, ==, EAGAIN);
+        run(f);
+    }
+    g_unix_set_fd_nonblocking(fd, true, NULL);
+    return fd;
+}
+
+static void raw_write(int fd, const void *buf, size_t len)
+{
+    g_assert_cmpint(write(fd, buf, len), ==, len);
+}
+
+/* Reads @len bytes, running the loop while they are on their way. */
+static void raw_read(Fixture *f, int fd, uint8_t *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+
+        if (n < 0) {
+            g_assert_cmpint(errno, ==, EAGAIN);
+            run(f);
+            continue;
+        }
+        g_assert_cmpint(n, >, 0);
+        got += n;
+    }
+}
+
+static void fixture_raw(Fixture *f, gconstpointer data)
+{
+    fixture_common(f);
+}
+
+static void test_raw_peer(Fixture *f, gconstpointer data)
+{
+    g_autofree char *cli = g_strdup_printf(
+        "stream,id=b,addr.type=unix,addr.path=%s,reconnect=1", f->path);
+    int lfd = raw_listen(f->path), fd;
+    static const uint8_t zero_len[4];
+    uint8_t frame[4 + 70], got[4 + 100];
+    struct iovec iov = { frame + 4, 70 };
+    NetDev *b;
+    char c;
+
+    f->list = list_new(f->loop, (const char *const[]) { cli, NULL });
+    b = net_dev_find(f->list, "b");
+    g_assert_true(net_dev_attach(b, &guest_ops, &f->b, NULL));
+    fd = raw_accept(f, lfd);
+
+    /* On the wire: the length, big-endian, then the frame. */
+    fill(frame + 4, 70, 1);
+    g_assert_cmpint(net_dev_send(b, 0, &plain, &iov, 1), ==, 0);
+    raw_read(f, fd, got, 4 + 70);
+    g_assert_cmpmem(got, 4, "\0\0\0\x46", 4);
+    g_assert_cmpmem(got + 4, 70, frame + 4, 70);
+
+    /* From the peer, a byte at a time. */
+    frame[0] = frame[1] = 0;
+    frame[2] = 0;
+    frame[3] = 70;
+    for (size_t i = 0; i < sizeof(frame); i++) {
+        raw_write(fd, frame + i, 1);
+        run(f);
+    }
+    while (f->b.got->len < 1) {
+        run(f);
+    }
+    check_frame(g_ptr_array_index(f->b.got, 0), 70, 1);
+
+    /* A length of 0 is not the protocol: the netdev hangs up... */
+    raw_write(fd, zero_len, 4);
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);
+
+        if (n == 0) {
+            break;
+        }
+        g_assert_cmpint(errno, ==, EAGAIN);
+        run(f);
+    }
+    close(fd);
+    /* ...and, with reconnect=, comes back. */
+    fd = raw_accept(f, lfd);
+    raw_write(fd, frame, sizeof(frame));
+    while (f->b.got->len < 2) {
+        run(f);
+    }
+    check_frame(g_ptr_array_index(f->b.got, 1), 70, 1);
+    close(fd);
+    close(lfd);
+}
+
+static void test_options(void)
+{
+    static const struct {
+        const char *arg, *msg;
+    } cases[] = {
+        { "stream,id=s", "Parameter 'addr' is missing" },
+        { "stream,id=s,addr.path=/x", "Parameter 'addr.type' is missing" },
+        { "stream,id=s,addr.type=fd", "Parameter 'addr.type' does not "
+          "accept value 'fd'" },
+        { "stream,id=s,addr.type=unix", "Parameter 'addr.path' is missing" },
+        { "stream,id=s,addr.type=inet,addr.host=127.0.0.1",
+          "Parameter 'addr.port' is missing" },
+        { "stream,id=s,addr.type=unix,addr.path=/x,addr.port=1",
+          "Parameter 'addr.port' is unexpected" },
+        { "stream,id=s,server=maybe,addr.type=unix,addr.path=/x",
+          "Parameter 'server' expects 'on' or 'off'" },
+        { "stream,id=s,server=on,reconnect=1,addr.type=unix,addr.path=/x",
+          "'reconnect' option is incompatible with socket in server "
+          "listening mode" },
+        { "stream,id=s,addr.type=unix,addr.path=/nonexistent/sock",
+          "Failed to connect to '/nonexistent/sock': No such file or "
+          "directory" },
+    };
+    EventLoop *loop = event_loop_new(NULL);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        QemuOpts *o = qemu_opts_parse(cases[i].arg, "type", NULL);
+        g_autoptr(GPtrArray) opts = g_ptr_array_new();
+        g_autofree char *want = g_strdup_printf("-netdev %s: %s",
+                                                cases[i].arg, cases[i].msg);
+        Error *err = NULL;
+
+        g_ptr_array_add(opts, o);
+        g_assert_null(net_dev_list_new(loop, opts, &err));
+        g_assert_cmpstr(error_get_pretty(err), ==, want);
+        error_free(err);
+        qemu_opts_free(o);
+    }
+    event_loop_free(loop);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/net-stream/options", test_options);
+#define ADD(path, setup, fn) \
+    g_test_add(path, Fixture, NULL, setup, fn, fixture_teardown)
+    ADD("/net-stream/both-ways", fixture_pair, test_both_ways);
+    ADD("/net-stream/gso", fixture_pair, test_gso);
+    ADD("/net-stream/flow-control", fixture_pair, test_flow_control);
+    ADD("/net-stream/raw-peer", fixture_raw, test_raw_peer);
+#undef ADD
+    return g_test_run();
+}
