@@ -44,6 +44,7 @@ typedef struct NetDevClass {
 } NetDevClass;
 
 extern const NetDevClass net_stream_class;
+extern const NetDevClass net_tap_class;
 
 /* A frame held back, whole or being cut into segments. */
 typedef struct NetHeld {

@@ -28,6 +28,7 @@ struct NetDevList {
 /* The types this build has, in `-netdev help` order. */
 static const NetDevClass *const net_dev_builtin[] = {
     &net_stream_class,
+    &net_tap_class,
     NULL,
 };
 

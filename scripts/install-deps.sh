@@ -35,6 +35,8 @@ packages=(
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3
     # qmp.sh reads every QMP reply with yajl, libxl's JSON parser
     libyajl2
+    # the tap test: ping in the network namespace it creates
+    iputils-ping
     # the block backend's image formats: qemu-storage-daemon, qemu-img
     qemu-system-common qemu-utils
     # the rig (tests/xen-rig): the emulator, the initramfs builders
