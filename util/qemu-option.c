@@ -143,6 +143,21 @@ const char *qemu_opt_get(QemuOpts *opts, const char *key)
     return NULL;
 }
 
+char **qemu_opt_get_all(QemuOpts *opts, const char *key)
+{
+    GPtrArray *all = g_ptr_array_new();
+
+    for (guint i = 0; i < opts->opts->len; i++) {
+        QemuOpt *opt = &g_array_index(opts->opts, QemuOpt, i);
+
+        if (!strcmp(opt->key, key)) {
+            g_ptr_array_add(all, g_strdup(opt->value));
+        }
+    }
+    g_ptr_array_add(all, NULL);
+    return (char **)g_ptr_array_free(all, false);
+}
+
 bool qemu_opt_get_number(QemuOpts *opts, const char *key, uint64_t def,
                          uint64_t max, uint64_t *value, Error **errp)
 {

@@ -28,6 +28,11 @@ char *qemu_opts_to_string(QemuOpts *opts, const char *implied_key);
 /* The last value given for @key, or NULL. */
 const char *qemu_opt_get(QemuOpts *opts, const char *key);
 /*
+ * Every value given for @key, in order, for the options that repeat
+ * (-netdev user's hostfwd=): a NULL-terminated array, g_strfreev() it.
+ */
+char **qemu_opt_get_all(QemuOpts *opts, const char *key);
+/*
  * Parses @key as an unsigned number no larger than @max; *value keeps
  * @def when the key is absent.
  */
