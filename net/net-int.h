@@ -45,6 +45,7 @@ typedef struct NetDevClass {
 
 extern const NetDevClass net_stream_class;
 extern const NetDevClass net_tap_class;
+extern const NetDevClass net_slirp_class;
 
 /* A frame held back, whole or being cut into segments. */
 typedef struct NetHeld {

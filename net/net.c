@@ -29,6 +29,7 @@ struct NetDevList {
 static const NetDevClass *const net_dev_builtin[] = {
     &net_stream_class,
     &net_tap_class,
+    &net_slirp_class,
     NULL,
 };
 

@@ -24,6 +24,8 @@ packages=(
     # build
     meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libxen-dev
     liburing-dev libnbd-dev
+    # -netdev user
+    libslirp-dev
     # the keysym names (keysymdef.h); QEMU's keymaps for -k
     x11proto-dev qemu-system-data
     # screendump's PNG; the VNC server
