@@ -134,6 +134,8 @@ static void net_held_taken(NetHeld *h)
     }
 }
 
+static const struct virtio_net_hdr net_hdr_zero;
+
 static bool net_hdr_is_plain(const struct virtio_net_hdr *hdr)
 {
     return !(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
@@ -275,6 +277,9 @@ int net_dev_send(NetDev *nd, unsigned queue,
     struct iovec one;
     int ret;
 
+    if (!hdr) {
+        hdr = &net_hdr_zero;
+    }
     if (!len || len > NET_FRAME_MAX) {
         return -EINVAL;
     }
