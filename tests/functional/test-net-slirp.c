@@ -220,7 +220,9 @@ static size_t tcp_frame(uint8_t *f, const uint8_t *dst_mac, const char *dst,
     tcp[12] = 5 << 4;
     tcp[13] = flags;
     set16(tcp + 14, 65535);
-    memcpy(tcp + 20, data, dlen);
+    if (dlen) {
+        memcpy(tcp + 20, data, dlen);
+    }
     sum = net_csum_fold(net_csum_add(0, f + 26, 8)) + 6 + 20 + dlen;
     set16(tcp + 16, ~net_csum_fold(net_csum_add(sum, tcp, 20 + dlen)));
     return 34 + 20 + dlen;
