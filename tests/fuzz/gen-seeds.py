@@ -17,7 +17,9 @@ a state byte and what a VNC client sent, as fuzz-vnc-frame.c reads; a
 kbd seed is a script of queue, flush, drain and guest operations
 followed by a vkbd page, as fuzz-kbd.c reads; a net-offload seed is a
 virtio-net header and a TCP frame, as fuzz-net-offload.c reads; a
-net-stream seed is a chunk size and frames in QEMU's stream framing.
+net-stream seed is a chunk size and frames in QEMU's stream framing; a
+netif-tx seed is a count of TX slots, the slots as netfront writes them
+and a frame, as fuzz-netif-tx.c reads.
 """
 import json
 import os
@@ -518,6 +520,39 @@ def net_stream_seeds():
     yield b"\x05" + framed(big) + b"\xff\xff\xff\xff"
 
 
+def netif_tx_seeds():
+    """TX slot chains as netfront writes them, with a frame each."""
+    def req(gref, off, flags, rid, size):
+        return struct.pack("<IHHHH", gref, off, flags, rid, size)
+
+    def extra(etype, flags, body):
+        return struct.pack("<BB", etype, flags) + body.ljust(6, b"\0") \
+            + b"\0" * 4
+
+    eth4 = b"\x52" * 12 + b"\x08\x00"
+    ip4 = bytes([0x45, 0, 0, 60, 0, 0, 0x40, 0, 64, 6]) + b"\0" * 10
+    tcp = b"\0" * 12 + bytes([0x50]) + b"\0" * 7
+    eth6 = b"\x52" * 12 + b"\x86\xdd"
+    ip6 = bytes([0x60, 0, 0, 0, 0, 8, 17, 64]) + b"\0" * 32
+    udp = b"\0" * 8
+    frame4 = eth4 + ip4 + tcp + b"x" * 20
+    frame6 = eth6 + ip6 + udp + b"y" * 20
+    gso = struct.pack("<HBBH", 1448, 1, 0, 0)
+    yield bytes([1]) + req(1, 0, 0, 0, 60) + frame4
+    yield bytes([1]) + req(1, 100, 1, 1, 74) + frame4
+    yield bytes([4]) + req(1, 2000, 0b1111, 2, 6000) + extra(1, 0, gso) \
+        + req(2, 0, 4, 3, 2000) + req(3, 0, 0, 4, 1904) + frame4
+    yield bytes([3]) + req(1, 0, 4 | 1, 5, 100) + req(2, 0, 4, 6, 0) \
+        + req(3, 0, 0, 7, 40) + frame6
+    yield bytes([2]) + req(0, 0, 8, 8, 0) \
+        + extra(2, 0, b"\x01\x00\x5e\x00\x00\xfb")
+    chain = req(1, 0, 4, 0, 20 * 22)
+    for i in range(1, 22):
+        chain += req(1 + i, 0, 4 if i < 21 else 0, i, 20)
+    for n in (18, 19, 20, 22):
+        yield bytes([n]) + chain[:12 * n] + frame4
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -575,6 +610,10 @@ def main():
                 f.write(seed)
     elif target == "fuzz-net-stream":
         for i, seed in enumerate(net_stream_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(seed)
+    elif target == "fuzz-netif-tx":
+        for i, seed in enumerate(netif_tx_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(seed)
     elif target == "fuzz-parse":
