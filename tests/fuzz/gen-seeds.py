@@ -19,7 +19,10 @@ followed by a vkbd page, as fuzz-kbd.c reads; a net-offload seed is a
 virtio-net header and a TCP frame, as fuzz-net-offload.c reads; a
 net-stream seed is a chunk size and frames in QEMU's stream framing; a
 netif-tx seed is a count of TX slots, the slots as netfront writes them
-and a frame, as fuzz-netif-tx.c reads.
+and a frame, as fuzz-netif-tx.c reads; a netif-ctrl seed is a queue
+count and control requests as a Windows or Linux frontend sends them,
+each with its granted bytes, then a frame to hash, as fuzz-netif-ctrl.c
+reads.
 """
 import json
 import os
@@ -553,6 +556,36 @@ def netif_tx_seeds():
         yield bytes([n]) + chain[:12 * n] + frame4
 
 
+def netif_ctrl_seeds():
+    """Hash set-ups over the control ring, then a frame to steer."""
+    def ctrl(rtype, d0=0, d1=0, d2=0, granted=None):
+        out = struct.pack("<HHIII", 7, rtype, d0, d1, d2)
+        if granted is None:
+            return out + b"\1"
+        return out + b"\1" + granted
+
+    key = bytes(range(0x6d, 0x6d + 40))
+    setup = [ctrl(7, 1), ctrl(1), ctrl(2, 0xf), ctrl(3, 9, 40, 0, key),
+             ctrl(4), ctrl(5, 8),
+             ctrl(6, 9, 8, 0, struct.pack("<8I", 0, 1, 2, 3, 0, 1, 2, 3))]
+    frame4 = (b"\x52" * 12 + b"\x08\x00"
+              + bytes([0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0,
+                       66, 9, 149, 187, 161, 142, 100, 80])
+              + struct.pack(">HH", 2794, 1766) + b"\0" * 8
+              + bytes([0x50]) + b"\0" * 7)
+    frame6 = (b"\x52" * 12 + b"\x86\xdd"
+              + bytes([0x60, 0, 0, 0, 0, 8, 17, 64]) + bytes(range(32))
+              + b"\0" * 8)
+    for n in range(1, len(setup) + 1):
+        body = b"".join(setup[:n])
+        for fr in (frame4, frame6):
+            yield bytes([3, n]) + body + fr
+    # The XSA-270 shapes: past the table, wrapping, a queue too high.
+    bad = [ctrl(7, 1), ctrl(5, 8), ctrl(6, 9, 4, 0xffffffff),
+           ctrl(6, 9, 0xffffffff, 2), ctrl(6, 9, 2, 0, struct.pack("<2I", 0, 9))]
+    yield bytes([1, len(bad)]) + b"".join(bad) + frame4
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -614,6 +647,10 @@ def main():
                 f.write(seed)
     elif target == "fuzz-netif-tx":
         for i, seed in enumerate(netif_tx_seeds()):
+            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
+                f.write(seed)
+    elif target == "fuzz-netif-ctrl":
+        for i, seed in enumerate(netif_ctrl_seeds()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(seed)
     elif target == "fuzz-parse":
