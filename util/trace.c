@@ -20,6 +20,7 @@ static const struct {
 } trace_domains[] = {
     { "xen-backend", "backend core: discovery, states, keys read, failures" },
     { "xen-disk", "block backend: image, negotiation, queues" },
+    { "xen-net", "net backend: netdev, negotiation, queues, carrier, rate" },
     { "xen-console", "console backend: output, ring and port" },
     { "xen-kbd", "keyboard backend: features, what the frontend chose" },
     { "vnc-input", "VNC keysyms without a key, keys released for a client" },
