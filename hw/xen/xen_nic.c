@@ -547,6 +547,11 @@ static const XenDevOps xen_vif_ops = {
     .backend_changed = nic_backend_changed,
 };
 
+bool xen_nic_kernel_netback_loaded(void)
+{
+    return g_file_test("/sys/module/xen_netback", G_FILE_TEST_EXISTS);
+}
+
 bool xen_nic_register(XenBackend *be, XenNicHost *host, Error **errp)
 {
     return xen_backend_register(be, &xen_vif_ops, host, errp);
@@ -572,6 +577,17 @@ bool xen_nic_create(XenBackend *be, XenNicHost *host, uint16_t domid,
     const char *fe_ro_keys[] = { "mtu", mtu, NULL };
     unsigned n = 0;
     XenNicBind *bind;
+    GHashTableIter it;
+    gpointer value;
+
+    g_hash_table_iter_init(&it, host->binds);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        if (!strcmp(((XenNicBind *)value)->netdev, net_dev_id(nd))) {
+            error_setg(errp, "Property 'netdev' can't take value '%s', it's "
+                       "in use", net_dev_id(nd));
+            return false;
+        }
+    }
 
     if (opts->has_mac) {
         memcpy(m, opts->mac, 6);

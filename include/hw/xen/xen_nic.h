@@ -52,8 +52,15 @@ void xen_nic_host_free(XenNicHost *host);
 bool xen_nic_register(XenBackend *be, XenNicHost *host, Error **errp);
 
 /*
+ * The dom0 kernel's xen-netback serves backend/vif itself: ATTACH then
+ * leaves vifs to it rather than race it for them.
+ */
+bool xen_nic_kernel_netback_loaded(void);
+
+/*
  * The toolstack's part (EMULATE, -device): writes vif @devid of guest
- * @domid as libxl does, on netdev @nd.
+ * @domid as libxl does, on netdev @nd; false when @nd is taken by
+ * another vif already (one device per netdev, as in QEMU).
  */
 bool xen_nic_create(XenBackend *be, XenNicHost *host, uint16_t domid,
                     unsigned devid, NetDev *nd, const XenNicOpts *opts,
