@@ -309,7 +309,7 @@ static bool rx_resume(XenNicQueue *q)
     uint32_t waiting = q->rx_waiting;
     int n;
 
-    if (!q->rx_sring || !waiting) {
+    if (!q->rx_sring || (!waiting && !q->rx_dropping)) {
         return false;
     }
     n = xen_back_ring_poll(&q->rx);
@@ -320,6 +320,9 @@ static bool rx_resume(XenNicQueue *q)
     }
     if (n == 0) {
         return false;
+    }
+    if (q->rx_dropping) {
+        rx_unstall(q);          /* the guest posts requests again */
     }
     q->rx_waiting = 0;
     for (unsigned i = 0; i < 32; i++) {
@@ -340,8 +343,11 @@ static void rx_wait(XenNicQueue *q, unsigned nd_queue)
         q->rx_wait_since = g_get_monotonic_time();
     }
     if (!nic->rx_timer) {
-        nic->rx_timer = event_loop_add_timer(xen_nic_loop(nic), 1000,
-                                             rx_timer_fn, nic, &err);
+        unsigned period = MIN(xen_nic_rx_drain_ms(nic), 4000) / 4;
+
+        nic->rx_timer = event_loop_add_timer(xen_nic_loop(nic),
+                                             MAX(period, 1u), rx_timer_fn,
+                                             nic, &err);
         if (!nic->rx_timer) {
             warn_report("%s: %s", nic->xd.be_path, error_get_pretty(err));
             error_free(err);
@@ -349,7 +355,19 @@ static void rx_wait(XenNicQueue *q, unsigned nd_queue)
     }
 }
 
-/* netback's drain and stall timeouts, checked once a second. */
+unsigned xen_nic_rx_drain_ms(const XenNic *nic)
+{
+    return nic->opts.rx_drain_ms ? nic->opts.rx_drain_ms :
+        XEN_NIC_RX_DRAIN_MS;
+}
+
+static unsigned rx_stall_ms(const XenNic *nic)
+{
+    return nic->opts.rx_stall_ms ? nic->opts.rx_stall_ms :
+        XEN_NIC_RX_STALL_MS;
+}
+
+/* netback's drain and stall timeouts, checked four times a drain. */
 static void rx_timer_fn(void *opaque)
 {
     XenNic *nic = opaque;
@@ -365,7 +383,7 @@ static void rx_timer_fn(void *opaque)
         }
         waiting = true;
         ms = (now - q->rx_wait_since) / 1000;
-        if (ms >= XEN_NIC_RX_DRAIN_MS && !q->rx_dropping) {
+        if (ms >= xen_nic_rx_drain_ms(nic) && !q->rx_dropping) {
             uint32_t w = q->rx_waiting;
 
             trace("%s: queue %u: no RX requests for %" PRId64 " ms: "
@@ -378,7 +396,7 @@ static void rx_timer_fn(void *opaque)
                 }
             }
         }
-        if (ms >= XEN_NIC_RX_STALL_MS && !q->rx_stalled) {
+        if (ms >= rx_stall_ms(nic) && !q->rx_stalled) {
             q->rx_stalled = true;
             if (nic->stalled_queues++ == 0) {
                 xen_nic_set_carrier(nic, false);

@@ -111,6 +111,7 @@ EventLoop *xen_nic_loop(XenNic *nic);
 void xen_nic_set_carrier(XenNic *nic, bool on);
 
 /* xen_nic_dp.c */
+unsigned xen_nic_rx_drain_ms(const XenNic *nic);
 extern const NetDevPortOps xen_nic_port_ops;
 bool xen_nic_queue_start(XenNicQueue *q, Error **errp);
 void xen_nic_queue_stop(XenNicQueue *q);

@@ -35,6 +35,13 @@ typedef struct XenNicOpts {
     unsigned mtu;               /* 0: not set (1500) */
     uint64_t rate_bytes;        /* per rate_usec; 0: no limit */
     uint64_t rate_usec;
+    /*
+     * A queue with frames waiting and no RX requests drops them after
+     * rx_drain_ms and is stalled (carrier off) after rx_stall_ms; 0 is
+     * netback's 10 s and 60 s. Not on the command line: for tests.
+     */
+    unsigned rx_drain_ms;
+    unsigned rx_stall_ms;
 } XenNicOpts;
 
 /* The vifs of one backend domain and the netdevs they are on. */
