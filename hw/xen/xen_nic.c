@@ -140,10 +140,15 @@ bool xen_nic_device_parse(QemuOpts *qopts, XenNicOpts *opts, unsigned *devid,
         }
         opts->has_mac = true;
     }
-    if (rate && !xen_nic_parse_rate(rate, &opts->rate_bytes,
-                                    &opts->rate_usec)) {
-        error_setg(errp, "xen-net-device: rate=%s is not BYTES,USEC", rate);
-        return false;
+    if (rate) {
+        /* BYTES@USEC, as xl's "@"; libxl's comma needs ",," here. */
+        g_autofree char *r = g_strdelimit(g_strdup(rate), "@", ',');
+
+        if (!xen_nic_parse_rate(r, &opts->rate_bytes, &opts->rate_usec)) {
+            error_setg(errp, "xen-net-device: rate=%s is not BYTES@USEC",
+                       rate);
+            return false;
+        }
     }
     *devid = d;
     opts->mtu = mtu;
