@@ -13,7 +13,12 @@
  * RX: receive() takes a frame only when the ring has enough requests
  * for all its slots (one per page, one per extra); else it refuses, the
  * netdev keeps the frame, and the RX event that brings requests resumes
- * the netdev. A queue that stays without requests drops its frames
+ * the netdev. A frame taken is staged, its requests consumed, and the
+ * frames of one event-loop turn go into the guest's pages with one
+ * grant copy call, their responses after it: one copy call and one
+ * notification per batch, not per frame (the staging memcpy is cheap
+ * next to a hypercall per frame on Xen).
+ * A queue that stays without requests drops its frames
  * after XEN_NIC_RX_DRAIN_MS and is stalled (carrier off) after
  * XEN_NIC_RX_STALL_MS, as netback does (XSA-392): a frontend cannot
  * make the host hold its frames forever.
@@ -37,8 +42,6 @@
 
 /* Frames' worth of TX slots taken per event-loop turn, so queues share. */
 #define TX_BATCHES_PER_TURN 4
-/* Grant copy segments of one RX frame before it is linearised first. */
-#define RX_SEGS_MAX 64
 /* The headers hashed and filtered on, copied out of the frame. */
 #define RX_HEAD_BYTES 256
 
@@ -56,14 +59,6 @@ static void tx_push(XenNicQueue *q)
     }
 }
 
-static void rx_push_bh(void *opaque)
-{
-    XenNicQueue *q = opaque;
-
-    if (q->rx_sring && xen_back_ring_push(&q->rx)) {
-        xen_device_channel_notify(&q->nic->xd, q->rx_chan);
-    }
-}
 
 /* ---- TX ---------------------------------------------------------------- */
 
@@ -446,40 +441,85 @@ static bool rx_filtered(XenNic *nic, const uint8_t *dst)
 }
 
 /*
- * Grant-copies @len bytes of @iov into the data slots' pages: one page
- * per slot, from offset 0. Returns how many segments failed.
+ * Copies the staged frames into the guest's pages with one grant copy
+ * call, writes their responses (a frame with a bad grant answers
+ * NETIF_RSP_ERROR in each data slot), publishes them and notifies once.
  */
-static unsigned rx_copy(XenNicQueue *q, const uint32_t *grefs,
-                        unsigned ndata, const struct iovec *iov, int iovcnt)
+static void rx_flush(XenNicQueue *q)
 {
-    XenGrantCopySeg *segs = q->rx_segs;
-    unsigned nsegs = 0, failed = 0, slot = 0;
-    size_t in_slot = 0;
+    XenDevice *xd = &q->nic->xd;
 
-    for (int i = 0; i < iovcnt; i++) {
-        uint8_t *p = iov[i].iov_base;
-        size_t left = iov[i].iov_len;
+    if (q->rx_count) {
+        xen_device_grant_copy(xd, true, q->rx_segs, q->rx_nsegs);
+    }
+    for (unsigned k = 0; k < q->rx_count; k++) {
+        XenNicRxItem *it = &q->rx_items[k];
+        unsigned ndata = it->need - it->nextra;
+        size_t left = it->len;
+        bool failed = false;
 
-        while (left) {
-            size_t n = MIN(left, XEN_PAGE_SIZE - in_slot);
+        for (unsigned j = 0; j < it->nsegs; j++) {
+            failed |= q->rx_segs[it->seg + j].status < 0;
+        }
+        /* In ring order: the first data slot, the extras, the rest. */
+        for (unsigned i = 0, d = 0; i < it->need; i++) {
+            void *slot = xen_back_ring_respond(&q->rx);
 
-            segs[nsegs++] = (XenGrantCopySeg) {
-                .ref = grefs[slot], .offset = in_slot, .len = n, .buf = p,
-            };
-            p += n;
-            left -= n;
-            in_slot += n;
-            if (in_slot == XEN_PAGE_SIZE && slot + 1 < ndata) {
-                slot++;
-                in_slot = 0;
+            if (i == 0 || i > it->nextra) {
+                size_t n = MIN(left, (size_t)XEN_PAGE_SIZE);
+                uint16_t flags = d + 1 < ndata ? NETRXF_more_data : 0;
+
+                if (i == 0) {
+                    flags |= it->flags;
+                }
+                netif_rx_put_rsp(slot, it->ids[i], 0, flags,
+                                 failed ? NETIF_RSP_ERROR : (int16_t)n);
+                left -= n;
+                d++;
+            } else {
+                netif_rx_put_extra(slot, &it->extras[i - 1]);
             }
         }
     }
-    xen_device_grant_copy(&q->nic->xd, true, segs, nsegs);
-    for (unsigned i = 0; i < nsegs; i++) {
-        failed += segs[i].status < 0;
+    q->rx_count = q->rx_nsegs = 0;
+    q->rx_used = 0;
+    if (xen_back_ring_push(&q->rx)) {
+        xen_device_channel_notify(xd, q->rx_chan);
     }
-    return failed;
+}
+
+static void rx_flush_bh(void *opaque)
+{
+    XenNicQueue *q = opaque;
+
+    if (q->rx_sring && !xen_device_failed(&q->nic->xd)) {
+        rx_flush(q);
+    }
+}
+
+/* The extra-info slots of a frame: GSO first, then the hash. */
+static void rx_extras(XenNicRxItem *it, const struct virtio_net_hdr *hdr,
+                      const NetifHashValue *hv)
+{
+    unsigned n = 0;
+
+    if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+        struct netif_extra_info *e = &it->extras[n++];
+
+        memset(e, 0, sizeof(*e));
+        e->type = XEN_NETIF_EXTRA_TYPE_GSO;
+        e->u.gso.size = hdr->gso_size;
+        e->u.gso.type = (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) ==
+            VIRTIO_NET_HDR_GSO_TCPV6 ? XEN_NETIF_GSO_TYPE_TCPV6 :
+            XEN_NETIF_GSO_TYPE_TCPV4;
+    }
+    if (hv->valid) {
+        netif_hash_extra(hv, &it->extras[n++]);
+    }
+    for (unsigned i = 0; i + 1 < n; i++) {
+        it->extras[i].flags = XEN_NETIF_EXTRA_FLAG_MORE;
+    }
+    it->nextra = n;
 }
 
 static bool nic_receive(void *opaque, unsigned nd_queue,
@@ -488,14 +528,13 @@ static bool nic_receive(void *opaque, unsigned nd_queue,
 {
     XenNic *nic = opaque;
     uint8_t head[RX_HEAD_BYTES], copy[XEN_RING_SLOT_MAX];
-    uint32_t grefs[NETIF_TX_PIECES_MAX];
-    uint16_t ids[NETIF_TX_PIECES_MAX + 2];
-    struct iovec lin;
-    size_t len = iov_total(iov, iovcnt), hlen, left;
+    size_t len = iov_total(iov, iovcnt), hlen;
     bool gso = hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE;
     NetifHashValue hv;
+    XenNicRxItem *it;
     XenNicQueue *q;
-    unsigned need, ndata, nextra, failed;
+    unsigned need, ndata, nextra;
+    uint8_t *buf;
     int n;
 
     if (!nic->nr_queues || xen_device_failed(&nic->xd) || len < 14 ||
@@ -535,60 +574,40 @@ static bool nic_receive(void *opaque, unsigned nd_queue,
         return false;
     }
     rx_unstall(q);
-    /* Requests in ring order: the first data slot, the extras, the rest. */
+    if (q->rx_count == XEN_NIC_RX_BATCH ||
+        q->rx_used + len > XEN_NIC_RX_BATCH_BYTES) {
+        rx_flush(q);
+    }
+    it = &q->rx_items[q->rx_count++];
+    it->need = need;
+    it->len = len;
+    it->flags = netif_rx_flags(hdr);
+    rx_extras(it, hdr, &hv);
+    if (it->nextra) {
+        it->flags |= NETRXF_extra_info;
+    }
+    buf = q->rx_buf + q->rx_used;
+    iov_copy_out(iov, iovcnt, buf, len);
+    q->rx_used += len;
+    it->seg = q->rx_nsegs;
+    it->nsegs = ndata;
     for (unsigned i = 0, d = 0; i < need; i++) {
         struct netif_rx_request req;
 
         xen_back_ring_take(&q->rx, copy);
         memcpy(&req, copy, sizeof(req));
-        ids[i] = req.id;
+        it->ids[i] = req.id;
         if (i == 0 || i > nextra) {
-            grefs[d++] = req.gref;
-        }
-    }
-    if ((int)ndata + iovcnt > RX_SEGS_MAX) {
-        /* Too scattered for one copy call: flatten it first. */
-        iov_copy_out(iov, iovcnt, q->rx_lin, len);
-        lin = (struct iovec) { .iov_base = q->rx_lin, .iov_len = len };
-        iov = &lin;
-        iovcnt = 1;
-    }
-    failed = rx_copy(q, grefs, ndata, iov, iovcnt);
-    left = len;
-    for (unsigned i = 0, d = 0; i < need; i++) {
-        void *slot = xen_back_ring_respond(&q->rx);
-
-        if (i == 0 || i > nextra) {
-            size_t n_bytes = MIN(left, (size_t)XEN_PAGE_SIZE);
-            uint16_t flags = d + 1 < ndata ? NETRXF_more_data : 0;
-
-            if (i == 0) {
-                flags |= netif_rx_flags(hdr) |
-                    (nextra ? NETRXF_extra_info : 0);
-            }
-            netif_rx_put_rsp(slot, ids[i], 0, flags,
-                             failed ? NETIF_RSP_ERROR : (int16_t)n_bytes);
-            left -= n_bytes;
+            q->rx_segs[q->rx_nsegs++] = (XenGrantCopySeg) {
+                .ref = req.gref, .offset = 0,
+                .len = MIN(len - (size_t)d * XEN_PAGE_SIZE,
+                           (size_t)XEN_PAGE_SIZE),
+                .buf = buf + (size_t)d * XEN_PAGE_SIZE,
+            };
             d++;
-        } else {
-            struct netif_extra_info e = { 0 };
-
-            if (gso && i == 1) {
-                e.type = XEN_NETIF_EXTRA_TYPE_GSO;
-                e.u.gso.size = hdr->gso_size;
-                e.u.gso.type = (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) ==
-                    VIRTIO_NET_HDR_GSO_TCPV6 ? XEN_NETIF_GSO_TYPE_TCPV6 :
-                    XEN_NETIF_GSO_TYPE_TCPV4;
-            } else {
-                netif_hash_extra(&hv, &e);
-            }
-            if (i < nextra) {
-                e.flags = XEN_NETIF_EXTRA_FLAG_MORE;
-            }
-            netif_rx_put_extra(slot, &e);
         }
     }
-    event_loop_schedule(xen_nic_loop(nic), rx_push_bh, q);
+    event_loop_schedule(xen_nic_loop(nic), rx_flush_bh, q);
     return true;
 }
 
@@ -819,8 +838,12 @@ bool xen_nic_queue_start(XenNicQueue *q, Error **errp)
     q->tx_buf = g_malloc(XEN_NIC_TX_BATCH_BYTES + NET_FRAME_MAX);
     q->tx_segs = g_new0(XenGrantCopySeg,
                         XEN_NIC_TX_BATCH * NETIF_TX_PIECES_MAX);
-    q->rx_segs = g_new0(XenGrantCopySeg, RX_SEGS_MAX + NETIF_TX_PIECES_MAX);
-    q->rx_lin = g_malloc(NET_FRAME_MAX);
+    q->rx_items = g_new0(XenNicRxItem, XEN_NIC_RX_BATCH);
+    q->rx_buf = g_malloc(XEN_NIC_RX_BATCH_BYTES);
+    q->rx_segs = g_new0(XenGrantCopySeg,
+                        XEN_NIC_RX_BATCH * NETIF_TX_PIECES_MAX);
+    q->rx_count = q->rx_nsegs = 0;
+    q->rx_used = 0;
     q->tx_count = q->tx_next = 0;
     q->tx_blocked = q->credit_wait = false;
     q->credit = nic->rate_bytes;
@@ -843,7 +866,7 @@ void xen_nic_queue_stop(XenNicQueue *q)
     }
     loop = xen_nic_loop(q->nic);
     event_loop_cancel(loop, tx_process_bh, q);
-    event_loop_cancel(loop, rx_push_bh, q);
+    event_loop_cancel(loop, rx_flush_bh, q);
     if (q->tx_items && q->tx_sring && !xen_device_failed(&q->nic->xd)) {
         /* What was held back is answered, as dropped. */
         while (q->tx_next < q->tx_count) {
@@ -855,14 +878,17 @@ void xen_nic_queue_stop(XenNicQueue *q)
             tx_respond(q, it);
         }
         tx_push(q);
-        rx_push_bh(q);
+        rx_flush(q);
     }
     g_clear_pointer(&q->tx_items, g_free);
     g_clear_pointer(&q->tx_buf, g_free);
     g_clear_pointer(&q->tx_segs, g_free);
     g_clear_pointer(&q->rx_segs, g_free);
-    g_clear_pointer(&q->rx_lin, g_free);
+    g_clear_pointer(&q->rx_items, g_free);
+    g_clear_pointer(&q->rx_buf, g_free);
     q->tx_count = q->tx_next = 0;
+    q->rx_count = q->rx_nsegs = 0;
+    q->rx_used = 0;
 }
 
 void xen_nic_dp_stop(XenNic *nic)

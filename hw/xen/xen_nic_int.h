@@ -34,6 +34,20 @@ typedef struct XenNic XenNic;
 #define XEN_NIC_SPURIOUS_MAX 64
 #define XEN_NIC_STORM_BACKOFF_MS 100
 
+/* Frames staged for one grant copy call into the guest's pages. */
+#define XEN_NIC_RX_BATCH 64
+#define XEN_NIC_RX_BATCH_BYTES (256 * 1024)
+
+/* An RX frame staged: its requests taken, its responses still to write. */
+typedef struct XenNicRxItem {
+    uint16_t ids[NETIF_TX_PIECES_MAX + 2];
+    unsigned need, nextra;
+    uint16_t flags;             /* the first data slot's NETRXF_* */
+    struct netif_extra_info extras[2];
+    uint32_t len;
+    unsigned seg, nsegs;        /* its grant copy segments */
+} XenNicRxItem;
+
 /* A TX packet decoded and copied, waiting to be sent. */
 typedef struct XenNicTxItem {
     NetifTxPacket pkt;
@@ -59,8 +73,11 @@ typedef struct XenNicQueue {
     bool credit_wait;
 
     /* RX */
+    XenNicRxItem *rx_items;
+    unsigned rx_count, rx_nsegs;
+    uint8_t *rx_buf;            /* the staged frames, back to back */
+    size_t rx_used;
     XenGrantCopySeg *rx_segs;
-    uint8_t *rx_lin;            /* a frame too scattered, flattened */
     uint32_t rx_waiting;        /* netdev queues refused, to resume */
     gint64 rx_wait_since;       /* monotonic us; 0: not waiting */
     bool rx_dropping;           /* drained: frames are dropped */
