@@ -19,7 +19,21 @@ struct XenDeviceChannel {
     XenDeviceEventFn *fn;
     void *opaque;
     bool fired;
+    bool held;                  /* left masked after its next event */
+    bool masked;                /* and it came: unmask on release */
 };
+
+static XenDeviceChannel *channel_of_port(XenDeviceCore *core, int port)
+{
+    for (guint i = 0; i < core->channels->len; i++) {
+        XenDeviceChannel *chan = g_ptr_array_index(core->channels, i);
+
+        if (chan->local_port == (evtchn_port_t)port) {
+            return chan;
+        }
+    }
+    return NULL;
+}
 
 static void device_evtchn_ready(void *opaque)
 {
@@ -29,11 +43,16 @@ static void device_evtchn_ready(void *opaque)
     int port;
 
     while ((port = ops->pending(core->evtchn)) > 0) {
-        ops->unmask(core->evtchn, port);
-        for (guint i = 0; i < core->channels->len; i++) {
-            XenDeviceChannel *chan = g_ptr_array_index(core->channels, i);
+        XenDeviceChannel *chan = channel_of_port(core, port);
 
-            chan->fired |= chan->local_port == (evtchn_port_t)port;
+        /* A held port stays masked: no more wake-ups until released. */
+        if (chan && chan->held) {
+            chan->masked = true;
+            continue;
+        }
+        ops->unmask(core->evtchn, port);
+        if (chan) {
+            chan->fired = true;
         }
     }
     /*
@@ -121,6 +140,22 @@ void xen_device_unbind_channel(XenDevice *xd, XenDeviceChannel *chan)
         core->main_channel = NULL;
     }
     g_free(chan);
+}
+
+void xen_device_channel_hold(XenDevice *xd, XenDeviceChannel *chan,
+                             bool hold)
+{
+    if (!chan || chan->held == hold) {
+        return;
+    }
+    chan->held = hold;
+    trace("%s: local port %u %s", xd->be_path, chan->local_port,
+          hold ? "held masked" : "released");
+    if (!hold && chan->masked) {
+        chan->masked = false;
+        /* An event that came meanwhile is delivered again by the unmask. */
+        xd->svc->evtchn->unmask(xd->core->evtchn, chan->local_port);
+    }
 }
 
 int xen_device_channel_notify(XenDevice *xd, XenDeviceChannel *chan)

@@ -20,6 +20,7 @@ typedef struct Counts {
 
 typedef struct DummyDevice {
     XenDevice xd;
+    XenDeviceChannel *chan;     /* with Fixture.use_channel */
 } DummyDevice;
 
 typedef struct Fixture {
@@ -30,6 +31,7 @@ typedef struct Fixture {
     XennerGuest *guest;
     Counts counts;
     bool fail_init;
+    bool use_channel;           /* bind with xen_device_bind_channel() */
 } Fixture;
 
 static Fixture *fixture_of(XenDevice *xd)
@@ -56,6 +58,11 @@ static bool dummy_init(XenDevice *xd, Error **errp)
     return true;
 }
 
+static void dummy_channel_event(XenDevice *xd, void *opaque)
+{
+    fixture_of(xd)->counts.event++;
+}
+
 static bool dummy_initialise(XenDevice *xd, Error **errp)
 {
     uint64_t port;
@@ -65,7 +72,10 @@ static bool dummy_initialise(XenDevice *xd, Error **errp)
     if (!xen_device_fe_read_uint(xd, "port", UINT32_MAX, &port, errp)) {
         return false;
     }
-    ret = xen_device_bind_evtchn(xd, port);
+    ret = fixture_of(xd)->use_channel ?
+        xen_device_bind_channel(xd, port, dummy_channel_event, NULL,
+                                &((DummyDevice *)xd)->chan) :
+        xen_device_bind_evtchn(xd, port);
     if (ret) {
         error_setg(errp, "bind: %s", g_strerror(-ret));
         return false;
@@ -87,6 +97,8 @@ static void dummy_disconnect(XenDevice *xd)
 {
     fixture_of(xd)->counts.disconnect++;
     xen_device_unbind_evtchn(xd);
+    xen_device_unbind_channel(xd, ((DummyDevice *)xd)->chan);
+    ((DummyDevice *)xd)->chan = NULL;
 }
 
 static void dummy_free(XenDevice *xd)
@@ -556,6 +568,45 @@ static void test_port_is_decimal(Fixture *f, gconstpointer data)
     g_assert_nonnull(error);
 }
 
+/*
+ * A held channel wakes nothing however often the guest notifies it, and
+ * the release delivers what came meanwhile, once.
+ */
+static void test_channel_hold(Fixture *f, gconstpointer data)
+{
+    DummyDevice *dev;
+    int port, before;
+
+    f->use_channel = true;
+    create_device(f, NULL);
+    port = frontend_connect(f);
+    g_assert_cmpint(be_state(f), ==, XenbusStateConnected);
+    dev = (DummyDevice *)xen_backend_find_device(f->be, "vdummy", DOMID, 0);
+    g_assert_nonnull(dev->chan);
+    pump(f);
+    before = f->counts.event;
+    g_assert_cmpint(xenner_guest_notify(f->guest, port), ==, 0);
+    pump(f);
+    g_assert_cmpint(f->counts.event, ==, before + 1);
+
+    xen_device_channel_hold(&dev->xd, dev->chan, true);
+    for (int i = 0; i < 1000; i++) {
+        g_assert_cmpint(xenner_guest_notify(f->guest, port), ==, 0);
+        if (i % 100 == 0) {
+            pump(f);
+        }
+    }
+    pump(f);
+    g_assert_cmpint(f->counts.event, ==, before + 1);
+    xen_device_channel_hold(&dev->xd, dev->chan, false);
+    pump(f);
+    g_assert_cmpint(f->counts.event, ==, before + 2);
+    /* Released: each notification is an event again. */
+    g_assert_cmpint(xenner_guest_notify(f->guest, port), ==, 0);
+    pump(f);
+    g_assert_cmpint(f->counts.event, ==, before + 3);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -575,5 +626,6 @@ int main(int argc, char **argv)
     ADD("/xen-backend/removed-directory", test_removed_directory);
     ADD("/xen-backend/serve-one-domain", test_serve_one_domain);
     ADD("/xen-backend/port-is-decimal", test_port_is_decimal);
+    ADD("/xen-backend/channel-hold", test_channel_hold);
     return g_test_run();
 }

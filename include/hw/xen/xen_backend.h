@@ -175,6 +175,14 @@ int xen_device_bind_channel(XenDevice *xd, evtchn_port_t remote_port,
                             XenDeviceChannel **chan);
 void xen_device_unbind_channel(XenDevice *xd, XenDeviceChannel *chan);
 int xen_device_channel_notify(XenDevice *xd, XenDeviceChannel *chan);
+/*
+ * Holds @chan's port masked, or releases it: a held port is not
+ * unmasked after its next event, so a guest notifying it in a loop wakes
+ * nothing until the release (XSA-332, an event storm). Whatever came
+ * meanwhile is delivered once at the release. Unbinding releases.
+ */
+void xen_device_channel_hold(XenDevice *xd, XenDeviceChannel *chan,
+                             bool hold);
 
 /* Maps grant refs of the frontend through the device's gnttab handle. */
 int xen_device_map_refs(XenDevice *xd, const uint32_t *refs, unsigned count,
