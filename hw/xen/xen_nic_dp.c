@@ -24,8 +24,9 @@
  * make the host hold its frames forever.
  *
  * A frontend that notifies again and again with nothing to do
- * (XSA-332) gets its queue ignored for XEN_NIC_STORM_BACKOFF_MS after
- * XEN_NIC_SPURIOUS_MAX such events in a row.
+ * (XSA-332) gets its queue ignored, its ports held masked, for
+ * XEN_NIC_STORM_BACKOFF_MS after XEN_NIC_SPURIOUS_MAX such events in a
+ * row: the storm then wakes nothing here.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -645,6 +646,10 @@ static void storm_timer_fn(void *opaque)
         if (q->storm) {
             q->storm = false;
             q->spurious = 0;
+            xen_device_channel_hold(&nic->xd, q->tx_chan, false);
+            if (q->rx_chan != q->tx_chan) {
+                xen_device_channel_hold(&nic->xd, q->rx_chan, false);
+            }
             event_loop_schedule(xen_nic_loop(nic), tx_process_bh, q);
             rx_resume(q);
         }
@@ -666,14 +671,18 @@ static void queue_account(XenNicQueue *q, bool work)
                             "nothing to do: ignoring it for %u ms",
                             nic->xd.be_path, q->index, q->spurious,
                             XEN_NIC_STORM_BACKOFF_MS);
-    q->storm = true;
     if (!nic->storm_timer) {
         nic->storm_timer = event_loop_add_timer(xen_nic_loop(nic),
                                                 XEN_NIC_STORM_BACKOFF_MS,
                                                 storm_timer_fn, nic, NULL);
         if (!nic->storm_timer) {
-            q->storm = false;   /* no timer to end it: keep serving */
+            return;             /* no timer to end it: keep serving */
         }
+    }
+    q->storm = true;
+    xen_device_channel_hold(&nic->xd, q->tx_chan, true);
+    if (q->rx_chan != q->tx_chan) {
+        xen_device_channel_hold(&nic->xd, q->rx_chan, true);
     }
 }
 
