@@ -209,6 +209,15 @@ static void help(void)
            "                disk NAME (xvdb, 51728) of guest N, from "
            "-drive if=none,id=ID\n"
            "                (docs/block.md)\n"
+           "-device xen-net-device,netdev=ID,domid=N[,mac=52:54:00:...]"
+           "[,devid=I][,mtu=N]\n"
+           "        [,max-queues=N][,rate=BYTES@USEC]\n"
+           "                vif I (default 0) of guest N on -netdev ID: "
+           "netback's\n"
+           "                features (sg, csum, GSO, queues, control "
+           "ring); rate\n"
+           "                limits TX to BYTES every USEC microseconds\n"
+           "                (docs/net.md)\n"
            "-device xen-fb,domid=N[,width=W][,height=H][,videoram=MiB]\n"
            "                a framebuffer (vfb) for guest N: the size "
            "offered to it\n"
@@ -763,7 +772,9 @@ static bool device_help(GPtrArray *devices)
                    "name \"xen-fb\", bus xen-bus, desc \"Xen PV "
                    "framebuffer (vfb)\"\n"
                    "name \"xen-kbd\", bus xen-bus, desc \"Xen PV keyboard "
-                   "and pointer (vkbd)\"\n");
+                   "and pointer (vkbd)\"\n"
+                   "name \"xen-net-device\", bus xen-bus, desc \"Xen PV "
+                   "network device (vif)\"\n");
             return true;
         }
     }

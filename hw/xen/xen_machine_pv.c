@@ -24,6 +24,7 @@
 #include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_fb.h"
 #include "hw/xen/xen_kbd.h"
+#include "hw/xen/xen_nic.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
 #include "hw/xen/xen_vfb_vnc.h"
@@ -51,6 +52,7 @@ typedef struct XenPvMachine {
     VncDisplay *vnc;            /* -vnc, or NULL */
     XenQmp *qmp;
     NetDevList *nets;           /* -netdev */
+    XenNicHost *nics;           /* the guest's vifs, on taps of ours */
 } XenPvMachine;
 
 static void xenpv_cleanup(XenMachineState *ms)
@@ -60,6 +62,7 @@ static void xenpv_cleanup(XenMachineState *ms)
     xen_qmp_free(pm->qmp);
     vnc_display_close(pm->vnc);
     xen_backend_free(pm->backend);
+    xen_nic_host_free(pm->nics);
     net_dev_list_free(pm->nets);
     input_hub_free(pm->input);
     console_list_free(pm->consoles);
@@ -179,6 +182,7 @@ static XenMachineState *xenpv_init(EventLoop *loop,
     if (!pm->nets) {
         goto fail;
     }
+    pm->nics = xen_nic_host_new(pm->nets);
     pm->disks = xen_disk_host_new();
     pm->input = input_hub_new();
     pm->consoles = console_list_new();
@@ -191,6 +195,12 @@ static XenMachineState *xenpv_init(EventLoop *loop,
         !xen_disk_register(pm->backend, pm->disks, false, errp) ||
         !xen_kbd_register(pm->backend, pm->input, errp) ||
         !xen_fb_register(pm->backend, pm->consoles, errp)) {
+        goto fail;
+    }
+    /* The guest's vifs, unless the dom0 kernel's netback serves them. */
+    if (xen_nic_kernel_netback_loaded()) {
+        info_report("xen-netback is loaded: it serves the guest's vifs");
+    } else if (!xen_nic_register(pm->backend, pm->nics, errp)) {
         goto fail;
     }
     if (!xenpv_open_vnc(pm, loop, cfg, be_domid, domid, errp)) {

@@ -22,6 +22,7 @@
 #include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_fb.h"
 #include "hw/xen/xen_kbd.h"
+#include "hw/xen/xen_nic.h"
 #include "hw/xen/xen_drive.h"
 #include "hw/xen/xen_qmp.h"
 #include "net/net.h"
@@ -56,6 +57,7 @@ struct XenMachineState {
     InputHub *input;            /* the guests' keyboards and pointers */
     VncDisplay *vnc;            /* -vnc, or NULL */
     NetDevList *nets;           /* -netdev */
+    XenNicHost *nics;           /* the vifs on them */
 };
 
 const char *const xenner_pv_props[] = {
@@ -508,6 +510,54 @@ static bool xenner_add_fb_device(XenMachineState *ms, QemuOpts *opts,
     return xen_fb_create(ms->backend, domid, 0, &cfg, errp);
 }
 
+static bool xenner_add_net_device(XenMachineState *ms, QemuOpts *opts,
+                                  Error **errp)
+{
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    const char *netdev = qemu_opt_get(opts, "netdev");
+    XenNicOpts no;
+    unsigned devid;
+    uint64_t domid;
+    NetDev *nd;
+
+    g_ptr_array_add(keys, (gpointer)"driver");
+    g_ptr_array_add(keys, (gpointer)"domid");
+    g_ptr_array_add(keys, (gpointer)"netdev");
+    for (const char *const *k = xen_nic_device_keys; *k; k++) {
+        g_ptr_array_add(keys, (gpointer)*k);
+    }
+    g_ptr_array_add(keys, NULL);
+    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
+                              "xen-net-device", errp) ||
+        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
+                             &domid, errp)) {
+        return false;
+    }
+    if (!netdev) {
+        error_setg(errp, "xen-net-device needs netdev=ID");
+        return false;
+    }
+    if (!machine_find_guest(ms, domid)) {
+        error_setg(errp, "xen-net-device: domid=%u is not a -xenner-guest",
+                   (unsigned)domid);
+        return false;
+    }
+    nd = net_dev_find(ms->nets, netdev);
+    if (!nd) {
+        error_setg(errp, "xen-net-device: no -netdev id=%s", netdev);
+        return false;
+    }
+    if (!xen_nic_device_parse(opts, &no, &devid, errp)) {
+        return false;
+    }
+    if (xen_backend_find_device(ms->backend, "vif", domid, devid)) {
+        error_setg(errp, "xen-net-device: guest %u has vif %u already",
+                   (unsigned)domid, devid);
+        return false;
+    }
+    return xen_nic_create(ms->backend, ms->nics, domid, devid, nd, &no, errp);
+}
+
 /* ---- -device ----------------------------------------------------------- */
 
 static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
@@ -524,7 +574,7 @@ static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
 
     if (!driver || !strcmp(driver, "help")) {
         error_setg(errp, "-device: available devices: xen-console, "
-                   "xen-disk, xen-fb, xen-kbd");
+                   "xen-disk, xen-fb, xen-kbd, xen-net-device");
         return false;
     }
     if (!strcmp(driver, "xen-disk")) {
@@ -532,6 +582,9 @@ static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
     }
     if (!strcmp(driver, "xen-kbd")) {
         return xenner_add_kbd_device(ms, opts, errp);
+    }
+    if (!strcmp(driver, "xen-net-device")) {
+        return xenner_add_net_device(ms, opts, errp);
     }
     if (!strcmp(driver, "xen-fb")) {
         return xenner_add_fb_device(ms, opts, errp);
@@ -621,6 +674,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
     if (!ms->nets) {
         goto fail;
     }
+    ms->nics = xen_nic_host_new(ms->nets);
     ms->xenner = xenner_new(loop, ms->xenstore, errp);
     if (!ms->xenner) {
         goto fail;
@@ -630,7 +684,8 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
         !xen_console_register(ms->backend, ms->chardevs, errp) ||
         !xen_disk_register(ms->backend, ms->disks, true, errp) ||
         !xen_kbd_register(ms->backend, ms->input, errp) ||
-        !xen_fb_register(ms->backend, ms->consoles, errp)) {
+        !xen_fb_register(ms->backend, ms->consoles, errp) ||
+        !xen_nic_register(ms->backend, ms->nics, errp)) {
         goto fail;
     }
     si = g_new0(GuestProgramStartInfo, cfg->xenner_guests->len);
@@ -693,6 +748,7 @@ void xenner_pv_cleanup(XenMachineState *ms)
     xen_qmp_free(ms->qmp);
     vnc_display_close(ms->vnc);
     xen_backend_free(ms->backend);
+    xen_nic_host_free(ms->nics);
     net_dev_list_free(ms->nets);
     input_hub_free(ms->input);
     xen_disk_host_free(ms->disks);
