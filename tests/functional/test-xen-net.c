@@ -9,6 +9,8 @@
  */
 #include "net-fixture.h"
 
+#include <net/if.h>
+
 static void test_honest(Fixture *f, gconstpointer data)
 {
     vif_send_ok(&f->a, 0, 1);
@@ -388,6 +390,58 @@ static void test_multiqueue(Fixture *f, gconstpointer data)
     assert_b_alive(f);
 }
 
+/*
+ * A vif libxl made, with no -device behind it (ATTACH): it gets a tap
+ * of its own named vif<domid>.<devid>, as vif-bridge expects, down and
+ * with no script run, and the tap goes with the vif.
+ */
+static void test_attach_tap(Fixture *f, gconstpointer data)
+{
+    static const char *const be_keys[] = {
+        "mac", "00:16:3e:00:00:09", "handle", "9", "type", "vif",
+        "script", "/etc/xen/scripts/vif-bridge", "bridge", "xenbr0", NULL,
+    };
+    static const char *const fe_keys[] = {
+        "handle", "9", "mac", "00:16:3e:00:00:09", NULL,
+    };
+    g_autofree char *name = g_strdup_printf("vif%u.9", DOMID);
+    g_autofree char *dir = g_strdup_printf("device/vif/9");
+    const XenXenstoreOps *ops = xenner_services(f->x)->xenstore;
+    g_autofree char *be = g_strdup_printf(
+        "/local/domain/0/backend/vif/%u/9", DOMID);
+    g_autofree char *online = g_strconcat(be, "/online", NULL);
+    g_autofree char *state = g_strconcat(be, "/state", NULL);
+    XenXsHandle *xs;
+    int fd = open("/dev/net/tun", O_RDWR);
+
+    if (fd < 0 || geteuid() != 0) {
+        g_test_skip("needs /dev/net/tun and CAP_NET_ADMIN");
+        if (fd >= 0) {
+            close(fd);
+        }
+        return;
+    }
+    close(fd);
+    g_assert_cmpuint(if_nametoindex(name), ==, 0);
+    g_assert_true(xen_backend_create_device(f->be, "vif", DOMID, 9, NULL,
+                                            be_keys, fe_keys, NULL, NULL));
+    wait_state(f, 9, XenbusStateInitWait);
+    g_assert_cmpuint(if_nametoindex(name), >, 0);
+
+    /* Unplugged as libxl does it: online=0, Closing, the frontend Closed. */
+    xs = xenner_xs_open_as(f->x, 0);
+    g_assert_cmpint(ops->write(xs, 0, online, "0", 1), ==, 0);
+    g_assert_cmpint(ops->write(xs, 0, state, "5", 1), ==, 0);
+    ops->close(xs);
+    g_assert_cmpint(xenner_guest_switch_state(f->guest, dir,
+                                              XenbusStateClosed), ==, 0);
+    for (int i = 0; i < 20000 && if_nametoindex(name); i++) {
+        pump(f, 1);
+    }
+    g_assert_cmpuint(if_nametoindex(name), ==, 0);
+    assert_b_alive(f);
+}
+
 /* -device xen-net-device's options and libxl's keys, as parsed. */
 static void test_parse(void)
 {
@@ -470,5 +524,7 @@ int main(int argc, char **argv)
                fixture_teardown);
     g_test_add("/net/multiqueue", Fixture, NULL, fixture_setup,
                test_multiqueue, fixture_teardown);
+    g_test_add("/net/attach-tap", Fixture, NULL, fixture_setup,
+               test_attach_tap, fixture_teardown);
     return g_test_run();
 }
