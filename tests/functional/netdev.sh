@@ -1,0 +1,47 @@
+#!/bin/bash
+# -netdev on qemu-xenpv's command line: `-netdev help`, QEMU's refusals
+# at start-up, and a machine running with a stream server and user
+# networking that a peer connects to.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+set -u
+. "$SRCDIR/lib.sh"
+
+tap_plan 8
+
+if ! have_xenstore_utils; then
+    skip_rest "needs xenstore-utils"
+    exit 0
+fi
+
+out=$("$QEMU_XENPV" -netdev help 2>&1)
+check_eq "-netdev help lists the types" \
+    "0 Available netdev backend types: stream tap user" "$? $(echo $out)"
+refused "an unknown type stops start-up with QEMU's message" \
+    "^qemu-xenpv: -netdev foo,id=x: Parameter 'type' does not accept value 'foo'$" \
+    -netdev foo,id=x
+refused "a duplicate id" \
+    "^qemu-xenpv: -netdev user,id=n0: Duplicate ID 'n0' for netdev$" \
+    -netdev user,id=n0 -netdev user,id=n0
+refused "a stream client with nobody to connect to" \
+    "Failed to connect to '$XS_TMP/none': No such file or directory$" \
+    -netdev "stream,id=s,addr.type=unix,addr.path=$XS_TMP/none"
+refused "vhost=on" "vhost=on is not supported" -netdev tap,id=t,vhost=on
+
+NET_SOCK=$XS_TMP/net.sock
+xs_start -a -netdev \
+    -a "stream,id=s,server=on,addr.type=unix,addr.path=$NET_SOCK" \
+    -a -netdev -a "user,id=u,restrict=on"
+check "the stream server listens" test -S "$NET_SOCK"
+check "a peer connects and sends a frame" run_to "$XS_CMD_TIMEOUT" \
+    "$PYTHON" -c "
+import socket, struct
+s = socket.socket(socket.AF_UNIX)
+s.connect('$NET_SOCK')
+s.sendall(struct.pack('!I', 60) + bytes(60))
+s.close()
+"
+xs_stop
+check_eq "the socket file goes at exit" "0 gone" \
+    "$XS_STATUS $([ -e "$NET_SOCK" ] && echo there || echo gone)"
