@@ -437,6 +437,10 @@ static const NetDevClass *net_find_class(NetDevList *list, const char *type)
 static void net_dev_free(NetDev *nd)
 {
     net_dev_detach(nd);
+    /* A resume asked for after the detach must not run on freed memory. */
+    for (unsigned i = 0; i < NET_QUEUES_MAX; i++) {
+        event_loop_cancel(nd->loop, net_rx_resume_bh, &nd->q[i]);
+    }
     if (nd->cls->close) {
         nd->cls->close(nd);
     }

@@ -378,6 +378,16 @@ static void test_detach_drops(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->guest.got->len, ==, 1);
 }
 
+/* A resume the device asks for just before its netdev goes. */
+static void test_resume_then_remove(Fixture *f, gconstpointer data)
+{
+    net_dev_detach(f->nd);
+    net_dev_resume(f->nd, 0);
+    net_dev_remove(f->list, f->nd);
+    run_pending(f);
+    g_assert_null(net_dev_find(f->list, "n0"));
+}
+
 static void test_queues(Fixture *f, gconstpointer data)
 {
     uint8_t a[60] = { 0 };
@@ -532,6 +542,7 @@ int main(int argc, char **argv)
     ADD("/net/receive", test_receive, NULL);
     ADD("/net/detach-drops", test_detach_drops, NULL);
     ADD("/net/queues", test_queues, "fake,id=n0,queues=3");
+    ADD("/net/resume-then-remove", test_resume_then_remove, NULL);
     ADD("/net/send-segments", test_send_segments, NULL);
     ADD("/net/send-vnet", test_send_vnet, "fake,id=n0,vnet=on");
     ADD("/net/receive-segments", test_receive_segments, NULL);
