@@ -29,6 +29,14 @@ typedef struct NetGso {
 } NetGso;
 
 /*
+ * net_offload_check() reads no byte of the frame at or past this: the
+ * headers it looks at (Ethernet, two VLAN tags, IP, TCP) end before. A
+ * caller may pass just the first MIN(len, NET_OFFLOAD_HDRS_MAX) bytes
+ * with the whole frame's @len, to check a frame it will not copy.
+ */
+#define NET_OFFLOAD_HDRS_MAX 256
+
+/*
  * 0 when @hdr fits the @len bytes of @frame: known flags and GSO type,
  * hdr_len and csum_start/csum_offset inside it, and for GSO a TCP/IPv4
  * or TCP/IPv6 packet (no IPv6 extension headers, no IPv4 fragment) with

@@ -292,14 +292,27 @@ int net_dev_send(NetDev *nd, unsigned queue,
                             iovcnt);
     } else {
         /* A guest's header: checked against its frame before any use. */
+        if (nd->vnet_hdr) {
+            /* The headers are enough to check: the frame goes uncopied. */
+            uint8_t head[NET_OFFLOAD_HDRS_MAX];
+            struct virtio_net_hdr copy = *hdr;
+
+            net_iov_to_buf(iov, iovcnt, head, MIN(len, sizeof(head)));
+            if (net_offload_check(&copy, head, len)) {
+                return -EINVAL;
+            }
+            ret = nd->cls->send(nd, nq->index, &copy, iov, iovcnt);
+            if (ret == -EAGAIN) {
+                nq->tx_blocked = true;
+            }
+            return ret;
+        }
         net_held_fill(h, hdr, iov, iovcnt, len);
         if (net_offload_check(&h->hdr, h->buf, len)) {
             return -EINVAL;
         }
         one = (struct iovec) { .iov_base = h->buf, .iov_len = len };
-        if (nd->vnet_hdr) {
-            ret = nd->cls->send(nd, nq->index, &h->hdr, &one, 1);
-        } else if (h->hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
+        if (h->hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE) {
             net_offload_csum(&h->hdr, h->buf, len);
             ret = nd->cls->send(nd, nq->index, NULL, &one, 1);
         } else {
