@@ -9,7 +9,8 @@
  *
  * A server takes one peer at a time, as QEMU's does; a client connects
  * at start-up and, with reconnect=, again after the peer went. While no
- * peer is there, frames from the guest are dropped, as QEMU drops them.
+ * peer is there, frames from the guest are dropped, as QEMU drops them
+ * (while a connect() is under way they wait for it).
  * The wire carries no virtio-net header: the core finishes offloads
  * before a frame gets here, and frames from the peer are plain.
  *
@@ -516,7 +517,7 @@ static int stream_send(NetDev *nd, unsigned queue,
     size_t len = net_iov_size(iov, iovcnt);
     uint8_t be[4];
 
-    if (s->fd < 0 || s->connecting) {
+    if (s->fd < 0) {
         return 0;               /* no peer: dropped, as QEMU does */
     }
     if (s->out->len - s->out_pos >= STREAM_OUT_MAX) {
@@ -528,7 +529,8 @@ static int stream_send(NetDev *nd, unsigned queue,
     for (int i = 0; i < iovcnt; i++) {
         g_byte_array_append(s->out, iov[i].iov_base, iov[i].iov_len);
     }
-    if (!stream_flush(s)) {
+    /* While connect() is under way the frame waits in the buffer. */
+    if (!s->connecting && !stream_flush(s)) {
         stream_disconnect(s);
         return 0;
     }

@@ -12,6 +12,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <glib.h>
 #include <glib-unix.h>
@@ -109,23 +111,56 @@ static void fixture_common(Fixture *f)
     guest_init(&f->b);
 }
 
-/* A server and a client netdev on one socket. */
+/* A free TCP port on the loopback, for the inet address. */
+static unsigned free_port(void)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+    g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sa, &len), ==, 0);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* A server and a client netdev on one socket (@data: "inet" for TCP). */
 static void fixture_pair(Fixture *f, gconstpointer data)
 {
-    g_autofree char *srv = NULL, *cli = NULL;
+    g_autofree char *srv = NULL, *cli = NULL, *addr = NULL;
 
     fixture_common(f);
-    srv = g_strdup_printf("stream,id=a,server=on,addr.type=unix,"
-                          "addr.path=%s", f->path);
-    cli = g_strdup_printf("stream,id=b,server=off,addr.type=unix,"
-                          "addr.path=%s", f->path);
+    if (data) {
+        addr = g_strdup_printf("addr.type=inet,addr.host=127.0.0.1,"
+                               "addr.port=%u", free_port());
+    } else {
+        addr = g_strdup_printf("addr.type=unix,addr.path=%s", f->path);
+    }
+    srv = g_strdup_printf("stream,id=a,server=on,%s", addr);
+    cli = g_strdup_printf("stream,id=b,server=off,%s", addr);
     f->list = list_new(f->loop, (const char *const[]) { srv, cli, NULL });
     g_assert_true(net_dev_attach(net_dev_find(f->list, "a"), &guest_ops,
                                  &f->a, NULL));
     g_assert_true(net_dev_attach(net_dev_find(f->list, "b"), &guest_ops,
                                  &f->b, NULL));
-    /* The server takes the client: until then frames to it are dropped. */
-    run(f);
+    /*
+     * Once a frame from the client reaches the server's guest, the
+     * server has taken the connection (until then its frames are
+     * dropped, as QEMU's are).
+     */
+    {
+        uint8_t probe[60] = { 0 };
+        struct iovec iov = { probe, sizeof(probe) };
+        static const struct virtio_net_hdr none;
+
+        g_assert_cmpint(net_dev_send(net_dev_find(f->list, "b"), 0, &none,
+                                     &iov, 1), ==, 0);
+        while (f->a.got->len < 1) {
+            run(f);
+        }
+        g_ptr_array_set_size(f->a.got, 0);
+    }
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
@@ -420,12 +455,15 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net-stream/options", test_options);
-#define ADD(path, setup, fn) \
-    g_test_add(path, Fixture, NULL, setup, fn, fixture_teardown)
-    ADD("/net-stream/both-ways", fixture_pair, test_both_ways);
-    ADD("/net-stream/gso", fixture_pair, test_gso);
-    ADD("/net-stream/flow-control", fixture_pair, test_flow_control);
-    ADD("/net-stream/raw-peer", fixture_raw, test_raw_peer);
+#define ADD(path, setup, fn, data) \
+    g_test_add(path, Fixture, data, setup, fn, fixture_teardown)
+    ADD("/net-stream/both-ways", fixture_pair, test_both_ways, NULL);
+    ADD("/net-stream/both-ways-inet", fixture_pair, test_both_ways, "inet");
+    ADD("/net-stream/gso", fixture_pair, test_gso, NULL);
+    ADD("/net-stream/flow-control", fixture_pair, test_flow_control, NULL);
+    ADD("/net-stream/flow-control-inet", fixture_pair, test_flow_control,
+        "inet");
+    ADD("/net-stream/raw-peer", fixture_raw, test_raw_peer, NULL);
 #undef ADD
     return g_test_run();
 }
