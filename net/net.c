@@ -25,6 +25,9 @@ struct NetDevList {
     GPtrArray *devs;                /* NetDev, in command-line order */
 };
 
+/* What a frame without offloads carries. */
+static const struct virtio_net_hdr net_hdr_zero;
+
 /* The types this build has, in `-netdev help` order. */
 static const NetDevClass *const net_dev_builtin[] = {
     &net_stream_class,
@@ -102,8 +105,6 @@ static bool net_held_cut(NetHeld *h)
 static bool net_held_peek(NetHeld *h, struct iovec *iov,
                           const struct virtio_net_hdr **hdr)
 {
-    static const struct virtio_net_hdr zero;
-
     if (!h->held) {
         return false;
     }
@@ -120,7 +121,7 @@ static bool net_held_peek(NetHeld *h, struct iovec *iov,
         }
     }
     *iov = (struct iovec) { .iov_base = h->seg, .iov_len = h->seg_len };
-    *hdr = &zero;
+    *hdr = &net_hdr_zero;
     return true;
 }
 
@@ -133,8 +134,6 @@ static void net_held_taken(NetHeld *h)
         net_held_clear(h);
     }
 }
-
-static const struct virtio_net_hdr net_hdr_zero;
 
 static bool net_hdr_is_plain(const struct virtio_net_hdr *hdr)
 {
@@ -191,13 +190,12 @@ bool net_dev_deliver(NetDev *nd, unsigned queue,
                      const struct virtio_net_hdr *hdr,
                      const struct iovec *iov, int iovcnt)
 {
-    static const struct virtio_net_hdr zero;
     NetQueue *nq = &nd->q[queue % nd->queues];
     NetHeld *h = &nq->rx;
     size_t len = net_iov_size(iov, iovcnt);
 
     if (!hdr) {
-        hdr = &zero;
+        hdr = &net_hdr_zero;
     }
     if (!nd->port || !len || len > NET_FRAME_MAX) {
         return true;                /* nobody to take it, or not a frame */
@@ -226,7 +224,7 @@ bool net_dev_deliver(NetDev *nd, unsigned queue,
         return true;
     }
     if (!h->cutting) {
-        h->hdr = zero;
+        h->hdr = net_hdr_zero;
         h->held = true;
     }
     return net_rx_flush(nq);
