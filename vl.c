@@ -442,6 +442,11 @@ static int parse_args(int argc, char **argv, Options *o)
                 trace_list_domains(stdout);
                 return 1;
             }
+            /* As QEMU: answered whatever else the command line says. */
+            if (!strcmp(name, "netdev") && !strcmp(arg, "help")) {
+                net_dev_print_help();
+                return 1;
+            }
             store_arg(o, find_arg_option(name), arg);
             continue;
         }
@@ -781,21 +786,6 @@ static bool device_help(GPtrArray *devices)
     return false;
 }
 
-/* `-netdev help`: true when it was asked for (and answered). */
-static bool netdev_help(GPtrArray *netdevs)
-{
-    for (guint i = 0; i < netdevs->len; i++) {
-        const char *type = qemu_opt_get(g_ptr_array_index(netdevs, i),
-                                        "type");
-
-        if (type && !strcmp(type, "help")) {
-            net_dev_print_help();
-            return true;
-        }
-    }
-    return false;
-}
-
 static EventLoop *loop_new_quitting_on_signals(Error **errp)
 {
     EventLoop *loop = event_loop_new(errp);
@@ -854,8 +844,7 @@ static bool run(const Options *o, Error **errp)
     ok = select_machine(o->machine, &cfg, &type, errp);
     if (ok && type) {
         ok = parse_config(o, type, &cfg, errp) &&
-             (device_help(cfg.devices) || netdev_help(cfg.netdevs) ||
-              run_machine(o, type, &cfg, errp));
+             (device_help(cfg.devices) || run_machine(o, type, &cfg, errp));
     }
     machine_config_free(&cfg);
     return ok;
