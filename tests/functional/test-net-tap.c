@@ -593,9 +593,17 @@ static int run_tests(int argc, char **argv)
     return g_test_run();
 }
 
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int signo)
+{
+    stop_signal = signo;
+}
+
 int main(int argc, char **argv)
 {
-    int status;
+    struct sigaction sa = { .sa_handler = on_stop_signal };
+    int status = 0;
     pid_t pid;
 
     if (access("/dev/net/tun", F_OK)) {
@@ -614,8 +622,13 @@ int main(int argc, char **argv)
     if (pid == 0) {
         _exit(run_tests(argc, argv));
     }
+    /* A timeout's SIGTERM must still see the namespace removed. */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        continue;
+        if (stop_signal) {
+            kill(pid, SIGKILL);
+        }
     }
     run_argv((const char *const[]) { "ip", "netns", "del", netns, NULL },
              NULL);
