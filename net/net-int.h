@@ -86,7 +86,9 @@ struct NetDev {
 /*
  * A frame from the host side for the guest on @queue (@hdr NULL: none).
  * True when taken; false when the device has no room: the core keeps
- * the frame and the type stops reading @queue until cls->resume().
+ * the frame and the type stops reading @queue until cls->resume(). The
+ * core keeps one frame per queue: one delivered while it holds another
+ * is refused and not kept (a type that cannot stop, slirp, loses it).
  */
 bool net_dev_deliver(NetDev *nd, unsigned queue,
                      const struct virtio_net_hdr *hdr,

@@ -50,6 +50,7 @@ typedef struct Fixture {
     GPtrArray *udp;             /* GByteArray: UDP frames to port 9999 */
     struct virtio_net_hdr udp_hdr;
     unsigned echoes;
+    bool full;                  /* the guest has no room */
 } Fixture;
 
 /* ---- commands ---------------------------------------------------------- */
@@ -101,6 +102,9 @@ static bool guest_receive(void *opaque, unsigned queue,
     uint8_t buf[NET_FRAME_MAX];
     size_t len = 0;
 
+    if (f->full) {
+        return false;
+    }
     for (int i = 0; i < iovcnt; i++) {
         memcpy(buf + len, iov[i].iov_base, iov[i].iov_len);
         len += iov[i].iov_len;
@@ -477,6 +481,49 @@ static void test_offloads_from_kernel(Fixture *f, gconstpointer data)
     g_assert_true(udp_csum_ok(u));
 }
 
+/*
+ * A guest with no room stops the reading: the kernel keeps the frames
+ * in the tap's queue, and they all arrive, in order, once it has room.
+ */
+static void test_guest_full(Fixture *f, gconstpointer data)
+{
+    static const char *const send_udp[] = {
+        "python3", "-c",
+        "import socket\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "for i in range(5):\n"
+        "    s.sendto(bytes([i]) * 100, ('" GUEST_IP "', 9999))\n",
+        NULL,
+    };
+    static const char *const neigh[] = {
+        "ip", "neigh", "replace", GUEST_IP, "lladdr", "02:00:00:00:00:02",
+        "dev", NULL, NULL,
+    };
+    const char *argv[G_N_ELEMENTS(neigh)];
+
+    /* No ARP: the guest cannot answer while it is full. */
+    memcpy(argv, neigh, sizeof(neigh));
+    argv[G_N_ELEMENTS(neigh) - 2] = f->ifname;
+    f->full = true;
+    g_assert_cmpint(run_in_netns(f, argv, NULL), ==, 0);
+    g_assert_cmpint(run_in_netns(f, send_udp, NULL), ==, 0);
+    for (int i = 0; i < 5; i++) {
+        run(f);
+    }
+    g_assert_cmpuint(f->udp->len, ==, 0);
+    f->full = false;
+    net_dev_resume(f->nd, 0);
+    while (f->udp->len < 5) {
+        run(f);
+    }
+    for (guint i = 0; i < 5; i++) {
+        GByteArray *u = g_ptr_array_index(f->udp, i);
+
+        g_assert_cmpuint(u->len, ==, 14 + 20 + 8 + 100);
+        g_assert_cmpuint(u->data[42], ==, i);
+    }
+}
+
 static void expect_error(const char *arg, const char *msg)
 {
     EventLoop *loop = event_loop_new(NULL);
@@ -589,6 +636,7 @@ static int run_tests(int argc, char **argv)
     ADD("/net-tap/gso-to-kernel", test_gso_to_kernel, NULL);
     ADD("/net-tap/gso-no-vnet-hdr", test_gso_to_kernel, ",vnet_hdr=off");
     ADD("/net-tap/offloads-from-kernel", test_offloads_from_kernel, NULL);
+    ADD("/net-tap/guest-full", test_guest_full, NULL);
 #undef ADD
     return g_test_run();
 }
