@@ -131,8 +131,8 @@ void fe_write(RawVif *v, const char *key, const char *fmt, ...)
 
 /* Creates vif @devid on netdev @netdev and connects it as netfront would. */
 void vif_connect_opts(Fixture *f, RawVif *v, unsigned devid,
-                             const char *netdev, bool ctrl,
-                             const XenNicOpts *o, bool mcast)
+                      const char *netdev, bool ctrl,
+                      const XenNicOpts *o, bool mcast)
 {
     g_autofree char *dir = g_strdup_printf("device/vif/%u", devid);
     g_autofree char *sock = g_strdup_printf("%s/%s", f->dir, netdev);
@@ -189,7 +189,7 @@ void vif_connect_opts(Fixture *f, RawVif *v, unsigned devid,
 }
 
 void vif_connect(Fixture *f, RawVif *v, unsigned devid,
-                        const char *netdev, bool ctrl)
+                 const char *netdev, bool ctrl)
 {
     /* The hostile vif drains and stalls in a blink, the honest one not. */
     XenNicOpts opts = {
@@ -215,7 +215,7 @@ void vif_tx_raw(RawVif *v, const void *slots, unsigned n)
 }
 
 void put_req(uint8_t *slot, uint32_t gref, uint16_t off,
-                    uint16_t flags, uint16_t id, uint16_t size)
+             uint16_t flags, uint16_t id, uint16_t size)
 {
     struct netif_tx_request r = {
         .gref = gref, .offset = off, .flags = flags, .id = id, .size = size,
@@ -225,7 +225,7 @@ void put_req(uint8_t *slot, uint32_t gref, uint16_t off,
 }
 
 void put_extra(uint8_t *slot, uint8_t type, uint8_t flags,
-                      uint16_t gso_size)
+               uint16_t gso_size)
 {
     struct netif_extra_info e = { .type = type, .flags = flags };
 
@@ -381,16 +381,15 @@ void fixture_teardown(Fixture *f, gconstpointer data)
 }
 
 bool be_key_is(Fixture *f, unsigned devid, const char *key,
-                      const char *value)
+               const char *value)
 {
     g_autofree char *v = be_key(f, devid, key);
 
     return v && !strcmp(v, value);
 }
 
-
 uint32_t ctrl_req(RawVif *v, uint16_t type, uint32_t d0, uint32_t d1,
-                         uint32_t d2)
+                  uint32_t d2)
 {
     RING_IDX at = v->ctrl.req_prod_pvt;
     struct xen_netif_ctrl_request *req = RING_GET_REQUEST(&v->ctrl, at);

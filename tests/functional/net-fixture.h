@@ -91,15 +91,15 @@ void vif_event(void *opaque, evtchn_port_t port);
 void fe_write(RawVif *v, const char *key, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 void vif_connect_opts(Fixture *f, RawVif *v, unsigned devid,
-                             const char *netdev, bool ctrl,
-                             const XenNicOpts *o, bool mcast);
+                      const char *netdev, bool ctrl,
+                      const XenNicOpts *o, bool mcast);
 void vif_connect(Fixture *f, RawVif *v, unsigned devid,
-                        const char *netdev, bool ctrl);
+                 const char *netdev, bool ctrl);
 void vif_tx_raw(RawVif *v, const void *slots, unsigned n);
 void put_req(uint8_t *slot, uint32_t gref, uint16_t off,
-                    uint16_t flags, uint16_t id, uint16_t size);
+             uint16_t flags, uint16_t id, uint16_t size);
 void put_extra(uint8_t *slot, uint8_t type, uint8_t flags,
-                      uint16_t gso_size);
+               uint16_t gso_size);
 struct netif_tx_response vif_tx_rsp(RawVif *v, RING_IDX i);
 void make_frame(uint8_t *f, size_t len, uint8_t seed);
 void vif_send_ok(RawVif *v, unsigned page, uint8_t seed);
@@ -108,8 +108,8 @@ void assert_b_alive(Fixture *f);
 void fixture_setup(Fixture *f, gconstpointer data);
 void fixture_teardown(Fixture *f, gconstpointer data);
 bool be_key_is(Fixture *f, unsigned devid, const char *key,
-                      const char *value);
+               const char *value);
 uint32_t ctrl_req(RawVif *v, uint16_t type, uint32_t d0, uint32_t d1,
-                         uint32_t d2);
+                  uint32_t d2);
 
 #endif /* TESTS_FUNCTIONAL_NET_FIXTURE_H */
