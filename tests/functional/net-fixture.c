@@ -129,12 +129,13 @@ void fe_write(RawVif *v, const char *key, const char *fmt, ...)
                     ==, 0);
 }
 
-/* Creates vif @devid on netdev @netdev and connects it as netfront would. */
-void vif_connect_opts(Fixture *f, RawVif *v, unsigned devid,
-                      const char *netdev, bool ctrl,
-                      const XenNicOpts *o, bool mcast)
+/*
+ * Creates vif @devid on netdev @netdev and writes what netfront writes,
+ * all but its state.
+ */
+void vif_prepare(Fixture *f, RawVif *v, unsigned devid, const char *netdev,
+                 bool ctrl, const XenNicOpts *o, bool mcast)
 {
-    g_autofree char *dir = g_strdup_printf("device/vif/%u", devid);
     g_autofree char *sock = g_strdup_printf("%s/%s", f->dir, netdev);
     XenNicOpts opts = *o;
     Error *err = NULL;
@@ -183,6 +184,16 @@ void vif_connect_opts(Fixture *f, RawVif *v, unsigned devid,
         g_assert_cmpint(v->ctrl_port, >, 0);
         fe_write(v, "event-channel-ctrl", "%u", v->ctrl_port);
     }
+}
+
+/* Creates vif @devid on netdev @netdev and connects it as netfront would. */
+void vif_connect_opts(Fixture *f, RawVif *v, unsigned devid,
+                      const char *netdev, bool ctrl,
+                      const XenNicOpts *o, bool mcast)
+{
+    g_autofree char *dir = g_strdup_printf("device/vif/%u", devid);
+
+    vif_prepare(f, v, devid, netdev, ctrl, o, mcast);
     g_assert_cmpint(xenner_guest_switch_state(f->guest, dir,
                                               XenbusStateConnected), ==, 0);
     wait_state(f, devid, XenbusStateConnected);

@@ -90,6 +90,8 @@ uint32_t grant_page(Fixture *f, void **page);
 void vif_event(void *opaque, evtchn_port_t port);
 void fe_write(RawVif *v, const char *key, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
+void vif_prepare(Fixture *f, RawVif *v, unsigned devid, const char *netdev,
+                 bool ctrl, const XenNicOpts *o, bool mcast);
 void vif_connect_opts(Fixture *f, RawVif *v, unsigned devid,
                       const char *netdev, bool ctrl,
                       const XenNicOpts *o, bool mcast);

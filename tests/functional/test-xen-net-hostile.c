@@ -6,6 +6,8 @@
  * answers with an error is answered with an error and the vif goes on;
  * what netback treats as a hostile frontend fails that vif alone: a
  * second, honest vif of the same guest keeps passing frames both ways.
+ * A handshake that lies (a missing rx-copy or rx-notify, a ring or port
+ * that is not the guest's, more queues than offered) fails its vif too.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -250,6 +252,37 @@ static void test_ctrl_hash(Fixture *f, gconstpointer data)
 
 /* A rate of 1000 bytes a millisecond: frames wait for credit, all pass. */
 
+/* Handshakes that lie, each failing its vif alone. */
+static const char *const bad_handshake[][2] = {
+    { "request-rx-copy", "0" },
+    { "feature-rx-notify", "0" },
+    { "feature-sg", "2" },
+    { "tx-ring-ref", "4000" },
+    { "rx-ring-ref", "banana" },
+    { "event-channel", "100000" },
+    { "multi-queue-num-queues", "0" },
+    { "multi-queue-num-queues", "2" },      /* one queue offered */
+    { "multi-queue-num-queues", "99" },
+    { "ctrl-ring-ref", "4000" },
+};
+
+static void test_bad_handshake(Fixture *f, gconstpointer data)
+{
+    const char *const *kv = data;
+    XenNicOpts opts = { .max_queues = 1 };
+    RawVif v = { 0 };
+
+    vif_prepare(f, &v, 2, "n2", true, &opts, false);
+    fe_write(&v, kv[0], "%s", kv[1]);
+    g_assert_cmpint(xenner_guest_switch_state(f->guest, "device/vif/2",
+                                              XenbusStateConnected), ==, 0);
+    assert_failed(f, 2);
+    close(v.peer.fd);
+    g_byte_array_unref(v.peer.in);
+    g_assert_cmpint(be_state(f, 0), ==, XenbusStateConnected);
+    assert_b_alive(f);
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -286,6 +319,14 @@ int main(int argc, char **argv)
 
         g_test_add(p, Fixture, hostile[i].fn, fixture_setup, test_hostile,
                    fixture_teardown);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_handshake); i++) {
+        g_autofree char *p = g_strdup_printf("/net-hostile/handshake/%s=%s",
+                                             bad_handshake[i][0],
+                                             bad_handshake[i][1]);
+
+        g_test_add(p, Fixture, bad_handshake[i], fixture_setup,
+                   test_bad_handshake, fixture_teardown);
     }
     return g_test_run();
 }
