@@ -11,6 +11,37 @@
 
 #include <net/if.h>
 
+/* What netback offers, and libxl's keys as xen_nic_create() wrote them. */
+static void test_keys(Fixture *f, gconstpointer data)
+{
+    static const char *const be[][2] = {
+        { "feature-rx-copy", "1" }, { "feature-rx-flip", "0" },
+        { "feature-rx-notify", "1" }, { "feature-sg", "1" },
+        { "feature-gso-tcpv4", "1" }, { "feature-gso-tcpv6", "1" },
+        { "feature-ipv6-csum-offload", "1" },
+        { "feature-split-event-channels", "1" },
+        { "feature-ctrl-ring", "1" }, { "feature-multicast-control", "1" },
+        { "feature-dynamic-multicast-control", "1" },
+        { "multi-queue-max-queues", "1" }, { "carrier", "1" },
+        { "handle", "0" }, { "type", "vif" },
+        { "hotplug-status", "connected" },
+    };
+    g_autofree char *mac = be_key(f, 0, "mac");
+    g_autofree char *fe_mac = xenner_guest_xs_read(f->guest,
+                                                   "device/vif/0/mac");
+    g_autofree char *mtu = xenner_guest_xs_read(f->guest,
+                                                "device/vif/0/mtu");
+
+    for (size_t i = 0; i < G_N_ELEMENTS(be); i++) {
+        g_autofree char *v = be_key(f, 0, be[i][0]);
+
+        g_assert_cmpstr(v, ==, be[i][1]);
+    }
+    g_assert_nonnull(mac);
+    g_assert_cmpstr(fe_mac, ==, mac);
+    g_assert_cmpstr(mtu, ==, "1500");
+}
+
 static void test_honest(Fixture *f, gconstpointer data)
 {
     vif_send_ok(&f->a, 0, 1);
@@ -512,6 +543,8 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net/parse", test_parse);
+    g_test_add("/net/keys", Fixture, NULL, fixture_setup, test_keys,
+               fixture_teardown);
     g_test_add("/net/honest", Fixture, NULL, fixture_setup, test_honest,
                fixture_teardown);
     g_test_add("/net/rx-pages", Fixture, NULL, fixture_setup,
