@@ -171,6 +171,50 @@ static void test_rate(Fixture *f, gconstpointer data)
     assert_b_alive(f);
 }
 
+/* Writes a key of vif @devid's backend directory, as the toolstack. */
+static void be_write(Fixture *f, unsigned devid, const char *key,
+                     const char *value)
+{
+    const XenXenstoreOps *ops = xenner_services(f->x)->xenstore;
+    XenXsHandle *xs = xenner_xs_open_as(f->x, 0);
+    g_autofree char *path = g_strdup_printf(
+        "/local/domain/0/backend/vif/%u/%u/%s", DOMID, devid, key);
+
+    g_assert_cmpint(ops->write(xs, 0, path, value, strlen(value)), ==, 0);
+    ops->close(xs);
+}
+
+/*
+ * `rate` is watched: a limit set while connected holds the next frame
+ * back (a byte a second cannot pay for 200), and lifting it lets the
+ * frame go.
+ */
+static void test_rate_live(Fixture *f, gconstpointer data)
+{
+    RawVif *v = &f->a;
+    uint8_t frame[200], slot[12];
+    RING_IDX at;
+    g_autoptr(GBytes) got = NULL;
+
+    vif_send_ok(v, 0, 1);
+    be_write(f, 0, "rate", "1,1000000");
+    pump(f, 10);
+    make_frame(frame, sizeof(frame), 2);
+    memcpy(v->data[1], frame, sizeof(frame));
+    put_req(slot, v->data_ref[1], 0, 0, 9, sizeof(frame));
+    at = v->tx.req_prod_pvt;
+    vif_tx_raw(v, slot, 1);
+    pump(f, 100);
+    g_assert_cmpuint(v->txs->rsp_prod, <=, at);
+    be_write(f, 0, "rate", "");
+    g_assert_cmpint(vif_tx_rsp(v, at).status, ==, NETIF_RSP_OKAY);
+    got = peer_recv(f, &v->peer, 20000);
+    g_assert_nonnull(got);
+    g_assert_cmpmem(g_bytes_get_data(got, NULL), g_bytes_get_size(got),
+                    frame, sizeof(frame));
+    assert_b_alive(f);
+}
+
 /* The TX request of a multicast filter change: first slot and extra. */
 static int16_t vif_mcast(RawVif *v, uint8_t type, const uint8_t *addr)
 {
@@ -553,6 +597,8 @@ int main(int argc, char **argv)
                fixture_teardown);
     g_test_add("/net/rate", Fixture, NULL, fixture_setup, test_rate,
                fixture_teardown);
+    g_test_add("/net/rate-live", Fixture, NULL, fixture_setup,
+               test_rate_live, fixture_teardown);
     g_test_add("/net/multicast", Fixture, NULL, fixture_setup, test_mcast,
                fixture_teardown);
     g_test_add("/net/multiqueue", Fixture, NULL, fixture_setup,
