@@ -16,6 +16,7 @@
 #include "consfront.h"
 #include "fbfront.h"
 #include "guest-disk.h"
+#include "guest-net.h"
 #include "util/parse.h"
 
 typedef enum {
@@ -24,10 +25,11 @@ typedef enum {
     PROGRAM_HOSTILE,
     PROGRAM_DISK,
     PROGRAM_FB,
+    PROGRAM_NET,
 } Program;
 
 static const char *const program_names[] = {
-    "echo", "demo", "hostile", "disk", "fb",
+    "echo", "demo", "hostile", "disk", "fb", "net",
 };
 
 typedef struct GuestConsole {
@@ -51,10 +53,12 @@ struct GuestProgram {
     GRand *rand;
     GuestDisks *disks;          /* program=disk */
     FbFront *fb;                /* program=fb */
+    GuestNet *net;              /* program=net */
 };
 
 const char *const guest_program_keys[] = {
-    "program", "attack", "attack-console", GUEST_DISK_KEYS, NULL,
+    "program", "attack", "attack-console", GUEST_DISK_KEYS, GUEST_NET_KEYS,
+    NULL,
 };
 
 bool guest_program_exists(const char *name)
@@ -69,7 +73,7 @@ bool guest_program_exists(const char *name)
 
 const char *guest_program_list(void)
 {
-    return "echo, demo, hostile, disk, fb";
+    return "echo, demo, hostile, disk, fb, net";
 }
 
 /* ---- console I/O ------------------------------------------------------ */
@@ -336,6 +340,10 @@ static void guest_command(void *opaque, const char *path)
         guest_disks_command(tg->disks, verb, idx);
         return;
     }
+    if (tg->net && !strncmp(verb, "net-", 4)) {
+        guest_net_command(tg->net, verb, idx);
+        return;
+    }
     gc = g_hash_table_lookup(tg->consoles, GUINT_TO_POINTER(idx));
     if (!strcmp(verb, "reconnect") && gc && gc->cf) {
         gc->reconnecting = true;
@@ -429,6 +437,18 @@ GuestProgram *guest_program_start(XennerGuest *g, const char *program,
         g_free(tg);
         return NULL;
     }
+    if (tg->program != PROGRAM_NET && guest_net_keys_given(opts)) {
+        error_setg(errp, "net-* keys are for program=net");
+        g_free(tg);
+        return NULL;
+    }
+    if (tg->program == PROGRAM_NET) {
+        tg->net = guest_net_new(g, opts, errp);
+        if (!tg->net) {
+            g_free(tg);
+            return NULL;
+        }
+    }
     if (tg->program == PROGRAM_DISK) {
         tg->disks = guest_disks_new(g, opts, errp);
         if (!tg->disks) {
@@ -477,6 +497,7 @@ void guest_program_stop(GuestProgram *tg)
     }
     event_loop_del_timer(xenner_guest_loop(tg->g), tg->flap_timer);
     guest_disks_free(tg->disks);
+    guest_net_free(tg->net);
     fbfront_free(tg->fb);
     g_hash_table_destroy(tg->consoles);
     console_free(tg->primary);

@@ -24,6 +24,30 @@
  *           when a refresh is first wanted) and writes "drawn WxH" to
  *           the guest's data/fb.
  *
+ *  net      echo, and a network frontend (netfront) on every vif in
+ *           device/vif, now and hotplugged later, with vif 0 and vif 1
+ *           bridged: every frame received on one is sent on the other,
+ *           its checksum and GSO metadata kept (csum_blank and
+ *           data_validated become the same TX flags, an RX GSO extra a
+ *           TX GSO extra), queue i to queue i % the other's queues.
+ *           When the other side's TX ring is full the frame waits (that
+ *           RX queue is not read meanwhile); frames that can never go
+ *           (no peer connected, a frame over 65535 bytes, GSO the peer's
+ *           backend did not offer, a vif other than 0 and 1) are
+ *           dropped and counted. Keys, what each netfront asks for:
+ *           net-queues=N (1 to 16, default 1), net-split=on|off (on:
+ *           split event channels when offered), net-sg=on|off (on),
+ *           net-gso=on|off (on: feature-gso-tcpv4/6), net-csum=on|off
+ *           (on; off writes feature-no-csum-offload=1 and no
+ *           feature-ipv6-csum-offload), net-ctrl=on|off (off: a
+ *           control ring when offered). Per vif H it keeps, in the
+ *           guest's data/net/H/: "state" ("connected Q" or "connected
+ *           Q split", or "closed"), and the counters rx-frames, rx-bytes,
+ *           rx-gso, rx-csum-blank, rx-errors (frames from the backend),
+ *           tx-frames, tx-bytes, tx-gso, tx-csum-blank, tx-errors (frames
+ *           to it; errors are error responses) and drops, written within
+ *           50 ms of a change.
+ *
  * The disk check, on the disk of virtual device number VDEV (51712 for
  * xvda) of S sectors (512 bytes): N = min(64, S / 2048) ranges (1 when
  * that is 0 but S >= 128), range i being the 128 sectors from sector
@@ -49,7 +73,9 @@
  * says "reconnect N" once it is connected again), "close N", "open N";
  * for program=disk "disk-reconnect VDEV" (closes the blkfront, connects
  * again, reruns the check; data/xenner-cmd-done says
- * "disk-reconnect VDEV" once data/disk/VDEV has the new result).
+ * "disk-reconnect VDEV" once data/disk/VDEV has the new result); for
+ * program=net "net-reconnect H" (closes vif H's netfront and connects it
+ * again; data/net/H/state says so).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
