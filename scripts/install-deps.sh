@@ -49,6 +49,9 @@ packages=(
     # runs the VNC clients above, over the loopback dom0-up.sh brings up
     # with ip, which a minimal Debian lacks)
     qemu-system-xen iproute2
+    # the net backend's real-traffic test (tests/functional/net.sh):
+    # ping and iperf3 between two network namespaces it makes
+    iputils-ping iperf3
 )
 if [ -n "$bench" ]; then
     # bench/rig-peers.sh: fio goes into the guest (qemu-system-xen, the
