@@ -564,13 +564,31 @@ bool xen_nic_register(XenBackend *be, XenNicHost *host, Error **errp)
 
 /* ---- the toolstack's part ---------------------------------------------- */
 
+static char *nic_be_path(XenBackend *be, uint16_t domid, unsigned devid)
+{
+    return g_strdup_printf("/local/domain/%u/backend/vif/%u/%u",
+                           xen_backend_domid(be), domid, devid);
+}
+
+unsigned xen_nic_free_devid(XenBackend *be, XenNicHost *host, uint16_t domid)
+{
+    unsigned devid = 0;
+
+    for (;;) {
+        g_autofree char *path = nic_be_path(be, domid, devid);
+
+        if (!g_hash_table_contains(host->binds, path)) {
+            return devid;
+        }
+        devid++;
+    }
+}
+
 bool xen_nic_create(XenBackend *be, XenNicHost *host, uint16_t domid,
                     unsigned devid, NetDev *nd, const XenNicOpts *opts,
                     Error **errp)
 {
-    g_autofree char *be_path = g_strdup_printf(
-        "/local/domain/%u/backend/vif/%u/%u", xen_backend_domid(be), domid,
-        devid);
+    g_autofree char *be_path = nic_be_path(be, domid, devid);
     g_autofree char *handle = g_strdup_printf("%u", devid);
     g_autofree char *mtu = g_strdup_printf("%u", opts->mtu ? opts->mtu : 1500);
     g_autofree char *rate = NULL;
@@ -585,6 +603,15 @@ bool xen_nic_create(XenBackend *be, XenNicHost *host, uint16_t domid,
     GHashTableIter it;
     gpointer value;
 
+    /*
+     * Until discovery has seen it, a vif just written is known here
+     * only: xen_backend_find_device() would miss it.
+     */
+    if (g_hash_table_contains(host->binds, be_path)) {
+        error_setg(errp, "xen-net-device: guest %u has vif %u already",
+                   (unsigned)domid, devid);
+        return false;
+    }
     g_hash_table_iter_init(&it, host->binds);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         if (!strcmp(((XenNicBind *)value)->netdev, net_dev_id(nd))) {

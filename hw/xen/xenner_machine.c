@@ -550,10 +550,9 @@ static bool xenner_add_net_device(XenMachineState *ms, QemuOpts *opts,
     if (!xen_nic_device_parse(opts, &no, &devid, errp)) {
         return false;
     }
-    if (xen_backend_find_device(ms->backend, "vif", domid, devid)) {
-        error_setg(errp, "xen-net-device: guest %u has vif %u already",
-                   (unsigned)domid, devid);
-        return false;
+    if (!qemu_opt_get(opts, "devid")) {
+        /* As libxl numbers a guest's vifs: the first one free. */
+        devid = xen_nic_free_devid(ms->backend, ms->nics, domid);
     }
     return xen_nic_create(ms->backend, ms->nics, domid, devid, nd, &no, errp);
 }

@@ -8,7 +8,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 8
+tap_plan 9
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -45,3 +45,13 @@ s.close()
 xs_stop
 check_eq "the socket file goes at exit" "0 gone" \
     "$XS_STATUS $([ -e "$NET_SOCK" ] && echo there || echo gone)"
+
+# Two vifs without devid= are numbered as libxl numbers them.
+xs_start -a -netdev -a "user,id=u0,restrict=on" \
+    -a -netdev -a "user,id=u1,restrict=on" \
+    -a -xenner-guest -a "domid=1,name=g1,program=echo" \
+    -a -device -a "xen-net-device,netdev=u0,domid=1" \
+    -a -device -a "xen-net-device,netdev=u1,domid=1"
+check_eq "vifs without devid= get 0 and 1" "0 1" \
+    "$(dom0 xenstore-list /local/domain/0/backend/vif/1 2>&1 | sort | xargs)"
+xs_stop

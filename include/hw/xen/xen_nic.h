@@ -64,10 +64,13 @@ bool xen_nic_register(XenBackend *be, XenNicHost *host, Error **errp);
  */
 bool xen_nic_kernel_netback_loaded(void);
 
+/* The lowest vif number of guest @domid xen_nic_create() has not used. */
+unsigned xen_nic_free_devid(XenBackend *be, XenNicHost *host, uint16_t domid);
 /*
  * The toolstack's part (EMULATE, -device): writes vif @devid of guest
  * @domid as libxl does, on netdev @nd; false when @nd is taken by
- * another vif already (one device per netdev, as in QEMU).
+ * another vif already (one device per netdev, as in QEMU) or the guest
+ * has vif @devid.
  */
 bool xen_nic_create(XenBackend *be, XenNicHost *host, uint16_t domid,
                     unsigned devid, NetDev *nd, const XenNicOpts *opts,
