@@ -558,10 +558,7 @@ static bool nic_receive(void *opaque, unsigned nd_queue,
         need > q->rx.size) {
         return true;            /* it cannot fit this guest's ring */
     }
-    n = xen_back_ring_poll(&q->rx);
-    if (n >= 0 && (unsigned)n < need) {
-        n = xen_back_ring_final_check(&q->rx);
-    }
+    n = xen_back_ring_wait_for(&q->rx, need);
     if (n < 0) {
         xen_device_fail(&nic->xd, "queue %u: RX ring: %s", q->index,
                         xen_back_ring_error(&q->rx));

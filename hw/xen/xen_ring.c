@@ -133,6 +133,20 @@ int xen_back_ring_final_check(XenBackRing *r)
     return xen_back_ring_poll(r);
 }
 
+int xen_back_ring_wait_for(XenBackRing *r, unsigned need)
+{
+    int n = xen_back_ring_poll(r);
+
+    if (n < 0 || (unsigned)n >= need) {
+        return n;
+    }
+    __atomic_store_n(&r->shared->req_event, r->req_cons + need,
+                     __ATOMIC_RELAXED);
+    /* The frontend's push is store req_prod, barrier, load req_event. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    return xen_back_ring_poll(r);
+}
+
 void *xen_back_ring_respond(XenBackRing *r)
 {
     return back_slot(r, r->rsp_prod_pvt++);

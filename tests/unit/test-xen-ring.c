@@ -251,6 +251,50 @@ static void test_final_check_race(void)
     ring_teardown(&f);
 }
 
+/*
+ * A consumer that needs several requests at once (net RX) and has some:
+ * the event must come when the frontend has pushed enough, not never.
+ * final_check() leaves req_event behind what is unconsumed, so the
+ * frontend's next push would notify nobody (the net path stalled until
+ * netback's drain timer); wait_for() moves it to the one needed.
+ */
+static void test_wait_for(void)
+{
+    RingFixture f;
+    uint8_t copy[XEN_RING_SLOT_MAX];
+    RING_IDX start = UINT32_MAX - 1;
+
+    ring_setup(&f, 1, 112);
+    ring_start_at(&f, start);
+    f.s->req_event = start + 1;
+    f.s->req_prod = start + 3;
+    g_assert_true(xen_back_ring_poll(&f.r) == 3);
+    g_assert_true(xen_back_ring_take(&f.r, copy));
+    /* 2 unconsumed, 5 needed: armed at the 5th, across the wrap. */
+    g_assert_cmpint(xen_back_ring_wait_for(&f.r, 5), ==, 2);
+    g_assert_cmpuint(f.s->req_event, ==, (RING_IDX)(start + 1 + 5));
+    g_assert_cmpuint(f.r.req_cons, ==, (RING_IDX)(start + 1));
+    /* The frontend pushes 2 more: not enough, so no event (old 2). */
+    f.s->req_prod = start + 5;
+    g_assert_false((RING_IDX)(start + 5 - f.s->req_event) <
+                   (RING_IDX)(start + 5 - (start + 3)));
+    g_assert_cmpint(xen_back_ring_wait_for(&f.r, 5), ==, 4);
+    g_assert_cmpuint(f.s->req_event, ==, (RING_IDX)(start + 1 + 5));
+    /* The one that makes 5 notifies. */
+    f.s->req_prod = start + 6;
+    g_assert_true((RING_IDX)(start + 6 - f.s->req_event) <
+                  (RING_IDX)(start + 6 - (start + 5)));
+    /* Enough: counted, req_event left alone. */
+    f.s->req_event = 7;
+    g_assert_cmpint(xen_back_ring_wait_for(&f.r, 5), ==, 5);
+    g_assert_cmpuint(f.s->req_event, ==, 7);
+    /* A lying producer is an error here too, and arms nothing. */
+    f.s->req_prod = start + 1 + 33;
+    g_assert_cmpint(xen_back_ring_wait_for(&f.r, 5), ==, -EPROTO);
+    g_assert_cmpuint(f.s->req_event, ==, 7);
+    ring_teardown(&f);
+}
+
 /* RING_PUSH_RESPONSES_AND_CHECK_NOTIFY's decision. */
 static void test_notify(void)
 {
@@ -426,6 +470,7 @@ int main(int argc, char **argv)
     g_test_add_func("/xen-ring/full", test_full);
     g_test_add_func("/xen-ring/wrap", test_wrap);
     g_test_add_func("/xen-ring/final-check-race", test_final_check_race);
+    g_test_add_func("/xen-ring/wait-for", test_wait_for);
     g_test_add_func("/xen-ring/notify", test_notify);
     g_test_add_func("/xen-ring/respond-slots", test_respond_slots);
     g_test_add_func("/xen-ring/console-wrap", test_console_wrap);

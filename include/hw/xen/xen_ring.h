@@ -134,6 +134,20 @@ bool xen_back_ring_take(XenBackRing *r, void *copy);
 int xen_back_ring_final_check(XenBackRing *r);
 
 /*
+ * For a consumer that must take @need requests at once (a net RX frame
+ * over several slots) and may have fewer: polls, and when fewer than
+ * @need are there, asks for an event when the frontend's producer
+ * reaches the @need-th (req_event = req_cons + need, the slots netback's
+ * RX waits for), then polls again after a full barrier, so that
+ * requests pushed meanwhile are not left behind. final_check() would
+ * not do: with requests unconsumed it leaves req_event behind req_prod,
+ * and the frontend's next push then notifies nobody. @need is at most
+ * the ring's size. Returns what xen_back_ring_poll() would; fewer than
+ * @need means armed.
+ */
+int xen_back_ring_wait_for(XenBackRing *r, unsigned need);
+
+/*
  * The slot for the next response (shared memory): the caller writes the
  * whole response into it at once, padding zeroed, before the next push.
  * Only for a request taken and not yet answered.
