@@ -16,7 +16,8 @@
 # guest's own counters (data/net/H/, programs.h) must have grown by at
 # least what was sent, its GSO and checksum counters must show the
 # backend gave it only what it asked for, and every GSO frame in must
-# have gone out as one.
+# have gone out as one. The path itself is built by net-path.sh, which
+# bench/net.sh shares.
 #
 # Needs root (namespaces, taps), ip, ping and iperf3 (Debian iperf3);
 # skipped without them or without -device xen-net-device and -netdev
@@ -26,6 +27,7 @@
 
 set -u
 . "$SRCDIR/lib.sh"
+. "$SRCDIR/net-path.sh"
 
 # name, then the net-* keys and the taps' queues
 VARIANTS=(
@@ -42,49 +44,14 @@ PING_COUNT=3
 PER_VARIANT=$((1 + ${#PING_SIZES[@]} + ${#PING6_SIZES[@]} + 3 + 2 + 1))
 tap_plan $((2 + ${#VARIANTS[@]} * PER_VARIANT))
 
-DOMID=1
-NSA="xpv-na-$$"
-NSB="xpv-nb-$$"
-TAPA="xpvta$$"
-TAPB="xpvtb$$"
-MACA=00:16:3e:77:00:01
-MACB=00:16:3e:77:00:02
-VIFA="devid=0,mac=$MACA"
-VIFB="devid=1,mac=$MACB"
-IPA=10.77.0.1
-IPB=10.77.0.2
-IP6A=fd77::1
-IP6B=fd77::2
 TCP_BYTES=$((32 * 1048576))
 UDP_BYTES=$((4 * 1048576))
 
 # ------------------------------------------------------------- cleanup
 
-net_cleanup() {
-    local ns pid
-
-    for ns in "$NSA" "$NSB"; do
-        if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
-            # Only what runs in our own namespaces: our iperf3 and ping.
-            for pid in $(ip netns pids "$ns" 2>/dev/null); do
-                kill "$pid" 2>/dev/null
-            done
-            ip netns del "$ns" 2>/dev/null
-        fi
-    done
-}
-
 trap 'st=$?; net_cleanup; (exit $st); xs_finish' EXIT
 
 # ------------------------------------------------------------- helpers
-
-in_a() {
-    ip netns exec "$NSA" "$@"
-}
-
-in_b() {
-    ip netns exec "$NSB" "$@"
-}
 
 # counter H NAME: the guest's data/net/H/NAME, 0 when not written yet.
 counter() {
@@ -92,30 +59,6 @@ counter() {
 
     v=$(dom0 xenstore-read "/local/domain/$DOMID/data/net/$1/$2" 2>/dev/null)
     echo "${v:-0}"
-}
-
-vif_state() {
-    dom0 xenstore-read "/local/domain/$DOMID/data/net/$1/state" 2>/dev/null
-}
-
-vif_connected() {
-    [[ "$(vif_state "$1")" == connected* ]]
-}
-
-# handle_of MAC: the vif the toolstack side gave that mac.
-handle_of() {
-    local h
-
-    for h in $(dom0 xenstore-list "/local/domain/$DOMID/device/vif" \
-               2>/dev/null); do
-        if [ "$(dom0 xenstore-read \
-                "/local/domain/$DOMID/device/vif/$h/mac" 2>/dev/null)" \
-             == "$1" ]; then
-            echo "$h"
-            return 0
-        fi
-    done
-    return 1
 }
 
 # snapshot: every counter of both vifs, as SNAP[H.NAME].
@@ -163,10 +106,6 @@ except Exception as e:
 EOF
 }
 
-iperf_port_open() {
-    in_b ss -Hltnu 2>/dev/null | grep -q ":5201 "
-}
-
 # iperf DESC KIND [CLIENT ARGS...]: a one-off iperf3 server in B, the
 # client in A; passes when the JSON says bytes arrived. IPERF_BYTES is
 # what it said.
@@ -211,21 +150,6 @@ $(tail -n 10 "$XS_LOG")"
     fi
 }
 
-# setup_ns: the taps qemu-xenpv made go into fresh namespaces.
-setup_ns() {
-    net_cleanup
-    ip netns add "$NSA" && ip netns add "$NSB" &&
-    wait_for 10 ip link show "$TAPA" >/dev/null 2>&1 &&
-    wait_for 10 ip link show "$TAPB" >/dev/null 2>&1 &&
-    ip link set "$TAPA" netns "$NSA" && ip link set "$TAPB" netns "$NSB" &&
-    in_a ip link set lo up && in_b ip link set lo up &&
-    in_a ip addr add "$IPA/24" dev "$TAPA" &&
-    in_b ip addr add "$IPB/24" dev "$TAPB" &&
-    in_a ip -6 addr add "$IP6A/64" dev "$TAPA" nodad &&
-    in_b ip -6 addr add "$IP6B/64" dev "$TAPB" nodad &&
-    in_a ip link set "$TAPA" up && in_b ip link set "$TAPB" up
-}
-
 # ------------------------------------------------------------- checks
 
 # The guest program's keys, checked at start-up like any option.
@@ -238,23 +162,12 @@ if [ "$(id -u)" -ne 0 ]; then
     skip_rest "needs root (network namespaces, taps)"
     exit 0
 fi
-for tool in ip ping iperf3 ss; do
-    if ! command -v "$tool" >/dev/null; then
-        skip_rest "needs $tool (scripts/install-deps.sh)"
-        exit 0
-    fi
-done
-if ! have_xenstore_utils; then
-    skip_rest "needs xenstore-utils"
+if tool=$(net_tools_missing); then
+    skip_rest "needs $tool (scripts/install-deps.sh)"
     exit 0
 fi
-if timeout 10 "$QEMU_XENPV" -M xenner_pv -device xen-net-device,domid=1 2>&1 |
-        grep -q "not a valid device model name"; then
-    skip_rest "qemu-xenpv has no -device xen-net-device"
-    exit 0
-fi
-if ! timeout 10 "$QEMU_XENPV" -netdev help 2>&1 | grep -qx "tap"; then
-    skip_rest "qemu-xenpv has no -netdev tap"
+if why=$(net_backend_missing); then
+    skip_rest "$why"
     exit 0
 fi
 
@@ -266,15 +179,7 @@ run_variant() {
     if [ "$queues" -gt 1 ]; then
         tapq=",queues=$queues"
     fi
-    if ! xs_start \
-        -a -xenner-guest -a "domid=$DOMID,program=net,mem=64$keys" \
-        -a -netdev -a "tap,id=na,ifname=$TAPA,script=no,downscript=no$tapq" \
-        -a -netdev -a "tap,id=nb,ifname=$TAPB,script=no,downscript=no$tapq" \
-        -a -device -a "xen-net-device,netdev=na,domid=$DOMID,$VIFA" \
-        -a -device -a "xen-net-device,netdev=nb,domid=$DOMID,$VIFB" ||
-       ! setup_ns ||
-       ! wait_for 10 handle_of "$MACA" >/dev/null ||
-       ! wait_for 10 handle_of "$MACB" >/dev/null; then
+    if ! net_path_start "$keys" "$tapq"; then
         not_ok "$name: two vifs between two namespaces" \
             "$(tail -n 30 "$XS_LOG")"
         while [ "$n" -gt 0 ]; do
@@ -284,8 +189,6 @@ run_variant() {
         xs_stop TERM
         return
     fi
-    HA=$(handle_of "$MACA")
-    HB=$(handle_of "$MACB")
     # Each frontend got the queues and channels it asked for.
     want="connected $queues split"
     if [[ "$keys" == *net-split=off* ]]; then
