@@ -45,11 +45,14 @@ check-sanitizers: deps
 	ninja -C build-asan
 	meson test -C build-asan --print-errorlogs
 
+# bench/net.sh needs root (network namespaces) and prints one SKIP line
+# without it.
 bench: build
 	bench/xenstore.sh $(BUILD)
 	$(BUILD)/bench/backend-bench
 	$(BUILD)/bench/disk-bench
 	$(BUILD)/bench/vnc-bench
+	bench/net.sh $(BUILD)
 
 # Block backends on real Xen under the rig: ours, QEMU's qdisk, blkback.
 # Minutes, and root; not part of `make bench`.

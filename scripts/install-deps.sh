@@ -6,7 +6,8 @@
 # run in parallel and would fight over dpkg's lock.
 #   --rig    also fetch Debian's Xen hypervisor and kernel (about 100 MB)
 #            into the rig's cache, for the `rig` suite (make check, CI)
-#   --bench  also the packages only `make bench-xen` needs; implies --rig
+#   --bench  also the packages only `make bench-xen` and profiling the
+#            benchmarks need; implies --rig
 # RIG_CACHE names the cache (default /var/cache/qemu-xenpv-rig).
 set -eu
 
@@ -57,6 +58,8 @@ if [ -n "$bench" ]; then
     # bench/rig-peers.sh: fio goes into the guest (qemu-system-xen, the
     # qdisk peer libxl starts in dom0, is in the list above).
     packages+=(fio)
+    # bench/net.sh's NET_BENCH_PERF: where qemu-xenpv spends its time
+    packages+=(linux-perf)
 fi
 
 sudo=

@@ -1,0 +1,158 @@
+#!/bin/bash
+# The net backend's EMULATE path next to the kernel's own ceiling
+# (issue 14, point 5): between the same two network namespaces, first a
+# veth pair, then the path tests/functional/net.sh checks
+# (tests/functional/net-path.sh: tap - backend - ring - netfront - the
+# net guest's bridge - netfront - ring - backend - tap), iperf3 measures
+# TCP both ways and 64-byte UDP packets a second; the last column is
+# EMULATE over veth. Figures only, never a verdict on speed.
+#
+# usage: bench/net.sh BUILD_DIR [SECONDS]   (root; SECONDS per figure)
+# Skips with one line when not root or a tool is missing. Traffic stays
+# in the two namespaces it makes, which it always removes.
+# NET_BENCH_PERF=FILE also records qemu-xenpv with `perf record -g`
+# (Debian linux-perf, install-deps.sh --bench) through the EMULATE
+# figures, for `perf report -i FILE`.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+set -u
+build=$(cd "${1:-build}" && pwd) || exit 1
+SECS=${2:-5}
+QEMU_XENPV="$build/qemu-xenpv"
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/functional" && pwd)
+# qemu-xenpv runs for all the EMULATE figures.
+XS_SERVER_TIMEOUT=$((SECS * 3 + 120))
+. "$SRCDIR/lib.sh"
+. "$SRCDIR/net-path.sh"
+
+VETHA="xpvva$$"
+VETHB="xpvvb$$"
+
+trap 'st=$?; net_cleanup; (exit $st); xs_finish' EXIT
+
+skip_bench() {
+    echo "net: SKIP: $1"
+    exit 0
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+    skip_bench "needs root (network namespaces, taps)"
+fi
+if tool=$(net_tools_missing); then
+    skip_bench "needs $tool (scripts/install-deps.sh)"
+fi
+if [ ! -x "$QEMU_XENPV" ]; then
+    skip_bench "no $QEMU_XENPV"
+fi
+if why=$(net_backend_missing); then
+    skip_bench "$why"
+fi
+
+# measure KIND ARGS...: one iperf3 run from A to B (or back, -R) for
+# SECS seconds; prints what arrived, in Mbit/s for tcp, in packets a
+# second for udp ("-" when the run failed, its output on stderr).
+measure() {
+    local kind=$1 srv json="$XS_TMP/iperf.json"
+
+    shift
+    in_b timeout -k 2 $((SECS + 30)) iperf3 -s -1 -B "$IPB" -p 5201 \
+        >"$XS_TMP/iperf-server.log" 2>&1 &
+    srv=$!
+    bg_track "$srv"
+    if ! wait_for 10 iperf_port_open; then
+        cat "$XS_TMP/iperf-server.log" >&2
+        echo "-"
+        return
+    fi
+    in_a timeout -k 2 $((SECS + 30)) iperf3 -c "$IPB" -p 5201 -t "$SECS" \
+        -J "$@" >"$json" 2>&1
+    wait "$srv" 2>/dev/null
+    "$PYTHON" - "$json" "$kind" <<'EOF'
+import json, sys
+try:
+    end = json.load(open(sys.argv[1]))["end"]
+    if sys.argv[2] == "tcp":
+        print("%.0f" % (end["sum_received"]["bits_per_second"] / 1e6))
+    else:
+        # What the server counted: packets sent less those it never saw.
+        s = end["sum"]
+        print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))
+except Exception as e:
+    sys.stderr.write(open(sys.argv[1]).read()[:2000] + "\n")
+    print("-")
+EOF
+}
+
+# measure_all PREFIX: the three figures into RES[PREFIX.tcp-ab] etc.
+declare -A RES
+measure_all() {
+    RES[$1.tcp-ab]=$(measure tcp)
+    RES[$1.tcp-ba]=$(measure tcp -R)
+    RES[$1.udp64]=$(measure udp -u -l 64 -b 0)
+}
+
+setup_veth() {
+    setup_ns &&
+    ip link add "$VETHA" netns "$NSA" type veth peer name "$VETHB" \
+        netns "$NSB" &&
+    addr_links "$VETHA" "$VETHB"
+}
+
+echo "net: iperf3 between two namespaces, $SECS s a figure;" \
+     "EMULATE is tap - backend - ring - netfront - bridge - netfront -" \
+     "ring - backend - tap, all offloads on, one queue"
+# Both figures drop on a busy machine: say how busy it was.
+echo "net: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+if ! setup_veth; then
+    echo "net: SKIP: no veth pair between the namespaces"
+    exit 0
+fi
+measure_all veth
+net_cleanup
+
+if ! net_path_start "" "" ||
+   ! wait_for 20 vif_connected "$HA" || ! wait_for 20 vif_connected "$HB"; then
+    echo "net: the EMULATE path did not come up:" >&2
+    tail -n 30 "$XS_LOG" >&2
+    exit 1
+fi
+if [ -n "${NET_BENCH_PERF:-}" ]; then
+    if command -v perf >/dev/null; then
+        perf record -q -g -o "$NET_BENCH_PERF" -p "$XS_PID" \
+            >"$XS_TMP/perf.log" 2>&1 &
+        perf_pid=$!
+        bg_track "$perf_pid"
+    else
+        echo "net: no perf (linux-perf): not profiling" >&2
+    fi
+fi
+measure_all emu
+if [ -n "${perf_pid:-}" ]; then
+    kill -INT "$perf_pid"
+    wait "$perf_pid"
+    echo "net: qemu-xenpv's profile: perf report -i $NET_BENCH_PERF"
+fi
+if ! xs_alive; then
+    echo "net: qemu-xenpv died:" >&2
+    tail -n 30 "$XS_LOG" >&2
+fi
+xs_stop TERM
+net_cleanup
+
+ratio() {
+    if [[ "$1" =~ ^[0-9]+$ && "$2" =~ ^[0-9]+$ && "$1" -gt 0 ]]; then
+        awk -v v="$1" -v e="$2" 'BEGIN { printf "%.2f", e / v }'
+    else
+        echo "-"
+    fi
+}
+
+printf '%-22s %12s %12s %7s\n' "" veth EMULATE ratio
+row() {
+    printf '%-22s %12s %12s %7s\n' "$1" "${RES[veth.$2]}" "${RES[emu.$2]}" \
+        "$(ratio "${RES[veth.$2]}" "${RES[emu.$2]}")"
+}
+row "TCP A->B Mbit/s" tcp-ab
+row "TCP B->A Mbit/s" tcp-ba
+row "UDP 64 B packets/s" udp64
