@@ -171,21 +171,43 @@ static void ref_set_used(XennerGuest *g, uint32_t ref, bool used)
     }
 }
 
+/*
+ * The lowest free ref at or past @from, nr_refs if none, a word at a
+ * time: a netfront keeps hundreds granted and grants a page a frame, and
+ * a scan bit by bit was an eighth of the EMULATE net path's time.
+ */
+static uint32_t ref_find_free(XennerGuest *g, uint32_t from)
+{
+    uint32_t ref = from;
+
+    while (ref < g->nr_refs) {
+        uint32_t word = ref / BITS_PER_WORD;
+        unsigned long free = ~g->refs_used[word] &
+                             (~0ul << (ref % BITS_PER_WORD));
+
+        if (free) {
+            /* Bits past nr_refs in the last word are clear: checked. */
+            ref = word * BITS_PER_WORD + __builtin_ctzl(free);
+            return ref < g->nr_refs ? ref : g->nr_refs;
+        }
+        ref = (word + 1) * BITS_PER_WORD;
+    }
+    return g->nr_refs;
+}
+
 int xenner_guest_grant(XennerGuest *g, uint16_t domid, uint64_t gfn,
                        bool readonly)
 {
-    for (uint32_t ref = XENNER_GUEST_FIRST_GRANT_REF; ref < g->nr_refs;
-         ref++) {
-        if (ref_used(g, ref)) {
-            continue;
-        }
-        if (!xenner_gnttab_grant(g->gnttab, ref, domid, gfn, readonly)) {
-            return -EINVAL;
-        }
-        ref_set_used(g, ref, true);
-        return ref;
+    uint32_t ref = ref_find_free(g, XENNER_GUEST_FIRST_GRANT_REF);
+
+    if (ref >= g->nr_refs) {
+        return -ENOSPC;
     }
-    return -ENOSPC;
+    if (!xenner_gnttab_grant(g->gnttab, ref, domid, gfn, readonly)) {
+        return -EINVAL;
+    }
+    ref_set_used(g, ref, true);
+    return ref;
 }
 
 int xenner_guest_end_access(XennerGuest *g, uint32_t ref)

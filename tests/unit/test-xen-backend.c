@@ -607,6 +607,37 @@ static void test_channel_hold(Fixture *f, gconstpointer data)
     g_assert_cmpint(f->counts.event, ==, before + 3);
 }
 
+/*
+ * The guest's grant refs (the in-process frontends' grant allocator):
+ * always the lowest free, from XENNER_GUEST_FIRST_GRANT_REF to the
+ * table's end, across word boundaries of its bitmap, then -ENOSPC.
+ */
+static void test_guest_grant_refs(Fixture *f, gconstpointer data)
+{
+    static const uint32_t freed[] = { 9, 63, 64, 65, 200 };
+    int ref, last = XENNER_GUEST_FIRST_GRANT_REF - 1;
+
+    while ((ref = xenner_guest_grant(f->guest, 0, 1, false)) >= 0) {
+        g_assert_cmpint(ref, ==, last + 1);
+        last = ref;
+    }
+    g_assert_cmpint(ref, ==, -ENOSPC);
+    g_assert_cmpint(last, >, 200);
+    /* Freed out of order: given back lowest first. */
+    for (size_t i = G_N_ELEMENTS(freed); i-- > 0;) {
+        g_assert_cmpint(xenner_guest_end_access(f->guest, freed[i]), ==, 0);
+    }
+    g_assert_cmpint(xenner_guest_end_access(f->guest, 9), ==, -EINVAL);
+    for (size_t i = 0; i < G_N_ELEMENTS(freed); i++) {
+        g_assert_cmpint(xenner_guest_grant(f->guest, 0, 1, false), ==,
+                        freed[i]);
+    }
+    g_assert_cmpint(xenner_guest_grant(f->guest, 0, 1, false), ==, -ENOSPC);
+    /* The last ref, at the table's end, is found too. */
+    g_assert_cmpint(xenner_guest_end_access(f->guest, last), ==, 0);
+    g_assert_cmpint(xenner_guest_grant(f->guest, 0, 1, false), ==, last);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -627,5 +658,6 @@ int main(int argc, char **argv)
     ADD("/xen-backend/serve-one-domain", test_serve_one_domain);
     ADD("/xen-backend/port-is-decimal", test_port_is_decimal);
     ADD("/xen-backend/channel-hold", test_channel_hold);
+    ADD("/xen-backend/guest-grant-refs", test_guest_grant_refs);
     return g_test_run();
 }
