@@ -353,6 +353,12 @@ static BlkFront *attach(Bench *b, const char *name,
     BlkFront *bf;
 
     xen_disk_opts_default(&opts);
+    /*
+     * Every disk of the bench is the same image, written through each:
+     * QEMU's image locks would refuse the second, as they should on a
+     * real command line.
+     */
+    opts.locking = BLK_LOCKING_OFF;
     if (!xen_disk_parse_vdev(name, &vdev, &err) ||
         !xen_disk_create(b->be, b->host, GUEST_DOMID, vdev, name, params,
                          false, false, &opts, &err)) {
