@@ -21,6 +21,7 @@
 
 #include "chardev/char.h"
 #include "hw/xen/xen_machine.h"
+#include "hw/xen/xen_nic_option.h"
 #include "net/net.h"
 #include "util/error.h"
 #include "util/event-loop.h"
@@ -34,6 +35,7 @@ typedef struct Options {
     GPtrArray *devices;             /* -device arguments */
     GPtrArray *drives;              /* -drive arguments */
     GPtrArray *netdevs;             /* -netdev arguments */
+    GPtrArray *nics;                /* -nic arguments */
     GPtrArray *xenner_guests;       /* -xenner-guest arguments */
     GPtrArray *mons;                /* -mon arguments */
     const char *xen_domid;          /* -xen-domid argument */
@@ -276,6 +278,14 @@ static void help(void)
            "(another QEMU,\n"
            "                passt); a client retries every SECONDS with "
            "reconnect=\n"
+           "-nic TYPE[,netdev options][,mac=MAC][,model=xen-net-device]"
+           "[,domid=N]\n"
+           "                a -netdev TYPE and a xen-net-device on it, as "
+           "QEMU's -nic;\n"
+           "                domid defaults to the only -xenner-guest, the "
+           "vif to its\n"
+           "                first free number; -nic none: no NIC; "
+           "model=help lists models\n"
            "\n"
            "Monitor and process (as libxl passes them):\n"
            "-mon chardev=ID,mode=control\n"
@@ -366,6 +376,7 @@ static const ArgOption arg_options[] = {
     ARGS("xenstore-guest-socket", guest_sockets),
     ARGS("chardev", chardevs), ARGS("device", devices),
     ARGS("drive", drives), ARGS("netdev", netdevs),
+    ARGS("nic", nics),
     ARGS("xenner-guest", xenner_guests),
     ARGS("mon", mons), ARG("xen-domid", xen_domid), ARG("name", name),
     ARG("k", keymap), ARG("vnc", vnc), ARG("m", ram_size), ARG("pidfile", pidfile),
@@ -451,6 +462,10 @@ static int parse_args(int argc, char **argv, Options *o)
             /* As QEMU: answered whatever else the command line says. */
             if (!strcmp(name, "netdev") && !strcmp(arg, "help")) {
                 net_dev_print_help();
+                return 1;
+            }
+            if (!strcmp(name, "nic") && xen_nic_option_wants_help(arg)) {
+                xen_nic_option_print_models();
                 return 1;
             }
             store_arg(o, find_arg_option(name), arg);
@@ -744,6 +759,25 @@ static bool select_machine(const char *arg, XenMachineConfig *cfg,
     return true;
 }
 
+/* Each -nic as the -netdev and -device xen-net-device it stands for. */
+static bool expand_nics(GPtrArray *nics, XenMachineConfig *cfg, Error **errp)
+{
+    for (guint i = 0; i < nics->len; i++) {
+        QemuOpts *netdev, *device;
+
+        if (!xen_nic_option_expand(g_ptr_array_index(nics, i), i,
+                                   cfg->xenner_guests, cfg->xen_domid,
+                                   &netdev, &device, errp)) {
+            return false;
+        }
+        if (netdev) {
+            g_ptr_array_add(cfg->netdevs, netdev);
+            g_ptr_array_add(cfg->devices, device);
+        }
+    }
+    return true;
+}
+
 /* Every option's value, checked before anything starts. */
 static bool parse_config(const Options *o, const XenMachineType *type,
                          XenMachineConfig *cfg, Error **errp)
@@ -761,6 +795,7 @@ static bool parse_config(const Options *o, const XenMachineType *type,
         parse_opts_list(o->xenner_guests, NULL, false, cfg->xenner_guests,
                         errp) &&
         parse_opts_list(o->mons, NULL, false, cfg->mons, errp) &&
+        expand_nics(o->nics, cfg, errp) &&
         check_mons(cfg->mons, errp) &&
         (!o->ram_size || check_ram_size(o->ram_size, errp)) &&
         (!o->keymap || check_keymap(o->keymap, errp)) &&
@@ -864,6 +899,7 @@ int main(int argc, char **argv)
         .devices = g_ptr_array_new(),
         .drives = g_ptr_array_new(),
         .netdevs = g_ptr_array_new(),
+        .nics = g_ptr_array_new(),
         .xenner_guests = g_ptr_array_new(),
         .mons = g_ptr_array_new(),
         .traces = g_ptr_array_new(),
@@ -886,6 +922,7 @@ int main(int argc, char **argv)
     g_ptr_array_free(o.devices, true);
     g_ptr_array_free(o.drives, true);
     g_ptr_array_free(o.netdevs, true);
+    g_ptr_array_free(o.nics, true);
     g_ptr_array_free(o.xenner_guests, true);
     g_ptr_array_free(o.mons, true);
     g_ptr_array_free(o.traces, true);

@@ -8,7 +8,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 9
+tap_plan 14
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -55,3 +55,24 @@ xs_start -a -netdev -a "user,id=u0,restrict=on" \
 check_eq "vifs without devid= get 0 and 1" "0 1" \
     "$(dom0 xenstore-list /local/domain/0/backend/vif/1 2>&1 | sort | xargs)"
 xs_stop
+
+# -nic: the -netdev and the xen-net-device it stands for.
+out=$("$QEMU_XENPV" -nic tap,model=help 2>&1)
+check_eq "-nic model=help lists the one model" \
+    "0 Supported NIC models: xen-net-device" "$? $(echo $out)"
+refused "-nic with another model, in QEMU's words" \
+    "^qemu-xenpv: Unsupported NIC model: e1000$" \
+    -xenner-guest domid=1 -nic user,model=e1000
+refused "-nic with two guests and no domid=" "^qemu-xenpv: -nic: domid=N is needed" \
+    -xenner-guest domid=1 -xenner-guest domid=2 -nic user
+NIC_SOCK=$XS_TMP/nic.sock
+xs_start -a -xenner-guest -a domid=1 -a -nic -a none \
+    -a -nic -a "stream,server=on,addr.type=unix,addr.path=$NIC_SOCK,mac=52:54:00:00:00:42" \
+    -a -nic -a "user,restrict=on,domid=1"
+check_eq "-nic makes vif 0 with its mac on its stream, vif 1 on user" \
+    "52:54:00:00:00:42 socket 1" \
+    "$(dom0 xenstore-read /local/domain/0/backend/vif/1/0/mac 2>&1) \
+$([ -S "$NIC_SOCK" ] && echo socket) \
+$(dom0 xenstore-read /local/domain/0/backend/vif/1/1/handle 2>&1)"
+xs_stop
+check_eq "the machine with -nic stops cleanly" 0 "$XS_STATUS"
