@@ -61,6 +61,15 @@ void peer_connect(Fixture *f, Peer *p, const char *path)
     pump(f, 5);
 }
 
+void peer_close(Peer *p)
+{
+    if (p->in) {
+        close(p->fd);
+        g_byte_array_unref(p->in);
+        p->in = NULL;
+    }
+}
+
 void peer_send(Peer *p, const void *frame, uint32_t len)
 {
     uint32_t be = htonl(len);
@@ -137,17 +146,20 @@ void vif_prepare(Fixture *f, RawVif *v, unsigned devid, const char *netdev,
                  bool ctrl, const XenNicOpts *o, bool mcast)
 {
     g_autofree char *sock = g_strdup_printf("%s/%s", f->dir, netdev);
+    NetDev *nd = net_dev_find(f->nets, netdev);
     XenNicOpts opts = *o;
     Error *err = NULL;
     void *page;
 
     v->f = f;
     v->devid = devid;
-    if (!xen_nic_create(f->be, f->host, DOMID, devid,
-                        net_dev_find(f->nets, netdev), &opts, &err)) {
+    if (!xen_nic_create(f->be, f->host, DOMID, devid, nd, &opts, &err)) {
         g_error("%s", error_get_pretty(err));
     }
-    peer_connect(f, &v->peer, sock);
+    /* The stream netdevs' other end is the test; others have none. */
+    if (!strcmp(net_dev_type(nd), "stream")) {
+        peer_connect(f, &v->peer, sock);
+    }
     wait_state(f, devid, XenbusStateInitWait);
 
     v->tx_ref = grant_page(f, &page);
@@ -327,7 +339,7 @@ void assert_b_alive(Fixture *f)
 
 /* ---- fixture ------------------------------------------------------------ */
 
-void fixture_setup(Fixture *f, gconstpointer data)
+void fixture_setup_nets(Fixture *f, const char *const *netdevs)
 {
     g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(
         (GDestroyNotify)qemu_opts_free);
@@ -336,10 +348,8 @@ void fixture_setup(Fixture *f, gconstpointer data)
     memset(f, 0, sizeof(*f));
     f->dir = g_dir_make_tmp("test-xen-net-XXXXXX", NULL);
     g_assert_nonnull(f->dir);
-    for (int i = 0; i < 3; i++) {
-        g_autofree char *s = g_strdup_printf(
-            "stream,id=n%d,server=on,addr.type=unix,addr.path=%s/n%d", i,
-            f->dir, i);
+    for (const char *const *n = netdevs; *n; n++) {
+        g_autofree char *s = g_strdup_printf(*n, f->dir);
         QemuOpts *o = qemu_opts_parse(s, "type", NULL);
 
         g_assert_nonnull(o);
@@ -361,6 +371,18 @@ void fixture_setup(Fixture *f, gconstpointer data)
     g_assert_nonnull(f->be);
     f->host = xen_nic_host_new(f->nets);
     g_assert_true(xen_nic_register(f->be, f->host, NULL));
+}
+
+void fixture_setup(Fixture *f, gconstpointer data)
+{
+    static const char *const streams[] = {
+        "stream,id=n0,server=on,addr.type=unix,addr.path=%s/n0",
+        "stream,id=n1,server=on,addr.type=unix,addr.path=%s/n1",
+        "stream,id=n2,server=on,addr.type=unix,addr.path=%s/n2",
+        NULL,
+    };
+
+    fixture_setup_nets(f, streams);
     vif_connect(f, &f->a, 0, "n0", true);
     vif_connect(f, &f->b, 1, "n1", false);
 }
@@ -375,10 +397,8 @@ void fixture_teardown(Fixture *f, gconstpointer data)
     xen_backend_free(f->be);
     xen_nic_host_free(f->host);
     net_dev_list_free(f->nets);
-    close(f->a.peer.fd);
-    close(f->b.peer.fd);
-    g_byte_array_unref(f->a.peer.in);
-    g_byte_array_unref(f->b.peer.in);
+    peer_close(&f->a.peer);
+    peer_close(&f->b.peer);
     xenner_guest_free(f->guest);
     xenner_domain_destroy(f->x, DOMID);
     xenner_free(f->x);

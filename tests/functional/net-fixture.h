@@ -48,7 +48,7 @@ typedef struct Peer {
     GByteArray *in;
 } Peer;
 
-/* A frontend that writes its rings by hand. */
+/* A frontend that writes its rings by hand. A peer only on a stream. */
 typedef struct RawVif {
     Fixture *f;
     unsigned devid;
@@ -84,6 +84,8 @@ int be_state(Fixture *f, unsigned devid);
 void wait_state(Fixture *f, unsigned devid, int state);
 void assert_failed(Fixture *f, unsigned devid);
 void peer_connect(Fixture *f, Peer *p, const char *path);
+/* Closes the test's end, if it was connected. */
+void peer_close(Peer *p);
 void peer_send(Peer *p, const void *frame, uint32_t len);
 GBytes *peer_recv(Fixture *f, Peer *p, int rounds);
 uint32_t grant_page(Fixture *f, void **page);
@@ -107,6 +109,12 @@ void make_frame(uint8_t *f, size_t len, uint8_t seed);
 void vif_send_ok(RawVif *v, unsigned page, uint8_t seed);
 void vif_recv_ok(RawVif *v, unsigned page, uint8_t seed);
 void assert_b_alive(Fixture *f);
+/*
+ * Everything but the vifs, on the netdevs @netdevs (-netdev strings in
+ * which %s stands for the fixture's temporary directory).
+ */
+void fixture_setup_nets(Fixture *f, const char *const *netdevs);
+/* fixture_setup_nets() with n0..n2 and vifs 0 and 1 connected. */
 void fixture_setup(Fixture *f, gconstpointer data);
 void fixture_teardown(Fixture *f, gconstpointer data);
 bool be_key_is(Fixture *f, unsigned devid, const char *key,
