@@ -1,6 +1,6 @@
 # The EMULATE path between two network namespaces, shared by the net
-# test (tests/functional/net.sh) and the net benchmark (bench/net.sh);
-# source it after lib.sh, do not run it.
+# tests (tests/functional/net.sh, net-stream.sh) and the net benchmark
+# (bench/net.sh); source it after lib.sh, do not run it.
 #
 #   netns A - tap A - backend - ring - netfront -+
 #                                                | guest program=net:
@@ -157,4 +157,107 @@ net_path_start() {
     wait_for 10 handle_of "$MACB" >/dev/null || return 1
     HA=$(handle_of "$MACA")
     HB=$(handle_of "$MACB")
+}
+
+# ------------------------------------------------------------- traffic
+
+# What goes through the path and what the guest counted of it, for the
+# tests that run traffic (net.sh, net-stream.sh): ping_case counts its
+# echo requests in PINGS, which the caller resets.
+
+# counter H NAME: the guest's data/net/H/NAME, 0 when not written yet.
+counter() {
+    local v
+
+    v=$(dom0 xenstore-read "/local/domain/$DOMID/data/net/$1/$2" 2>/dev/null)
+    echo "${v:-0}"
+}
+
+# snapshot: every counter of both vifs, as SNAP[H.NAME].
+declare -A SNAP
+COUNTERS=(rx-frames rx-bytes rx-gso rx-csum-blank tx-frames tx-bytes tx-gso
+          drops)
+snapshot() {
+    local h c
+
+    for h in "$HA" "$HB"; do
+        for c in "${COUNTERS[@]}"; do
+            SNAP[$h.$c]=$(counter "$h" "$c")
+        done
+    done
+}
+
+# grown H NAME MIN: the counter grew by at least MIN since the snapshot.
+grown() {
+    [ $(($(counter "$1" "$2") - ${SNAP[$1.$2]})) -ge "$3" ]
+}
+
+delta() {
+    echo $(($(counter "$1" "$2") - ${SNAP[$1.$2]}))
+}
+
+# growth H: what vif H's counters grew by, one line.
+growth() {
+    echo "vif $1: rx $(delta "$1" rx-frames) frames" \
+        "$(delta "$1" rx-bytes) bytes ($(delta "$1" rx-gso) GSO," \
+        "$(delta "$1" rx-csum-blank) csum_blank), tx" \
+        "$(delta "$1" tx-frames) frames $(delta "$1" tx-bytes) bytes"
+}
+
+# json_bytes FILE KIND: bytes iperf3's JSON says arrived (tcp, udp).
+json_bytes() {
+    "$PYTHON" - "$1" "$2" <<'EOF'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+    end = d["end"]
+    s = end["sum_received"] if sys.argv[2] == "tcp" else end["sum"]
+    print(int(s["bytes"]))
+except Exception as e:
+    print(0)
+EOF
+}
+
+# iperf DESC KIND [CLIENT ARGS...]: a one-off iperf3 server in B, the
+# client in A; passes when the JSON says bytes arrived. IPERF_BYTES is
+# what it said.
+iperf() {
+    local desc=$1 kind=$2 srv json="$XS_TMP/iperf.json"
+
+    shift 2
+    IPERF_BYTES=0
+    in_b timeout -k 2 90 iperf3 -s -1 -B "$IPB" -p 5201 \
+        >"$XS_TMP/iperf-server.log" 2>&1 &
+    srv=$!
+    bg_track "$srv"
+    if ! wait_for 10 iperf_port_open; then
+        not_ok "$desc" "iperf3 server did not listen:
+$(cat "$XS_TMP/iperf-server.log")"
+        return
+    fi
+    in_a timeout -k 2 90 iperf3 -c "$IPB" -p 5201 -J "$@" >"$json" 2>&1
+    wait "$srv" 2>/dev/null
+    IPERF_BYTES=$(json_bytes "$json" "$kind")
+    if [ "$IPERF_BYTES" -gt 0 ]; then
+        ok "$desc"
+        tap_diag "$IPERF_BYTES bytes arrived"
+    else
+        not_ok "$desc" "$(head -c 3000 "$json")
+$(tail -n 20 "$XS_LOG")"
+    fi
+}
+
+# ping_case DESC PING-ARGS...: all PING_COUNT echo requests answered.
+ping_case() {
+    local desc=$1 out
+
+    shift
+    out=$(in_a timeout -k 2 60 ping -c "$PING_COUNT" -i 0.2 -W 5 "$@" 2>&1)
+    if grep -q " $PING_COUNT received" <<<"$out"; then
+        ok "$desc"
+        PINGS=$((PINGS + PING_COUNT))
+    else
+        not_ok "$desc" "$out
+$(tail -n 10 "$XS_LOG")"
+    fi
 }
