@@ -50,8 +50,9 @@ packages=(
     # runs the VNC clients above, over the loopback dom0-up.sh brings up
     # with ip, which a minimal Debian lacks)
     qemu-system-xen iproute2
-    # the net backend's real-traffic test (tests/functional/net.sh):
-    # ping and iperf3 between two network namespaces it makes
+    # the net backend's real-traffic tests (tests/functional/net.sh,
+    # net-stream.sh, which also runs qemu-system-x86 above): ping and
+    # iperf3 between two network namespaces they make
     iputils-ping iperf3
 )
 if [ -n "$bench" ]; then
