@@ -52,7 +52,9 @@ packages=(
     qemu-system-xen iproute2
     # the net backend's real-traffic tests (tests/functional/net.sh,
     # net-stream.sh, which also runs qemu-system-x86 above): ping and
-    # iperf3 between two network namespaces they make
+    # iperf3 between two network namespaces they make; the rig's net
+    # scenario (tests/xen-rig/net-dom0.sh): iperf3 in dom0 and in its
+    # guests, ping in dom0
     iputils-ping iperf3
 )
 if [ -n "$bench" ]; then

@@ -12,7 +12,10 @@
 #  1. a guest makes ext4 on a qdisk disk; dom0 fscks it afterwards;
 #  2. a console channel of the same guest, bytes both ways;
 #  3. xl block-attach/block-detach while a guest runs, xl destroy in the
-#     middle of its I/O, then a new guest.
+#     middle of its I/O, then a new guest;
+#  4. the network (net-dom0.sh): a guest's vif on dom0's bridge, ping,
+#     iperf3 and xl network-attach/network-detach, with the dom0 kernel's
+#     netback and with qemu-xenpv serving the vif.
 # shellcheck source=SCRIPTDIR/dom0-up.sh
 . "$(dirname "$0")/dom0-up.sh"
 bin=$(readlink -f "$1")
@@ -197,8 +200,13 @@ finished g3
 check "g3: the new guest reads its whole disk" console_has g3 \
     'RIG verify-ok'
 
+# ---- 4: the network ------------------------------------------------------
+# shellcheck source=SCRIPTDIR/net-dom0.sh
+. "$(dirname "$0")/net-dom0.sh"
+
 for f in /var/log/xen/qemu-dm-*.log /var/log/xen/xl-*.log \
-         /var/log/xen/console/guest-*.log; do
+         /var/log/xen/console/guest-*.log /var/log/xen/xen-hotplug.log \
+         /tmp/iperf3-server.log; do
     [ -e "$f" ] && cp "$f" $out/ 2>/dev/null
 done
 echo "1..$n" >> $tap

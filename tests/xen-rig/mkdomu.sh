@@ -3,9 +3,9 @@
 #
 # mkdomu.sh CACHE_DIR OUT [EXTRA_HOST_BINARY...]: busybox initramfs for a
 # PV domU booted with the rig's own kernel. The guest has no root disk and
-# no modprobe, so everything it runs is in here: the block frontend,
+# no modprobe, so everything it runs is in here: the block and net frontends,
 # ext4 and evdev modules (decompressed, in load order), mkfs.ext4 and
-# e2fsck from the host plus any extra host tools (fio) with their
+# e2fsck from the host plus any extra host tools (fio, iperf3) with their
 # libraries, /init (guest-init.sh) and the task scripts of guest/ under
 # /tasks.
 set -eu
@@ -21,8 +21,9 @@ kdir=${vmlinuz%/boot/*}/lib/modules/$kver
 # hvc_xen, xen-fbfront and xen-kbdfront are built in. ext4 finds its
 # checksum through the crypto API, which has no modprobe to call here:
 # crc32c_generic must be loaded by hand or mounting ext4 fails with
-# ENOENT. evdev gives the virtual pointer the node the display task reads.
-mods="xen-blkfront crc32c_generic ext4 evdev"
+# ENOENT. evdev gives the virtual pointer the node the display task reads;
+# xen-netfront the net task its eth0 and eth1.
+mods="xen-blkfront xen-netfront crc32c_generic ext4 evdev"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -3,7 +3,9 @@
 #
 # run-attach.sh QEMU_XENPV [CACHE_DIR]: the attach scenarios (attach.sh)
 # on real Xen: xl launches QEMU_XENPV as the device model of Linux PV
-# guests. Passes on the TAP dom0 wrote.
+# guests, then the network with the kernel's netback and with QEMU_XENPV.
+# Passes on the TAP dom0 wrote. RIG_KEEP=DIR keeps dom0's /rig-out (logs,
+# net-iperf.txt with the iperf3 figures) in DIR.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/rig-lib.sh
@@ -15,15 +17,24 @@ case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 RIG_BUDGET=${RIG_BUDGET:-1800}
 rig_setup "${2:-}"
 rig_logs=(attach.log qemu-dm-g1.log qemu-dm-g2.log qemu-dm-g3.log
-          guest-g1.log guest-g2.log guest-g3.log)
+          guest-g1.log guest-g2.log guest-g3.log
+          xen-hotplug.log iperf3-server.log guest-n1.log xl-n1.log
+          guest-n2.log xl-n2.log qemu-dm-n2.log)
+keep() {
+    [ -z "${RIG_KEEP:-}" ] ||
+        { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
+}
 
-timeout 300 "$here/mkdomu.sh" "$cache" "$tmp/domu-initrd.gz" ||
+# iperf3 for the net guests (net-dom0.sh).
+iperf3=$(command -v iperf3) || rig_bail "no iperf3 (scripts/install-deps.sh)"
+timeout 300 "$here/mkdomu.sh" "$cache" "$tmp/domu-initrd.gz" "$iperf3" ||
     rig_bail "mkdomu.sh failed"
 cc -shared -fPIC -O2 -o "$tmp/xl-channel-fix.so" "$here/xl-channel-fix.c" \
     -ldl || rig_bail "cannot build xl-channel-fix.so"
 rc=0
 rig_boot "$(rig_init "$here/attach.sh" "$bin" "$vmlinuz" \
             "$tmp/domu-initrd.gz" "$tmp/xl-channel-fix.so")" || rc=$?
+keep
 [ -s "$out/attach.tap" ] || rig_bail "no TAP from attach.sh (boot.sh exit $rc)"
 cat "$out/attach.tap"
 if [ "$rc" != 0 ]; then

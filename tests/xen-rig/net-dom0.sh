@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Sourced by attach.sh, after its disk scenarios (in the same boot, as a
+# boot of its own costs minutes in CI): the network scenario. dom0 gets
+# a bridge, xenbr0, with 192.168.100.1/24 and 192.168.101.1/24 (inside
+# the rig only: the emulator has no NIC) and an iperf3 server. The same
+# guest and task (guest/net.sh) then run with each backend in turn:
+#  netback     the dom0 kernel's xen-netback, libxl's stock vif-bridge
+#              script enslaving its vif to xenbr0; no device model;
+#  qemu-xenpv  (only with NET_QEMU_XENPV=1, until the net backend is in
+#              the tree) xen-netback unloaded, qemu-xenpv the device
+#              model and the vif's backend: it makes the tap vifD.N that
+#              the same vif-bridge script enslaves.
+# Each time: ping both ways, iperf3 both ways, and xl network-attach /
+# network-detach of a second vif the guest pings over. The iperf3 figures
+# go to /rig-out/net-iperf.txt ("BACKEND tx|rx BITS_PER_SECOND", tx being
+# guest to dom0) and, with their ratio, into the TAP as comments.
+# Uses attach.sh's kernel, domu_initrd, bin, xl, out and dom0-checks.sh.
+# shellcheck shell=sh disable=SC2154 # the variables above are attach.sh's
+
+net_runtime=10
+
+# net_cfg NAME [EXTRA]: the net guest, with one vif on xenbr0.
+net_cfg() {
+    cat > /tmp/$1.cfg <<EOF
+name = "$1"
+kernel = "$kernel"
+ramdisk = "$domu_initrd"
+extra = "console=hvc0 quiet rig.task=net rig.runtime=$net_runtime"
+memory = 256
+vif = [ 'bridge=xenbr0' ]
+$2
+EOF
+}
+
+# net_figure NAME tx|rx: the guest's iperf3 figure in bits per second.
+net_figure() {
+    console "$1" | sed -n "s/.*RIG-NET $2 bits_per_second=\([0-9]*\).*/\1/p" |
+        head -n 1
+}
+
+# gbits BITS_PER_SECOND
+gbits() { awk -v b="$1" 'BEGIN { printf "%.3f", b / 1e9 }'; }
+
+# net_guest NAME BACKEND: one run of the guest and its checks.
+net_guest() {
+    name=$1
+    be=$2
+    ctx_domid=
+    ctx_logs="/var/log/xen/xl-$name.log /var/log/xen/console/guest-$name.log
+              /var/log/xen/xen-hotplug.log /tmp/iperf3-server.log"
+    [ "$be" = netback ] || ctx_logs="$ctx_logs /var/log/xen/qemu-dm-$name.log"
+    check "$name ($be): xl create" $xl create /tmp/$name.cfg
+    domid=$($xl domid "$name" 2>/dev/null) || domid=none
+    [ "$domid" = none ] || ctx_domid=$domid
+    vbe=/local/domain/0/backend/vif/$domid
+    if [ "$be" = netback ]; then
+        check "$name ($be): libxl started no device model" sh -c \
+            "! xenstore-read /local/domain/$domid/image/device-model-pid"
+    else
+        dmpid=$(xenstore-read /local/domain/$domid/image/device-model-pid \
+                2>/dev/null) || dmpid=none
+        check "$name ($be): libxl runs qemu-xenpv as the device model" \
+            test "$(readlink -f /proc/$dmpid/exe)" = "$bin"
+    fi
+    check "$name ($be): vif 0 connected (backend state 4)" wait_for 300 \
+        xs_is $vbe/0/state 4
+    check "$name ($be): vif-bridge ran (hotplug-status connected)" \
+        wait_for 120 xs_is $vbe/0/hotplug-status connected
+    check "$name ($be): vif$domid.0 is $be's and a port of xenbr0" \
+        wait_for 60 sh -c "test -e /sys/class/net/xenbr0/brif/vif$domid.0 &&
+                           $(net_vif_is_cmd "$be" "vif$domid.0")"
+    check "$name ($be): the guest pings dom0" \
+        wait_guest 600 "$name" 'RIG net-ping-ok'
+    check "$name ($be): dom0 pings the guest" \
+        ping -c 3 -W 10 192.168.100.2
+    check "$name ($be): iperf3, guest to dom0 and back" \
+        wait_guest 600 "$name" 'RIG-NET rx'
+    tx=$(net_figure "$name" tx)
+    rx=$(net_figure "$name" rx)
+    echo "$be tx ${tx:-0}" >> $out/net-iperf.txt
+    echo "$be rx ${rx:-0}" >> $out/net-iperf.txt
+    echo "# net: $be: guest to dom0 $(gbits "${tx:-0}") Gbit/s," \
+         "dom0 to guest $(gbits "${rx:-0}") Gbit/s" >> $tap
+
+    check "$name ($be): the guest waits for a second vif" \
+        wait_guest 300 "$name" 'RIG net-hotplug-waiting'
+    check "$name ($be): xl network-attach" \
+        $xl network-attach "$name" bridge=xenbr0
+    check "$name ($be): vif 1 connected (backend state 4)" wait_for 180 \
+        xs_is $vbe/1/state 4
+    check "$name ($be): vif$domid.1 is $be's and a port of xenbr0" \
+        wait_for 120 sh -c "test -e /sys/class/net/xenbr0/brif/vif$domid.1 &&
+                            $(net_vif_is_cmd "$be" "vif$domid.1")"
+    check "$name ($be): the guest pings dom0 over vif 1 alone" \
+        wait_guest 300 "$name" 'RIG eth1-ok'
+    check "$name ($be): xl network-detach" $xl network-detach "$name" 1
+    check "$name ($be): vif 1's backend directory removed" wait_for 120 \
+        sh -c "! xenstore-read $vbe/1/state"
+    check "$name ($be): vif$domid.1 gone from dom0" wait_for 120 \
+        sh -c "! test -e /sys/class/net/vif$domid.1"
+    check "$name ($be): the guest sees vif 1 go" \
+        wait_guest 300 "$name" 'RIG eth1-gone'
+    check "$name ($be): guest ran its task" \
+        wait_guest 300 "$name" 'RIG-TASK-EXIT 0'
+    check "$name ($be): domain gone after power-off" \
+        wait_for 180 domain_gone "$name"
+    check "$name ($be): vif$domid.0 gone from dom0" wait_for 120 \
+        sh -c "! test -e /sys/class/net/vif$domid.0"
+    if [ "$be" != netback ]; then
+        check "$name ($be): device model exited" wait_for 120 gone "$dmpid"
+        check "$name ($be): device model log clean" clean_log \
+            /var/log/xen/qemu-dm-$name.log
+    fi
+}
+
+# net_vif_is_cmd BACKEND IFNAME: a test, for sh -c, that IFNAME is
+# BACKEND's: netback's interface is a xenbus device's, qemu-xenpv's a tap
+# (it has tun_flags).
+net_vif_is_cmd() {
+    case $1 in
+    netback) echo "test -e /sys/class/net/$2/device &&" \
+                  "! test -e /sys/class/net/$2/tun_flags" ;;
+    *) echo "test -e /sys/class/net/$2/tun_flags" ;;
+    esac
+}
+
+# ---- the bridge and the iperf3 server ------------------------------------
+# shellcheck disable=SC2034 # dom0-checks.sh's
+ctx_domid=
+ctx_logs=
+check "net: dom0 makes the bridge xenbr0" sh -c '
+    ip link add xenbr0 type bridge stp_state 0 forward_delay 0 &&
+    ip addr add 192.168.100.1/24 dev xenbr0 &&
+    ip addr add 192.168.101.1/24 dev xenbr0 &&
+    ip link set xenbr0 up'
+check "net: iperf3 server in dom0" sh -c '
+    iperf3 -s -D -B 192.168.100.1 -I /tmp/iperf3.pid \
+        --logfile /tmp/iperf3-server.log &&
+    for i in $(seq 60); do [ -s /tmp/iperf3.pid ] && exit 0; sleep 1; done
+    exit 1'
+: > $out/net-iperf.txt
+
+# ---- the dom0 kernel's netback -------------------------------------------
+net_cfg n1
+net_guest n1 netback
+
+# ---- qemu-xenpv, with netback unloaded -----------------------------------
+if [ "${NET_QEMU_XENPV:-0}" = 1 ]; then
+    check "net: rmmod xen-netback" rmmod xen-netback
+    check "net: xen-netback is gone" sh -c '! test -e /sys/module/xen_netback'
+    # libxl starts a PV guest's device model for its qdisk: a vif alone
+    # would be left to the kernel.
+    dd if=/dev/zero of=/tmp/n2.img bs=1M count=4 2>/dev/null
+    net_cfg n2 "device_model_override = \"$bin\"
+device_model_version = \"qemu-xen\"
+disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=/tmp/n2.img' ]"
+    net_guest n2 qemu-xenpv
+    awk '{ b[$1 " " $2] = $3 }
+         END {
+             for (d = 0; d < 2; d++) {
+                 dir = d ? "rx" : "tx"
+                 nb = b["netback " dir]
+                 q = b["qemu-xenpv " dir]
+                 printf "# net: qemu-xenpv/netback, %s: %s\n", \
+                     d ? "dom0 to guest" : "guest to dom0", \
+                     nb > 0 ? sprintf("%.2f", q / nb) : "no figure"
+             }
+         }' $out/net-iperf.txt >> $tap
+fi
+kill "$(cat /tmp/iperf3.pid 2>/dev/null)" 2>/dev/null
