@@ -5,7 +5,10 @@
 # dom0 that runs INIT_SCRIPT (an absolute path on the host, seen read-only
 # by dom0) and may write to OUTDIR as /rig-out. Exits with the status the
 # script left in /rig-out/status (124 on timeout, 125 if none was left).
-# Environment: RIG_INITRD skips building the initramfs here.
+# Environment: RIG_INITRD skips building the initramfs here;
+# RIG_9P_CACHE=loose lets dom0 cache the host's root (9p cache=loose):
+# without it, the default, dom0 reads every program it runs anew from
+# the host, as it must if the host changes files during the run.
 set -eu
 cache=${1:?usage: boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]}
 init=${2:?}
@@ -44,7 +47,7 @@ timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
     -nic none \
     -kernel "$xen" \
     -append "console=com1 dom0_mem=2048M,max:2048M" \
-    -initrd "$vmlinuz console=hvc0 quiet rig.init=$init,$initrd" \
+    -initrd "$vmlinuz console=hvc0 quiet rig.init=$init${RIG_9P_CACHE:+ rig.cache=$RIG_9P_CACHE},$initrd" \
     -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap,id=r0 \
     -virtfs local,path="$outdir",mount_tag=out,security_model=none,multidevs=remap,id=r1 \
     </dev/null >"$outdir/serial.log" 2>&1 || rc=$?

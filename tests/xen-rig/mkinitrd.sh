@@ -41,12 +41,16 @@ for m in $(cat /lib/modules/order); do
     insmod /lib/modules/$m || echo "rig-initrd: insmod $m failed"
 done
 rig_init=
+cache=
 for a in $(cat /proc/cmdline); do
-    case $a in rig.init=*) rig_init=${a#rig.init=} ;; esac
+    case $a in
+    rig.init=*) rig_init=${a#rig.init=} ;;
+    rig.cache=loose) cache=,cache=loose ;;
+    esac
 done
 fail() { echo "rig-initrd: $*"; echo o > /proc/sysrq-trigger; sleep 60; }
 mkdir -p /lower /upper
-mount -t 9p -o trans=virtio,version=9p2000.L,ro root /lower ||
+mount -t 9p -o trans=virtio,version=9p2000.L,ro$cache root /lower ||
     fail "mount 9p root"
 mount -t tmpfs -o mode=755 tmpfs /upper
 mkdir -p /upper/u /upper/w
