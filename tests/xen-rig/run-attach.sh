@@ -13,8 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:?usage: run-attach.sh QEMU_XENPV [CACHE_DIR]}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 # Three guests and a dom0 disk under TCG: 1.5 minutes idle, 5 to 6
-# within CI, more beside another rig; a hang is cut at 30.
-RIG_BUDGET=${RIG_BUDGET:-1800}
+# within CI, more beside another rig; then the two net guests, about 3
+# minutes on a loaded host. A hang is cut at 40.
+RIG_BUDGET=${RIG_BUDGET:-2400}
 rig_setup "${2:-}"
 # dom0 caches the host's root: libxl gives a vif's hotplug script 40 s
 # (built in), and vif-bridge, bash running a score of programs each read
