@@ -248,8 +248,8 @@ static bool tx_run(XenNicQueue *q)
             return work;
         }
     }
-    for (n = xen_back_ring_poll(&q->tx); n != 0;
-         n = xen_back_ring_final_check(&q->tx)) {
+    n = xen_back_ring_poll(&q->tx);
+    for (;;) {
         if (n < 0) {
             xen_device_fail(xd, "queue %u: TX ring: %s", q->index,
                             xen_back_ring_error(&q->tx));
@@ -269,6 +269,16 @@ static bool tx_run(XenNicQueue *q)
                 tx_push(q);
                 return true;
             }
+        }
+        /*
+         * Even when the poll found nothing new: a turn that stopped
+         * early (blocked, out of batches) took what it saw without
+         * asking for the next event, and a frontend that sees a stale
+         * req_event pushes requests without notifying.
+         */
+        n = xen_back_ring_final_check(&q->tx);
+        if (n == 0) {
+            break;
         }
     }
     tx_push(q);

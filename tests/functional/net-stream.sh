@@ -13,9 +13,9 @@
 # xen-net-device on -netdev stream. qemu-xenpv is the stream's server
 # once and its client once. ping and iperf3 TCP both ways between A and
 # B; the guest's counters must have grown by at least what was sent, so
-# every frame crossed both rings. The TCP transfers are 1 MiB: with
-# 16 MiB the path towards QEMU stalls after a few MiB (a known bug, not
-# found yet: qemu-xenpv stops writing to the stream).
+# every frame crossed both rings. The TCP transfers are 16 MiB: enough
+# for the stream to push back on the backend many times, which once lost
+# the TX ring's next event for good.
 #
 # Needs root (namespaces, taps), ip, ping, iperf3, ss and
 # qemu-system-x86_64; skipped without them.
@@ -43,7 +43,7 @@ IPA=10.78.0.1
 IPB=10.78.0.2
 IP6A=fd78::1
 IP6B=fd78::2
-TCP_BYTES=$((1 * 1048576))
+TCP_BYTES=$((16 * 1048576))
 SOCK=$XS_TMP/stream.sock
 QEMU=qemu-system-x86_64
 QEMU_PID=""
