@@ -570,8 +570,8 @@ static void queue_process(XenDiskQueue *q)
      * A lie here means the frontend overwrote requests we have not
      * answered (or unwound ones we took): the ring cannot be trusted.
      */
-    for (n = xen_back_ring_poll(&q->ring); n != 0;
-         n = xen_back_ring_final_check(&q->ring)) {
+    n = xen_back_ring_poll(&q->ring);
+    for (;;) {
         if (n < 0) {
             xen_device_fail(xd, "queue %u: %s", q->index,
                             xen_back_ring_error(&q->ring));
@@ -590,6 +590,19 @@ static void queue_process(XenDiskQueue *q)
             if (xen_device_failed(xd)) {
                 return;
             }
+        }
+        if (q->parked || q->barrier) {
+            return;
+        }
+        /*
+         * Even when the poll found nothing new: a turn that stopped for
+         * a parked request or a barrier may have taken the last one it
+         * saw without asking for the next event, and a frontend that
+         * sees a stale req_event pushes requests without notifying.
+         */
+        n = xen_back_ring_final_check(&q->ring);
+        if (n == 0) {
+            break;
         }
     }
 }
