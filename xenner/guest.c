@@ -336,3 +336,31 @@ int xenner_guest_switch_state(XennerGuest *g, const char *dir, int state)
 
     return xenner_guest_xs_printf(g, path, "%d", state);
 }
+
+void xenner_guest_scan_devices(XennerGuest *g, const char *type,
+                               GHashTable *seen, XennerGuestDeviceFn *fn,
+                               void *opaque)
+{
+    g_autofree char *top = g_strdup_printf("device/%s", type);
+    g_auto(GStrv) names = NULL;
+
+    if (xenner_guest_xs_ops(g)->directory(g->xs, XEN_XS_TXN_NULL, top,
+                                          &names)) {
+        return;
+    }
+    for (char **n = names; *n; n++) {
+        g_autofree char *dir = g_strdup_printf("%s/%s", top, *n);
+        g_autofree char *be_key = g_strdup_printf("%s/backend", dir);
+        g_autofree char *be = NULL;
+        uint64_t id;
+
+        /* Until both are there the toolstack is still writing. */
+        if (!parse_decimal(*n, UINT_MAX, &id) ||
+            g_hash_table_contains(seen, GUINT_TO_POINTER(id)) ||
+            xenner_guest_xs_read_state(g, dir) != XenbusStateInitialising ||
+            !(be = xenner_guest_xs_read(g, be_key))) {
+            continue;
+        }
+        fn(opaque, id);
+    }
+}

@@ -14,6 +14,7 @@
 #ifndef XENNER_GUEST_H
 #define XENNER_GUEST_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,5 +75,15 @@ int xenner_guest_xs_printf(XennerGuest *g, const char *path,
 /* The xenbus state at @dir/state, XenbusStateUnknown when unreadable. */
 int xenner_guest_xs_read_state(XennerGuest *g, const char *dir);
 int xenner_guest_switch_state(XennerGuest *g, const char *dir, int state);
+
+typedef void XennerGuestDeviceFn(void *opaque, unsigned id);
+/*
+ * Calls @fn for each device/@type/N the toolstack finished writing (state
+ * Initialising, a backend key) whose N @seen, keyed by GUINT_TO_POINTER(N),
+ * does not hold yet: a frontend's xenstore watch rescans with it.
+ */
+void xenner_guest_scan_devices(XennerGuest *g, const char *type,
+                               GHashTable *seen, XennerGuestDeviceFn *fn,
+                               void *opaque);
 
 #endif /* XENNER_GUEST_H */

@@ -386,37 +386,22 @@ static void disk_free(gpointer p)
     g_free(d);
 }
 
+static void disk_add(void *opaque, unsigned vdev)
+{
+    GuestDisks *gd = opaque;
+    GuestDisk *d = g_new0(GuestDisk, 1);
+
+    d->gd = gd;
+    d->vdev = vdev;
+    g_hash_table_insert(gd->disks, GUINT_TO_POINTER(vdev), d);
+    d->bf = blkfront_new(gd->g, vdev, &gd->cfg, disk_state, d);
+}
+
 static void disks_scan(void *opaque, const char *path)
 {
     GuestDisks *gd = opaque;
-    g_auto(GStrv) names = NULL;
 
-    if (xenner_guest_xs_ops(gd->g)->directory(xenner_guest_xs(gd->g),
-                                              XEN_XS_TXN_NULL, "device/vbd",
-                                              &names)) {
-        return;
-    }
-    for (char **n = names; *n; n++) {
-        g_autofree char *dir = g_strdup_printf("device/vbd/%s", *n);
-        g_autofree char *be_key = g_strdup_printf("%s/backend", dir);
-        g_autofree char *be = NULL;
-        uint64_t vdev;
-        GuestDisk *d;
-
-        /* A frontend directory the toolstack finished writing. */
-        if (!parse_decimal(*n, UINT_MAX, &vdev) ||
-            g_hash_table_contains(gd->disks, GUINT_TO_POINTER(vdev)) ||
-            xenner_guest_xs_read_state(gd->g, dir) !=
-            XenbusStateInitialising ||
-            !(be = xenner_guest_xs_read(gd->g, be_key))) {
-            continue;
-        }
-        d = g_new0(GuestDisk, 1);
-        d->gd = gd;
-        d->vdev = vdev;
-        g_hash_table_insert(gd->disks, GUINT_TO_POINTER(vdev), d);
-        d->bf = blkfront_new(gd->g, vdev, &gd->cfg, disk_state, d);
-    }
+    xenner_guest_scan_devices(gd->g, "vbd", gd->disks, disk_add, gd);
 }
 
 bool guest_disks_keys_given(QemuOpts *opts)

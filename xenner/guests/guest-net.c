@@ -192,37 +192,22 @@ static void vif_free(gpointer p)
     g_free(v);
 }
 
+static void vif_add(void *opaque, unsigned handle)
+{
+    GuestNet *gn = opaque;
+    GuestVif *v = g_new0(GuestVif, 1);
+
+    v->gn = gn;
+    v->handle = handle;
+    g_hash_table_insert(gn->vifs, GUINT_TO_POINTER(handle), v);
+    v->nf = netfront_new(gn->g, handle, &gn->cfg, &vif_ops, v);
+}
+
 static void vifs_scan(void *opaque, const char *path)
 {
     GuestNet *gn = opaque;
-    g_auto(GStrv) names = NULL;
 
-    if (xenner_guest_xs_ops(gn->g)->directory(xenner_guest_xs(gn->g),
-                                              XEN_XS_TXN_NULL, "device/vif",
-                                              &names)) {
-        return;
-    }
-    for (char **n = names; *n; n++) {
-        g_autofree char *dir = g_strdup_printf("device/vif/%s", *n);
-        g_autofree char *be_key = g_strdup_printf("%s/backend", dir);
-        g_autofree char *be = NULL;
-        uint64_t handle;
-        GuestVif *v;
-
-        /* A frontend directory the toolstack finished writing. */
-        if (!parse_decimal(*n, UINT_MAX, &handle) ||
-            g_hash_table_contains(gn->vifs, GUINT_TO_POINTER(handle)) ||
-            xenner_guest_xs_read_state(gn->g, dir) !=
-            XenbusStateInitialising ||
-            !(be = xenner_guest_xs_read(gn->g, be_key))) {
-            continue;
-        }
-        v = g_new0(GuestVif, 1);
-        v->gn = gn;
-        v->handle = handle;
-        g_hash_table_insert(gn->vifs, GUINT_TO_POINTER(handle), v);
-        v->nf = netfront_new(gn->g, handle, &gn->cfg, &vif_ops, v);
-    }
+    xenner_guest_scan_devices(gn->g, "vif", gn->vifs, vif_add, gn);
 }
 
 bool guest_net_keys_given(QemuOpts *opts)
