@@ -204,6 +204,32 @@ growth() {
         "$(delta "$1" tx-frames) frames $(delta "$1" tx-bytes) bytes"
 }
 
+# counters_grew DESC FWD REV: every echo request (PINGS of them) went
+# A -> vif HA -> vif HB -> B and every reply back, and the TCP bytes A to
+# B (FWD) and B to A (REV) passed both vifs at least as many times as
+# iperf3 counted them.
+counters_grew() {
+    local desc=$1 fwd=$2 rev=$3
+
+    if wait_for 10 grown "$HA" rx-frames "$PINGS" &&
+       wait_for 10 grown "$HB" tx-frames "$PINGS" &&
+       wait_for 10 grown "$HB" rx-frames "$PINGS" &&
+       wait_for 10 grown "$HA" tx-frames "$PINGS" &&
+       wait_for 10 grown "$HA" rx-bytes "$fwd" &&
+       wait_for 10 grown "$HB" tx-bytes "$fwd" &&
+       wait_for 10 grown "$HB" rx-bytes "$rev" &&
+       wait_for 10 grown "$HA" tx-bytes "$rev"; then
+        ok "$desc"
+    else
+        not_ok "$desc" \
+            "pings $PINGS, TCP $fwd and $rev bytes; grew:
+$(growth "$HA")
+$(growth "$HB")"
+    fi
+    tap_diag "$(growth "$HA")
+$(growth "$HB")"
+}
+
 # json_bytes FILE KIND: bytes iperf3's JSON says arrived (tcp, udp).
 json_bytes() {
     "$PYTHON" - "$1" "$2" <<'EOF'
