@@ -16,6 +16,7 @@
 #include <glib.h>
 #include <glib-unix.h>
 
+#include "net-test-util.h"
 #include "net/net.h"
 #include "net/net-offload.h"
 #include "slirp-guest.h"
@@ -186,9 +187,7 @@ static void test_hostfwd(Fixture *f, gconstpointer data)
 
 static void test_options(void)
 {
-    static const struct {
-        const char *arg, *msg;
-    } cases[] = {
+    static const NetTestRefusal cases[] = {
         { "user,id=u,restrict=yes",
           "Parameter 'restrict' expects 'on' or 'off'" },
         { "user,id=u,net=10.0.2.300", "Invalid network '10.0.2.300'" },
@@ -204,22 +203,7 @@ static void test_options(void)
           "Invalid host forwarding rule 'tcp::1:80' (Missing - "
           "separator)" },
     };
-    EventLoop *loop = event_loop_new(NULL);
-
-    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        QemuOpts *o = qemu_opts_parse(cases[i].arg, "type", NULL);
-        g_autoptr(GPtrArray) opts = g_ptr_array_new();
-        g_autofree char *want = g_strdup_printf("-netdev %s: %s",
-                                                cases[i].arg, cases[i].msg);
-        Error *err = NULL;
-
-        g_ptr_array_add(opts, o);
-        g_assert_null(net_dev_list_new(loop, opts, &err));
-        g_assert_cmpstr(error_get_pretty(err), ==, want);
-        error_free(err);
-        qemu_opts_free(o);
-    }
-    event_loop_free(loop);
+    net_test_refused(cases, G_N_ELEMENTS(cases));
 }
 
 int main(int argc, char **argv)

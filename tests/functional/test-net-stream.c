@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include "net-test-util.h"
 #include "net/net.h"
 
 typedef struct Guest {
@@ -412,9 +413,7 @@ static void test_raw_peer(Fixture *f, gconstpointer data)
 
 static void test_options(void)
 {
-    static const struct {
-        const char *arg, *msg;
-    } cases[] = {
+    static const NetTestRefusal cases[] = {
         { "stream,id=s", "Parameter 'addr' is missing" },
         { "stream,id=s,addr.path=/x", "Parameter 'addr.type' is missing" },
         { "stream,id=s,addr.type=fd", "Parameter 'addr.type' does not "
@@ -433,22 +432,7 @@ static void test_options(void)
           "Failed to connect to '/nonexistent/sock': No such file or "
           "directory" },
     };
-    EventLoop *loop = event_loop_new(NULL);
-
-    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        QemuOpts *o = qemu_opts_parse(cases[i].arg, "type", NULL);
-        g_autoptr(GPtrArray) opts = g_ptr_array_new();
-        g_autofree char *want = g_strdup_printf("-netdev %s: %s",
-                                                cases[i].arg, cases[i].msg);
-        Error *err = NULL;
-
-        g_ptr_array_add(opts, o);
-        g_assert_null(net_dev_list_new(loop, opts, &err));
-        g_assert_cmpstr(error_get_pretty(err), ==, want);
-        error_free(err);
-        qemu_opts_free(o);
-    }
-    event_loop_free(loop);
+    net_test_refused(cases, G_N_ELEMENTS(cases));
 }
 
 int main(int argc, char **argv)
