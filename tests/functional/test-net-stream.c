@@ -22,59 +22,13 @@
 #include "net-test-util.h"
 #include "net/net.h"
 
-typedef struct Guest {
-    GPtrArray *got;             /* GByteArray per frame */
-    int budget;                 /* frames it takes before full; -1: any */
-    unsigned writable;
-    struct virtio_net_hdr last_hdr;
-} Guest;
-
-static bool guest_receive(void *opaque, unsigned queue,
-                          const struct virtio_net_hdr *hdr,
-                          const struct iovec *iov, int iovcnt)
-{
-    Guest *g = opaque;
-    GByteArray *b;
-
-    if (g->budget == 0) {
-        return false;
-    }
-    if (g->budget > 0) {
-        g->budget--;
-    }
-    g->last_hdr = *hdr;
-    b = g_byte_array_new();
-    for (int i = 0; i < iovcnt; i++) {
-        g_byte_array_append(b, iov[i].iov_base, iov[i].iov_len);
-    }
-    g_ptr_array_add(g->got, b);
-    return true;
-}
-
-static void guest_writable(void *opaque, unsigned queue)
-{
-    ((Guest *)opaque)->writable++;
-}
-
-static const NetDevPortOps guest_ops = {
-    .receive = guest_receive,
-    .writable = guest_writable,
-};
-
 typedef struct Fixture {
     char *dir;
     char *path;
     EventLoop *loop;
     NetDevList *list;
-    Guest a, b;                 /* on netdevs "a" (server) and "b" */
+    NetTestPort a, b;           /* on netdevs "a" (server) and "b" */
 } Fixture;
-
-static void guest_init(Guest *g)
-{
-    g->got = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_byte_array_unref);
-    g->budget = -1;
-}
 
 static NetDevList *list_new(EventLoop *loop, const char *const *args)
 {
@@ -108,8 +62,8 @@ static void fixture_common(Fixture *f)
     f->path = g_build_filename(f->dir, "sock", NULL);
     f->loop = event_loop_new(NULL);
     g_assert_nonnull(f->loop);
-    guest_init(&f->a);
-    guest_init(&f->b);
+    net_test_port_init(&f->a);
+    net_test_port_init(&f->b);
 }
 
 /* A free TCP port on the loopback, for the inet address. */
@@ -141,10 +95,10 @@ static void fixture_pair(Fixture *f, gconstpointer data)
     srv = g_strdup_printf("stream,id=a,server=on,%s", addr);
     cli = g_strdup_printf("stream,id=b,server=off,%s", addr);
     f->list = list_new(f->loop, (const char *const[]) { srv, cli, NULL });
-    g_assert_true(net_dev_attach(net_dev_find(f->list, "a"), &guest_ops,
-                                 &f->a, NULL));
-    g_assert_true(net_dev_attach(net_dev_find(f->list, "b"), &guest_ops,
-                                 &f->b, NULL));
+    g_assert_true(net_dev_attach(net_dev_find(f->list, "a"),
+                                 &net_test_port_ops, &f->a, NULL));
+    g_assert_true(net_dev_attach(net_dev_find(f->list, "b"),
+                                 &net_test_port_ops, &f->b, NULL));
     /*
      * Once a frame from the client reaches the server's guest, the
      * server has taken the connection (until then its frames are
@@ -168,8 +122,8 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 {
     net_dev_list_free(f->list);
     event_loop_free(f->loop);
-    g_ptr_array_free(f->a.got, true);
-    g_ptr_array_free(f->b.got, true);
+    net_test_port_destroy(&f->a);
+    net_test_port_destroy(&f->b);
     g_unlink(f->path);
     g_rmdir(f->dir);
     g_free(f->path);
@@ -365,7 +319,7 @@ static void test_raw_peer(Fixture *f, gconstpointer data)
 
     f->list = list_new(f->loop, (const char *const[]) { cli, NULL });
     b = net_dev_find(f->list, "b");
-    g_assert_true(net_dev_attach(b, &guest_ops, &f->b, NULL));
+    g_assert_true(net_dev_attach(b, &net_test_port_ops, &f->b, NULL));
     fd = raw_accept(f, lfd);
 
     /* On the wire: the length, big-endian, then the frame. */

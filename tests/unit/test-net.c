@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "net-test-util.h"
 #include "net/net-int.h"
 
 /* ---- a netdev type that records what it is given ---------------------- */
@@ -118,54 +119,14 @@ static const NetDevClass fake_class = {
 
 static const NetDevClass *const fake_classes[] = { &fake_class, NULL };
 
-/* ---- a device that records what reaches it ----------------------------- */
-
-typedef struct FakeGuest {
-    GPtrArray *got;             /* GByteArray per frame taken */
-    bool full;                  /* receive() refuses */
-    int budget;                 /* frames taken before full (-1: any) */
-    struct virtio_net_hdr last_hdr;
-    unsigned writable;
-} FakeGuest;
-
-static bool guest_receive(void *opaque, unsigned queue,
-                          const struct virtio_net_hdr *hdr,
-                          const struct iovec *iov, int iovcnt)
-{
-    FakeGuest *g = opaque;
-    GByteArray *b;
-
-    if (g->full || g->budget == 0) {
-        return false;
-    }
-    if (g->budget > 0) {
-        g->budget--;
-    }
-    g->last_hdr = *hdr;
-    b = g_byte_array_new();
-    for (int i = 0; i < iovcnt; i++) {
-        g_byte_array_append(b, iov[i].iov_base, iov[i].iov_len);
-    }
-    g_ptr_array_add(g->got, b);
-    return true;
-}
-
-static void guest_writable(void *opaque, unsigned queue)
-{
-    ((FakeGuest *)opaque)->writable++;
-}
-
-static const NetDevPortOps guest_ops = {
-    .receive = guest_receive,
-    .writable = guest_writable,
-};
+/* ---- a fixture: the fake netdev, a recording port on it --------------- */
 
 typedef struct Fixture {
     EventLoop *loop;
     NetDevList *list;
     NetDev *nd;
     FakeHost *host;
-    FakeGuest guest;
+    NetTestPort guest;
 } Fixture;
 
 static NetDevList *list_from(EventLoop *loop, const char *const *args,
@@ -194,17 +155,16 @@ static void fixture_setup(Fixture *f, const char *arg)
     f->nd = net_dev_find(f->list, "n0");
     g_assert_nonnull(f->nd);
     f->host = f->nd->state;
-    f->guest.budget = -1;
-    f->guest.got = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)g_byte_array_unref);
-    g_assert_true(net_dev_attach(f->nd, &guest_ops, &f->guest, NULL));
+    net_test_port_init(&f->guest);
+    g_assert_true(net_dev_attach(f->nd, &net_test_port_ops, &f->guest,
+                                 NULL));
 }
 
 static void fixture_teardown(Fixture *f)
 {
     net_dev_list_free(f->list);
     event_loop_free(f->loop);
-    g_ptr_array_free(f->guest.got, true);
+    net_test_port_destroy(&f->guest);
 }
 
 static void run_pending(Fixture *f)
@@ -279,17 +239,17 @@ static void test_list(void)
 
 static void test_attach(Fixture *f, gconstpointer data)
 {
-    FakeGuest other = { 0 };
+    NetTestPort other = { 0 };
     Error *err = NULL;
 
     g_assert_true(f->host->reading);
-    g_assert_false(net_dev_attach(f->nd, &guest_ops, &other, &err));
+    g_assert_false(net_dev_attach(f->nd, &net_test_port_ops, &other, &err));
     g_assert_cmpstr(error_get_pretty(err), ==,
                     "Property 'netdev' can't take value 'n0', it's in use");
     error_free(err);
     net_dev_detach(f->nd);
     g_assert_false(f->host->reading);
-    g_assert_true(net_dev_attach(f->nd, &guest_ops, &other, NULL));
+    g_assert_true(net_dev_attach(f->nd, &net_test_port_ops, &other, NULL));
     g_assert_true(f->host->reading);
 }
 
@@ -373,7 +333,8 @@ static void test_detach_drops(Fixture *f, gconstpointer data)
     run_pending(f);
     /* No callback after detach: the held frame went with it. */
     g_assert_cmpuint(f->guest.got->len, ==, 0);
-    g_assert_true(net_dev_attach(f->nd, &guest_ops, &f->guest, NULL));
+    g_assert_true(net_dev_attach(f->nd, &net_test_port_ops, &f->guest,
+                                 NULL));
     g_assert_true(net_dev_deliver(f->nd, 0, NULL, &iov, 1));
     g_assert_cmpuint(f->guest.got->len, ==, 1);
 }
