@@ -159,6 +159,20 @@ net_path_start() {
     HB=$(handle_of "$MACB")
 }
 
+# net_path_stop NAME: stops qemu-xenpv, which must not have died on the
+# way and must exit 0 on SIGTERM, and removes the namespaces.
+net_path_stop() {
+    if xs_alive; then
+        xs_stop TERM
+        check_eq "$1: qemu-xenpv stops cleanly" 0 "$XS_STATUS"
+    else
+        xs_stop TERM
+        not_ok "$1: qemu-xenpv stops cleanly" "it had died:
+$(tail -n 30 "$XS_LOG")"
+    fi
+    net_cleanup
+}
+
 # ------------------------------------------------------------- traffic
 
 # What goes through the path and what the guest counted of it, for the

@@ -150,15 +150,7 @@ $(tail -n 30 "$XS_LOG")"
         "$fwd" "$rev"
 
     qemu_stop
-    if xs_alive; then
-        xs_stop TERM
-        check_eq "$name: qemu-xenpv stops cleanly" 0 "$XS_STATUS"
-    else
-        xs_stop TERM
-        not_ok "$name: qemu-xenpv stops cleanly" "it had died:
-$(tail -n 30 "$XS_LOG")"
-    fi
-    net_cleanup
+    net_path_stop "$name"
     rm -f "$SOCK"
 }
 

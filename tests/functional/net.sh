@@ -146,15 +146,7 @@ $(tail -n 30 "$XS_LOG")"
         fi ;;
     esac
 
-    if xs_alive; then
-        xs_stop TERM
-        check_eq "$name: qemu-xenpv stops cleanly" 0 "$XS_STATUS"
-    else
-        xs_stop TERM
-        not_ok "$name: qemu-xenpv stops cleanly" "it had died:
-$(tail -n 30 "$XS_LOG")"
-    fi
-    net_cleanup
+    net_path_stop "$name"
 }
 
 for v in "${VARIANTS[@]}"; do
