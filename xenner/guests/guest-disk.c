@@ -406,32 +406,7 @@ static void disks_scan(void *opaque, const char *path)
 
 bool guest_disks_keys_given(QemuOpts *opts)
 {
-    for (const char *const *k = disk_keys; *k; k++) {
-        if (qemu_opt_get(opts, *k)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool get_bool(QemuOpts *opts, const char *key, bool def, bool *value,
-                     Error **errp)
-{
-    const char *s = qemu_opt_get(opts, key);
-
-    *value = def;
-    if (!s) {
-        return true;
-    }
-    if (!strcmp(s, "on") || !strcmp(s, "1") || !strcmp(s, "true")) {
-        *value = true;
-    } else if (!strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "false")) {
-        *value = false;
-    } else {
-        error_setg(errp, "-xenner-guest: %s=%s: on or off", key, s);
-        return false;
-    }
-    return true;
+    return guest_program_keys_given(opts, disk_keys);
 }
 
 GuestDisks *guest_disks_new(XennerGuest *g, QemuOpts *opts, Error **errp)
@@ -443,8 +418,8 @@ GuestDisks *guest_disks_new(XennerGuest *g, QemuOpts *opts, Error **errp)
     if (!qemu_opt_get_number(opts, "disk-queues", 2, 16, &queues, errp) ||
         !qemu_opt_get_number(opts, "disk-ring-order", 2,
                              BLKIF_MAX_RING_PAGE_ORDER, &order, errp) ||
-        !get_bool(opts, "disk-persistent", true, &persistent, errp) ||
-        !get_bool(opts, "disk-indirect", true, &indirect, errp)) {
+        !guest_program_bool(opts, "disk-persistent", true, &persistent, errp) ||
+        !guest_program_bool(opts, "disk-indirect", true, &indirect, errp)) {
         return NULL;
     }
     gd = g_new0(GuestDisks, 1);

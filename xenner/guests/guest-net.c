@@ -24,6 +24,7 @@
 #include <xen/io/xenbus.h>
 
 #include "netfront.h"
+#include "programs.h"
 #include "util/parse.h"
 
 /* How often the counters reach xenstore (only when they changed). */
@@ -212,32 +213,7 @@ static void vifs_scan(void *opaque, const char *path)
 
 bool guest_net_keys_given(QemuOpts *opts)
 {
-    for (const char *const *k = net_keys; *k; k++) {
-        if (qemu_opt_get(opts, *k)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool get_bool(QemuOpts *opts, const char *key, bool def, bool *value,
-                     Error **errp)
-{
-    const char *s = qemu_opt_get(opts, key);
-
-    *value = def;
-    if (!s) {
-        return true;
-    }
-    if (!strcmp(s, "on") || !strcmp(s, "1") || !strcmp(s, "true")) {
-        *value = true;
-    } else if (!strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "false")) {
-        *value = false;
-    } else {
-        error_setg(errp, "-xenner-guest: %s=%s: on or off", key, s);
-        return false;
-    }
-    return true;
+    return guest_program_keys_given(opts, net_keys);
 }
 
 GuestNet *guest_net_new(XennerGuest *g, QemuOpts *opts, Error **errp)
@@ -247,11 +223,11 @@ GuestNet *guest_net_new(XennerGuest *g, QemuOpts *opts, Error **errp)
     bool split, sg, gso, csum, ctrl;
 
     if (!qemu_opt_get_number(opts, "net-queues", 1, 16, &queues, errp) ||
-        !get_bool(opts, "net-split", true, &split, errp) ||
-        !get_bool(opts, "net-sg", true, &sg, errp) ||
-        !get_bool(opts, "net-gso", true, &gso, errp) ||
-        !get_bool(opts, "net-csum", true, &csum, errp) ||
-        !get_bool(opts, "net-ctrl", false, &ctrl, errp)) {
+        !guest_program_bool(opts, "net-split", true, &split, errp) ||
+        !guest_program_bool(opts, "net-sg", true, &sg, errp) ||
+        !guest_program_bool(opts, "net-gso", true, &gso, errp) ||
+        !guest_program_bool(opts, "net-csum", true, &csum, errp) ||
+        !guest_program_bool(opts, "net-ctrl", false, &ctrl, errp)) {
         return NULL;
     }
     if (queues == 0) {

@@ -61,6 +61,36 @@ const char *const guest_program_keys[] = {
     NULL,
 };
 
+bool guest_program_keys_given(QemuOpts *opts, const char *const *keys)
+{
+    for (const char *const *k = keys; *k; k++) {
+        if (qemu_opt_get(opts, *k)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool guest_program_bool(QemuOpts *opts, const char *key, bool def,
+                        bool *value, Error **errp)
+{
+    const char *s = qemu_opt_get(opts, key);
+
+    *value = def;
+    if (!s) {
+        return true;
+    }
+    if (!strcmp(s, "on") || !strcmp(s, "1") || !strcmp(s, "true")) {
+        *value = true;
+    } else if (!strcmp(s, "off") || !strcmp(s, "0") || !strcmp(s, "false")) {
+        *value = false;
+    } else {
+        error_setg(errp, "-xenner-guest: %s=%s: on or off", key, s);
+        return false;
+    }
+    return true;
+}
+
 bool guest_program_exists(const char *name)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(program_names); i++) {

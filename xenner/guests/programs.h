@@ -101,6 +101,12 @@ typedef struct GuestProgramStartInfo {
 /* The -xenner-guest keys a program reads, beyond the machine's own. */
 extern const char *const guest_program_keys[];
 
+/* Whether @opts has any of @keys (NULL-terminated). */
+bool guest_program_keys_given(QemuOpts *opts, const char *const *keys);
+/* The on|off key @key of @opts in *@value, @def when it is absent. */
+bool guest_program_bool(QemuOpts *opts, const char *key, bool def,
+                        bool *value, Error **errp);
+
 bool guest_program_exists(const char *name);
 /* program=fb's pixel at @x, @y: 0x00RRGGBB = x, y, x ^ y (low bytes). */
 uint32_t guest_program_fb_pixel(unsigned x, unsigned y);
