@@ -10,11 +10,14 @@
 #  qemu-xenpv  xen-netback unloaded, qemu-xenpv the device model and
 #              the vif's backend: it makes the tap vifD.N that the same
 #              vif-bridge script enslaves.
-# NET_BACKENDS lists those run, in order (both by default).
+# NET_BACKENDS lists those run, in order (both by default); a backend
+# may come more than once (bench/rig-net.sh alternates them, round after
+# round), each run a guest of its own: n1, n2, ... in order.
 # Each time: ping both ways, iperf3 both ways, and xl network-attach /
 # network-detach of a second vif the guest pings over. The iperf3 figures
-# go to /rig-out/net-iperf.txt ("BACKEND tx|rx BITS_PER_SECOND", tx being
-# guest to dom0) and, with their ratio, into the TAP as comments.
+# go to /rig-out/net-iperf.txt ("BACKEND tx|rx BITS_PER_SECOND RUN", tx
+# being guest to dom0, RUN counting that backend's runs from 1) and,
+# with the ratio of each run pair, into the TAP as comments.
 # Uses attach.sh's kernel, domu_initrd, bin, xl, out and dom0-checks.sh.
 # shellcheck shell=sh disable=SC2154 # the variables above are attach.sh's
 
@@ -59,10 +62,11 @@ net_attach() {
     return 1
 }
 
-# net_guest NAME BACKEND: one run of the guest and its checks.
+# net_guest NAME BACKEND RUN: one run of the guest and its checks.
 net_guest() {
     name=$1
     be=$2
+    run=$3
     ctx_domid=
     ctx_logs="/var/log/xen/xl-$name.log /var/log/xen/console/guest-$name.log
               /var/log/xen/xen-hotplug.log /tmp/iperf3-server.log"
@@ -95,9 +99,9 @@ net_guest() {
         wait_guest 600 "$name" 'RIG-NET rx'
     tx=$(net_figure "$name" tx)
     rx=$(net_figure "$name" rx)
-    echo "$be tx ${tx:-0}" >> $out/net-iperf.txt
-    echo "$be rx ${rx:-0}" >> $out/net-iperf.txt
-    echo "# net: $be: guest to dom0 $(gbits "${tx:-0}") Gbit/s," \
+    echo "$be tx ${tx:-0} $run" >> $out/net-iperf.txt
+    echo "$be rx ${rx:-0} $run" >> $out/net-iperf.txt
+    echo "# net: $be ($name): guest to dom0 $(gbits "${tx:-0}") Gbit/s," \
          "dom0 to guest $(gbits "${rx:-0}") Gbit/s" >> $tap
 
     check "$name ($be): the guest waits for a second vif" \
@@ -158,34 +162,51 @@ check "net: iperf3 server in dom0" sh -c '
 : > $out/net-iperf.txt
 
 # ---- each backend in turn -----------------------------------------------
+k=0
+runs_netback=0
+runs_qemu=0
 for be in ${NET_BACKENDS:-netback qemu-xenpv}; do
+    k=$((k + 1))
     case $be in
     netback)
-        net_cfg n1
-        net_guest n1 netback
+        runs_netback=$((runs_netback + 1))
+        # After a qemu-xenpv run: dom0's modules are in the cache, beside
+        # the kernel (mkinitrd.sh), not in the host's /lib/modules.
+        test -e /sys/module/xen_netback ||
+            check "net: modprobe xen-netback" \
+                modprobe -d "${kernel%/boot/*}" xen-netback
+        net_cfg n$k
+        net_guest n$k netback $runs_netback
         ;;
     qemu-xenpv)
-        check "net: rmmod xen-netback" rmmod xen-netback
-        check "net: xen-netback is gone" \
-            sh -c '! test -e /sys/module/xen_netback'
+        runs_qemu=$((runs_qemu + 1))
+        if test -e /sys/module/xen_netback; then
+            check "net: rmmod xen-netback" rmmod xen-netback
+            check "net: xen-netback is gone" \
+                sh -c '! test -e /sys/module/xen_netback'
+        fi
         # libxl starts a PV guest's device model for its qdisk: for a
         # vif alone it starts none.
-        dd if=/dev/zero of=/tmp/n2.img bs=1M count=4 2>/dev/null
-        net_cfg n2 "device_model_override = \"$bin\"
+        dd if=/dev/zero of=/tmp/n$k.img bs=1M count=4 2>/dev/null
+        net_cfg n$k "device_model_override = \"$bin\"
 device_model_version = \"qemu-xen\"
-disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=/tmp/n2.img' ]"
-        net_guest n2 qemu-xenpv
+disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=/tmp/n$k.img' ]"
+        net_guest n$k qemu-xenpv $runs_qemu
         ;;
     esac
 done
-awk '{ b[$1 " " $2] = $3 }
+awk '{ b[$1 " " $2 " " $4] = $3; if ($4 > runs) runs = $4 }
      END {
-         for (d = 0; d < 2; d++) {
-             dir = d ? "rx" : "tx"
-             if (b["netback " dir] > 0 && (("qemu-xenpv " dir) in b)) {
-                 printf "# net: qemu-xenpv/netback, %s: %.2f\n",
-                     d ? "dom0 to guest" : "guest to dom0",
-                     b["qemu-xenpv " dir] / b["netback " dir]
+         for (r = 1; r <= runs; r++) {
+             for (d = 0; d < 2; d++) {
+                 dir = d ? "rx" : "tx"
+                 nb = "netback " dir " " r
+                 qx = "qemu-xenpv " dir " " r
+                 if (b[nb] > 0 && (qx in b)) {
+                     printf "# net: qemu-xenpv/netback, %s, run %d: %.2f\n",
+                         d ? "dom0 to guest" : "guest to dom0", r,
+                         b[qx] / b[nb]
+                 }
              }
          }
      }' $out/net-iperf.txt >> $tap
