@@ -54,10 +54,12 @@ bench: build
 	$(BUILD)/bench/vnc-bench
 	bench/net.sh $(BUILD)
 
-# Block backends on real Xen under the rig: ours, QEMU's qdisk, blkback.
-# Minutes, and root; not part of `make bench`.
+# Backends on real Xen under the rig: block (ours, QEMU's qdisk,
+# blkback), then net (ours and the kernel's netback, iperf3 each way),
+# a boot each. Minutes, and root; not part of `make bench`.
 bench-xen: build
 	bench/rig-peers.sh --ours $(BUILD)/qemu-xenpv --rounds 2
+	bench/rig-net.sh --rounds 3 $(BUILD)/qemu-xenpv
 
 clean:
 	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean

@@ -1,0 +1,64 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# rig-net-dom0.sh QEMU_XENPV KERNEL DOMU_INITRD ROUNDS: dom0 side of
+# bench/rig-net.sh, run as dom0's init by tests/xen-rig/boot.sh. Runs the
+# rig's own net scenario (tests/xen-rig/net-dom0.sh: guest/net.sh's ping
+# and iperf3 both ways, then the vif hotplug) with the kernel's netback
+# and with QEMU_XENPV, ROUNDS times each, the order reversed every other
+# round (netback qemu-xenpv, qemu-xenpv netback, ...) so that neither
+# always goes first and xen-netback is unloaded and loaded again only
+# once per round pair. The figures are net-dom0.sh's /rig-out/net-iperf.txt;
+# the checks' TAP goes to /rig-out/net.tap. top and xentop sample dom0's
+# processes and the domains' CPU all along (/rig-out/top.log,
+# xentop.log), to tell afterwards whether the guest's vCPU, the device
+# model or the kernel's backend was the limit.
+# shellcheck source=SCRIPTDIR/../tests/xen-rig/dom0-up.sh
+. "$(dirname "$0")/../tests/xen-rig/dom0-up.sh"
+rig=$(dirname "$0")/../tests/xen-rig
+# net-dom0.sh's inputs, as attach.sh sets them.
+bin=$(readlink -f "$1")
+kernel=$2
+domu_initrd=$3
+rounds=$4
+tap=$out/net.tap
+log=$out/net.log
+xl=$xbin/xl
+n=0
+failed=0
+ctx_domid=
+ctx_logs=
+# shellcheck source=SCRIPTDIR/../tests/xen-rig/dom0-checks.sh
+. "$rig/dom0-checks.sh"
+
+NET_BACKENDS=
+r=1
+while [ "$r" -le "$rounds" ]; do
+    if [ $((r % 2)) = 1 ]; then
+        NET_BACKENDS="$NET_BACKENDS netback qemu-xenpv"
+    else
+        NET_BACKENDS="$NET_BACKENDS qemu-xenpv netback"
+    fi
+    r=$((r + 1))
+done
+# The first frames of top and xentop have no interval to measure over:
+# they run for the whole scenario. Each top frame is cut to its busiest
+# processes; the header's clock places it against net.log's.
+top -b -d 3 -w 200 -o %CPU | awk '/^top -/ { c = 0 } c++ < 16' \
+    > $out/top.log 2>&1 &
+top_pid=$!
+$xbin/xentop -b -d 3 > $out/xentop.log 2>&1 &
+xentop_pid=$!
+
+# shellcheck source=SCRIPTDIR/../tests/xen-rig/net-dom0.sh
+. "$rig/net-dom0.sh"
+
+# top itself ends on its next write, into the closed pipe.
+kill $xentop_pid $top_pid 2>/dev/null
+for f in /var/log/xen/qemu-dm-n*.log /var/log/xen/xl-n*.log \
+         /var/log/xen/console/guest-n*.log /var/log/xen/xen-hotplug.log \
+         /tmp/iperf3-server.log; do
+    [ -e "$f" ] && cp "$f" $out/ 2>/dev/null
+done
+echo "1..$n" >> $tap
+finish $((failed != 0))
