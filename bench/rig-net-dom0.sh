@@ -41,6 +41,9 @@ while [ "$r" -le "$rounds" ]; do
     fi
     r=$((r + 1))
 done
+# The figures only: the hotplug checks are the rig test's, and their
+# waits on libxl's hotplug script would only lengthen the rounds.
+NET_HOTPLUG=
 # The first frames of top and xentop have no interval to measure over:
 # they run for the whole scenario. Each top frame is cut to its busiest
 # processes; the header's clock places it against net.log's.

@@ -13,8 +13,11 @@
 # NET_BACKENDS lists those run, in order (both by default); a backend
 # may come more than once (bench/rig-net.sh alternates them, round after
 # round), each run a guest of its own: n1, n2, ... in order.
-# Each time: ping both ways, iperf3 both ways, and xl network-attach /
-# network-detach of a second vif the guest pings over. The iperf3 figures
+# Each time: ping both ways and iperf3 both ways; for the backends in
+# NET_HOTPLUG (qemu-xenpv by default), then xl network-attach /
+# network-detach of a second vif the guest pings over. netback's hotplug
+# is the kernel's, not ours to prove, and libxl's fixed 40 s for its
+# vif-bridge script is what a loaded CI host missed most. The iperf3 figures
 # go to /rig-out/net-iperf.txt ("BACKEND tx|rx BITS_PER_SECOND RUN", tx
 # being guest to dom0, RUN counting that backend's runs from 1) and,
 # with the ratio of each run pair, into the TAP as comments.
@@ -23,16 +26,24 @@
 
 net_runtime=10
 
-# net_cfg NAME [EXTRA]: the net guest, with one vif on xenbr0.
+# net_hotplug BACKEND: whether BACKEND's run does the hotplug part.
+net_hotplug() {
+    case " ${NET_HOTPLUG-qemu-xenpv} " in *" $1 "*) return 0 ;; esac
+    return 1
+}
+
+# net_cfg NAME BACKEND [EXTRA]: the net guest, with one vif on xenbr0.
 net_cfg() {
+    hotplug=0
+    ! net_hotplug "$2" || hotplug=1
     cat > /tmp/$1.cfg <<EOF
 name = "$1"
 kernel = "$kernel"
 ramdisk = "$domu_initrd"
-extra = "console=hvc0 quiet rig.task=net rig.runtime=$net_runtime"
+extra = "console=hvc0 quiet rig.task=net rig.runtime=$net_runtime rig.hotplug=$hotplug"
 memory = 256
 vif = [ 'bridge=xenbr0' ]
-$2
+$3
 EOF
 }
 
@@ -104,10 +115,30 @@ net_guest() {
     echo "# net: $be ($name): guest to dom0 $(gbits "${tx:-0}") Gbit/s," \
          "dom0 to guest $(gbits "${rx:-0}") Gbit/s" >> $tap
 
+    if net_hotplug "$be"; then
+        net_guest_hotplug
+    fi
+    check "$name ($be): guest ran its task" \
+        wait_guest 300 "$name" 'RIG-TASK-EXIT 0'
+    check "$name ($be): domain gone after power-off" \
+        wait_for 180 domain_gone "$name"
+    check "$name ($be): vif$domid.0 gone from dom0" wait_for 120 \
+        sh -c "! test -e /sys/class/net/vif$domid.0"
+    if [ "$be" != netback ]; then
+        check "$name ($be): device model exited" wait_for 120 gone "$dmpid"
+        check "$name ($be): device model log clean" clean_log \
+            /var/log/xen/qemu-dm-$name.log
+    fi
+}
+
+# net_guest_hotplug: net_guest's second vif, attached and detached while
+# the guest runs.
+net_guest_hotplug() {
     check "$name ($be): the guest waits for a second vif" \
         wait_guest 300 "$name" 'RIG net-hotplug-waiting'
     check "$name ($be): xl network-attach" net_attach "$name" $vbe/1
-    check "$name ($be): vif 1 connected (backend state 4)" wait_for 180 \
+    # Up to three attaches of 40 s of hotplug each, on a loaded host.
+    check "$name ($be): vif 1 connected (backend state 4)" wait_for 300 \
         xs_is $vbe/1/state 4
     check "$name ($be): vif$domid.1 is $be's and a port of xenbr0" \
         wait_for 120 sh -c "test -e /sys/class/net/xenbr0/brif/vif$domid.1 &&
@@ -121,17 +152,6 @@ net_guest() {
         sh -c "! test -e /sys/class/net/vif$domid.1"
     check "$name ($be): the guest sees vif 1 go" \
         wait_guest 300 "$name" 'RIG eth1-gone'
-    check "$name ($be): guest ran its task" \
-        wait_guest 300 "$name" 'RIG-TASK-EXIT 0'
-    check "$name ($be): domain gone after power-off" \
-        wait_for 180 domain_gone "$name"
-    check "$name ($be): vif$domid.0 gone from dom0" wait_for 120 \
-        sh -c "! test -e /sys/class/net/vif$domid.0"
-    if [ "$be" != netback ]; then
-        check "$name ($be): device model exited" wait_for 120 gone "$dmpid"
-        check "$name ($be): device model log clean" clean_log \
-            /var/log/xen/qemu-dm-$name.log
-    fi
 }
 
 # net_vif_is_cmd BACKEND IFNAME: a test, for sh -c, that IFNAME is
@@ -175,7 +195,7 @@ for be in ${NET_BACKENDS:-netback qemu-xenpv}; do
         test -e /sys/module/xen_netback ||
             check "net: modprobe xen-netback" \
                 modprobe -d "${kernel%/boot/*}" xen-netback
-        net_cfg n$k
+        net_cfg n$k netback
         net_guest n$k netback $runs_netback
         ;;
     qemu-xenpv)
@@ -188,7 +208,7 @@ for be in ${NET_BACKENDS:-netback qemu-xenpv}; do
         # libxl starts a PV guest's device model for its qdisk: for a
         # vif alone it starts none.
         dd if=/dev/zero of=/tmp/n$k.img bs=1M count=4 2>/dev/null
-        net_cfg n$k "device_model_override = \"$bin\"
+        net_cfg n$k qemu-xenpv "device_model_override = \"$bin\"
 device_model_version = \"qemu-xen\"
 disk = [ 'format=raw,vdev=xvda,access=rw,backendtype=qdisk,target=/tmp/n$k.img' ]"
         net_guest n$k qemu-xenpv $runs_qemu

@@ -4,9 +4,10 @@
 # Guest task for net-dom0.sh (rig.task=net): the guest's vif on dom0's
 # bridge xenbr0, whichever backend serves it. eth0 gets 192.168.100.2,
 # pings dom0 (192.168.100.1) and runs iperf3 against dom0's server both
-# ways for rig.runtime=S seconds each (default 10); then waits for dom0
-# to xl network-attach a second vif, pings dom0's 192.168.101.1 over it
-# alone (eth0 down) and waits for the network-detach. Markers on hvc0:
+# ways for rig.runtime=S seconds each (default 10); then, unless
+# rig.hotplug=0, waits for dom0 to xl network-attach a second vif, pings
+# dom0's 192.168.101.1 over it alone (eth0 down) and waits for the
+# network-detach. Markers on hvc0:
 #   RIG net-ping-ok, RIG net-hotplug-waiting, RIG eth1-ok, RIG eth1-gone
 #   RIG-NET <tx|rx> bits_per_second=<n>   (tx: guest to dom0)
 set -e
@@ -67,6 +68,7 @@ iperf() {
 iperf tx
 iperf rx -R
 
+[ "${RIG_HOTPLUG:-1}" != 0 ] || exit 0
 echo "RIG net-hotplug-waiting"
 wait_path 600 /sys/class/net/eth1 || { echo "RIG net-no-eth1"; exit 1; }
 ip link set eth0 down
