@@ -586,6 +586,20 @@ def netif_ctrl_seeds():
     yield bytes([1, len(bad)]) + b"".join(bad) + frame4
 
 
+# Targets whose seeds are written as they are, one file each.
+PLAIN_SEEDS = {
+    "fuzz-fb": fb_seeds,
+    "fuzz-blkif": blk_seeds,
+    "fuzz-vnc-frame": vnc_frame_seeds,
+    "fuzz-vnc-opts": vnc_opts_seeds,
+    "fuzz-net-offload": net_offload_seeds,
+    "fuzz-net-stream": net_stream_seeds,
+    "fuzz-netif-tx": netif_tx_seeds,
+    "fuzz-netif-ctrl": netif_ctrl_seeds,
+    "fuzz-parse": parse_seeds,
+}
+
+
 def main():
     target, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -606,10 +620,6 @@ def main():
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(bytes([len(script)]) + script
                         + cons_page(*idx, fill=i))
-    elif target == "fuzz-fb":
-        for i, data in enumerate(fb_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(data)
     elif target == "fuzz-disk-ring":
         for i, seed in enumerate(disk_ring_seeds()):
             slots, pages = seed if isinstance(seed, tuple) else (seed, b"")
@@ -618,10 +628,6 @@ def main():
         for i, data in enumerate(ring_model_seeds()):
             with open(os.path.join(outdir, "seed-model-%02d" % i), "wb") as f:
                 f.write(data)
-    elif target == "fuzz-blkif":
-        for i, data in enumerate(blk_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(data)
     elif target == "fuzz-qmp":
         for i, stream in enumerate(qmp_seeds()):
             # Whole, byte by byte and in odd chunks.
@@ -629,32 +635,8 @@ def main():
                 with open(os.path.join(outdir, "seed-%02d-%d" % (i, j)),
                           "wb") as f:
                     f.write(bytes([chunk]) + stream)
-    elif target == "fuzz-vnc-frame":
-        for i, seed in enumerate(vnc_frame_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(seed)
-    elif target == "fuzz-vnc-opts":
-        for i, seed in enumerate(vnc_opts_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(seed)
-    elif target == "fuzz-net-offload":
-        for i, seed in enumerate(net_offload_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(seed)
-    elif target == "fuzz-net-stream":
-        for i, seed in enumerate(net_stream_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(seed)
-    elif target == "fuzz-netif-tx":
-        for i, seed in enumerate(netif_tx_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(seed)
-    elif target == "fuzz-netif-ctrl":
-        for i, seed in enumerate(netif_ctrl_seeds()):
-            with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
-                f.write(seed)
-    elif target == "fuzz-parse":
-        for i, seed in enumerate(parse_seeds()):
+    elif target in PLAIN_SEEDS:
+        for i, seed in enumerate(PLAIN_SEEDS[target]()):
             with open(os.path.join(outdir, "seed-%02d" % i), "wb") as f:
                 f.write(seed)
     else:
