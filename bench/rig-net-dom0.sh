@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# rig-net-dom0.sh QEMU_XENPV KERNEL DOMU_INITRD ROUNDS: dom0 side of
+# rig-net-dom0.sh QEMU_XENPV KERNEL DOMU_INITRD ROUNDS [perf]: dom0 side of
 # bench/rig-net.sh, run as dom0's init by tests/xen-rig/boot.sh. Runs the
 # rig's own net scenario (tests/xen-rig/net-dom0.sh: guest/net.sh's ping
 # and iperf3 both ways, then the vif hotplug) with the kernel's netback
@@ -21,6 +21,7 @@ bin=$(readlink -f "$1")
 kernel=$2
 domu_initrd=$3
 rounds=$4
+profile=${5:-}
 tap=$out/net.tap
 log=$out/net.log
 xl=$xbin/xl
@@ -53,6 +54,37 @@ top_pid=$!
 $xbin/xentop -b -d 3 > $out/xentop.log 2>&1 &
 xentop_pid=$!
 
+# net_profile start|stop BACKEND NAME: with --perf, dom0's whole CPU
+# sampled through each run's iperf3 (the software clock: a PV dom0 has
+# no PMU), reported inside dom0, whose kernel symbols the host lacks.
+net_profile() {
+    case $1 in
+    start)
+        perf record -a -g -F 499 -o /tmp/perf-$3.data \
+            > /tmp/perf-$3.log 2>&1 &
+        echo $! > /tmp/perf.pid
+        ;;
+    stop)
+        kill -INT "$(cat /tmp/perf.pid)" 2>/dev/null
+        wait_for 60 sh -c "! kill -0 $(cat /tmp/perf.pid) 2>/dev/null"
+        {
+            echo "# $2 ($3): dom0 during iperf3 both ways"
+            perf report -i /tmp/perf-$3.data --stdio --no-children \
+                --sort comm,dso,sym -g none --percent-limit 0.5 2>&1
+            # Whence the busiest entries were called.
+            perf report -i /tmp/perf-$3.data --stdio --no-children \
+                --sort comm,sym -G --percent-limit 2 2>&1 | head -n 400
+            # The device model's own time, by system call.
+            [ "$2" = netback ] ||
+                perf report -i /tmp/perf-$3.data --stdio --no-children \
+                    --comms qemu-xenpv --sort sym -g caller,0.5,callee \
+                    --percent-limit 0.3 2>&1 | head -n 1500
+        } > $out/perf-$2-$3.txt
+        rm -f /tmp/perf-$3.data
+        ;;
+    esac
+}
+[ "$profile" != perf ] || NET_PROFILE=net_profile
 # shellcheck source=SCRIPTDIR/../tests/xen-rig/net-dom0.sh
 . "$rig/net-dom0.sh"
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] QEMU_XENPV:
+# rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] [--perf] QEMU_XENPV:
 # net backend comparison on real Xen, issue 14's rig ratio. Boots the rig
 # (tests/xen-rig) once and runs its net scenario (net-dom0.sh, the guest
 # task guest/net.sh: iperf3 between a PV domU's vif and dom0 over the
@@ -14,16 +14,21 @@
 # --logs DIR keeps the run's logs: the guests' consoles (iperf3's whole
 # output), top.log and xentop.log (CPU of dom0's processes and of each
 # domain, every 3 s), net.tap and net.log (the scenario's checks).
+# --perf samples dom0 with perf through each run's iperf3 and keeps
+# perf-BACKEND-nK.txt, the report by process, object and symbol, in the
+# logs (Debian linux-perf, scripts/install-deps.sh --bench).
 set -eu
-usage="usage: rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] QEMU_XENPV"
+usage="usage: rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] [--perf] QEMU_XENPV"
 cache=/var/cache/qemu-xenpv-rig
 rounds=3
 logs=
+profile=
 while [ $# -gt 1 ]; do
     case $1 in
     --rounds) rounds=${2:?$usage}; shift 2 ;;
     --cache) cache=${2:?$usage}; shift 2 ;;
     --logs) logs=${2:?$usage}; shift 2 ;;
+    --perf) profile=perf; shift ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
 done
@@ -50,7 +55,7 @@ rig_setup "$cache"
 timeout 300 "$rig/mkdomu.sh" "$cache" "$tmp/domu.gz" "$iperf3" ||
     rig_bail "mkdomu.sh failed"
 init=$(rig_init "$top/bench/rig-net-dom0.sh" "$bin" "$vmlinuz" \
-       "$tmp/domu.gz" "$rounds")
+       "$tmp/domu.gz" "$rounds" $profile)
 # Other work on the host slows the emulated machine: say how busy it was.
 load0=$(cut -d' ' -f1 /proc/loadavg)
 rc=0

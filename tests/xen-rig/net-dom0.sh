@@ -21,6 +21,8 @@
 # go to /rig-out/net-iperf.txt ("BACKEND tx|rx BITS_PER_SECOND RUN", tx
 # being guest to dom0, RUN counting that backend's runs from 1) and,
 # with the ratio of each run pair, into the TAP as comments.
+# NET_PROFILE, when set, is a command run as "NET_PROFILE start|stop
+# BACKEND NAME" around a run's iperf3 (bench/rig-net.sh --perf).
 # Uses attach.sh's kernel, domu_initrd, bin, xl, out and dom0-checks.sh.
 # shellcheck shell=sh disable=SC2154 # the variables above are attach.sh's
 
@@ -106,8 +108,10 @@ net_guest() {
         wait_guest 600 "$name" 'RIG net-ping-ok'
     check "$name ($be): dom0 pings the guest" \
         ping -c 3 -W 10 192.168.100.2
+    [ -z "${NET_PROFILE:-}" ] || $NET_PROFILE start "$be" "$name"
     check "$name ($be): iperf3, guest to dom0 and back" \
         wait_guest 600 "$name" 'RIG-NET rx'
+    [ -z "${NET_PROFILE:-}" ] || $NET_PROFILE stop "$be" "$name"
     tx=$(net_figure "$name" tx)
     rx=$(net_figure "$name" rx)
     echo "$be tx ${tx:-0} $run" >> $out/net-iperf.txt
