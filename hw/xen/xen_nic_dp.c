@@ -453,10 +453,10 @@ static bool rx_filtered(XenNic *nic, const uint8_t *dst)
 
 /*
  * Copies the staged frames into the guest's pages with one grant copy
- * call, writes their responses (a frame with a bad grant answers
- * NETIF_RSP_ERROR in each data slot), publishes them and notifies once.
+ * call and writes their responses (a frame with a bad grant answers
+ * NETIF_RSP_ERROR in each data slot), still unpublished.
  */
-static void rx_flush(XenNicQueue *q)
+static void rx_complete(XenNicQueue *q)
 {
     XenDevice *xd = &q->nic->xd;
 
@@ -494,6 +494,14 @@ static void rx_flush(XenNicQueue *q)
     }
     q->rx_count = q->rx_nsegs = 0;
     q->rx_used = 0;
+}
+
+/* Completes the staged frames, publishes all responses, notifies once. */
+static void rx_flush(XenNicQueue *q)
+{
+    XenDevice *xd = &q->nic->xd;
+
+    rx_complete(q);
     if (xen_back_ring_push(&q->rx)) {
         xen_device_channel_notify(xd, q->rx_chan);
     }
@@ -546,6 +554,7 @@ static bool nic_receive(void *opaque, unsigned nd_queue,
     XenNicQueue *q;
     unsigned need, ndata, nextra;
     uint8_t *buf;
+    bool direct;
     int n;
 
     if (!nic->nr_queues || xen_device_failed(&nic->xd) || len < 14 ||
@@ -582,8 +591,15 @@ static bool nic_receive(void *opaque, unsigned nd_queue,
         return false;
     }
     rx_unstall(q);
+    /*
+     * A large frame is copied into the guest straight from the netdev's
+     * buffer, which is only ours during this call: the batch is copied
+     * at once, with it, and published later with the rest. A frame that size costs a copy call of its own
+     * anyway, and a copy of it here would cost as much as the grant copy.
+     */
+    direct = len >= XEN_NIC_RX_DIRECT_MIN && iovcnt == 1;
     if (q->rx_count == XEN_NIC_RX_BATCH ||
-        q->rx_used + len > XEN_NIC_RX_BATCH_BYTES) {
+        (!direct && q->rx_used + len > XEN_NIC_RX_BATCH_BYTES)) {
         rx_flush(q);
     }
     it = &q->rx_items[q->rx_count++];
@@ -594,9 +610,13 @@ static bool nic_receive(void *opaque, unsigned nd_queue,
     if (it->nextra) {
         it->flags |= NETRXF_extra_info;
     }
-    buf = q->rx_buf + q->rx_used;
-    iov_copy_out(iov, iovcnt, buf, len);
-    q->rx_used += len;
+    if (direct) {
+        buf = iov[0].iov_base;
+    } else {
+        buf = q->rx_buf + q->rx_used;
+        iov_copy_out(iov, iovcnt, buf, len);
+        q->rx_used += len;
+    }
     it->seg = q->rx_nsegs;
     it->nsegs = ndata;
     for (unsigned i = 0, d = 0; i < need; i++) {
@@ -614,6 +634,10 @@ static bool nic_receive(void *opaque, unsigned nd_queue,
             };
             d++;
         }
+    }
+    /* One notification for what the netdev passes in one go. */
+    if (direct) {
+        rx_complete(q);
     }
     event_loop_schedule(xen_nic_loop(nic), rx_flush_bh, q);
     return true;

@@ -37,6 +37,8 @@ typedef struct XenNic XenNic;
 /* Frames staged for one grant copy call into the guest's pages. */
 #define XEN_NIC_RX_BATCH 64
 #define XEN_NIC_RX_BATCH_BYTES (256 * 1024)
+/* Frames from this size on are copied from the netdev's own buffer. */
+#define XEN_NIC_RX_DIRECT_MIN (16 * 1024)
 
 /* An RX frame staged: its requests taken, its responses still to write. */
 typedef struct XenNicRxItem {
