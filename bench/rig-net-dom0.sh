@@ -54,6 +54,12 @@ top_pid=$!
 $xbin/xentop -b -d 3 > $out/xentop.log 2>&1 &
 xentop_pid=$!
 
+# What a copy between user and kernel memory costs in dom0 (a pipe: one
+# copy in, one out), the work a tap adds per byte, for --cpu's sake.
+dd if=/dev/zero bs=64k count=1024 2>/dev/null |
+    dd of=/dev/null bs=64k iflag=fullblock 2>&1 | tail -n 1 \
+    > $out/copy-speed.txt
+
 # net_profile start|stop BACKEND NAME: with --perf, dom0's whole CPU
 # sampled through each run's iperf3 (the software clock: a PV dom0 has
 # no PMU), reported inside dom0, whose kernel symbols the host lacks.

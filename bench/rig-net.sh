@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] [--perf] QEMU_XENPV:
+# rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] [--perf] [--cpu FLAGS]
+#            QEMU_XENPV:
 # net backend comparison on real Xen, issue 14's rig ratio. Boots the rig
 # (tests/xen-rig) once and runs its net scenario (net-dom0.sh, the guest
 # task guest/net.sh: iperf3 between a PV domU's vif and dom0 over the
@@ -17,8 +18,12 @@
 # --perf samples dom0 with perf through each run's iperf3 and keeps
 # perf-BACKEND-nK.txt, the report by process, object and symbol, in the
 # logs (Debian linux-perf, scripts/install-deps.sh --bench).
+# --cpu FLAGS adds to the emulated CPU's flags, e.g. -erms,-fsrm: TCG runs
+# "rep movsb" one byte per translated block, so with ERMS every copy a
+# Linux kernel makes to or from user memory costs several times what the
+# rest of its work does, far more than on hardware.
 set -eu
-usage="usage: rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] [--perf] QEMU_XENPV"
+usage="usage: rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] [--perf] [--cpu FLAGS] QEMU_XENPV"
 cache=/var/cache/qemu-xenpv-rig
 rounds=3
 logs=
@@ -29,6 +34,7 @@ while [ $# -gt 1 ]; do
     --cache) cache=${2:?$usage}; shift 2 ;;
     --logs) logs=${2:?$usage}; shift 2 ;;
     --perf) profile=perf; shift ;;
+    --cpu) export RIG_CPU_EXTRA=${2:?$usage}; shift 2 ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
 done
@@ -105,6 +111,10 @@ echo "meaningless here; only the ratios within one run mean anything."
 echo "iperf3 TCP, a PV domU (xen-netfront, 1 vCPU) to dom0 over xenbr0 (tx)"
 echo "and back (rx, -R), 10 s each after 2 s omitted; receiver's Mbit/s,"
 echo "sender's retransmits; $rounds round(s), order alternating."
+[ -z "${RIG_CPU_EXTRA:-}" ] ||
+    echo "The emulated CPU's flags: max,-smap,-smep,-xsave,$RIG_CPU_EXTRA."
+[ ! -s "$out/copy-speed.txt" ] ||
+    echo "dom0's pipe (user to kernel to user): $(cat "$out/copy-speed.txt")"
 printf '%-5s %-18s %10s %8s %10s %8s\n' round backend "tx Mbit/s" "tx retr" \
     "rx Mbit/s" "rx retr"
 rtx=() rrx=()

@@ -9,6 +9,8 @@
 # RIG_9P_CACHE=loose lets dom0 cache the host's root (9p cache=loose):
 # without it, the default, dom0 reads every program it runs anew from
 # the host, as it must if the host changes files during the run.
+# RIG_CPU_EXTRA appends to the emulated CPU's -cpu flags (benchmarks:
+# bench/rig-net.sh --cpu).
 set -eu
 cache=${1:?usage: boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]}
 init=${2:?}
@@ -43,7 +45,8 @@ fi
 # on user-mode networking, and the rig must send nothing off the host.
 rc=0
 timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
-    -m 3072 -cpu max,-smap,-smep,-xsave -smp 2 -nographic -no-reboot \
+    -m 3072 -cpu "max,-smap,-smep,-xsave${RIG_CPU_EXTRA:+,$RIG_CPU_EXTRA}" \
+    -smp 2 -nographic -no-reboot \
     -nic none \
     -kernel "$xen" \
     -append "console=com1 dom0_mem=2048M,max:2048M" \
