@@ -45,6 +45,10 @@ fi
 if [ ! -x "$QEMU_XENPV" ]; then
     skip_bench "no $QEMU_XENPV"
 fi
+TAP_FORWARD="$build/bench/tap-forward"
+if [ ! -x "$TAP_FORWARD" ]; then
+    skip_bench "no $TAP_FORWARD"
+fi
 if why=$(net_backend_missing); then
     skip_bench "$why"
 fi
@@ -111,6 +115,21 @@ fi
 measure_all veth
 net_cleanup
 
+# The same taps as the EMULATE path's, made in our namespace as
+# qemu-xenpv makes them, with only one plain thread between them.
+"$TAP_FORWARD" "$TAPA" "$TAPB" >"$XS_TMP/tap-forward.log" 2>&1 &
+fwd_pid=$!
+bg_track "$fwd_pid"
+if setup_taps; then
+    measure_all floor
+else
+    echo "net: no tap floor: the taps did not come up" >&2
+    cat "$XS_TMP/tap-forward.log" >&2
+fi
+kill -TERM "$fwd_pid" 2>/dev/null
+wait "$fwd_pid" 2>/dev/null
+net_cleanup
+
 if ! net_path_start "" "" ||
    ! wait_for 20 vif_connected "$HA" || ! wait_for 20 vif_connected "$HB"; then
     echo "net: the EMULATE path did not come up:" >&2
@@ -148,10 +167,14 @@ ratio() {
     fi
 }
 
-printf '%-22s %12s %12s %7s\n' "" veth EMULATE ratio
+printf '%-20s %9s %9s %9s %9s %10s %9s\n' "" veth "tap floor" EMULATE \
+    emu/veth floor/veth emu/floor
 row() {
-    printf '%-22s %12s %12s %7s\n' "$1" "${RES[veth.$2]}" "${RES[emu.$2]}" \
-        "$(ratio "${RES[veth.$2]}" "${RES[emu.$2]}")"
+    printf '%-20s %9s %9s %9s %9s %10s %9s\n' "$1" "${RES[veth.$2]}" \
+        "${RES[floor.$2]:--}" "${RES[emu.$2]}" \
+        "$(ratio "${RES[veth.$2]}" "${RES[emu.$2]}")" \
+        "$(ratio "${RES[veth.$2]}" "${RES[floor.$2]:--}")" \
+        "$(ratio "${RES[floor.$2]:--}" "${RES[emu.$2]}")"
 }
 row "TCP A->B Mbit/s" tcp-ab
 row "TCP B->A Mbit/s" tcp-ba
