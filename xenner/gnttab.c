@@ -17,7 +17,8 @@
 /*
  * A ref in use by the mapper: Xen's active entry. The frame is read once,
  * when the first pin is taken, and used for every later pin, so a guest
- * changing the entry under a mapping cannot move it.
+ * changing the entry under a mapping cannot move it. Not in use while
+ * pins is 0.
  */
 typedef struct GntActive {
     unsigned pins;          /* maps and copies in progress */
@@ -38,7 +39,13 @@ struct XennerGnttab {
     unsigned nr_frames;
     uint64_t table_gfns[XENNER_GNTTAB_MAX_FRAMES];
     grant_entry_v1_t *frames[XENNER_GNTTAB_MAX_FRAMES];
-    GHashTable *active;     /* ref -> GntActive */
+    /*
+     * Indexed by ref: a grant copy pins and unpins every ref it touches,
+     * and a hash table's lookups, inserts and allocations were a visible
+     * part of each network frame's cost. calloc leaves the pages of refs
+     * never pinned untouched.
+     */
+    GntActive *active;
     GHashTable *windows;    /* window address -> GntWindow */
     XennerGntRaceHook *race_hook;
     void *race_opaque;
@@ -140,7 +147,8 @@ XennerGnttab *xenner_gnttab_new(XennerMem *mem, uint16_t owner_domid,
         gt->table_gfns[i] = table_gfns[i];
         gt->frames[i] = xenner_mem_frame(mem, table_gfns[i]);
     }
-    gt->active = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    gt->active = g_new0(GntActive,
+                        (size_t)n * XENNER_GNTTAB_ENTRIES_PER_FRAME);
     gt->windows = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     return gt;
 }
@@ -216,8 +224,8 @@ static int pin_ref(XennerGnttab *gt, uint32_t ref, uint16_t domid,
     if (!ent) {
         return -EINVAL;
     }
-    act = g_hash_table_lookup(gt->active, GUINT_TO_POINTER(ref));
-    if (act && act->domid != domid) {
+    act = &gt->active[ref];
+    if (act->pins && act->domid != domid) {
         return -EPERM;
     }
 
@@ -231,7 +239,7 @@ static int pin_ref(XennerGnttab *gt, uint32_t ref, uint16_t domid,
         return ret;
     }
 
-    if (!act) {
+    if (!act->pins) {
         /* The claim above orders this read after the checked word. */
         uint64_t frame = __atomic_load_n(&ent->frame, __ATOMIC_RELAXED);
 
@@ -239,10 +247,7 @@ static int pin_ref(XennerGnttab *gt, uint32_t ref, uint16_t domid,
             clear_flags(ent, GTF_reading | (writable ? GTF_writing : 0));
             return -EINVAL;
         }
-        act = g_new0(GntActive, 1);
-        act->domid = domid;
-        act->gfn = frame;
-        g_hash_table_insert(gt->active, GUINT_TO_POINTER(ref), act);
+        *act = (GntActive) { .domid = domid, .gfn = frame };
     }
     act->pins++;
     if (writable) {
@@ -255,18 +260,17 @@ static int pin_ref(XennerGnttab *gt, uint32_t ref, uint16_t domid,
 /* Drops a pin that pin_ref() took, clearing the flags no pin needs now. */
 static void unpin_ref(XennerGnttab *gt, uint32_t ref, bool writable)
 {
-    GntActive *act = g_hash_table_lookup(gt->active, GUINT_TO_POINTER(ref));
     grant_entry_v1_t *ent = xenner_gnttab_entry(gt, ref);
+    GntActive *act = &gt->active[ref];
     uint16_t clear = 0;
 
-    g_assert(act && act->pins > 0 && (!writable || act->wpins > 0));
+    g_assert(ent && act->pins > 0 && (!writable || act->wpins > 0));
     act->pins--;
     if (writable && --act->wpins == 0) {
         clear |= GTF_writing;
     }
     if (act->pins == 0) {
         clear |= GTF_reading;
-        g_hash_table_remove(gt->active, GUINT_TO_POINTER(ref));
     }
     if (clear) {
         clear_flags(ent, clear);
@@ -357,7 +361,7 @@ void xenner_gnttab_free(XennerGnttab *gt)
         unmap_window(gt, addr, win);
     }
     g_hash_table_destroy(gt->windows);
-    g_hash_table_destroy(gt->active);
+    g_free(gt->active);
     g_free(gt);
 }
 

@@ -170,13 +170,19 @@ static int ops_gnttab_map_refs(XenGnttabHandle *h, uint32_t domid,
     return 0;
 }
 
+/* Grant copy segments converted on the stack; more go to the heap. */
+#define COPY_SEGS_LOCAL 64
+
 static int ops_gnttab_grant_copy(XenGnttabHandle *h, uint32_t domid,
                                  bool to_domain, XenGrantCopySeg *segs,
                                  uint32_t count)
 {
     XennerGnttab *gt = domid < DOMID_FIRST_RESERVED ?
                        xenner_domain_gnttab(h->x, domid) : NULL;
-    g_autofree XennerGntCopySeg *xsegs = NULL;
+    /* A net batch's segments fit here: no allocation per copy call. */
+    XennerGntCopySeg local[COPY_SEGS_LOCAL];
+    g_autofree XennerGntCopySeg *heap = NULL;
+    XennerGntCopySeg *xsegs = local;
     int ret;
 
     if (!gt) {
@@ -185,7 +191,9 @@ static int ops_gnttab_grant_copy(XenGnttabHandle *h, uint32_t domid,
         }
         return -ESRCH;
     }
-    xsegs = g_new0(XennerGntCopySeg, count);
+    if (count > G_N_ELEMENTS(local)) {
+        xsegs = heap = g_new(XennerGntCopySeg, count);
+    }
     for (uint32_t i = 0; i < count; i++) {
         xsegs[i] = (XennerGntCopySeg) {
             .ref = segs[i].ref, .offset = segs[i].offset,
