@@ -4,7 +4,7 @@
  * The bridge keeps each frame's metadata as a Linux bridge between two
  * netfronts would: the virtio_net_hdr netfront hands over for a frame it
  * received (NEEDS_CSUM for csum_blank, DATA_VALID, GSO from the extra)
- * goes with the frame to the other side's netfront_send(), which makes
+ * goes with the frame to the other side's netfront_sendv(), which makes
  * csum_blank, data_validated and the GSO extra of it again.
  *
  * Back-pressure instead of drops: when the other side's TX ring is full
@@ -127,8 +127,8 @@ static void vif_write_state(GuestVif *v)
 /* ---- the bridge ----------------------------------------------------- */
 
 static bool vif_rx(void *opaque, NetFront *nf, unsigned queue,
-                   const NetFrontRxInfo *info, const uint8_t *frame,
-                   size_t len)
+                   const NetFrontRxInfo *info, const struct iovec *iov,
+                   int iovcnt, size_t len)
 {
     GuestVif *v = opaque;
     GuestVif *peer = vif_peer(v);
@@ -138,8 +138,9 @@ static bool vif_rx(void *opaque, NetFront *nf, unsigned queue,
         v->drops++;
         return true;
     }
-    ret = netfront_send(peer->nf, queue % netfront_nr_queues(peer->nf),
-                        &info->hdr, frame, len);
+    /* Straight from our RX pages into the peer's TX pages. */
+    ret = netfront_sendv(peer->nf, queue % netfront_nr_queues(peer->nf),
+                         &info->hdr, iov, iovcnt);
     if (ret == -EBUSY) {
         return false;           /* held; the peer's tx_ready resumes us */
     }
@@ -179,7 +180,7 @@ static void vif_state(void *opaque, NetFront *nf, bool connected)
 
 static const NetFrontOps vif_ops = {
     .state = vif_state,
-    .rx = vif_rx,
+    .rxv = vif_rx,
     .tx_ready = vif_tx_ready,
 };
 

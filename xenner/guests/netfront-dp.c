@@ -13,7 +13,31 @@
 
 #include "netfront-csum.h"
 
+/* The most pieces netfront_sendv() takes. */
+#define NF_SEND_IOV_MAX 64
+/* Enough of a frame to find its ethertype behind a VLAN tag. */
+#define NF_ETH_HEAD 18
+
 static void rx_poll(NetFrontQueue *q);
+
+/* Copies @n bytes of the frame in @iov, from byte @off on, to @dst. */
+static void iov_read(const struct iovec *iov, int iovcnt, size_t off,
+                     uint8_t *dst, size_t n)
+{
+    for (int i = 0; i < iovcnt && n; i++) {
+        size_t c;
+
+        if (off >= iov[i].iov_len) {
+            off -= iov[i].iov_len;
+            continue;
+        }
+        c = MIN(iov[i].iov_len - off, n);
+        memcpy(dst, (const uint8_t *)iov[i].iov_base + off, c);
+        dst += c;
+        n -= c;
+        off = 0;
+    }
+}
 
 /* ---- pages and grants --------------------------------------------------- */
 
@@ -259,9 +283,19 @@ int netfront_send(NetFront *nf, unsigned queue,
                   const struct virtio_net_hdr *hdr, const void *frame,
                   size_t len)
 {
+    struct iovec one = { .iov_base = (void *)frame, .iov_len = len };
+
+    return netfront_sendv(nf, queue, hdr, &one, 1);
+}
+
+int netfront_sendv(NetFront *nf, unsigned queue,
+                   const struct virtio_net_hdr *hdr, const struct iovec *iov,
+                   int iovcnt)
+{
     static const struct virtio_net_hdr none;
     g_autofree uint8_t *fixed = NULL;
-    const uint8_t *data = frame;
+    struct iovec flat;
+    size_t len = 0;
     NetFrontQueue *q;
     NetFrontTxSlot s;
     uint8_t gso_type = hdr ? hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN : 0;
@@ -273,6 +307,13 @@ int netfront_send(NetFront *nf, unsigned queue,
 
     if (ret) {
         return ret;
+    }
+    if (iovcnt < 0 || iovcnt > NF_SEND_IOV_MAX) {
+        return -EINVAL;
+    }
+    for (i = 0; i < (unsigned)iovcnt; i++) {
+        /* Capped, so that the sum cannot wrap. */
+        len += MIN(iov[i].iov_len, (size_t)XEN_NETIF_MAX_TX_SIZE + 1);
     }
     hdr = hdr ? hdr : &none;
     if (!len || len > XEN_NETIF_MAX_TX_SIZE ||
@@ -300,13 +341,22 @@ int netfront_send(NetFront *nf, unsigned queue,
         (uint32_t)hdr->csum_start + hdr->csum_offset + 2 > len) {
         return -EINVAL;
     }
-    if (csum_blank && !gso && !nf->be_ipv6_csum &&
-        netfront_frame_is_ipv6(data, len)) {
-        /* What skb_checksum_help() does for a device without IPv6 csum. */
-        fixed = g_memdup2(frame, len);
-        netfront_csum_fill(fixed, len, hdr->csum_start, hdr->csum_offset);
-        data = fixed;
-        csum_blank = false;
+    if (csum_blank && !gso && !nf->be_ipv6_csum) {
+        uint8_t eth[NF_ETH_HEAD];
+        size_t n = MIN(len, sizeof(eth));
+
+        iov_read(iov, iovcnt, 0, eth, n);
+        if (netfront_frame_is_ipv6(eth, n)) {
+            /* What skb_checksum_help() does without IPv6 csum offload. */
+            fixed = g_malloc(len);
+            iov_read(iov, iovcnt, 0, fixed, len);
+            netfront_csum_fill(fixed, len, hdr->csum_start,
+                               hdr->csum_offset);
+            flat = (struct iovec) { .iov_base = fixed, .iov_len = len };
+            iov = &flat;
+            iovcnt = 1;
+            csum_blank = false;
+        }
     }
 
     /* Vary where the first slot starts, as a linear head does in Linux. */
@@ -326,7 +376,7 @@ int netfront_send(NetFront *nf, unsigned queue,
         unsigned poff = i ? 0 : off;
         size_t n = MIN(len - done, (size_t)XEN_PAGE_SIZE - poff);
 
-        memcpy((uint8_t *)p->va + poff, data + done, n);
+        iov_read(iov, iovcnt, done, (uint8_t *)p->va + poff, n);
         if (!nf_page_grant(nf, p, true)) {
             goto undo;          /* out of grant refs for now */
         }
@@ -424,6 +474,7 @@ static int rx_get_frame(NetFrontQueue *q, uint32_t rp, NetFrontRxInfo *info,
 
     memset(info, 0, sizeof(*info));
     *len = 0;
+    q->rx_niov = 0;
     rx_copy_rsp(q, i++, &rsp);
     info->rx_flags = rsp.flags;
     if (rsp.flags & NETRXF_extra_info) {
@@ -454,8 +505,11 @@ static int rx_get_frame(NetFrontQueue *q, uint32_t rp, NetFrontRxInfo *info,
             unsigned slot = (info->slots ? i - 1 : q->rx_cons) &
                             (NF_RX_RING_SIZE - 1);
 
-            memcpy(q->rx_buf + *len,
-                   (uint8_t *)q->rx_pages[slot].va + rsp.offset, rsp.status);
+            /* Left in the page: copied once, where the frame goes. */
+            q->rx_iov[q->rx_niov++] = (struct iovec) {
+                .iov_base = (uint8_t *)q->rx_pages[slot].va + rsp.offset,
+                .iov_len = rsp.status,
+            };
             *len += rsp.status;
         }
         info->slots++;
@@ -498,11 +552,31 @@ static int rx_get_frame(NetFrontQueue *q, uint32_t rp, NetFrontRxInfo *info,
     return 1;
 }
 
-/* The virtio_net_hdr of the flags and GSO, as skb_checksum_setup() finds. */
-static bool rx_setup_hdr(NetFrontRxInfo *info, const uint8_t *f, size_t len)
+/* The frame in rx_iov, @len bytes, copied to rx_buf. */
+static void rx_flatten(NetFrontQueue *q, size_t len)
+{
+    iov_read(q->rx_iov, q->rx_niov, 0, q->rx_buf, len);
+}
+
+/*
+ * The virtio_net_hdr of the flags and GSO, as skb_checksum_setup() finds,
+ * for the frame of @len bytes in rx_iov.
+ */
+static bool rx_setup_hdr(NetFrontQueue *q, NetFrontRxInfo *info, size_t len)
 {
     NetFrontL4 l4;
-    bool parsed = netfront_parse_l4(f, len, &l4);
+    /*
+     * The headers lie in the first slot unless the backend split them;
+     * the parse reads only what it checked it has, so a prefix that
+     * parses gives what the whole frame would.
+     */
+    bool parsed = netfront_parse_l4(q->rx_iov[0].iov_base,
+                                    q->rx_iov[0].iov_len, &l4);
+
+    if (!parsed && q->rx_niov > 1) {
+        rx_flatten(q, len);
+        parsed = netfront_parse_l4(q->rx_buf, len, &l4);
+    }
 
     if (info->rx_flags & NETRXF_csum_blank) {
         if (!parsed) {
@@ -523,20 +597,41 @@ static bool rx_setup_hdr(NetFrontRxInfo *info, const uint8_t *f, size_t len)
     return true;
 }
 
-/* Hands the frame in rx_buf over; false when refused (now held). */
+/*
+ * Hands the frame over, from rx_iov (@held false) or from rx_buf where
+ * a refused one is kept (@held); false when refused (now held).
+ */
 static bool rx_deliver(NetFrontQueue *q, const NetFrontRxInfo *info,
-                       size_t len)
+                       size_t len, bool held)
 {
     NetFront *nf = q->nf;
+    struct iovec flat = { .iov_base = q->rx_buf, .iov_len = len };
 
-    if (nf->ops.rx &&
-        !nf->ops.rx(nf->opaque, nf, q->idx, info, q->rx_buf, len)) {
-        q->held = true;
-        q->held_info = *info;
-        q->held_len = len;
-        return false;
+    if (nf->ops.rxv) {
+        if (nf->ops.rxv(nf->opaque, nf, q->idx, info,
+                        held ? &flat : q->rx_iov, held ? 1 : q->rx_niov,
+                        len)) {
+            return true;
+        }
+    } else if (nf->ops.rx) {
+        if (!held) {
+            rx_flatten(q, len);
+            held = true;
+        }
+        if (nf->ops.rx(nf->opaque, nf, q->idx, info, q->rx_buf, len)) {
+            return true;
+        }
+    } else {
+        return true;
     }
-    return true;
+    /* The RX pages are posted again: what waits is kept here. */
+    if (!held) {
+        rx_flatten(q, len);
+    }
+    q->held = true;
+    q->held_info = *info;
+    q->held_len = len;
+    return false;
 }
 
 /* xennet_poll() */
@@ -548,7 +643,7 @@ static void rx_poll(NetFrontQueue *q)
 
     if (q->held) {
         q->held = false;
-        if (!rx_deliver(q, &q->held_info, q->held_len) ||
+        if (!rx_deliver(q, &q->held_info, q->held_len, true) ||
             !nf->queues || nf->free_pending) {
             return;
         }
@@ -570,7 +665,7 @@ static void rx_poll(NetFrontQueue *q)
                 goto wait;              /* the chain's end is not there */
             }
             q->rx_cons += used;
-            if (r < 0 || !rx_setup_hdr(&info, q->rx_buf, len)) {
+            if (r < 0 || !rx_setup_hdr(q, &info, len)) {
                 nf->st.rx_errors++;
                 warn_report_ratelimited(&nf->rl, "netfront %s: bad RX "
                                         "response(s) dropped", nf->path);
@@ -580,7 +675,7 @@ static void rx_poll(NetFrontQueue *q)
             nf->st.rx_bytes += len;
             nf->st.rx_gso += info.hdr.gso_type != 0;
             nf->st.rx_csum_blank += !!(info.rx_flags & NETRXF_csum_blank);
-            if (!rx_deliver(q, &info, len)) {
+            if (!rx_deliver(q, &info, len, false)) {
                 nf_rx_refill(q);
                 return;
             }

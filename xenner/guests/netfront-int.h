@@ -55,7 +55,9 @@ typedef struct NetFrontQueue {
     unsigned tx_inflight;
     bool tx_blocked;                    /* tell ops->tx_ready */
     NetFrontPage rx_pages[NF_RX_RING_SIZE];
-    uint8_t *rx_buf;                    /* the frame being assembled */
+    uint8_t *rx_buf;                    /* a frame made contiguous */
+    struct iovec rx_iov[NF_RX_MAX_SLOTS];   /* the frame in the pages */
+    int rx_niov;
     size_t held_len;                    /* a refused frame kept here */
     NetFrontRxInfo held_info;
     bool held;

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 #include <linux/virtio_net.h>
 #include <xen/io/netif.h>
 
@@ -84,6 +85,15 @@ typedef struct NetFrontOps {
     bool (*rx)(void *opaque, NetFront *nf, unsigned queue,
                const NetFrontRxInfo *info, const uint8_t *frame,
                size_t len);
+    /*
+     * Instead of rx, when set: the frame as it lies in the RX pages
+     * (@len bytes in @iovcnt pieces, valid during the call only), so
+     * that a guest passing it on (netfront_sendv()) copies it once,
+     * as a bridge hands the pages of an skb on, not twice.
+     */
+    bool (*rxv)(void *opaque, NetFront *nf, unsigned queue,
+                const NetFrontRxInfo *info, const struct iovec *iov,
+                int iovcnt, size_t len);
     /* After -EBUSY from netfront_send() on @queue: room again. */
     void (*tx_ready)(void *opaque, NetFront *nf, unsigned queue);
     /* A TX response no frame of ours is waiting for (raw requests). */
@@ -128,6 +138,10 @@ void netfront_get_stats(NetFront *nf, NetFrontStats *st);
 int netfront_send(NetFront *nf, unsigned queue,
                   const struct virtio_net_hdr *hdr, const void *frame,
                   size_t len);
+/* netfront_send() of the frame in @iov (@iovcnt pieces, at most 64). */
+int netfront_sendv(NetFront *nf, unsigned queue,
+                   const struct virtio_net_hdr *hdr, const struct iovec *iov,
+                   int iovcnt);
 /* After a refused ops->rx: reads @queue again (from the event loop). */
 void netfront_rx_resume(NetFront *nf, unsigned queue);
 /* TX slots (data slots, not extras) in flight on @queue. */
