@@ -18,10 +18,10 @@
 # --perf samples dom0 with perf through each run's iperf3 and keeps
 # perf-BACKEND-nK.txt, the report by process, object and symbol, in the
 # logs (Debian linux-perf, scripts/install-deps.sh --bench).
-# --cpu FLAGS adds to the emulated CPU's flags, e.g. -erms,-fsrm: TCG runs
-# "rep movsb" one byte per translated block, so with ERMS every copy a
-# Linux kernel makes to or from user memory costs several times what the
-# rest of its work does, far more than on hardware.
+# --cpu FLAGS adds to the emulated CPU's flags (-erms,-fsrm: the kernels
+# copy without "rep movsb"), to see whether a figure is the emulator's;
+# the first line under the header says what a copy between user and
+# kernel memory costs in that dom0 (a pipe, 64 MiB).
 set -eu
 usage="usage: rig-net.sh [--rounds N] [--cache DIR] [--logs DIR] [--perf] [--cpu FLAGS] QEMU_XENPV"
 cache=/var/cache/qemu-xenpv-rig
