@@ -45,6 +45,13 @@ typedef struct Options {
     const char *keymap;             /* -k */
     const char *vnc;                /* -vnc */
     const char *ram_size;           /* -m */
+    const char *kernel;             /* -kernel, -initrd, -append */
+    const char *initrd;
+    const char *append;
+    const char *serial;             /* -serial */
+    const char *smp;                /* -smp */
+    const char *uuid;               /* -uuid */
+    bool no_reboot;
     const char *pidfile;
     bool daemonize;
     GPtrArray *traces;              /* -trace arguments */
@@ -69,8 +76,6 @@ static const struct {
     { "display", { "none" }, "only -display none is supported" },
     { "monitor", { "none", "null", "/dev/null" },
       "only -mon mode=control (QMP) monitors are supported" },
-    { "serial", { "none", "null", "/dev/null" },
-      "a PV guest has no emulated serial port" },
     { "parallel", { "none", "null", "/dev/null" },
       "a PV guest has no emulated parallel port" },
 };
@@ -178,8 +183,28 @@ static void help(void)
            "(XEN_ATTACH):\n"
            "                its qdisk disks and ioemu consoles; libxl's "
            "device_model_override\n"
-           "-xen-create     build the domain, then serve it (XEN_CREATE; "
-           "not implemented yet)\n"
+           "-xen-create     build a PV domain and serve its devices, "
+           "with no toolstack\n"
+           "                (XEN_CREATE, docs/xen-create.md): qemu-xenpv "
+           "runs while the\n"
+           "                guest does; it exits 0 when the guest powers "
+           "off, non-zero\n"
+           "                when it crashes; a signal or QMP quit "
+           "destroys the domain\n"
+           "-kernel FILE    the guest's Xen PV kernel (-xen-create)\n"
+           "-initrd FILE    its initial ramdisk\n"
+           "-append CMDLINE its command line\n"
+           "-m SIZE         its memory (default 128 MiB)\n"
+           "-smp [cpus=]N   its vCPUs (default 1)\n"
+           "-uuid UUID      its handle and /vm/UUID (default: random)\n"
+           "-serial SPEC    its console: stdio (the default), pty, "
+           "file:PATH, unix:PATH,\n"
+           "                null or chardev:ID of a -chardev\n"
+           "-drive file=PATH,if=xen[,format=FMT][,index=N][,...]\n"
+           "                a disk, xvda upwards, on qemu-xenpv's qdisk "
+           "backend\n"
+           "-no-reboot      exit when the guest reboots, instead of "
+           "building it again\n"
            "\n"
            "Devices:\n"
            "-chardev BACKEND,id=ID[,...]\n"
@@ -305,8 +330,9 @@ static void help(void)
            "                configuration file, opens no window, and "
            "leaves a PV\n"
            "                guest's shutdown to the toolstack\n"
-           "-display none, -monitor|-serial|-parallel "
-           "none|null|/dev/null\n"
+           "-display none, -monitor|-parallel none|null|/dev/null, and "
+           "-serial so\n"
+           "                without -xen-create\n"
            "                accepted; other values are refused\n"
            "\n"
            "Display (docs/display.md):\n"
@@ -380,6 +406,8 @@ static const ArgOption arg_options[] = {
     ARGS("xenner-guest", xenner_guests),
     ARGS("mon", mons), ARG("xen-domid", xen_domid), ARG("name", name),
     ARG("k", keymap), ARG("vnc", vnc), ARG("m", ram_size), ARG("pidfile", pidfile),
+    ARG("kernel", kernel), ARG("initrd", initrd), ARG("append", append),
+    ARG("serial", serial), ARG("smp", smp), ARG("uuid", uuid),
     ARGS("trace", traces), ARG("D", logfile),
 };
 #undef ARG
@@ -435,6 +463,10 @@ static int parse_args(int argc, char **argv, Options *o)
         }
         if (!strcmp(name, "daemonize")) {
             o->daemonize = true;
+            continue;
+        }
+        if (!strcmp(name, "no-reboot")) {
+            o->no_reboot = true;
             continue;
         }
         if (is_implied_flag(name)) {
@@ -544,7 +576,7 @@ static bool check_mons(GPtrArray *mons, Error **errp)
  * what QEMU refuses is refused here too. A PV guest's memory is the
  * toolstack's to give: nothing uses it.
  */
-static bool check_ram_size(const char *arg, Error **errp)
+static bool check_ram_size(const char *arg, uint64_t *mb, Error **errp)
 {
     static const char *const keys[] = { "size", "slots", "maxmem", NULL };
     QemuOpts *opts;
@@ -573,9 +605,65 @@ static bool check_ram_size(const char *arg, Error **errp)
         }
     }
     qemu_opts_free(opts);
+    if (!err) {
+        *mb = size >> 20;
+    }
     if (err) {
         error_prepend(&err, "-m %s: ", arg);
         error_propagate(errp, err);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * -serial: the guest's primary console with -xen-create, where any
+ * chardev spec goes (stdio, pty, file:PATH, unix:PATH, chardev:ID);
+ * otherwise there is no serial port to connect, and only "off" is taken.
+ */
+static bool check_serial(const char *arg, bool xen_create, Error **errp)
+{
+    static const char *const off[] = { "none", "null", "/dev/null", NULL };
+
+    if (!arg || xen_create) {
+        return true;
+    }
+    for (const char *const *v = off; *v; v++) {
+        if (!strcmp(arg, *v)) {
+            return true;
+        }
+    }
+    error_setg(errp, "-serial %s: a PV guest has no emulated serial port "
+               "(with -xen-create, -serial is its console)", arg);
+    return false;
+}
+
+/* -smp [cpus=]N: the vCPUs -xen-create gives the domain. */
+static bool parse_smp(const char *arg, unsigned *smp, Error **errp)
+{
+    static const char *const keys[] = { "cpus", NULL };
+    QemuOpts *opts = qemu_opts_parse(arg, "cpus", errp);
+    uint64_t n;
+    bool ok;
+
+    ok = opts && qemu_opts_check_params(opts, keys, errp) &&
+         qemu_opt_get_number(opts, "cpus", 1, 128, &n, errp);
+    qemu_opts_free(opts);
+    if (ok && !n) {
+        error_setg(errp, "-smp %s: at least one CPU", arg);
+        ok = false;
+    }
+    if (ok) {
+        *smp = n;
+    }
+    return ok;
+}
+
+static bool check_uuid(const char *arg, Error **errp)
+{
+    if (!g_uuid_string_is_valid(arg)) {
+        error_setg(errp, "-uuid %s: not a UUID "
+                   "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)", arg);
         return false;
     }
     return true;
@@ -707,6 +795,12 @@ static void machine_config_init(XenMachineConfig *cfg, const Options *o)
         .xen_domid = -1,
         .xen_attach = o->xen_attach,
         .xen_create = o->xen_create,
+        .kernel = o->kernel,
+        .initrd = o->initrd,
+        .append = o->append,
+        .serial = o->serial,
+        .uuid = o->uuid,
+        .no_reboot = o->no_reboot,
     };
 }
 
@@ -797,7 +891,10 @@ static bool parse_config(const Options *o, const XenMachineType *type,
         parse_opts_list(o->mons, NULL, false, cfg->mons, errp) &&
         expand_nics(o->nics, cfg, errp) &&
         check_mons(cfg->mons, errp) &&
-        (!o->ram_size || check_ram_size(o->ram_size, errp)) &&
+        (!o->ram_size || check_ram_size(o->ram_size, &cfg->ram_mb, errp)) &&
+        check_serial(o->serial, o->xen_create, errp) &&
+        (!o->smp || parse_smp(o->smp, &cfg->smp, errp)) &&
+        (!o->uuid || check_uuid(o->uuid, errp)) &&
         (!o->keymap || check_keymap(o->keymap, errp)) &&
         xen_machine_check_mode(type, cfg, errp);
 }
@@ -863,7 +960,8 @@ static bool run_machine(const Options *o, const XenMachineType *type,
         if (ready_fd >= 0) {
             daemonize_finish(ready_fd);
         }
-        ok = event_loop_run(loop, errp);
+        ok = event_loop_run(loop, errp) &&
+             (!type->result || type->result(ms, errp));
         if (o->pidfile) {
             unlink(o->pidfile);     /* as QEMU does at exit */
         }

@@ -208,3 +208,14 @@ bool xen_disk_device_apply(QemuOpts *opts, XenDrive *drive, Error **errp)
               : daemon == 2 ? BLK_DAEMON_QEMU_NBD : BLK_DAEMON_AUTO;
     return true;
 }
+
+char *xen_drive_vdev_name(unsigned index, Error **errp)
+{
+    if (index >= 26 * 27) {
+        error_setg(errp, "-drive index=%u is too large", index);
+        return NULL;
+    }
+    return index < 26 ? g_strdup_printf("xvd%c", 'a' + index)
+                      : g_strdup_printf("xvd%c%c", 'a' + index / 26 - 1,
+                                        'a' + index % 26);
+}

@@ -42,6 +42,7 @@ static const char *const xenpv_props[] = { "type", NULL };
  * device-model/<domid>/state, and run until libxl's SIGHUP.
  */
 typedef struct XenPvMachine {
+    XenCreateMachine *create;   /* -xen-create: the rest is unused */
     const XenServices *svc;
     XenXsHandle *xs;
     ChardevSet *chardevs;
@@ -59,6 +60,7 @@ static void xenpv_cleanup(XenMachineState *ms)
 {
     XenPvMachine *pm = (XenPvMachine *)ms;
 
+    xen_create_cleanup(pm->create);
     xen_qmp_free(pm->qmp);
     vnc_display_close(pm->vnc);
     xen_backend_free(pm->backend);
@@ -153,6 +155,13 @@ static XenMachineState *xenpv_init(EventLoop *loop,
     uint16_t domid = cfg->xen_domid, be_domid;
 
     pm = g_new0(XenPvMachine, 1);
+    if (cfg->xen_create) {
+        pm->create = xen_create_init(loop, cfg, errp);
+        if (!pm->create) {
+            goto fail;
+        }
+        return (XenMachineState *)pm;
+    }
     pm->svc = xen_real_services(loop, errp);
     if (!pm->svc) {
         goto fail;
@@ -222,6 +231,13 @@ fail:
     xenpv_cleanup((XenMachineState *)pm);
     return NULL;
 }
+
+static bool xenpv_result(XenMachineState *ms, Error **errp)
+{
+    XenPvMachine *pm = (XenPvMachine *)ms;
+
+    return !pm->create || xen_create_result(pm->create, errp);
+}
 #else
 static XenMachineState *xenpv_init(EventLoop *loop,
                                    const XenMachineConfig *cfg, Error **errp)
@@ -234,7 +250,44 @@ static XenMachineState *xenpv_init(EventLoop *loop,
 static void xenpv_cleanup(XenMachineState *ms)
 {
 }
+
+static bool xenpv_result(XenMachineState *ms, Error **errp)
+{
+    return true;
+}
 #endif
+
+/* -kernel and friends describe a domain to build: only -xen-create does. */
+static bool xen_machine_check_create_opts(const XenMachineConfig *cfg,
+                                          Error **errp)
+{
+    const struct {
+        const char *opt;
+        bool given;
+    } opts[] = {
+        { "-kernel", cfg->kernel }, { "-initrd", cfg->initrd },
+        { "-append", cfg->append }, { "-smp", cfg->smp },
+        { "-uuid", cfg->uuid }, { "-no-reboot", cfg->no_reboot },
+    };
+
+    for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
+        if (opts[i].given && !cfg->xen_create) {
+            error_setg(errp, "%s needs -machine xenpv -xen-create (a "
+                       "domain qemu-xenpv builds)", opts[i].opt);
+            return false;
+        }
+    }
+    if (cfg->xen_create && !cfg->kernel) {
+        error_setg(errp, "-xen-create needs -kernel (a Xen PV kernel)");
+        return false;
+    }
+    if (cfg->xen_create && cfg->devices->len) {
+        error_setg(errp, "-xen-create: -device is not supported; give "
+                   "disks with -drive file=...,if=xen");
+        return false;
+    }
+    return true;
+}
 
 bool xen_machine_check_mode(const XenMachineType *type,
                             const XenMachineConfig *cfg, Error **errp)
@@ -244,6 +297,9 @@ bool xen_machine_check_mode(const XenMachineType *type,
 
     if (cfg->xen_attach && cfg->xen_create) {
         error_setg(errp, "-xen-attach and -xen-create exclude each other");
+        return false;
+    }
+    if (!xen_machine_check_create_opts(cfg, errp)) {
         return false;
     }
     if (!xenpv) {
@@ -273,16 +329,11 @@ bool xen_machine_check_mode(const XenMachineType *type,
         error_setg(errp, "-xenner-guest needs -machine xenner_pv");
         return false;
     }
-    if (cfg->drives->len || cfg->devices->len) {
+    if (cfg->xen_attach && (cfg->drives->len || cfg->devices->len)) {
         /* libxl writes them in xenstore; a second source would race it. */
         error_setg(errp, "-machine xenpv: -drive and -device are not "
                    "supported; the toolstack configures the domain's "
                    "devices (xl's disk= and channel=)");
-        return false;
-    }
-    if (cfg->xen_create) {
-        error_setg(errp, "xenpv: -xen-create is not implemented yet in this "
-                   "qemu-xenpv; -xen-attach serves a domain xl built");
         return false;
     }
 #ifndef CONFIG_XEN
@@ -316,6 +367,7 @@ static const XenMachineType machine_types[] = {
         .props = xenpv_props,
         .init = xenpv_init,
         .cleanup = xenpv_cleanup,
+        .result = xenpv_result,
     },
     { NULL },
 };

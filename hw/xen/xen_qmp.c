@@ -20,6 +20,8 @@ struct XenQmp {
     VncDisplay *vnc;            /* NULL: no -vnc */
     char *name;
     GPtrArray *servers;         /* QmpServer */
+    XenQmpPowerdownFn *powerdown;   /* NULL: the toolstack's to do */
+    void *powerdown_opaque;
 };
 
 static bool qmp_query_name(void *opaque, JsonObject *args, JsonNode **ret,
@@ -377,6 +379,20 @@ static bool qmp_set_password(void *opaque, JsonObject *args, JsonNode **ret,
                                     errp);
 }
 
+/* As QEMU's: asks the guest to power off; the machine says how. */
+static bool qmp_system_powerdown(void *opaque, JsonObject *args,
+                                 JsonNode **ret, Error **errp)
+{
+    XenQmp *q = opaque;
+
+    if (!q->powerdown) {
+        error_setg(errp, "system_powerdown: the toolstack shuts this "
+                   "domain down (xl shutdown)");
+        return false;
+    }
+    return q->powerdown(q->powerdown_opaque, errp);
+}
+
 static void qmp_quit(void *opaque)
 {
     XenQmp *q = opaque;
@@ -421,6 +437,8 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
         qmp_server_add_command(s, "change-vnc-password",
                                qmp_change_vnc_password, q);
         qmp_server_add_command(s, "set_password", qmp_set_password, q);
+        qmp_server_add_command(s, "system_powerdown", qmp_system_powerdown,
+                               q);
         g_ptr_array_add(q->servers, s);
     }
     return q;
@@ -429,6 +447,12 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
 void xen_qmp_set_consoles(XenQmp *q, ConsoleList *consoles)
 {
     q->consoles = consoles;
+}
+
+void xen_qmp_set_powerdown(XenQmp *q, XenQmpPowerdownFn *fn, void *opaque)
+{
+    q->powerdown = fn;
+    q->powerdown_opaque = opaque;
 }
 
 void xen_qmp_set_vnc(XenQmp *q, VncDisplay *vnc)

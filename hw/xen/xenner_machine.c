@@ -378,14 +378,8 @@ static bool xenner_add_drives(XenMachineState *ms, GPtrArray *drive_opts,
         }
         index = d->index >= 0 ? (unsigned)d->index : next;
         next = index + 1;
-        if (index >= 26 * 27) {
-            error_setg(errp, "-drive index=%u is too large", index);
-            return false;
-        }
-        name = index < 26 ? g_strdup_printf("xvd%c", 'a' + index)
-                          : g_strdup_printf("xvd%c%c", 'a' + index / 26 - 1,
-                                            'a' + index % 26);
-        if (!xenner_create_disk(ms, first->domid, name, d, errp)) {
+        name = xen_drive_vdev_name(index, errp);
+        if (!name || !xenner_create_disk(ms, first->domid, name, d, errp)) {
             return false;
         }
     }

@@ -9,7 +9,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 28
+tap_plan 33
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import tty, socket' 2>/dev/null
 then
@@ -247,5 +247,15 @@ refused "-xen-attach on a host without Xen is refused at start-up" \
 refused "-drive with -M xenpv is refused: the toolstack owns the devices" \
     "-drive and -device are not supported" -M xenpv -xen-domid 1 \
     -xen-attach -drive file=/nonexistent,if=none,id=d0
-refused "-xen-create is refused as not implemented" \
-    "-xen-create is not implemented" -M xenpv -xen-create
+refused "-xen-create needs a kernel" "-xen-create needs -kernel" \
+    -M xenpv -xen-create
+refused "-kernel is only for -xen-create" \
+    "-kernel needs -machine xenpv -xen-create" -kernel /nonexistent
+refused "-xen-create on a host without Xen is refused at start-up" \
+    "not running Xen|built without Xen" -M xenpv -xen-create \
+    -kernel /nonexistent -m 64
+refused "-serial is a console only with -xen-create" \
+    "no emulated serial port" -serial stdio
+refused "-smp 0" "at least one CPU" -M xenpv -xen-create -kernel /x -smp 0
+refused "-uuid that is not one" "not a UUID" -M xenpv -xen-create \
+    -kernel /x -uuid 1234

@@ -39,6 +39,12 @@ void xen_drive_unlock(XenDrive *drive);
 void xen_drive_free(XenDrive *drive);
 
 /*
+ * The disk name of -drive if=xen number @index (its index= or its
+ * place): xvda upwards, as QEMU's xenpv machine numbers them.
+ */
+char *xen_drive_vdev_name(unsigned index, Error **errp);
+
+/*
  * The xen-disk -device keys beyond domid/vdev/drive, applied to
  * @drive's options.
  */

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "config-host.h"
 
@@ -34,6 +35,15 @@ typedef struct XenMachineConfig {
     long xen_domid;                     /* -xen-domid, or -1 */
     bool xen_attach;                    /* -xen-attach */
     bool xen_create;                    /* -xen-create */
+    /* The domain -xen-create builds: */
+    const char *kernel;                 /* -kernel, or NULL */
+    const char *initrd;                 /* -initrd, or NULL */
+    const char *append;                 /* -append, or NULL */
+    const char *serial;                 /* -serial, or NULL */
+    const char *uuid;                   /* -uuid, or NULL */
+    uint64_t ram_mb;                    /* -m in MiB, or 0 */
+    unsigned smp;                       /* -smp, or 0 */
+    bool no_reboot;                     /* -no-reboot */
 } XenMachineConfig;
 
 typedef struct XenMachineType {
@@ -43,6 +53,12 @@ typedef struct XenMachineType {
     XenMachineState *(*init)(EventLoop *loop, const XenMachineConfig *cfg,
                              Error **errp);
     void (*cleanup)(XenMachineState *ms);
+    /*
+     * Optional, after the loop ended: false with the reason when the
+     * machine stopped on a failure (a guest crash), so that the process
+     * exits non-zero.
+     */
+    bool (*result)(XenMachineState *ms, Error **errp);
 } XenMachineType;
 
 /*
@@ -52,6 +68,15 @@ typedef struct XenMachineType {
  */
 bool xen_machine_check_mode(const XenMachineType *type,
                             const XenMachineConfig *cfg, Error **errp);
+
+#ifdef CONFIG_XEN
+/* -M xenpv -xen-create (hw/xen/xen_machine_create.c). */
+typedef struct XenCreateMachine XenCreateMachine;
+XenCreateMachine *xen_create_init(EventLoop *loop,
+                                  const XenMachineConfig *cfg, Error **errp);
+void xen_create_cleanup(XenCreateMachine *cm);
+bool xen_create_result(XenCreateMachine *cm, Error **errp);
+#endif
 
 #ifdef CONFIG_XENNER
 /* The xenner_pv machine (hw/xen/xenner_machine.c). */

@@ -2,8 +2,9 @@
  * The QMP monitors a machine serves (-mon chardev=ID,mode=control), with
  * the commands about the machine itself: query-name, query-chardev,
  * query-block, query-blockstats, screendump and the VNC display's
- * query-vnc, change-vnc-password and set_password, beside monitor/'s
- * built-ins. quit stops the event loop, as SIGTERM does.
+ * query-vnc, change-vnc-password and set_password, and
+ * system_powerdown, beside monitor/'s built-ins. quit stops the event
+ * loop, as SIGTERM does.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -27,6 +28,13 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
 void xen_qmp_set_consoles(XenQmp *q, ConsoleList *consoles);
 /* The VNC display query-vnc reports (NULL: none, enabled false). */
 void xen_qmp_set_vnc(XenQmp *q, VncDisplay *vnc);
+/*
+ * What system_powerdown does: a machine that built its guest asks it to
+ * power off; without one the command fails, as the toolstack owns the
+ * domain.
+ */
+typedef bool XenQmpPowerdownFn(void *opaque, Error **errp);
+void xen_qmp_set_powerdown(XenQmp *q, XenQmpPowerdownFn *fn, void *opaque);
 void xen_qmp_free(XenQmp *q);
 
 #endif /* HW_XEN_XEN_QMP_H */
