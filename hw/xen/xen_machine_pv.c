@@ -286,6 +286,12 @@ static bool xen_machine_check_create_opts(const XenMachineConfig *cfg,
                    "disks with -drive file=...,if=xen");
         return false;
     }
+    if (cfg->xen_create &&
+        (cfg->netdevs->len || (cfg->vnc && strcmp(cfg->vnc, "none")))) {
+        error_setg(errp, "-xen-create: network devices and -vnc are not "
+                   "supported yet");
+        return false;
+    }
     return true;
 }
 

@@ -9,7 +9,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 33
+tap_plan 34
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import tty, socket' 2>/dev/null
 then
@@ -259,3 +259,5 @@ refused "-serial is a console only with -xen-create" \
 refused "-smp 0" "at least one CPU" -M xenpv -xen-create -kernel /x -smp 0
 refused "-uuid that is not one" "not a UUID" -M xenpv -xen-create \
     -kernel /x -uuid 1234
+refused "-xen-create has no display or network yet" "not supported yet" \
+    -M xenpv -xen-create -kernel /x -vnc :1
