@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=sh disable=SC2154 # ops.sh and dom0-up.sh set them
+#
+# Sourced by ops.sh after xen-ops-test, with QEMU_XENPV KERNEL
+# DOMU_INITRD as create_bin, create_kernel and create_initrd: the
+# XEN_CREATE scenario, on the same boot. No xl or libxl builds anything:
+# qemu-xenpv -M xenpv -xen-create does; xl only looks (xl list, xl
+# domid) and, once, destroys from outside. TAP goes to
+# /rig-out/create.tap, details to /rig-out/create.log. Each step's
+# guest boots from the domain the step before left in some state, so
+# each start is also "a second create after" the previous ending:
+#  c1 ext4 on our qdisk, checksums, power-off: exit 0, console on our
+#     chardev, domain gone, xenstore clean, dom0's e2fsck clean;
+#  c2 SIGTERM in the middle of guest I/O;
+#  c3 QMP system_powerdown answered, then SIGKILL: the watcher destroys
+#     the domain;
+#  c4 xl destroy from outside: qemu-xenpv exits 0;
+#  c5 a guest reboot: built again once, then it powers off.
+tap=$out/create.tap
+log=$out/create.log
+xl=$xbin/xl
+n=0
+failed=0
+ctx_domid=
+ctx_logs=
+# shellcheck source=SCRIPTDIR/dom0-checks.sh
+. "$(dirname "$0")/dom0-checks.sh"
+
+# cstart NAME TASK IMAGE QEMU_XENPV_ARG...: starts qemu-xenpv in the
+# background; /tmp/NAME.pid is its pid, /tmp/NAME.rc its exit status
+# once it ended. Sets uuid and domid.
+cstart() {
+    name=$1 task=$2 img=$3
+    shift 3
+    uuid=$(cat /proc/sys/kernel/random/uuid)
+    ctx_domid=
+    ctx_logs="/tmp/$name.err /tmp/$name.con"
+    rm -f /tmp/$name.pid /tmp/$name.rc
+    (
+        "$create_bin" -M xenpv -xen-create -kernel "$create_kernel" \
+            -initrd "$create_initrd" -m 256 -name "$name" -uuid "$uuid" \
+            -append "console=hvc0 quiet rig.task=$task rig.disk=xvda rig.channel=0" \
+            -drive "file=$img,format=raw,if=xen" "$@" \
+            < /dev/null > /tmp/$name.out 2> /tmp/$name.err &
+        echo $! > /tmp/$name.pid
+        wait $!
+        echo $? > /tmp/$name.rc
+    ) &
+    check "$name: xl list shows the domain qemu-xenpv built" \
+        wait_for 120 $xl domid "$name"
+    domid=$($xl domid "$name" 2>/dev/null) || domid=none
+    [ "$domid" = none ] || ctx_domid=$domid
+    cpid=$(cat /tmp/$name.pid 2>/dev/null) || cpid=none
+    $xl list >> $log 2>&1
+}
+
+ended() { [ -s /tmp/$1.rc ]; }
+rc_is() { [ "$(cat /tmp/$1.rc 2>/dev/null)" = "$2" ]; }
+con_has() { grep -q "$2" /tmp/$1.con 2>/dev/null; }
+# Nothing of domain DOMID or of /vm/UUID left in xenstore.
+xs_clean() {
+    ! xenstore-ls -f / 2>/dev/null | grep -Eq \
+        "^/local/domain/$1(/| )|^/local/domain/0/backend/[a-z]+/$1(/| )|^/vm/$2"
+}
+# qmp SOCKET COMMAND: one QMP command; fails unless it returns.
+qmp() {
+    timeout 60 python3 -c '
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+json.loads(f.readline())
+for cmd in ("qmp_capabilities", sys.argv[2]):
+    f.write(json.dumps({"execute": cmd}) + "\n")
+    f.flush()
+    while True:
+        r = json.loads(f.readline())
+        if "event" not in r:
+            break
+print(json.dumps(r))
+sys.exit(0 if "return" in r else 1)
+' "$1" "$2"
+}
+
+# cgone NAME: the process ended, the domain and its xenstore with it.
+cgone() {
+    check "$1: domain gone" wait_for 60 domain_gone "$1"
+    check "$1: xenstore holds nothing of it" wait_for 30 xs_clean \
+        "$domid" "$uuid"
+    check "$1: qemu-xenpv's stderr clean" clean_log /tmp/$1.err
+    cat /tmp/$1.err >> $log 2>&1
+}
+
+# ---- c1: ext4 on our qdisk, power-off ------------------------------------
+dd if=/dev/zero of=/tmp/c1.img bs=1M count=96 2>/dev/null
+cstart c1 ext4 /tmp/c1.img -serial file:/tmp/c1.con
+check "c1: xenstore: name, vm, domid as libxl writes them" sh -c "
+    [ \"\$(xenstore-read /local/domain/$domid/name)\" = c1 ] &&
+    [ \"\$(xenstore-read /local/domain/$domid/vm)\" = /vm/$uuid ] &&
+    [ \"\$(xenstore-read /vm/$uuid/uuid)\" = $uuid ] &&
+    [ \"\$(xenstore-read /local/domain/$domid/domid)\" = $domid ] &&
+    [ \"\$(xenstore-read /local/domain/$domid/memory/target)\" = 262144 ] &&
+    xenstore-read /local/domain/$domid/store/ring-ref &&
+    xenstore-read /local/domain/$domid/cpu/0/availability"
+check "c1: xenstore: control/shutdown the guest's, control ours" sh -c "
+    xenstore-ls -fp /local/domain/$domid | tee -a $log |
+        grep -q '/control/shutdown = .*(n$domid)' &&
+    xenstore-ls -fp /local/domain/$domid |
+        grep -q '/control = .*(n0,r$domid)'"
+check "c1: primary console served by us (type ioemu)" \
+    xs_is /local/domain/$domid/console/type ioemu
+check "c1: xvda connected (backend state 4)" wait_for 300 \
+    xs_is /local/domain/0/backend/qdisk/$domid/51712/state 4
+check "c1: qemu-xenpv exits after the guest's power-off" wait_for 900 \
+    ended c1
+check "c1: exit status 0" rc_is c1 0
+check "c1: the guest's console reached our chardev" con_has c1 \
+    'RIG-TASK-EXIT 0'
+check "c1: ext4 read back by checksum in the guest" con_has c1 \
+    'RIG ext4-readback-ok'
+check "c1: fsck clean in the guest" con_has c1 'RIG ext4-fsck-clean'
+cgone c1
+check "c1: e2fsck in dom0 finds the image clean" e2fsck -fn /tmp/c1.img
+
+# ---- c2: SIGTERM in the middle of guest I/O ------------------------------
+dd if=/dev/zero of=/tmp/c2.img bs=1M count=32 2>/dev/null
+cstart c2 io /tmp/c2.img -serial file:/tmp/c2.con
+check "c2: guest I/O running" wait_for 600 con_has c2 'RIG io-round'
+sleep 2
+check "c2: SIGTERM" kill -TERM "$cpid"
+check "c2: qemu-xenpv exits" wait_for 120 ended c2
+check "c2: exit status 0" rc_is c2 0
+cgone c2
+
+# ---- c3: a second create; QMP; SIGKILL -----------------------------------
+cstart c3 io /tmp/c2.img -serial file:/tmp/c3.con \
+    -chardev socket,id=qmp,path=/tmp/c3.qmp,server=on,wait=off \
+    -mon chardev=qmp,mode=control
+check "c3: after SIGTERM, a new guest runs its I/O" wait_for 600 \
+    con_has c3 'RIG io-round'
+check "c3: QMP system_powerdown is answered" qmp /tmp/c3.qmp \
+    system_powerdown
+check "c3: SIGKILL" kill -KILL "$cpid"
+check "c3: killed" wait_for 60 ended c3
+check "c3: by SIGKILL (status 137)" rc_is c3 137
+check "c3: the watcher destroys the domain" wait_for 60 domain_gone c3
+check "c3: the watcher says so" grep -q 'watcher: qemu-xenpv died' \
+    /tmp/c3.err
+cgone c3
+
+# ---- c4: a second create; xl destroy from outside ------------------------
+cstart c4 io /tmp/c2.img -serial file:/tmp/c4.con
+check "c4: after SIGKILL, a new guest runs its I/O" wait_for 600 \
+    con_has c4 'RIG io-round'
+check "c4: xl destroy" $xl destroy c4
+check "c4: qemu-xenpv notices and exits" wait_for 120 ended c4
+check "c4: exit status 0" rc_is c4 0
+check "c4: it says why" grep -q 'destroyed from outside' /tmp/c4.err
+cgone c4
+
+# ---- c5: reboot once, then power off -------------------------------------
+# A -chardev of our own: the console's output file stays open across the
+# reboot, where a -serial file: would be opened (and emptied) again.
+dd if=/dev/zero of=/tmp/c5.img bs=1M count=8 2>/dev/null
+cstart c5 reboot /tmp/c5.img -chardev file,id=con,path=/tmp/c5.con \
+    -serial chardev:con
+check "c5: after xl destroy, a new guest boots and reboots" wait_for 600 \
+    con_has c5 'RIG rebooting'
+check "c5: qemu-xenpv exits after the second boot's power-off" \
+    wait_for 900 ended c5
+check "c5: exit status 0" rc_is c5 0
+check "c5: the domain was built again" grep -q 'building it again' \
+    /tmp/c5.err
+check "c5: the second boot found the first one's mark" con_has c5 \
+    'RIG second-boot'
+cgone c5
+check "only dom0 is left in xenstore" \
+    test "$(xenstore-list /local/domain | tr '\n' ' ')" = "0 "
+
+for f in /tmp/c?.err /tmp/c?.con; do cp "$f" $out/ 2>/dev/null; done
+echo "1..$n" >> $tap
