@@ -53,8 +53,9 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
 {
     static const char *const keys[] = {
         "file", "if", "id", "format", "index", "media", "readonly", "cache",
-        "aio", "discard", "locking", "file.locking", NULL,
+        "aio", "discard", "locking", "file.locking", "backend", NULL,
     };
+    static const char *const backends[] = { "qdisk", "vbd", NULL };
     static const char *const ifs[] = { "xen", "none", NULL };
     static const char *const medias[] = { "disk", "cdrom", NULL };
     /* cache modes that bypass the host page cache use O_DIRECT */
@@ -73,6 +74,7 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
     const char *file = qemu_opt_get(opts, "file");
     const char *format = qemu_opt_get(opts, "format");
     unsigned if_idx = 0, media = 0, cache = 0, aio = 0, discard = 1;
+    unsigned backend = 0;
     unsigned locking = BLK_LOCKING_AUTO, file_locking = BLK_LOCKING_AUTO;
     uint64_t index;
 
@@ -81,6 +83,7 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
     if (!qemu_opts_check_keys(opts, keys, "drive", errp) ||
         !parse_choice(opts, "if", ifs, &if_idx, errp) ||
         !parse_choice(opts, "media", medias, &media, errp) ||
+        !parse_choice(opts, "backend", backends, &backend, errp) ||
         !parse_choice(opts, "cache", caches, &cache, errp) ||
         !parse_choice(opts, "aio", aios, &aio, errp) ||
         !parse_choice(opts, "discard", discards, &discard, errp) ||
@@ -101,6 +104,13 @@ XenDrive *xen_drive_parse(QemuOpts *opts, Error **errp)
         return NULL;
     }
     d->if_xen = if_idx == 0;
+    d->vbd = backend == 1;
+    if (d->vbd && ((format && strcmp(format, "raw")) ||
+                   g_str_has_prefix(file, "nbd"))) {
+        error_setg(errp, "-drive backend=vbd: the kernel's blkback serves "
+                   "raw images and block devices only");
+        return NULL;
+    }
     d->cdrom = media == 1;
     d->index = index == UINT32_MAX ? -1 : (int)MIN(index, 1u << 20);
     d->opts.direct = cache == 1 || cache == 2;

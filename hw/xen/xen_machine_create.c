@@ -27,6 +27,7 @@
 #include "hw/xen/xen_drive.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
+#include "hw/xen/xen_vbd.h"
 
 /* QEMU's default RAM size, for a command line without -m. */
 #define XEN_CREATE_DEFAULT_MEM_MB 128
@@ -43,6 +44,7 @@ struct XenCreateMachine {
     XenXsWatch *release;        /* @releaseDomain */
     ChardevSet *chardevs;
     GPtrArray *drives;          /* XenDrive, -drive if=xen */
+    GPtrArray *vbds;            /* XenVbd, the current domain's */
     XenDiskHost *disks;
     XenQmp *qmp;
     /* The current domain and the backend serving it: */
@@ -70,6 +72,7 @@ static void create_teardown(XenCreateMachine *cm)
     xen_backend_free(cm->backend);
     cm->backend = NULL;
     xen_domain_destroy(cm->builder, cm->dom.domid);
+    g_ptr_array_set_size(cm->vbds, 0);
     xen_domain_watcher_track(cm->watcher, XEN_DOMAIN_WATCH_NONE);
     cm->have_domain = false;
 }
@@ -86,10 +89,21 @@ static bool create_disks(XenCreateMachine *cm, Error **errp)
 
         next = index + 1;
         name = xen_drive_vdev_name(index, errp);
-        if (!name || !xen_disk_parse_vdev(name, &vdev, errp) ||
-            !xen_disk_create(cm->backend, cm->disks, cm->dom.domid, vdev,
-                             name, d->params, d->readonly, d->cdrom,
-                             &d->opts, errp)) {
+        if (!name || !xen_disk_parse_vdev(name, &vdev, errp)) {
+            return false;
+        }
+        if (d->vbd) {
+            XenVbd *vbd = xen_vbd_create(cm->backend, cm->dom.domid, vdev,
+                                         name, d->file, d->readonly,
+                                         d->cdrom, errp);
+
+            if (!vbd) {
+                return false;
+            }
+            g_ptr_array_add(cm->vbds, vbd);
+        } else if (!xen_disk_create(cm->backend, cm->disks, cm->dom.domid,
+                                    vdev, name, d->params, d->readonly,
+                                    d->cdrom, &d->opts, errp)) {
             return false;
         }
     }
@@ -268,6 +282,7 @@ XenCreateMachine *xen_create_init(EventLoop *loop,
     cm->loop = loop;
     cm->drives = g_ptr_array_new_with_free_func(
         (GDestroyNotify)xen_drive_free);
+    cm->vbds = g_ptr_array_new_with_free_func((GDestroyNotify)xen_vbd_free);
     /* Before any thread or handle exists: the child keeps none of them. */
     cm->watcher = xen_domain_watcher_start(errp);
     if (!cm->watcher) {
@@ -331,6 +346,7 @@ void xen_create_cleanup(XenCreateMachine *cm)
     xen_qmp_free(cm->qmp);
     xen_disk_host_free(cm->disks);
     g_ptr_array_free(cm->drives, true);
+    g_ptr_array_free(cm->vbds, true);
     if (cm->chardevs) {
         chardev_set_free(cm->chardevs);
     }

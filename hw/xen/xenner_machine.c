@@ -371,6 +371,11 @@ static bool xenner_add_drives(XenMachineState *ms, GPtrArray *drive_opts,
         if (!d->if_xen) {
             continue;
         }
+        if (d->vbd) {
+            error_setg(errp, "-drive backend=vbd needs -M xenpv -xen-create "
+                       "(the dom0 kernel's blkback)");
+            return false;
+        }
         if (!first) {
             error_setg(errp, "-drive if=xen needs a -xenner-guest to attach "
                        "to");

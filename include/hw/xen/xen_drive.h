@@ -20,6 +20,7 @@ typedef struct XenDrive {
     char *params;               /* as libxl writes it: "qcow2:/path" */
     bool readonly;
     bool cdrom;
+    bool vbd;                   /* backend=vbd: the dom0 kernel's blkback */
     XenDiskOpts opts;
     bool used;                  /* a -device took it */
     int lock_fd;                /* the start-up check's locks; -1: none */
