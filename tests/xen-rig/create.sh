@@ -9,13 +9,16 @@
 # /rig-out/create.tap, details to /rig-out/create.log. Each step's
 # guest boots from the domain the step before left in some state, so
 # each start is also "a second create after" the previous ending:
-#  c1 ext4 on our qdisk, checksums, power-off: exit 0, console on our
+#  c1 ext4 on our qdisk (xvda) and on the dom0 kernel's blkback
+#     (backend=vbd, xvdb), checksums, power-off: exit 0, console on our
 #     chardev, domain gone, xenstore clean, dom0's e2fsck clean;
 #  c2 SIGTERM in the middle of guest I/O;
 #  c3 QMP system_powerdown answered, then SIGKILL: the watcher destroys
 #     the domain;
 #  c4 xl destroy from outside: qemu-xenpv exits 0;
-#  c5 a guest reboot: built again once, then it powers off.
+#  c5 a guest reboot: built again once, then it powers off;
+#  c6 a guest crash: exit status 1 with the reason.
+# Before them, what qemu-xenpv refuses at start-up, leaving nothing.
 tap=$out/create.tap
 log=$out/create.log
 xl=$xbin/xl
@@ -33,13 +36,15 @@ cstart() {
     name=$1 task=$2 img=$3
     shift 3
     uuid=$(cat /proc/sys/kernel/random/uuid)
+    append="console=hvc0 quiet rig.task=$task rig.disk=xvda rig.channel=0"
+    [ -z "${disk2:-}" ] || append="$append rig.disk2=$disk2"
     ctx_domid=
     ctx_logs="/tmp/$name.err /tmp/$name.con"
     rm -f /tmp/$name.pid /tmp/$name.rc
     (
         "$create_bin" -M xenpv -xen-create -kernel "$create_kernel" \
             -initrd "$create_initrd" -m 256 -name "$name" -uuid "$uuid" \
-            -append "console=hvc0 quiet rig.task=$task rig.disk=xvda rig.channel=0" \
+            -append "$append" \
             -drive "file=$img,format=raw,if=xen" "$@" \
             < /dev/null > /tmp/$name.out 2> /tmp/$name.err &
         echo $! > /tmp/$name.pid
@@ -91,9 +96,45 @@ cgone() {
     cat /tmp/$1.err >> $log 2>&1
 }
 
-# ---- c1: ext4 on our qdisk, power-off ------------------------------------
+# ---- refusals at start-up ------------------------------------------------
+# refused DESCRIPTION PATTERN ARG...: exit 1 with PATTERN on stderr, and
+# no domain (the domain count of xl list unchanged). refused_env: NAME=VALUE
+# for qemu-xenpv's environment only.
+refused_env=
+refused() {
+    what=$1 pattern=$2
+    shift 2
+    before=$($xl list | wc -l)
+    check "refused: $what" sh -c '
+        pattern=$1; shift
+        "$@" > /tmp/refused.out 2>&1 < /dev/null
+        rc=$?
+        cat /tmp/refused.out
+        [ $rc = 1 ] && grep -q "$pattern" /tmp/refused.out' \
+        sh "$pattern" env $refused_env "$create_bin" -M xenpv -xen-create \
+        -name refused -serial null "$@"
+    check "refused: $what: no domain left" \
+        test "$($xl list | wc -l)" = "$before"
+}
+refused "a kernel that is not a PV image" "not a Xen PV kernel" \
+    -kernel /etc/hostname -m 64
+refused "more memory than the host has" "MiB of free memory" \
+    -kernel "$create_kernel" -m 1000000
+refused_env=XENSTORED_PATH=/nonexistent/socket
+refused "no xenstored" "no xenstored on this host" \
+    -kernel "$create_kernel" -m 64
+refused_env=
+check "refused: xenstore holds nothing of them" sh -c \
+    '! xenstore-ls -f / | grep -q "= \"refused\""'
+
+# ---- c1: ext4 on our qdisk and on blkback, power-off ---------------------
 dd if=/dev/zero of=/tmp/c1.img bs=1M count=96 2>/dev/null
-cstart c1 ext4 /tmp/c1.img -serial file:/tmp/c1.con
+dd if=/dev/zero of=/tmp/c1b.img bs=1M count=96 2>/dev/null
+loops_before=$(losetup -a | wc -l)
+disk2=xvdb
+cstart c1 ext4 /tmp/c1.img -serial file:/tmp/c1.con \
+    -drive file=/tmp/c1b.img,format=raw,if=xen,backend=vbd
+disk2=
 check "c1: xenstore: name, vm, domid as libxl writes them" sh -c "
     [ \"\$(xenstore-read /local/domain/$domid/name)\" = c1 ] &&
     [ \"\$(xenstore-read /local/domain/$domid/vm)\" = /vm/$uuid ] &&
@@ -111,16 +152,30 @@ check "c1: primary console served by us (type ioemu)" \
     xs_is /local/domain/$domid/console/type ioemu
 check "c1: xvda connected (backend state 4)" wait_for 300 \
     xs_is /local/domain/0/backend/qdisk/$domid/51712/state 4
+vbd=/local/domain/0/backend/vbd/$domid/51728
+check "c1: xvdb connected to the kernel's blkback (state 4)" wait_for 300 \
+    xs_is $vbd/state 4
+check "c1: xvdb is a loop device of the image, for blkback" sh -c \
+    "xenstore-read $vbd/physical-device-path | grep -q '^/dev/loop'"
+check "c1: blkback serves it (its feature keys)" \
+    xenstore-read $vbd/feature-max-indirect-segments
 check "c1: qemu-xenpv exits after the guest's power-off" wait_for 900 \
     ended c1
 check "c1: exit status 0" rc_is c1 0
 check "c1: the guest's console reached our chardev" con_has c1 \
     'RIG-TASK-EXIT 0'
-check "c1: ext4 read back by checksum in the guest" con_has c1 \
-    'RIG ext4-readback-ok'
-check "c1: fsck clean in the guest" con_has c1 'RIG ext4-fsck-clean'
+check "c1: ext4 read back by checksum on our qdisk" con_has c1 \
+    'RIG ext4-readback-ok xvda'
+check "c1: fsck clean on our qdisk" con_has c1 'RIG ext4-fsck-clean xvda'
+check "c1: ext4 read back by checksum on blkback" con_has c1 \
+    'RIG ext4-readback-ok xvdb'
+check "c1: fsck clean on blkback" con_has c1 'RIG ext4-fsck-clean xvdb'
 cgone c1
-check "c1: e2fsck in dom0 finds the image clean" e2fsck -fn /tmp/c1.img
+check "c1: e2fsck in dom0 finds the qdisk image clean" e2fsck -fn /tmp/c1.img
+check "c1: the loop device went with the domain" wait_for 60 sh -c \
+    "[ \$(losetup -a | wc -l) = $loops_before ]"
+check "c1: e2fsck in dom0 finds the blkback image clean" e2fsck -fn \
+    /tmp/c1b.img
 
 # ---- c2: SIGTERM in the middle of guest I/O ------------------------------
 dd if=/dev/zero of=/tmp/c2.img bs=1M count=32 2>/dev/null
@@ -174,8 +229,17 @@ check "c5: the domain was built again" grep -q 'building it again' \
 check "c5: the second boot found the first one's mark" con_has c5 \
     'RIG second-boot'
 cgone c5
+
+# ---- c6: a crash ---------------------------------------------------------
+cstart c6 crash /tmp/c5.img -serial file:/tmp/c6.con
+check "c6: qemu-xenpv exits after the guest's crash" wait_for 600 ended c6
+check "c6: exit status 1" rc_is c6 1
+check "c6: it says why" grep -q 'the guest crashed: domain .* stopped: crash' \
+    /tmp/c6.err
+check "c6: the guest crashed where it was told to" con_has c6 'RIG crashing'
+cgone c6
 check "only dom0 is left in xenstore" \
     test "$(xenstore-list /local/domain | tr '\n' ' ')" = "0 "
 
-for f in /tmp/c?.err /tmp/c?.con; do cp "$f" $out/ 2>/dev/null; done
+for f in /tmp/c?.err /tmp/c?.con /tmp/refused.out; do cp "$f" $out/ 2>/dev/null; done
 echo "1..$n" >> $tap
