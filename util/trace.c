@@ -22,6 +22,7 @@ static const struct {
     { "xen-disk", "block backend: image, negotiation, queues" },
     { "xen-net", "net backend: netdev, negotiation, queues, carrier, rate" },
     { "xen-console", "console backend: output, ring and port" },
+    { "xen-create", "-xen-create: the domain's build, its states, teardown" },
     { "xen-kbd", "keyboard backend: features, what the frontend chose" },
     { "vnc-input", "VNC keysyms without a key, keys released for a client" },
     { "xen-fb", "framebuffer backend: geometry, mapping, resizes, refresh" },

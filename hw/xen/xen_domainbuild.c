@@ -10,6 +10,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "xen-create"
+
 #include "hw/xen/xen_domainbuild.h"
 
 #include <errno.h>
@@ -28,6 +30,8 @@
 #include <xenctrl.h>
 #include <xenguest.h>
 #include <xenstore.h>
+
+#include "util/trace.h"
 
 /* What libxl adds to a PV domain's memory limit (LIBXL_MAXMEM_CONSTANT). */
 #define XEN_DOMAIN_MAXMEM_SLACK_KB 1024
@@ -297,8 +301,10 @@ static void xs_remove_domain(struct xs_handle *xsh, uint32_t own_domid,
         xs_rm(xsh, XBT_NULL, p);
     }
     free(types);
-    /* Only a /vm/ path of ours: the key is the guest's to read, not ours
-     * to trust blindly should it have been rewritten. */
+    /*
+     * Only a /vm/ path of ours: the key is the guest's to read, not ours
+     * to trust blindly should it have been rewritten.
+     */
     if (vm && g_str_has_prefix(vm, "/vm/") && !strchr(vm + 4, '/')) {
         xs_rm(xsh, XBT_NULL, vm);
     }
@@ -354,6 +360,10 @@ static bool build_image(XenDomainBuilder *b, const XenDomainConfig *cfg,
     } else {
         dom->console_ring_mfn = xc_dom_p2m(img, img->console_pfn);
         dom->store_mfn = xc_dom_p2m(img, img->xenstore_pfn);
+        trace("domain %u: built: %s, console mfn %" PRIu64 " port %u, "
+              "xenstore mfn %" PRIu64 " port %u", dom->domid,
+              xc_dom_guest_os(img), dom->console_ring_mfn,
+              dom->console_port, dom->store_mfn, dom->store_port);
         ok = true;
     }
     xc_dom_release(img);
@@ -386,6 +396,8 @@ bool xen_domain_build(XenDomainBuilder *b, const XenDomainConfig *cfg,
         return dom_fail(errp, "xc_domain_create");
     }
     dom->domid = domid;
+    trace("domain %u: created (%s, %u MiB, %u vCPUs)", domid, cfg->name,
+          cfg->mem_mb, cfg->vcpus);
     if (created) {
         created(opaque, domid);
     }
@@ -423,6 +435,7 @@ bool xen_domain_build(XenDomainBuilder *b, const XenDomainConfig *cfg,
         dom_fail(errp, "xs_introduce_domain");
         goto fail;
     }
+    trace("domain %u: xenstore written, introduced", domid);
     return true;
 
 fail:
@@ -464,6 +477,7 @@ static void destroy_domain(xc_interface *xch, struct xs_handle *xsh,
 
 void xen_domain_destroy(XenDomainBuilder *b, uint32_t domid)
 {
+    trace("domain %u: destroyed, xenstore cleaned", domid);
     destroy_domain(b->xch, b->xsh, b->own_domid, domid);
 }
 
@@ -525,8 +539,10 @@ struct XenDomainWatcher {
     int fd;                     /* our end of the pipe */
 };
 
-/* The child: nothing but a read loop; it must not touch the parent's
- * state, which it shares only as a copy made at fork. */
+/*
+ * The child: nothing but a read loop; it must not touch the parent's
+ * state, which it shares only as a copy made at fork.
+ */
 static G_NORETURN void watcher_main(int fd)
 {
     uint32_t domid = XEN_DOMAIN_WATCH_NONE, msg;

@@ -10,6 +10,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define G_LOG_DOMAIN "xen-create"
+
 #include "config-host.h"
 #include "hw/xen/xen_machine.h"
 
@@ -28,6 +30,7 @@
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
 #include "hw/xen/xen_vbd.h"
+#include "util/trace.h"
 
 /* QEMU's default RAM size, for a command line without -m. */
 #define XEN_CREATE_DEFAULT_MEM_MB 128
@@ -61,8 +64,10 @@ static void create_track(void *opaque, uint32_t domid)
     xen_domain_watcher_track(cm->watcher, domid);
 }
 
-/* Devices first, domain last: the backends let go of its grants and
- * ports while it still exists. */
+/*
+ * Devices first, domain last: the backends let go of its grants and
+ * ports while it still exists.
+ */
 static void create_teardown(XenCreateMachine *cm)
 {
     if (!cm->have_domain) {
@@ -163,6 +168,7 @@ static void create_check_domain(void *opaque)
     }
     switch (xen_domain_run_state(cm->builder, domid, &reason)) {
     case XEN_DOMAIN_RUNNING:
+        trace("@releaseDomain: domain %u still runs", domid);
         return;
     case XEN_DOMAIN_GONE:
         info_report("domain %u was destroyed from outside", domid);
@@ -355,8 +361,10 @@ void xen_create_cleanup(XenCreateMachine *cm)
     }
     xen_real_services_free(cm->svc);
     xen_domain_builder_free(cm->builder);
-    /* Last: until here, a crash of ours still leaves it a domain to
-     * destroy. */
+    /*
+     * Last: until here, a crash of ours still leaves it a domain to
+     * destroy.
+     */
     xen_domain_watcher_stop(cm->watcher);
     error_free(cm->failure);
     g_free(cm);
