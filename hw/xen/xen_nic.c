@@ -656,3 +656,63 @@ bool xen_nic_create(XenBackend *be, XenNicHost *host, uint16_t domid,
     return xen_backend_create_device(be, "vif", domid, devid, NULL, be_keys,
                                      fe_keys, fe_ro_keys, errp);
 }
+
+/*
+ * As -device's parser checks them: domid= is the caller's, and the
+ * netdev is looked up before any vif is written.
+ */
+static NetDev *nic_device_check(XenNicHost *host, QemuOpts *qopts,
+                                XenNicOpts *opts, unsigned *devid,
+                                Error **errp)
+{
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    const char *netdev = qemu_opt_get(qopts, "netdev");
+    NetDev *nd;
+
+    g_ptr_array_add(keys, (gpointer)"driver");
+    g_ptr_array_add(keys, (gpointer)"domid");
+    g_ptr_array_add(keys, (gpointer)"netdev");
+    for (const char *const *k = xen_nic_device_keys; *k; k++) {
+        g_ptr_array_add(keys, (gpointer)*k);
+    }
+    g_ptr_array_add(keys, NULL);
+    if (!qemu_opts_check_keys(qopts, (const char *const *)keys->pdata,
+                              XEN_NIC_DEVICE, errp)) {
+        return NULL;
+    }
+    if (!netdev) {
+        error_setg(errp, "xen-net-device needs netdev=ID");
+        return NULL;
+    }
+    nd = net_dev_find(host->nets, netdev);
+    if (!nd) {
+        error_setg(errp, "xen-net-device: no -netdev id=%s", netdev);
+        return NULL;
+    }
+    return xen_nic_device_parse(qopts, opts, devid, errp) ? nd : NULL;
+}
+
+bool xen_nic_device_check(XenNicHost *host, QemuOpts *qopts, Error **errp)
+{
+    XenNicOpts opts;
+    unsigned devid;
+
+    return nic_device_check(host, qopts, &opts, &devid, errp);
+}
+
+bool xen_nic_device_add(XenBackend *be, XenNicHost *host, QemuOpts *qopts,
+                        uint16_t domid, Error **errp)
+{
+    XenNicOpts opts;
+    unsigned devid;
+    NetDev *nd = nic_device_check(host, qopts, &opts, &devid, errp);
+
+    if (!nd) {
+        return false;
+    }
+    if (!qemu_opt_get(qopts, "devid")) {
+        /* As libxl numbers a guest's vifs: the first one free. */
+        devid = xen_nic_free_devid(be, host, domid);
+    }
+    return xen_nic_create(be, host, domid, devid, nd, &opts, errp);
+}

@@ -512,28 +512,10 @@ static bool xenner_add_fb_device(XenMachineState *ms, QemuOpts *opts,
 static bool xenner_add_net_device(XenMachineState *ms, QemuOpts *opts,
                                   Error **errp)
 {
-    g_autoptr(GPtrArray) keys = g_ptr_array_new();
-    const char *netdev = qemu_opt_get(opts, "netdev");
-    XenNicOpts no;
-    unsigned devid;
     uint64_t domid;
-    NetDev *nd;
 
-    g_ptr_array_add(keys, (gpointer)"driver");
-    g_ptr_array_add(keys, (gpointer)"domid");
-    g_ptr_array_add(keys, (gpointer)"netdev");
-    for (const char *const *k = xen_nic_device_keys; *k; k++) {
-        g_ptr_array_add(keys, (gpointer)*k);
-    }
-    g_ptr_array_add(keys, NULL);
-    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
-                              "xen-net-device", errp) ||
-        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
+    if (!qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
                              &domid, errp)) {
-        return false;
-    }
-    if (!netdev) {
-        error_setg(errp, "xen-net-device needs netdev=ID");
         return false;
     }
     if (!machine_find_guest(ms, domid)) {
@@ -541,19 +523,7 @@ static bool xenner_add_net_device(XenMachineState *ms, QemuOpts *opts,
                    (unsigned)domid);
         return false;
     }
-    nd = net_dev_find(ms->nets, netdev);
-    if (!nd) {
-        error_setg(errp, "xen-net-device: no -netdev id=%s", netdev);
-        return false;
-    }
-    if (!xen_nic_device_parse(opts, &no, &devid, errp)) {
-        return false;
-    }
-    if (!qemu_opt_get(opts, "devid")) {
-        /* As libxl numbers a guest's vifs: the first one free. */
-        devid = xen_nic_free_devid(ms->backend, ms->nics, domid);
-    }
-    return xen_nic_create(ms->backend, ms->nics, domid, devid, nd, &no, errp);
+    return xen_nic_device_add(ms->backend, ms->nics, opts, domid, errp);
 }
 
 /* ---- -device ----------------------------------------------------------- */

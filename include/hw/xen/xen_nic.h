@@ -84,6 +84,23 @@ extern const char *const xen_nic_device_keys[];
 bool xen_nic_device_parse(QemuOpts *qopts, XenNicOpts *opts, unsigned *devid,
                           Error **errp);
 
+/* -device's name for it. */
+#define XEN_NIC_DEVICE "xen-net-device"
+
+/*
+ * -device xen-net-device for guest @domid (EMULATE, XEN_CREATE): its
+ * keys checked (domid= is the caller's to read or refuse), its netdev=
+ * found among @host's netdevs, the vif numbered as libxl would (the first
+ * free) unless devid= says, and written with xen_nic_create().
+ */
+bool xen_nic_device_add(XenBackend *be, XenNicHost *host, QemuOpts *qopts,
+                        uint16_t domid, Error **errp);
+/*
+ * The same checks without a backend, so that a machine can refuse bad
+ * options before it builds anything.
+ */
+bool xen_nic_device_check(XenNicHost *host, QemuOpts *qopts, Error **errp);
+
 /* "52:54:00:12:34:56" into @mac; false for anything else. */
 bool xen_nic_parse_mac(const char *s, uint8_t mac[6]);
 /* libxl's `rate` key, "bytes,usec"; false for anything else. */
