@@ -608,7 +608,8 @@ static bool expand_nics(GPtrArray *nics, XenMachineConfig *cfg, Error **errp)
         QemuOpts *netdev, *device;
 
         if (!xen_nic_option_expand(g_ptr_array_index(nics, i), i,
-                                   cfg->xenner_guests, cfg->xen_domid,
+                                   cfg->xenner_guests, cfg->xen_create ?
+                                   XEN_NIC_DOMID_BUILT : cfg->xen_domid,
                                    &netdev, &device, errp)) {
             return false;
         }

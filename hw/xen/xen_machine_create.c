@@ -27,9 +27,14 @@
 #include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_domainbuild.h"
 #include "hw/xen/xen_drive.h"
+#include "hw/xen/xen_fb.h"
+#include "hw/xen/xen_kbd.h"
+#include "hw/xen/xen_nic.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
 #include "hw/xen/xen_vbd.h"
+#include "net/net.h"
+#include "ui/vnc.h"
 #include "util/trace.h"
 
 /* QEMU's default RAM size, for a command line without -m. */
@@ -49,9 +54,16 @@ struct XenCreateMachine {
     GPtrArray *drives;          /* XenDrive, -drive if=xen */
     GPtrArray *vbds;            /* XenVbd, the current domain's */
     XenDiskHost *disks;
+    GPtrArray *nic_devices;     /* QemuOpts of -device xen-net-device */
+    NetDevList *nets;           /* -netdev: they outlive a reboot */
+    /* -vnc: a vfb and a vkbd for each domain, on one display */
+    InputHub *input;
+    ConsoleList *consoles;
+    VncDisplay *vnc;
     XenQmp *qmp;
     /* The current domain and the backend serving it: */
     XenBackend *backend;
+    XenNicHost *nics;           /* its vifs, on -netdev's netdevs */
     XenDomain dom;
     bool have_domain;
     Error *failure;             /* why the machine stopped, if it failed */
@@ -76,6 +88,9 @@ static void create_teardown(XenCreateMachine *cm)
     xen_domain_pause(cm->builder, cm->dom.domid);
     xen_backend_free(cm->backend);
     cm->backend = NULL;
+    /* Its vifs are gone: the netdevs are free for the next domain's. */
+    xen_nic_host_free(cm->nics);
+    cm->nics = NULL;
     xen_domain_destroy(cm->builder, cm->dom.domid);
     g_ptr_array_set_size(cm->vbds, 0);
     xen_domain_watcher_track(cm->watcher, XEN_DOMAIN_WATCH_NONE);
@@ -115,6 +130,42 @@ static bool create_disks(XenCreateMachine *cm, Error **errp)
     return true;
 }
 
+/*
+ * The vifs and the display, with the backends XEN_ATTACH serves them
+ * with and the devices EMULATE writes: libxl's directories and
+ * permissions; -vnc stands for xl's vfb = [ 'vnc=1' ], which gives the
+ * guest a vkbd as well.
+ */
+static bool create_nics_and_display(XenCreateMachine *cm, Error **errp)
+{
+    XenFbConfig fb;
+    XenKbdOpts kbd;
+    bool ok;
+
+    if (cm->nic_devices->len &&
+        !xen_nic_register(cm->backend, cm->nics, errp)) {
+        return false;
+    }
+    for (guint i = 0; i < cm->nic_devices->len; i++) {
+        if (!xen_nic_device_add(cm->backend, cm->nics,
+                                g_ptr_array_index(cm->nic_devices, i),
+                                cm->dom.domid, errp)) {
+            return false;
+        }
+    }
+    if (!cm->vnc) {
+        return true;
+    }
+    xen_fb_config_default(&fb);
+    xen_kbd_opts_default(&kbd);
+    ok = xen_kbd_register(cm->backend, cm->input, errp) &&
+         xen_fb_register(cm->backend, cm->consoles, errp) &&
+         xen_fb_create(cm->backend, cm->dom.domid, 0, &fb, errp) &&
+         xen_kbd_create(cm->backend, cm->dom.domid, 0, &kbd, errp);
+    xen_kbd_opts_clear(&kbd);
+    return ok;
+}
+
 /* Builds the domain, writes and serves its devices, and starts it. */
 static bool create_domain(XenCreateMachine *cm, Error **errp)
 {
@@ -131,12 +182,14 @@ static bool create_domain(XenCreateMachine *cm, Error **errp)
         return false;
     }
     xen_backend_serve_domain(cm->backend, cm->dom.domid);
+    cm->nics = xen_nic_host_new(cm->nets);
     if (!xen_console_register(cm->backend, cm->chardevs, errp) ||
         !xen_disk_register(cm->backend, cm->disks, false, errp) ||
         !xen_console_create(cm->backend, cm->dom.domid, 0, cm->console,
                             NULL, cm->dom.console_ring_mfn,
                             cm->dom.console_port, errp) ||
         !create_disks(cm, errp) ||
+        !create_nics_and_display(cm, errp) ||
         !xen_domain_unpause(cm->builder, cm->dom.domid, errp)) {
         return false;
     }
@@ -252,6 +305,53 @@ static bool create_parse_drives(XenCreateMachine *cm,
     return true;
 }
 
+/*
+ * -netdev, -nic and -device xen-net-device, checked before anything is
+ * built (xen_machine_check_mode() took the -device drivers and domid=).
+ */
+static bool create_parse_nics(XenCreateMachine *cm,
+                              const XenMachineConfig *cfg, Error **errp)
+{
+    XenNicHost *check;
+    bool ok = true;
+
+    /* Every -device is a vif by now. */
+    if (cfg->devices->len && xen_nic_kernel_netback_loaded()) {
+        /* Both would serve backend/vif, racing for each device. */
+        error_setg(errp, "-xen-create: the dom0 kernel's xen-netback is "
+                   "loaded and would take the guest's vifs; unload it "
+                   "(rmmod xen-netback) for qemu-xenpv to serve them");
+        return false;
+    }
+    cm->nets = net_dev_list_new(cm->loop, cfg->netdevs, errp);
+    if (!cm->nets) {
+        return false;
+    }
+    check = xen_nic_host_new(cm->nets);
+    for (guint i = 0; ok && i < cfg->devices->len; i++) {
+        QemuOpts *dev = g_ptr_array_index(cfg->devices, i);
+
+        ok = xen_nic_device_check(check, dev, errp);
+        g_ptr_array_add(cm->nic_devices, dev);
+    }
+    xen_nic_host_free(check);
+    return ok;
+}
+
+/* -vnc: its display, open before the first domain's framebuffer. */
+static bool create_open_vnc(XenCreateMachine *cm, const XenMachineConfig *cfg,
+                            Error **errp)
+{
+    if (!cfg->vnc || !strcmp(cfg->vnc, "none")) {
+        return true;
+    }
+    cm->input = input_hub_new();
+    cm->consoles = console_list_new();
+    cm->vnc = vnc_display_open(cm->loop, cm->consoles, cm->input, cfg->vnc,
+                               cfg->keymap, NULL, errp);
+    return cm->vnc;
+}
+
 static bool create_config(XenCreateMachine *cm, const XenMachineConfig *cfg,
                           Error **errp)
 {
@@ -289,6 +389,7 @@ XenCreateMachine *xen_create_init(EventLoop *loop,
     cm->drives = g_ptr_array_new_with_free_func(
         (GDestroyNotify)xen_drive_free);
     cm->vbds = g_ptr_array_new_with_free_func((GDestroyNotify)xen_vbd_free);
+    cm->nic_devices = g_ptr_array_new();
     /* Before any thread or handle exists: the child keeps none of them. */
     cm->watcher = xen_domain_watcher_start(errp);
     if (!cm->watcher) {
@@ -314,7 +415,9 @@ XenCreateMachine *xen_create_init(EventLoop *loop,
             goto fail;
         }
     }
-    if (!create_parse_drives(cm, cfg, errp)) {
+    if (!create_parse_drives(cm, cfg, errp) ||
+        !create_parse_nics(cm, cfg, errp) ||
+        !create_open_vnc(cm, cfg, errp)) {
         goto fail;
     }
     cm->disks = xen_disk_host_new();
@@ -324,6 +427,8 @@ XenCreateMachine *xen_create_init(EventLoop *loop,
         goto fail;
     }
     xen_qmp_set_powerdown(cm->qmp, create_powerdown, cm);
+    xen_qmp_set_consoles(cm->qmp, cm->consoles);
+    xen_qmp_set_vnc(cm->qmp, cm->vnc);
     if (!create_domain(cm, errp)) {
         goto fail;
     }
@@ -350,6 +455,11 @@ void xen_create_cleanup(XenCreateMachine *cm)
     }
     create_teardown(cm);
     xen_qmp_free(cm->qmp);
+    vnc_display_close(cm->vnc);
+    input_hub_free(cm->input);
+    console_list_free(cm->consoles);
+    net_dev_list_free(cm->nets);
+    g_ptr_array_free(cm->nic_devices, true);
     xen_disk_host_free(cm->disks);
     g_ptr_array_free(cm->drives, true);
     g_ptr_array_free(cm->vbds, true);

@@ -17,6 +17,8 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "hw/xen/xen_nic_option.h"
+
 #ifdef CONFIG_XEN
 #include "chardev/char.h"
 #include "hw/xen/xen_backend.h"
@@ -281,16 +283,24 @@ static bool xen_machine_check_create_opts(const XenMachineConfig *cfg,
         error_setg(errp, "-xen-create needs -kernel (a Xen PV kernel)");
         return false;
     }
-    if (cfg->xen_create && cfg->devices->len) {
-        error_setg(errp, "-xen-create: -device is not supported; give "
-                   "disks with -drive file=...,if=xen");
-        return false;
-    }
-    if (cfg->xen_create &&
-        (cfg->netdevs->len || (cfg->vnc && strcmp(cfg->vnc, "none")))) {
-        error_setg(errp, "-xen-create: network devices and -vnc are not "
-                   "supported yet");
-        return false;
+    for (guint i = 0; cfg->xen_create && i < cfg->devices->len; i++) {
+        QemuOpts *dev = g_ptr_array_index(cfg->devices, i);
+        const char *driver = qemu_opt_get(dev, "driver");
+
+        /* Disks have -drive; a display comes with -vnc. */
+        if (!driver || strcmp(driver, XEN_NIC_MODEL)) {
+            error_setg(errp, "-xen-create: -device %s is not supported: "
+                       "only " XEN_NIC_MODEL " is (disks: -drive "
+                       "file=...,if=xen; a display: -vnc)",
+                       driver ? driver : "");
+            return false;
+        }
+        if (qemu_opt_get(dev, "domid")) {
+            error_setg(errp, "-xen-create: " XEN_NIC_MODEL " takes no "
+                       "domid=: its guest is the domain qemu-xenpv builds, "
+                       "whose id Xen picks");
+            return false;
+        }
     }
     return true;
 }

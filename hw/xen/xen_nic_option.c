@@ -87,7 +87,8 @@ static bool nic_default_domid(GPtrArray *guests, long default_domid,
             return nic_parse_domid(d, "-xenner-guest domid", domid, errp);
         }
     }
-    if ((!guests || !guests->len) && default_domid >= 0) {
+    if ((!guests || !guests->len) &&
+        (default_domid >= 0 || default_domid == XEN_NIC_DOMID_BUILT)) {
         *domid = default_domid;
         return true;
     }
@@ -157,7 +158,10 @@ bool xen_nic_option_expand(const char *arg, unsigned index,
     g_string_prepend(nd, ",id=");
     g_string_prepend(nd, type);
     /* No devid=: the machine numbers it as libxl would, first free. */
-    g_string_append_printf(dev, ",netdev=%s,domid=%ld", id, domid);
+    g_string_append_printf(dev, ",netdev=%s", id);
+    if (domid != XEN_NIC_DOMID_BUILT) {
+        g_string_append_printf(dev, ",domid=%ld", domid);
+    }
     *netdev = qemu_opts_parse(nd->str, "type", errp);
     if (!*netdev) {
         return false;

@@ -9,7 +9,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 34
+tap_plan 36
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import tty, socket' 2>/dev/null
 then
@@ -259,5 +259,12 @@ refused "-serial is a console only with -xen-create" \
 refused "-smp 0" "at least one CPU" -M xenpv -xen-create -kernel /x -smp 0
 refused "-uuid that is not one" "not a UUID" -M xenpv -xen-create \
     -kernel /x -uuid 1234
-refused "-xen-create has no display or network yet" "not supported yet" \
-    -M xenpv -xen-create -kernel /x -vnc :1
+refused "-xen-create takes a vif and -vnc: only the host is missing" \
+    "not running Xen|built without Xen" -M xenpv -xen-create -kernel /x \
+    -nic tap,ifname=xc0,script=no -vnc :1
+refused "-xen-create: -device takes only xen-net-device" \
+    "only xen-net-device is" -M xenpv -xen-create -kernel /x \
+    -device xen-fb
+refused "-xen-create: a vif's domid is Xen's to pick" "takes no domid=" \
+    -M xenpv -xen-create -kernel /x -netdev tap,id=n0 \
+    -device xen-net-device,netdev=n0,domid=3

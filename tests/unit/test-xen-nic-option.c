@@ -102,9 +102,14 @@ static void test_domid(void)
 
     check("tap,domid=8", 0, two, -1, "tap,id=nic0",
           "xen-net-device,netdev=nic0,domid=8");
-    /* XEN_CREATE: no Xenner guest, the domain of -xen-domid. */
+    /* No Xenner guest: the domain of -xen-domid. */
     check("tap", 0, none, 12, "tap,id=nic0",
           "xen-net-device,netdev=nic0,domid=12");
+    /* XEN_CREATE: the domain it builds, whose id Xen picks later. */
+    check("tap", 0, none, XEN_NIC_DOMID_BUILT, "tap,id=nic0",
+          "xen-net-device,netdev=nic0");
+    check("tap,domid=3", 0, none, XEN_NIC_DOMID_BUILT, "tap,id=nic0",
+          "xen-net-device,netdev=nic0,domid=3");
     check_error("tap", two, -1, "-nic: domid=N is needed (2 -xenner-guest "
                 "given; it defaults only to the one guest there is)");
     check_error("tap", none, -1, "-nic: domid=N is needed (0 -xenner-guest "

@@ -23,6 +23,9 @@
 /* The one NIC model there is; model= takes nothing else (or help). */
 #define XEN_NIC_MODEL "xen-net-device"
 
+/* @default_domid for -xen-create: a domain whose id is not known yet. */
+#define XEN_NIC_DOMID_BUILT (-2)
+
 /* `-nic ...,model=help`: true when @arg asks for the list of models. */
 bool xen_nic_option_wants_help(const char *arg);
 /* QEMU's answer to model=help, on stdout. */
@@ -34,7 +37,9 @@ void xen_nic_option_print_models(void);
  *
  * The guest is domid=, else the only -xenner-guest of @xenner_guests
  * (QemuOpts with "domid"), else @default_domid when it is >= 0
- * (-xen-domid, what XEN_CREATE will build), else an error.
+ * (-xen-domid), else with XEN_NIC_DOMID_BUILT the domain -xen-create
+ * builds (the device gets no domid=: Xen picks it at the build), else
+ * an error.
  *
  * On success *@netdev and *@device are new QemuOpts to append to the
  * -netdev and -device lists, or both NULL for `-nic none`.
