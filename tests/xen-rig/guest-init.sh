@@ -8,7 +8,21 @@
 # rig.<key>=<value> reach the task as RIG_<KEY> (rig.disk=xvda: wait for
 # /dev/xvda first). As PID 1 this must never exit: it powers off instead,
 # which shuts the PV domain down.
+#
+# It also does what a real init does when asked to shut down: Linux
+# answers control/shutdown (xl shutdown, QMP system_powerdown) by
+# running /sbin/poweroff or /sbin/reboot, which in busybox signal PID 1
+# (SIGUSR2 power off, SIGUSR1 halt, SIGTERM reboot) and leave the rest
+# to it. The task runs in the background so that the signal is acted
+# upon while it runs, not after.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+shutdown_by() {
+    echo "RIG init: $1 requested"
+    sync
+    "$1" -f
+}
+trap 'shutdown_by poweroff' USR1 USR2
+trap 'shutdown_by reboot' TERM
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -46,7 +60,9 @@ if [ -n "$disk" ]; then
 fi
 if [ $rc = 0 ]; then
     if [ -n "$task" ] && [ -f "/tasks/$task.sh" ]; then
-        sh "/tasks/$task.sh" || rc=$?
+        # An asynchronous command's stdin is /dev/null unless given.
+        sh "/tasks/$task.sh" < /dev/console &
+        wait $! || rc=$?
     else
         echo "rig-guest: no task '$task' (rig.task= on the command line)"
         rc=3
