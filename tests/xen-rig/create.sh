@@ -16,7 +16,12 @@
 #  c3 QMP answers, then SIGKILL: the watcher destroys the domain;
 #  c4 xl destroy from outside: qemu-xenpv exits 0;
 #  c5 a guest reboot: built again once, then it powers off;
-#  c6 a guest crash: exit status 1 with the reason.
+#  c6 a guest crash: exit status 1 with the reason;
+#  c7 a vif (-nic tap) and a VNC display (-vnc): the guest and dom0
+#     ping each other over the tap, the vfb and vkbd connect, a VNC
+#     client takes a frame; then QMP system_powerdown, which the
+#     guest's init acts on as a real init does: exit 0;
+#  c8 QMP quit once its disk is connected: exit 0.
 # Before them, what qemu-xenpv refuses at start-up, leaving nothing.
 tap=$out/create.tap
 log=$out/create.log
@@ -125,6 +130,12 @@ refused_env=XENSTORED_PATH=/nonexistent/socket
 refused "no xenstored" "no xenstored on this host" \
     -kernel "$create_kernel" -m 64
 refused_env=
+# The ops rig's dom0 loads xen-netback, which serves backend/vif too.
+if test -e /sys/module/xen_netback; then
+    refused "a vif while the kernel's xen-netback is loaded" \
+        "xen-netback is loaded" -kernel "$create_kernel" -m 64 \
+        -nic tap,ifname=refused0,script=no,downscript=no
+fi
 check "refused: xenstore holds nothing of them" sh -c \
     '! xenstore-ls -f / | grep -q "= \"refused\""'
 
@@ -239,8 +250,69 @@ check "c6: it says why" grep -q 'the guest crashed: domain .* stopped: crash' \
     /tmp/c6.err
 check "c6: the guest crashed where it was told to" con_has c6 'RIG crashing'
 cgone c6
+# ---- c7: a vif and a VNC display; system_powerdown -----------------------
+# The tap is addressed directly in dom0: no bridge, nothing leaves dom0.
+if test -e /sys/module/xen_netback; then
+    check "c7: rmmod xen-netback, which would take the vif" \
+        rmmod xen-netback
+fi
+cstart c7 netwait /tmp/c5.img -serial file:/tmp/c7.con \
+    -nic tap,ifname=c7tap,script=no,downscript=no -vnc 127.0.0.1:7 \
+    -chardev socket,id=qmp,path=/tmp/c7.qmp,server=on,wait=off \
+    -mon chardev=qmp,mode=control
+check "c7: the vif's tap is up in dom0" sh -c \
+    'ip addr add 10.99.0.1/24 dev c7tap && ip link set c7tap up'
+vif=/local/domain/0/backend/vif/$domid/0
+check "c7: vif connected (backend state 4)" wait_for 300 xs_is $vif/state 4
+check "c7: vif 0 written as libxl does" sh -c "
+    [ \"\$(xenstore-read /local/domain/$domid/device/vif/0/backend)\" = $vif ] &&
+    [ \"\$(xenstore-read $vif/handle)\" = 0 ] &&
+    [ \"\$(xenstore-read $vif/mac)\" = \
+      \"\$(xenstore-read /local/domain/$domid/device/vif/0/mac)\" ] &&
+    xenstore-ls -fp $vif | tee -a $log | grep -q '/mac = .*(n0,r$domid)'"
+check "c7: the guest pings dom0 over it" wait_for 600 con_has c7 \
+    'RIG net-ping-ok'
+check "c7: dom0 pings the guest" ping -c 3 -W 5 10.99.0.2
+check "c7: vfb connected (backend state 4)" wait_for 300 \
+    xs_is /local/domain/0/backend/vfb/$domid/0/state 4
+check "c7: vkbd connected (backend state 4)" wait_for 300 \
+    xs_is /local/domain/0/backend/vkbd/$domid/0/state 4
+check "c7: QMP query-vnc: the display is on" qmp_has /tmp/c7.qmp \
+    query-vnc '"enabled": true'
+check "c7: the guest wrote on its framebuffer's console" wait_for 300 \
+    con_has c7 'RIG fb-text'
+if command -v gvnccapture > /dev/null; then
+    check "c7: a VNC client takes a frame of the guest's screen" sh -c \
+        'timeout 120 gvnccapture -q 127.0.0.1:7 /tmp/c7.png &&
+         test -s /tmp/c7.png'
+fi
+check "c7: QMP system_powerdown is answered" qmp /tmp/c7.qmp \
+    system_powerdown
+check "c7: the guest's init powers off on it" wait_for 300 con_has c7 \
+    'RIG init: poweroff requested'
+check "c7: qemu-xenpv exits after the power-off" wait_for 300 ended c7
+# Should it not have, the steps after still start from a clean host.
+ended c7 || { kill -TERM "$cpid"; wait_for 60 ended c7; }
+check "c7: exit status 0" rc_is c7 0
+check "c7: it says the guest powered off" grep -q 'powered off' \
+    /tmp/c7.err
+check "c7: the tap went with qemu-xenpv" wait_for 30 sh -c \
+    '! test -e /sys/class/net/c7tap'
+cgone c7
+
+# ---- c8: QMP quit --------------------------------------------------------
+cstart c8 io /tmp/c2.img -serial file:/tmp/c8.con \
+    -chardev socket,id=qmp,path=/tmp/c8.qmp,server=on,wait=off \
+    -mon chardev=qmp,mode=control
+check "c8: xvda connected (backend state 4)" wait_for 300 \
+    xs_is /local/domain/0/backend/qdisk/$domid/51712/state 4
+check "c8: QMP quit is answered" qmp /tmp/c8.qmp quit
+check "c8: qemu-xenpv exits" wait_for 120 ended c8
+check "c8: exit status 0" rc_is c8 0
+cgone c8
+
 check "only dom0 is left in xenstore" \
     test "$(xenstore-list /local/domain | tr '\n' ' ')" = "0 "
 
-for f in /tmp/c?.err /tmp/c?.con /tmp/refused.out; do cp "$f" $out/ 2>/dev/null; done
+for f in /tmp/c?.err /tmp/c?.con /tmp/c7.png /tmp/refused.out; do cp "$f" $out/ 2>/dev/null; done
 echo "1..$n" >> $tap

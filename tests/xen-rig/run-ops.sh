@@ -17,12 +17,13 @@ bin=${1:?$usage}
 qemu=${2:?$usage}
 case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
 case $qemu in /*) ;; *) qemu=$(pwd)/$qemu ;; esac
-# The ops test takes a minute; the create scenario's six guests under
-# TCG about 6 more idle, several times that on a loaded host.
+# The ops test takes a minute; the create scenario's eight guests under
+# TCG about 7 more idle, several times that on a loaded host.
 RIG_BUDGET=${RIG_BUDGET:-1800}
 rig_setup "${3:-}"
 rig_logs=(ops.err xl-info.txt xl-list.txt create.log refused.out c1.err
-          c2.err c3.err c4.err c5.err c5.con c6.err c6.con)
+          c2.err c3.err c4.err c5.err c5.con c6.err c6.con c7.err c7.con
+          c8.err)
 keep() {
     [ -z "${RIG_KEEP:-}" ] ||
         { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
