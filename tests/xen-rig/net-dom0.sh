@@ -75,6 +75,19 @@ net_attach() {
     return 1
 }
 
+# net_create NAME: xl create, up to three times. The guest's vif has the
+# same 40 s of hotplug as net_attach's, and a CI host running two rigs
+# and the sanitizer build missed it at start-up once (xl create failed,
+# libxl destroyed the domain).
+net_create() {
+    for try in 1 2 3; do
+        $xl create /tmp/$1.cfg && return 0
+        echo "# net: $1: xl create failed (try $try)" >> $tap
+        wait_for 120 domain_gone "$1"
+    done
+    return 1
+}
+
 # net_guest NAME BACKEND RUN: one run of the guest and its checks.
 net_guest() {
     name=$1
@@ -84,7 +97,7 @@ net_guest() {
     ctx_logs="/var/log/xen/xl-$name.log /var/log/xen/console/guest-$name.log
               /var/log/xen/xen-hotplug.log /tmp/iperf3-server.log"
     [ "$be" = netback ] || ctx_logs="$ctx_logs /var/log/xen/qemu-dm-$name.log"
-    check "$name ($be): xl create" $xl create /tmp/$name.cfg
+    check "$name ($be): xl create" net_create "$name"
     domid=$($xl domid "$name" 2>/dev/null) || domid=none
     [ "$domid" = none ] || ctx_domid=$domid
     vbe=/local/domain/0/backend/vif/$domid
