@@ -312,6 +312,7 @@ static bool create_parse_drives(XenCreateMachine *cm,
 static bool create_parse_nics(XenCreateMachine *cm,
                               const XenMachineConfig *cfg, Error **errp)
 {
+    g_autoptr(GHashTable) netdevs = NULL;
     XenNicHost *check;
     bool ok = true;
 
@@ -328,10 +329,19 @@ static bool create_parse_nics(XenCreateMachine *cm,
         return false;
     }
     check = xen_nic_host_new(cm->nets);
+    /* The binding would refuse a second vif only once the domain is built. */
+    netdevs = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; ok && i < cfg->devices->len; i++) {
         QemuOpts *dev = g_ptr_array_index(cfg->devices, i);
+        const char *netdev;
 
         ok = xen_nic_device_check(check, dev, errp);
+        netdev = qemu_opt_get(dev, "netdev");
+        if (ok && !g_hash_table_add(netdevs, (gpointer)netdev)) {
+            error_setg(errp, "Property 'netdev' can't take value '%s', it's "
+                       "in use", netdev);
+            ok = false;
+        }
         g_ptr_array_add(cm->nic_devices, dev);
     }
     xen_nic_host_free(check);

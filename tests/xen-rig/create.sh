@@ -256,6 +256,9 @@ if test -e /sys/module/xen_netback; then
     check "c7: rmmod xen-netback, which would take the vif" \
         rmmod xen-netback
 fi
+refused "two vifs on one netdev" "it's in use" -kernel "$create_kernel" \
+    -m 64 -netdev tap,id=n0,ifname=refused0,script=no,downscript=no \
+    -device xen-net-device,netdev=n0 -device xen-net-device,netdev=n0
 cstart c7 netwait /tmp/c5.img -serial file:/tmp/c7.con \
     -nic tap,ifname=c7tap,script=no,downscript=no -vnc 127.0.0.1:7 \
     -chardev socket,id=qmp,path=/tmp/c7.qmp,server=on,wait=off \
