@@ -1,12 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# mkinitrd.sh CACHE_DIR OUT: busybox initramfs for a dom0 whose root is the
-# host's own / over 9p. The dom0 kernel's modules are not on the host, so
-# everything dom0 needs is loaded from here before switch_root.
+# mkinitrd.sh CACHE_DIR OUT [MODULE...]: busybox initramfs for a dom0 whose
+# root is the host's own / over 9p. The dom0 kernel's modules are not on
+# the host, so everything dom0 needs is loaded from here before
+# switch_root. MODULE... replaces dom0's Xen modules after the 9p and
+# overlay ones, for a rig that boots the same kernel without Xen.
+#
+# The kernel parameter rig.exit=port makes every power-off of the rig
+# (the fallback after rig.init, and a failed stage 1) a write to QEMU's
+# isa-debug-exit device at 0xf4 before the sysrq power-off: after a
+# nested KVM guest ran, the kernel's own power-off hangs.
 set -eu
-cache=${1:?usage: mkinitrd.sh CACHE_DIR OUT}
-out=${2:?usage: mkinitrd.sh CACHE_DIR OUT}
+usage="usage: mkinitrd.sh CACHE_DIR OUT [MODULE...]"
+cache=${1:?$usage}
+out=${2:?$usage}
+shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/modules.sh"
 read -r _ vmlinuz kver < <("$here/../../scripts/fetch-rig.sh" --check "$cache") || exit 1
@@ -16,9 +25,13 @@ kdir=${vmlinuz%/boot/*}/lib/modules/$kver
 # attaches to itself); overlay lets dom0 create mount points (/rig-out)
 # on top of the read-only host root.
 mods="netfs fscache 9pnet virtio_ring virtio virtio_pci_legacy_dev
-      virtio_pci_modern_dev virtio_pci 9pnet_virtio 9p overlay
-      xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-blkback
-      xen-netback xen-blkfront loop tun bridge"
+      virtio_pci_modern_dev virtio_pci 9pnet_virtio 9p overlay"
+if [ $# -gt 0 ]; then
+    mods="$mods $*"
+else
+    mods="$mods xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs
+          xen-blkback xen-netback xen-blkfront loop tun bridge"
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -42,13 +55,20 @@ for m in $(cat /lib/modules/order); do
 done
 rig_init=
 cache=
+rig_exit=
 for a in $(cat /proc/cmdline); do
     case $a in
     rig.init=*) rig_init=${a#rig.init=} ;;
     rig.cache=loose) cache=,cache=loose ;;
+    rig.exit=port) rig_exit=port ;;
     esac
 done
-fail() { echo "rig-initrd: $*"; echo o > /proc/sysrq-trigger; sleep 60; }
+fail() {
+    echo "rig-initrd: $*"
+    [ "$rig_exit" != port ] ||
+        printf '\001' | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+    echo o > /proc/sysrq-trigger; sleep 60
+}
 mkdir -p /lower /upper
 mount -t 9p -o trans=virtio,version=9p2000.L,ro$cache root /lower ||
     fail "mount 9p root"
@@ -73,7 +93,9 @@ umount /sys /proc
 exec switch_root /newroot /bin/sh -c '"$0"; rc=$?
     [ -e /rig-out/status ] || echo "$rc" > /rig-out/status
     [ -e /proc/sysrq-trigger ] || mount -t proc proc /proc
-    echo o > /proc/sysrq-trigger; sleep 60' "$rig_init"
+    [ "$1" != port ] ||
+        printf "\001" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+    echo o > /proc/sysrq-trigger; sleep 60' "$rig_init" "$rig_exit"
 INIT
 chmod +x "$work/init"
 (cd "$work" && find . | cpio -o -H newc --quiet) | gzip -1 > "$out"

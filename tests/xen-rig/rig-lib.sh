@@ -13,6 +13,11 @@ rig_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Files under $out shown when a run fails, beyond the serial log and
 # diag.log.
 rig_logs=()
+# The initramfs's modules beyond the 9p root's (mkinitrd.sh): none means
+# dom0's Xen modules. A rig that boots the kernel without Xen sets them,
+# and its own boot script.
+rig_modules=()
+rig_boot_sh=$rig_here/boot.sh
 
 # Prints as TAP comments, so that meson's testlog.txt keeps them, what
 # explains a failure: first diag.log, where dom0's diag wrote at each
@@ -57,8 +62,8 @@ rig_setup() {
         rig_bail "$fetched"
     # shellcheck disable=SC2034 # for the sourcing script
     read -r _ vmlinuz _ <<<"$fetched"
-    timeout 300 "$rig_here/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz" ||
-        rig_bail "mkinitrd.sh failed"
+    timeout 300 "$rig_here/mkinitrd.sh" "$cache" "$tmp/dom0-initrd.gz" \
+        "${rig_modules[@]}" || rig_bail "mkinitrd.sh failed"
 }
 
 # rig_xl_works: did dom0's xl_works (dom0-up.sh) see the hypervisor?
@@ -68,12 +73,12 @@ rig_xl_works() {
 }
 
 # rig_boot INIT: boots the rig with INIT as dom0's init; its exit status
-# is the one INIT left (boot.sh).
+# is the one INIT left (boot.sh, or rig_boot_sh).
 rig_boot() {
     local left=$((budget - SECONDS))
 
     [ "$left" -gt 30 ] || rig_bail "no time left to boot (${SECONDS}s used)"
-    RIG_INITRD=$tmp/dom0-initrd.gz "$rig_here/boot.sh" "$cache" "$1" \
+    RIG_INITRD=$tmp/dom0-initrd.gz "$rig_boot_sh" "$cache" "$1" \
         "$out" "$left"
 }
 
