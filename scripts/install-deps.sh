@@ -46,6 +46,9 @@ packages=(
     # (busybox, cpio, depmod, xz for .ko.xz modules), the guests' and
     # dom0's ext4 tools; dom0 runs the host's Xen userland in place
     qemu-system-x86 cpio busybox-static kmod xz-utils e2fsprogs
+    # the KVM rig (tests/kvm-rig) boots the same kernel with the same
+    # tools; its kvm-probe links statically against libc.a
+    libc6-dev
     # the rig's display test: upstream QEMU's xenfb as the peer (dom0
     # runs the VNC clients above, over the loopback dom0-up.sh brings up
     # with ip, which a minimal Debian lacks)

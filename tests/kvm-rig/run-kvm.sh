@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# run-kvm.sh KVM_PROBE [CACHE_DIR]: the KVM rig's test. Boots Debian's
+# kernel under TCG with kvm-amd (boot.sh), where kvm-init.sh checks
+# nested KVM and runs KVM_PROBE (kvm-probe.c); passes their TAP on as
+# one. Shares the Xen
+# rig's host side (tests/xen-rig/rig-lib.sh: root check, cache, budget,
+# failure reports) and initramfs builders. RIG_KEEP=DIR keeps /rig-out
+# in DIR.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/../xen-rig/rig-lib.sh
+. "$here/../xen-rig/rig-lib.sh"
+usage="usage: run-kvm.sh KVM_PROBE [CACHE_DIR]"
+probe=${1:?$usage}
+case $probe in /*) ;; *) probe=$(pwd)/$probe ;; esac
+# One boot and the probe: well under a minute idle. The budget is for a
+# loaded host; it bounds a hang, not a normal run.
+RIG_BUDGET=${RIG_BUDGET:-900}
+# With its dependencies from modules.dep: irqbypass, ccp, kvm.
+rig_modules=(kvm-amd)
+rig_boot_sh=$here/boot.sh
+rig_setup "${2:-}"
+rig_logs=(kvm.log probe.tap dmesg.txt)
+
+rc=0
+rig_boot "$(rig_init "$here/kvm-init.sh" "$probe")" || rc=$?
+[ -z "${RIG_KEEP:-}" ] ||
+    { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
+[ -s "$out/kvm.tap" ] ||
+    rig_bail "no TAP from kvm-init.sh (boot.sh exit $rc after ${SECONDS}s)"
+[ -s "$out/probe.tap" ] || {
+    echo "not ok - kvm-init.sh left no probe.tap" >> "$out/probe.tap"
+    [ "$rc" != 0 ] || rc=1
+}
+# The two files' tests numbered on, under one plan.
+awk '/^TAP version/ || /^1\.\.[0-9]+/ { next }
+     /^(not )?ok / {
+         n++
+         sub(/^ok( [0-9]+)?/, "ok " n)
+         sub(/^not ok( [0-9]+)?/, "not ok " n)
+     }
+     { print }
+     END { print "1.." n }' "$out/kvm.tap" "$out/probe.tap"
+[ "$rc" = 0 ] || rig_dump
+echo "# kvm-init.sh exit status $rc after ${SECONDS}s"
+exit "$rc"
