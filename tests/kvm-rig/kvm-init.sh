@@ -1,17 +1,23 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# kvm-init.sh KVM_PROBE: the KVM rig's init (run by the initramfs of
-# tests/xen-rig/mkinitrd.sh after switch_root to the host's root, kvm-amd
-# already loaded). Checks that nested KVM is there, runs KVM_PROBE, and
-# ends the emulator. TAP goes to /rig-out/kvm.tap and probe.tap
-# (run-kvm.sh joins them), details to /rig-out/kvm.log. As PID 1 it must
-# never exit before the end lands.
+# kvm-init.sh KVM_PROBE QEMU_XENPV KERNEL DOMU_INITRD: the KVM rig's init
+# (run by the initramfs of tests/xen-rig/mkinitrd.sh after switch_root to
+# the host's root, kvm-amd already loaded). Checks that nested KVM is
+# there, runs KVM_PROBE, then the guest scenario (guest.sh) with
+# QEMU_XENPV, KERNEL and DOMU_INITRD ("none" when QEMU_XENPV has no KVM
+# machine), and ends the emulator. TAP goes to /rig-out/kvm.tap,
+# probe.tap and guest.tap (run-kvm.sh joins them), details to
+# /rig-out/kvm.log. As PID 1 it must never exit before the end lands.
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 out=/rig-out
 tap=$out/kvm.tap
 log=$out/kvm.log
+here=$(dirname "$0")
 probe=$1
+qemu=$2
+kernel=$3
+domu=$4
 
 # finish STATUS: records STATUS for boot.sh and ends the emulator through
 # isa-debug-exit: after a nested guest ran, the kernel's power-off hangs.
@@ -63,6 +69,7 @@ check "/dev/kvm appears" wait_for 30 test -c /dev/kvm
 rc=0
 # KVM_RUN is bounded inside the probe; this bounds the rest.
 timeout -k 5 120 "$probe" > $out/probe.tap 2>> $log || rc=1
+"$here/guest.sh" "$qemu" "$kernel" "$domu" > $out/guest.tap || rc=1
 dmesg > $out/dmesg.txt 2>&1
 [ "$failed" = 0 ] || rc=1
 finish $rc

@@ -1,10 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# run-kvm.sh KVM_PROBE [CACHE_DIR]: the KVM rig's test. Boots Debian's
-# kernel under TCG with kvm-amd (boot.sh), where kvm-init.sh checks
-# nested KVM and runs KVM_PROBE (kvm-probe.c); passes their TAP on as
-# one. Shares the Xen
+# run-kvm.sh KVM_PROBE QEMU_XENPV [CACHE_DIR]: the KVM rig's test. Boots
+# Debian's kernel under TCG with kvm-amd (boot.sh), where kvm-init.sh
+# checks nested KVM, runs KVM_PROBE (kvm-probe.c) and the guest scenario
+# of QEMU_XENPV (guest.sh); passes their TAP on as one. Shares the Xen
 # rig's host side (tests/xen-rig/rig-lib.sh: root check, cache, budget,
 # failure reports) and initramfs builders. RIG_KEEP=DIR keeps /rig-out
 # in DIR.
@@ -12,29 +12,43 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/../xen-rig/rig-lib.sh
 . "$here/../xen-rig/rig-lib.sh"
-usage="usage: run-kvm.sh KVM_PROBE [CACHE_DIR]"
+usage="usage: run-kvm.sh KVM_PROBE QEMU_XENPV [CACHE_DIR]"
 probe=${1:?$usage}
+qemu=${2:?$usage}
 case $probe in /*) ;; *) probe=$(pwd)/$probe ;; esac
+case $qemu in /*) ;; *) qemu=$(pwd)/$qemu ;; esac
 # One boot and the probe: well under a minute idle. The budget is for a
-# loaded host; it bounds a hang, not a normal run.
+# loaded host and for the guest scenario once qemu-xenpv has a KVM
+# machine; it bounds a hang, not a normal run.
 RIG_BUDGET=${RIG_BUDGET:-900}
 # With its dependencies from modules.dep: irqbypass, ccp, kvm.
 rig_modules=(kvm-amd)
 rig_boot_sh=$here/boot.sh
-rig_setup "${2:-}"
-rig_logs=(kvm.log probe.tap dmesg.txt)
+rig_setup "${3:-}"
+rig_logs=(kvm.log probe.tap guest.log dmesg.txt)
+
+domu=none
+if machine=$("$here/guest.sh" --machine "$qemu"); then
+    echo "# qemu-xenpv's KVM machine: $machine"
+    timeout 300 "$here/../xen-rig/mkdomu.sh" "$cache" \
+        "$tmp/domu-initrd.gz" || rig_bail "mkdomu.sh failed"
+    domu=$tmp/domu-initrd.gz
+fi
 
 rc=0
-rig_boot "$(rig_init "$here/kvm-init.sh" "$probe")" || rc=$?
+rig_boot "$(rig_init "$here/kvm-init.sh" "$probe" "$qemu" "$vmlinuz" \
+            "$domu")" || rc=$?
 [ -z "${RIG_KEEP:-}" ] ||
     { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
 [ -s "$out/kvm.tap" ] ||
     rig_bail "no TAP from kvm-init.sh (boot.sh exit $rc after ${SECONDS}s)"
-[ -s "$out/probe.tap" ] || {
-    echo "not ok - kvm-init.sh left no probe.tap" >> "$out/probe.tap"
-    [ "$rc" != 0 ] || rc=1
-}
-# The two files' tests numbered on, under one plan.
+for f in probe guest; do
+    [ -s "$out/$f.tap" ] || {
+        echo "not ok - kvm-init.sh left no $f.tap" >> "$out/$f.tap"
+        [ "$rc" != 0 ] || rc=1
+    }
+done
+# The three files' tests numbered on, under one plan.
 awk '/^TAP version/ || /^1\.\.[0-9]+/ { next }
      /^(not )?ok / {
          n++
@@ -42,7 +56,7 @@ awk '/^TAP version/ || /^1\.\.[0-9]+/ { next }
          sub(/^not ok( [0-9]+)?/, "not ok " n)
      }
      { print }
-     END { print "1.." n }' "$out/kvm.tap" "$out/probe.tap"
+     END { print "1.." n }' "$out/kvm.tap" "$out/probe.tap" "$out/guest.tap"
 [ "$rc" = 0 ] || rig_dump
 echo "# kvm-init.sh exit status $rc after ${SECONDS}s"
 exit "$rc"
