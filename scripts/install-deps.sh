@@ -25,6 +25,8 @@ packages=(
     # build
     meson ninja-build pkg-config gcc libglib2.0-dev libjson-glib-dev libxen-dev
     liburing-dev libnbd-dev
+    # the PVH loader's bzImage payloads
+    liblzma-dev
     # -netdev user
     libslirp-dev
     # the keysym names (keysymdef.h); QEMU's keymaps for -k

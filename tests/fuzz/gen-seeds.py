@@ -22,7 +22,8 @@ netif-tx seed is a count of TX slots, the slots as netfront writes them
 and a frame, as fuzz-netif-tx.c reads; a netif-ctrl seed is a queue
 count and control requests as a Windows or Linux frontend sends them,
 each with its granted bytes, then a frame to hash, as fuzz-netif-ctrl.c
-reads.
+reads; a pvh-image seed is a small ELF kernel with Xen's PVH entry
+note, or a bzImage around one, as fuzz-pvh-image.c reads.
 """
 import json
 import os
@@ -587,7 +588,50 @@ def netif_ctrl_seeds():
 
 
 # Targets whose seeds are written as they are, one file each.
+def pvh_elf(entry=0x100000, paddr=0x100000, memsz=0x2000, phnum_extra=0):
+    """An ELF64 x86-64 kernel: a PT_NOTE with Xen notes, one PT_LOAD."""
+    notes = b""
+    for ntype, desc in ((6, b"linu"), (18, struct.pack("<I", entry))):
+        notes += struct.pack("<III", 4, len(desc), ntype) + b"Xen\0" + desc
+    code = bytes(range(64))
+    phoff = 64
+    notes_off = phoff + 2 * 56
+    code_off = notes_off + len(notes)
+    eh = (b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+          + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, entry, phoff, 0, 0, 64,
+                        56, 2 + phnum_extra, 64, 0, 0))
+    ph = struct.pack("<IIQQQQQQ", 4, 4, notes_off, 0, 0, len(notes),
+                     len(notes), 4)
+    ph += struct.pack("<IIQQQQQQ", 1, 5, code_off, paddr, paddr, len(code),
+                      memsz, 4096)
+    return eh + ph + notes + code
+
+
+def pvh_bzimage(payload, claimed=None):
+    import lzma
+    z = lzma.compress(payload, format=lzma.FORMAT_XZ,
+                      check=lzma.CHECK_CRC32) + struct.pack("<I",
+                                                            len(payload))
+    head = bytearray(5 * 512 + 100)
+    head[0x1f1] = 4
+    head[0x202:0x206] = b"HdrS"
+    head[0x206:0x208] = struct.pack("<H", 0x020f)
+    head[0x248:0x250] = struct.pack("<II", 100, len(z) if claimed is None
+                                    else claimed)
+    return bytes(head) + z
+
+
+def pvh_image_seeds():
+    yield pvh_elf()
+    yield pvh_elf(entry=0x1000850, paddr=0x1000000, memsz=0x100000)
+    yield pvh_elf(memsz=16)
+    yield pvh_bzimage(pvh_elf())
+    yield pvh_bzimage(pvh_elf(), claimed=1 << 20)
+    yield pvh_bzimage(b"not an elf")
+
+
 PLAIN_SEEDS = {
+    "fuzz-pvh-image": pvh_image_seeds,
     "fuzz-fb": fb_seeds,
     "fuzz-blkif": blk_seeds,
     "fuzz-vnc-frame": vnc_frame_seeds,
