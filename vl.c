@@ -641,7 +641,7 @@ static bool parse_config(const Options *o, const XenMachineType *type,
         expand_nics(o->nics, cfg, errp) &&
         check_mons(cfg->mons, errp) &&
         (!o->ram_size || check_ram_size(o->ram_size, &cfg->ram_mb, errp)) &&
-        check_serial(o->serial, o->xen_create, errp) &&
+        check_serial(o->serial, o->xen_create || type->boots_kernel, errp) &&
         (!o->smp || parse_smp(o->smp, &cfg->smp, errp)) &&
         (!o->uuid || check_uuid(o->uuid, errp)) &&
         (!o->keymap || check_keymap(o->keymap, errp)) &&

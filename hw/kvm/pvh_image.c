@@ -278,6 +278,35 @@ void pvh_image_clear(PvhImage *img)
     memset(img, 0, sizeof(*img));
 }
 
+/* A 3-byte hypercall instruction at @p followed by RET or JMP rel32. */
+static bool is_stub(const uint8_t *p, uint8_t modrm)
+{
+    return p[0] == 0x0f && p[1] == 0x01 && p[2] == modrm &&
+        (p[3] == 0xc3 || p[3] == 0xe9);
+}
+
+bool pvh_image_find_xen_stubs(const PvhImage *img, uint64_t *vmmcall_paddr,
+                              uint64_t *vmcall_paddr)
+{
+    unsigned found = 0;
+
+    for (unsigned i = 0; i < img->nr_segs; i++) {
+        const PvhSegment *s = &img->segs[i];
+        const uint8_t *base = img->elf + s->offset;
+
+        /* Alignment is of the address, which the segment's may not be. */
+        for (uint64_t off = (16 - (s->paddr & 15)) & 15;
+             s->filesz >= 20 && off <= s->filesz - 20; off += 16) {
+            if (is_stub(base + off, 0xd9) && is_stub(base + off + 16, 0xc1)) {
+                *vmmcall_paddr = s->paddr + off;
+                *vmcall_paddr = s->paddr + off + 16;
+                found++;
+            }
+        }
+    }
+    return found == 1;
+}
+
 bool pvh_image_load(const PvhImage *img, uint8_t *ram, uint64_t ram_size,
                     Error **errp)
 {

@@ -260,7 +260,8 @@ static bool xenpv_result(XenMachineState *ms, Error **errp)
 #endif
 
 /* -kernel and friends describe a domain to build: only -xen-create does. */
-static bool xen_machine_check_create_opts(const XenMachineConfig *cfg,
+static bool xen_machine_check_create_opts(const XenMachineType *type,
+                                          const XenMachineConfig *cfg,
                                           Error **errp)
 {
     const struct {
@@ -272,6 +273,21 @@ static bool xen_machine_check_create_opts(const XenMachineConfig *cfg,
         { "-uuid", cfg->uuid }, { "-no-reboot", cfg->no_reboot },
     };
 
+    if (type->boots_kernel) {
+        if (!cfg->kernel) {
+            error_setg(errp, "-machine %s needs -kernel (a Linux kernel "
+                       "built with CONFIG_PVH)", type->name);
+            return false;
+        }
+        if (cfg->uuid || cfg->no_reboot || cfg->devices->len ||
+            cfg->drives->len || cfg->xenner_guests->len) {
+            error_setg(errp, "-machine %s: only -kernel, -initrd, -append, "
+                       "-m, -smp 1 and -serial are supported so far",
+                       type->name);
+            return false;
+        }
+        return true;
+    }
     for (size_t i = 0; i < G_N_ELEMENTS(opts); i++) {
         if (opts[i].given && !cfg->xen_create) {
             error_setg(errp, "%s needs -machine xenpv -xen-create (a "
@@ -315,7 +331,7 @@ bool xen_machine_check_mode(const XenMachineType *type,
         error_setg(errp, "-xen-attach and -xen-create exclude each other");
         return false;
     }
-    if (!xen_machine_check_create_opts(cfg, errp)) {
+    if (!xen_machine_check_create_opts(type, cfg, errp)) {
         return false;
     }
     if (!xenpv) {
@@ -374,6 +390,16 @@ static const XenMachineType machine_types[] = {
         .props = xenner_pv_props,
         .init = xenner_pv_init,
         .cleanup = xenner_pv_cleanup,
+    },
+    {
+        .name = "xenner_pvh",
+        .desc = "Xen PVH guest kernel on KVM, Xen services emulated "
+                "(Xenner on KVM)",
+        .props = xenner_pvh_props,
+        .init = xenner_pvh_init,
+        .cleanup = xenner_pvh_cleanup,
+        .result = xenner_pvh_result,
+        .boots_kernel = true,
     },
 #endif
     {

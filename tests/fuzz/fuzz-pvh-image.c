@@ -69,6 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (img.entry == 0 && img.nr_segs == 0) {
         abort();        /* parse succeeded with nothing to boot */
     }
+    {
+        uint64_t amd, intel;
+
+        if (pvh_image_find_xen_stubs(&img, &amd, &intel) &&
+            (intel != amd + 16 || amd % 16 || intel + 4 > img.end)) {
+            abort();
+        }
+    }
     ram_size = (img.end + 0x1fffff) & ~0xfffffull;
     if (ram_size <= FUZZ_RAM_MAX) {
         ram = g_malloc0(ram_size);

@@ -342,6 +342,60 @@ static void test_start_info_bad(void)
     pvh_image_clear(&img);
 }
 
+static const uint8_t vmmcall_ret[] = { 0x0f, 0x01, 0xd9, 0xc3 };
+static const uint8_t vmcall_jmp[] = { 0x0f, 0x01, 0xc1, 0xe9, 1, 2, 3, 4 };
+
+static bool find_stubs(TestElf *e, uint64_t *amd, uint64_t *intel)
+{
+    PvhImage img;
+    bool found;
+
+    g_assert_true(pvh_image_parse((uint8_t *)e, sizeof(*e), &img, NULL));
+    found = pvh_image_find_xen_stubs(&img, amd, intel);
+    pvh_image_clear(&img);
+    return found;
+}
+
+static void test_xen_stubs(void)
+{
+    TestElf e;
+    uint64_t amd = 0, intel = 0;
+
+    make_elf(&e);
+    g_assert_false(find_stubs(&e, &amd, &intel));
+
+    /* As Linux lays them out: 16-byte aligned, VMMCALL first. */
+    memcpy(e.code + 16, vmmcall_ret, sizeof(vmmcall_ret));
+    memcpy(e.code + 32, vmcall_jmp, sizeof(vmcall_jmp));
+    g_assert_true(find_stubs(&e, &amd, &intel));
+    g_assert_cmphex(amd, ==, SEG_PADDR + 16);
+    g_assert_cmphex(intel, ==, SEG_PADDR + 32);
+
+    /* Two pairs: which one is Linux's is unknown, so neither. */
+    memcpy(e.code, vmmcall_ret, sizeof(vmmcall_ret));
+    memcpy(e.code + 16, vmcall_jmp, sizeof(vmcall_jmp));
+    memcpy(e.code + 32, vmmcall_ret, sizeof(vmmcall_ret));
+    memcpy(e.code + 48, vmcall_jmp, sizeof(vmcall_jmp));
+    g_assert_false(find_stubs(&e, &amd, &intel));
+
+    /* Not aligned, or not followed by a return: not the stubs. */
+    make_elf(&e);
+    memcpy(e.code + 17, vmmcall_ret, sizeof(vmmcall_ret));
+    memcpy(e.code + 33, vmcall_jmp, sizeof(vmcall_jmp));
+    g_assert_false(find_stubs(&e, &amd, &intel));
+    make_elf(&e);
+    memcpy(e.code + 16, vmmcall_ret, 3);
+    memcpy(e.code + 32, vmcall_jmp, sizeof(vmcall_jmp));
+    g_assert_false(find_stubs(&e, &amd, &intel));
+
+    /* A pair ending past the segment's file bytes is not read. */
+    make_elf(&e);
+    memcpy(e.code + 32, vmmcall_ret, sizeof(vmmcall_ret));
+    memcpy(e.code + 48, vmcall_jmp, sizeof(vmcall_jmp));
+    e.ph[1].p_filesz = 48 + 3;
+    g_assert_false(find_stubs(&e, &amd, &intel));
+}
+
 static void test_debian_vmlinuz(void)
 {
     g_autofree gchar *data = NULL;
@@ -364,6 +418,15 @@ static void test_debian_vmlinuz(void)
     g_assert_true(inside);
     g_test_message("entry 0x%x, %u segments, end 0x%llx", img.entry,
                    img.nr_segs, (unsigned long long)img.end);
+    /* Debian's 6.1.0-57 has the XSA-466 fix: no hypercall page. */
+    {
+        uint64_t amd, intel;
+
+        g_assert_true(pvh_image_find_xen_stubs(&img, &amd, &intel));
+        g_assert_cmphex(intel, ==, amd + 16);
+        g_test_message("xen_hypercall_amd at 0x%llx",
+                       (unsigned long long)amd);
+    }
     pvh_image_clear(&img);
 }
 
@@ -377,6 +440,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pvh-image/bzimage/bad", test_bzimage_bad);
     g_test_add_func("/pvh-image/start-info/good", test_start_info);
     g_test_add_func("/pvh-image/start-info/bad", test_start_info_bad);
+    g_test_add_func("/pvh-image/xen-stubs", test_xen_stubs);
     g_test_add_func("/pvh-image/debian-vmlinuz", test_debian_vmlinuz);
     return g_test_run();
 }

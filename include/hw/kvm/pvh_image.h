@@ -53,6 +53,20 @@ bool pvh_image_parse(const uint8_t *data, size_t len, PvhImage *img,
 void pvh_image_clear(PvhImage *img);
 
 /*
+ * Linux's Xen hypercall stubs, xen_hypercall_amd and xen_hypercall_intel
+ * (arch/x86/xen/xen-head.S): since the XSA-466 fix (Linux 6.1.119 and
+ * Debian's 6.1.0-28 on) a PVH kernel has no hypercall page and issues
+ * VMMCALL or VMCALL itself, which KVM without CONFIG_KVM_XEN answers
+ * with -KVM_ENOSYS and never shows us. The two stubs are found as Linux
+ * lays them out: VMMCALL at a 16-byte aligned address and VMCALL 16
+ * bytes on, each followed by a return (RET, or JMP to the return thunk).
+ * Sets the physical addresses of the two instructions and returns true
+ * when exactly one such pair exists.
+ */
+bool pvh_image_find_xen_stubs(const PvhImage *img, uint64_t *vmmcall_paddr,
+                              uint64_t *vmcall_paddr);
+
+/*
  * Copies the segments into @ram (guest physical address 0 at @ram, of
  * @ram_size bytes), zeroing each one's tail. Fails when one does not fit.
  */

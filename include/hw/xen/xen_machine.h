@@ -50,6 +50,8 @@ typedef struct XenMachineType {
     const char *name;
     const char *desc;
     const char *const *props;       /* allowed -M properties, "type" first */
+    /* Boots -kernel itself (-initrd, -append, -serial, -smp apply). */
+    bool boots_kernel;
     XenMachineState *(*init)(EventLoop *loop, const XenMachineConfig *cfg,
                              Error **errp);
     void (*cleanup)(XenMachineState *ms);
@@ -84,6 +86,12 @@ extern const char *const xenner_pv_props[];
 XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
                                 Error **errp);
 void xenner_pv_cleanup(XenMachineState *ms);
+/* The xenner_pvh machine: Xenner on KVM (hw/kvm/kvm_machine.c). */
+extern const char *const xenner_pvh_props[];
+XenMachineState *xenner_pvh_init(EventLoop *loop,
+                                 const XenMachineConfig *cfg, Error **errp);
+void xenner_pvh_cleanup(XenMachineState *ms);
+bool xenner_pvh_result(XenMachineState *ms, Error **errp);
 #endif
 
 const XenMachineType *xen_machine_find(const char *name);

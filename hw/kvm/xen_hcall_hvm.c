@@ -1,0 +1,246 @@
+/*
+ * The hypercalls of a PVH domain's own state: hvm_op (parameters, the
+ * upcall vector), memory_op (the shared_info page, the memory map),
+ * vcpu_op (vcpu_info placement, timers, up/down).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "xen_hcall_int.h"
+
+#include <string.h>
+#include <xen/memory.h>
+#include <xen/vcpu.h>
+#include <xen/hvm/hvm_op.h>
+
+#include "hw/kvm/pvh_boot.h"
+
+#define E820_RAM 1
+#define E820_RESERVED 2
+#define E820_ENTRY_SIZE 20
+/* The low bits of memory_op's command; the rest is a continuation. */
+#define MEMOP_CMD_MASK 0x3f
+
+static bool is_self(XenHcall *h, domid_t domid)
+{
+    return domid == DOMID_SELF || domid == h->domid;
+}
+
+static int64_t set_param(XenHcall *h, uint32_t index, uint64_t value)
+{
+    switch (index) {
+    case HVM_PARAM_CALLBACK_IRQ:
+        if (value == 0) {
+            h->upcall_vector = 0;
+        } else if (value >> 56 == HVM_PARAM_CALLBACK_TYPE_VECTOR &&
+                   (value & 0xff) >= 0x10) {
+            h->upcall_vector = value & 0xff;
+        } else {
+            /* GSI and PCI INTx need an emulated platform device. */
+            return -EINVAL;
+        }
+        h->params[index] = value;
+        return 0;
+    case HVM_PARAM_STORE_PFN:
+    case HVM_PARAM_STORE_EVTCHN:
+    case HVM_PARAM_CONSOLE_PFN:
+    case HVM_PARAM_CONSOLE_EVTCHN:
+        return -EPERM;      /* the toolstack's, as on Xen */
+    default:
+        h->params[index] = value;
+        return 0;
+    }
+}
+
+int64_t xen_hcall_hvm_op(XenHcallCall *c)
+{
+    XenHcall *h = c->h;
+    uint64_t cmd = c->hc->args[0];
+    uint64_t arg = c->hc->args[1];
+
+    switch (cmd) {
+    case HVMOP_set_param:
+    case HVMOP_get_param: {
+        struct xen_hvm_param p;
+        int64_t ret = 0;
+
+        if (xen_hcall_read(c, &p, arg, sizeof(p)) < 0) {
+            return -EFAULT;
+        }
+        if (!is_self(h, p.domid)) {
+            return -ESRCH;
+        }
+        if (p.index >= HVM_NR_PARAMS) {
+            return -EINVAL;
+        }
+        if (cmd == HVMOP_set_param) {
+            return set_param(h, p.index, p.value);
+        }
+        p.value = h->params[p.index];
+        if (xen_hcall_write(c, arg, &p, sizeof(p)) < 0) {
+            ret = -EFAULT;
+        }
+        return ret;
+    }
+    case HVMOP_set_evtchn_upcall_vector: {
+        struct xen_hvm_evtchn_upcall_vector uv;
+
+        if (xen_hcall_read(c, &uv, arg, sizeof(uv)) < 0) {
+            return -EFAULT;
+        }
+        if (uv.vcpu != 0) {
+            return -ENOENT;
+        }
+        if (uv.vector < 0x10) {
+            return -EINVAL;
+        }
+        h->upcall_vector = uv.vector;
+        return 0;
+    }
+    case HVMOP_pagetable_dying:
+        return 0;
+    default:
+        xen_hcall_log_unknown(h, "hvm_op", cmd);
+        return -ENOSYS;
+    }
+}
+
+/* The guest's E820 map, as the start_info memory map has it. */
+static int64_t memory_map(XenHcallCall *c, uint64_t arg)
+{
+    struct xen_memory_map mm;
+    uint64_t ram = c->h->ram_size;
+    const struct {
+        uint64_t addr, size;
+        uint32_t type;
+    } map[] = {
+        { 0, PVH_BOOT_LOW_RAM_END, E820_RAM },
+        { PVH_BOOT_LOW_RAM_END, PVH_IMAGE_MIN_PADDR - PVH_BOOT_LOW_RAM_END,
+          E820_RESERVED },
+        { PVH_IMAGE_MIN_PADDR, ram - PVH_IMAGE_MIN_PADDR, E820_RAM },
+    };
+    uint8_t buf[G_N_ELEMENTS(map) * E820_ENTRY_SIZE];
+
+    if (xen_hcall_read(c, &mm, arg, sizeof(mm)) < 0) {
+        return -EFAULT;
+    }
+    if (mm.nr_entries < G_N_ELEMENTS(map)) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(map); i++) {
+        memcpy(buf + i * E820_ENTRY_SIZE, &map[i].addr, 8);
+        memcpy(buf + i * E820_ENTRY_SIZE + 8, &map[i].size, 8);
+        memcpy(buf + i * E820_ENTRY_SIZE + 16, &map[i].type, 4);
+    }
+    if (xen_hcall_write(c, (uintptr_t)mm.buffer.p, buf, sizeof(buf)) < 0) {
+        return -EFAULT;
+    }
+    mm.nr_entries = G_N_ELEMENTS(map);
+    return xen_hcall_write(c, arg, &mm, sizeof(mm));
+}
+
+static int64_t add_to_physmap(XenHcallCall *c, uint64_t arg)
+{
+    XenHcall *h = c->h;
+    struct xen_add_to_physmap xatp;
+    uint8_t *page;
+
+    if (xen_hcall_read(c, &xatp, arg, sizeof(xatp)) < 0) {
+        return -EFAULT;
+    }
+    if (!is_self(h, xatp.domid)) {
+        return -ESRCH;
+    }
+    page = xen_hcall_gpa(h, xatp.gpfn * (uint64_t)XEN_HCALL_PAGE,
+                         XEN_HCALL_PAGE);
+    if (xatp.gpfn > UINT64_MAX / XEN_HCALL_PAGE || !page) {
+        return -EINVAL;
+    }
+    switch (xatp.space) {
+    case XENMAPSPACE_shared_info:
+        if (xatp.idx != 0) {
+            return -EINVAL;
+        }
+        /*
+         * The guest's own frame becomes shared_info: on Xen the frame
+         * is replaced by Xen's page; here its RAM is the page, fresh
+         * as Xen's would be (every port unmasked and not pending).
+         */
+        memset(page, 0, XEN_HCALL_PAGE);
+        h->shared_info_gfn = xatp.gpfn;
+        return 0;
+    default:
+        xen_hcall_log_unknown(h, "add_to_physmap space", xatp.space);
+        return -ENOSYS;
+    }
+}
+
+int64_t xen_hcall_memory_op(XenHcallCall *c)
+{
+    uint64_t cmd = c->hc->args[0] & MEMOP_CMD_MASK;
+    uint64_t arg = c->hc->args[1];
+    domid_t domid;
+
+    switch (cmd) {
+    case XENMEM_add_to_physmap:
+        return add_to_physmap(c, arg);
+    case XENMEM_memory_map:
+        return memory_map(c, arg);
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+        if (xen_hcall_read(c, &domid, arg, sizeof(domid)) < 0) {
+            return -EFAULT;
+        }
+        if (!is_self(c->h, domid)) {
+            return -ESRCH;
+        }
+        return c->h->ram_size / XEN_HCALL_PAGE;
+    case XENMEM_maximum_gpfn:
+        return c->h->ram_size / XEN_HCALL_PAGE - 1;
+    default:
+        xen_hcall_log_unknown(c->h, "memory_op", cmd);
+        return -ENOSYS;
+    }
+}
+
+int64_t xen_hcall_vcpu_op(XenHcallCall *c)
+{
+    XenHcall *h = c->h;
+    uint64_t cmd = c->hc->args[0];
+    uint64_t vcpu = c->hc->args[1];
+    uint64_t arg = c->hc->args[2];
+
+    if (vcpu != 0) {
+        return -ENOENT;     /* one vCPU */
+    }
+    switch (cmd) {
+    case VCPUOP_is_up:
+        return 1;
+    case VCPUOP_register_vcpu_info: {
+        struct vcpu_register_vcpu_info ri;
+        uint64_t gpa;
+
+        if (xen_hcall_read(c, &ri, arg, sizeof(ri)) < 0) {
+            return -EFAULT;
+        }
+        if (ri.offset > XEN_HCALL_PAGE - sizeof(struct vcpu_info) ||
+            ri.mfn > UINT64_MAX / XEN_HCALL_PAGE) {
+            return -EINVAL;
+        }
+        gpa = ri.mfn * XEN_HCALL_PAGE + ri.offset;
+        if (!xen_hcall_gpa(h, gpa, sizeof(struct vcpu_info))) {
+            return -EINVAL;
+        }
+        if (h->vcpu_info_gpa != UINT64_MAX) {
+            return -EINVAL;     /* once only, as on Xen */
+        }
+        h->vcpu_info_gpa = gpa;
+        return 0;
+    }
+    case VCPUOP_stop_periodic_timer:
+    case VCPUOP_stop_singleshot_timer:
+        return 0;
+    default:
+        xen_hcall_log_unknown(h, "vcpu_op", cmd);
+        return -ENOSYS;
+    }
+}

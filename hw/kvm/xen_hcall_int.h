@@ -1,0 +1,67 @@
+/*
+ * Internals shared by the hypercall dispatcher and the families.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_KVM_XEN_HCALL_INT_H
+#define HW_KVM_XEN_HCALL_INT_H
+
+/* The hypercall numbers and structures of today's ABI, not the compat ones. */
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+
+#include <errno.h>
+#include <stdint.h>
+#include <glib.h>
+#include <xen/xen.h>
+#include <xen/hvm/params.h>
+
+#include "hw/kvm/xen_hcall.h"
+
+#define XEN_HCALL_PAGE 4096u
+/* The most one call copies to or from the guest in one piece. */
+#define XEN_HCALL_MAX_COPY (64u << 10)
+
+struct XenHcall {
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint16_t domid;
+    const XenHcallHostOps *ops;
+    void *opaque;
+    /* Hypercall numbers and sub-ops already logged as unknown. */
+    GHashTable *logged;
+
+    uint64_t params[HVM_NR_PARAMS];
+    uint64_t shared_info_gfn;       /* or UINT64_MAX before it is placed */
+    uint64_t vcpu_info_gpa;         /* vCPU 0's, or UINT64_MAX */
+    uint8_t upcall_vector;          /* 0: none */
+    bool shut_down;
+};
+
+/* One call in flight: the guest's translation state and arguments. */
+typedef struct XenHcallCall {
+    XenHcall *h;
+    KvmHypercall *hc;
+} XenHcallCall;
+
+/*
+ * The checked accessors: @gva is a guest virtual address, translated
+ * through the guest's page tables (4-level long mode, or none with
+ * paging off); @len at most XEN_HCALL_MAX_COPY. 0 or -EFAULT.
+ */
+int xen_hcall_read(XenHcallCall *c, void *dst, uint64_t gva, size_t len);
+int xen_hcall_write(XenHcallCall *c, uint64_t gva, const void *src,
+                    size_t len);
+/* A guest physical range inside RAM: its address here, or NULL. */
+void *xen_hcall_gpa(XenHcall *h, uint64_t gpa, uint64_t len);
+/* Logs "@what @op" once: an unimplemented call or sub-op. */
+void xen_hcall_log_unknown(XenHcall *h, const char *what, uint64_t op);
+
+/* The families; each returns the guest's %rax. */
+int64_t xen_hcall_console_io(XenHcallCall *c);
+int64_t xen_hcall_xen_version(XenHcallCall *c);
+int64_t xen_hcall_sched_op(XenHcallCall *c);
+int64_t xen_hcall_hvm_op(XenHcallCall *c);
+int64_t xen_hcall_memory_op(XenHcallCall *c);
+int64_t xen_hcall_vcpu_op(XenHcallCall *c);
+
+#endif /* HW_KVM_XEN_HCALL_INT_H */

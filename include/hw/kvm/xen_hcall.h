@@ -1,0 +1,50 @@
+/*
+ * Xen's hypercalls for a PVH guest on KVM, answered in userspace: the
+ * dispatcher (hw/kvm/xen_hcall.c) and one file per family. The guest's
+ * arguments are untrusted: every pointer goes through one checked
+ * accessor (its page tables walked in guest RAM, every frame checked
+ * against it), every count is bounded, and a bad one fails that call
+ * with -EFAULT or -EINVAL, never the process. Unknown hypercalls and
+ * sub-ops answer -ENOSYS and are logged once each.
+ *
+ * Runs on the event loop's thread, one call at a time.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef HW_KVM_XEN_HCALL_H
+#define HW_KVM_XEN_HCALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw/kvm/kvm_vm.h"
+#include "util/error.h"
+
+typedef struct XenHcall XenHcall;
+
+/* What the machine does for the hypercalls. */
+typedef struct XenHcallHostOps {
+    /* console_io write: the bytes, for the machine's chardev. */
+    void (*console_write)(void *opaque, const uint8_t *buf, size_t len);
+    /* SCHEDOP_shutdown with a SHUTDOWN_* reason. */
+    void (*shutdown)(void *opaque, unsigned reason);
+    /* Raises @vector on vCPU @vcpu; -errno. */
+    int (*inject)(void *opaque, unsigned vcpu, uint8_t vector);
+} XenHcallHostOps;
+
+/*
+ * The hypercalls of domain @domid, whose RAM is @ram_size bytes at @ram
+ * (guest physical address 0 there).
+ */
+XenHcall *xen_hcall_new(uint8_t *ram, uint64_t ram_size, uint16_t domid,
+                        const XenHcallHostOps *ops, void *opaque);
+void xen_hcall_free(XenHcall *h);
+
+/*
+ * Answers one hypercall: sets @hc->ret. KVM_VM_STOP once the guest shut
+ * down (the machine's shutdown callback has run).
+ */
+KvmVmAction xen_hcall_dispatch(XenHcall *h, KvmHypercall *hc);
+
+#endif /* HW_KVM_XEN_HCALL_H */

@@ -1,0 +1,119 @@
+#!/bin/bash
+# Xenner on KVM (-M xenner_pvh) end to end: tiny PVH test guests
+# (pvh-guest.py) make hypercalls through the hypercall page, honest and
+# hostile, and shut down in each way; then Debian's own kernel, when the
+# rig's cache has it, boots as a Xen PVH guest with its messages on our
+# chardev. Needs /dev/kvm; the refusals run everywhere.
+#
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+set -u
+. "$SRCDIR/lib.sh"
+
+tap_plan 11
+
+VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
+N=0
+
+# guest SCENARIO: builds the test guest; prints its path.
+guest_elf() {
+    "$PYTHON" "$SRCDIR/pvh-guest.py" "$1" "$XS_TMP/$1.elf" &&
+        echo "$XS_TMP/$1.elf"
+}
+
+# boot SECS ARGS...: runs the machine to its end; its serial output in
+# $OUT, stderr in $ERR (a server log the sanitizer case reads), exit
+# status in $RC.
+boot() {
+    local secs=$1
+
+    shift
+    N=$((N + 1))
+    OUT="$XS_TMP/serial-$N.txt"
+    ERR="$XS_TMP/server-kvm-$N.log"
+    timeout -k 5 "$secs" "$QEMU_XENPV" -M xenner_pvh -serial "file:$OUT" \
+        "$@" 2>"$ERR"
+    RC=$?
+}
+
+refused "xenner_pvh needs -kernel" "needs -kernel" -M xenner_pvh
+refused "xenner_pvh takes one vCPU" "one vCPU|/dev/kvm" \
+    -M xenner_pvh -kernel /dev/null -smp 2
+
+if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
+    refused "xenner_pvh refuses without /dev/kvm" "/dev/kvm" \
+        -M xenner_pvh -kernel /dev/null
+    skip_rest "no /dev/kvm on this host"
+    exit 0
+fi
+ok "this host has /dev/kvm"
+
+refused "a kernel that is not an ELF or bzImage is refused" \
+    "not an ELF file or a bzImage" -M xenner_pvh -kernel /dev/null
+
+boot 60 -m 16 -kernel "$(guest_elf hello)"
+check_eq "console_io reaches the chardev; poweroff exits 0" \
+    "0 hello from a PVH guest" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf crash)"
+if [ "$RC" == 1 ] && grep -q "the guest crashed" "$ERR"; then
+    ok "SHUTDOWN_crash exits 1 with the reason"
+else
+    not_ok "SHUTDOWN_crash exits 1 with the reason" "$RC $(cat "$ERR")"
+fi
+
+boot 60 -m 16 -kernel "$(guest_elf cpuid)"
+check_eq "CPUID 0x40000000 says XenVMMXenVMM" "0 XenVMMXenVMM" \
+    "$RC $(tr -d '\0' <"$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf hostile)"
+if [ "$RC" == 0 ] && [ "$(cat "$OUT")" == "hostile ok" ]; then
+    ok "hostile hypercalls get errors; the machine goes on"
+else
+    not_ok "hostile hypercalls get errors; the machine goes on" \
+        "status $RC: $(cat "$OUT") $(cat "$ERR")"
+fi
+if [ "$(grep -c "hypercall 60: not implemented" "$ERR")" == 1 ]; then
+    ok "an unknown hypercall is logged once"
+else
+    not_ok "an unknown hypercall is logged once" "$(cat "$ERR")"
+fi
+
+# A guest that never makes a hypercall: SIGTERM must still end KVM_RUN.
+N=$((N + 1))
+ERR="$XS_TMP/server-kvm-$N.log"
+timeout -k 5 60 "$QEMU_XENPV" -M xenner_pvh -m 16 -serial null \
+    -kernel "$(guest_elf spin)" 2>"$ERR" &
+pid=$!
+sleep 2
+kill -TERM "$pid"
+wait "$pid"
+check_eq "a spinning guest's machine stops on SIGTERM" 0 "$?"
+
+if [ ! -r "$VMLINUZ" ]; then
+    skip "Debian's kernel boots as Xen PVH" "no $VMLINUZ"
+else
+    # Until the guest reaches its console: the machine is stopped then.
+    N=$((N + 1))
+    OUT="$XS_TMP/serial-$N.txt"
+    ERR="$XS_TMP/server-kvm-$N.log"
+    timeout -k 5 280 "$QEMU_XENPV" -M xenner_pvh -m 256 \
+        -serial "file:$OUT" -kernel "$VMLINUZ" \
+        -append "earlyprintk=xen console=hvc0" 2>"$ERR" &
+    pid=$!
+    bg_track "$pid"
+    for _ in $(seq 270); do
+        grep -q "Booting kernel on Xen PVH" "$OUT" 2>/dev/null && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 1
+    done
+    if grep -q "Booting kernel on Xen PVH" "$OUT" 2>/dev/null; then
+        ok "Debian's kernel boots as Xen PVH, its messages on our chardev"
+    else
+        not_ok "Debian's kernel boots as Xen PVH" \
+            "$(tail -n 20 "$OUT" 2>/dev/null) $(cat "$ERR")"
+    fi
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    tap_diag "$(tail -n 3 "$OUT")"
+fi

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Writes a tiny Xen PVH guest kernel: an ELF64 with Xen's PHYS32_ENTRY
+note whose 32-bit code (paging off, as PVH enters) installs the
+hypercall page through Xen's MSR and makes hypercalls, for
+tests/functional/kvm-pvh.sh.
+
+usage: pvh-guest.py SCENARIO OUT
+  hello    writes a line with console_io, then powers off
+  crash    shuts down with SHUTDOWN_crash
+  reboot   shuts down with SHUTDOWN_reboot
+  hostile  makes hypercalls with bad pointers, counts, numbers and ids,
+           checks each error it gets back, writes "hostile ok" and
+           powers off (or "FAIL n" and crashes at the first surprise)
+  cpuid    writes the signature of CPUID leaf 0x40000000, powers off
+  spin     loops forever without a hypercall
+"""
+import struct
+import sys
+
+BASE = 0x100000             # code
+DATA = 0x103000             # messages and argument structures
+HC_PAGE = 0x104000          # the hypercall page
+STACK = 0x10f000
+SIZE = 0x10000
+RAM_END = 16 << 20          # the test runs the guest with -m 16
+HC_MSR = 0x40000000
+
+HC = dict(memory_op=12, xen_version=17, console_io=18, vcpu_op=24,
+          sched_op=29, hvm_op=34)
+ENOENT, ESRCH, EFAULT, EINVAL, ENOSYS = 2, 3, 14, 22, 38
+
+
+class Asm:
+    def __init__(self):
+        self.code = bytearray()
+        self.data = bytearray()
+        self.fixups = []        # (code offset, label) for jne rel32
+        self.labels = {}
+
+    def mov(self, reg, imm):
+        op = {"eax": 0xb8, "ecx": 0xb9, "edx": 0xba, "ebx": 0xbb,
+              "esp": 0xbc, "esi": 0xbe, "edi": 0xbf}[reg]
+        self.code += bytes([op]) + struct.pack("<I", imm & 0xffffffff)
+
+    def blob(self, b):
+        """Data in guest memory: returns its address."""
+        addr = DATA + len(self.data)
+        self.data += b
+        while len(self.data) % 16:
+            self.data += b"\0"
+        return addr
+
+    def hcall(self, name, *args):
+        for reg, a in zip(("ebx", "ecx", "edx", "esi", "edi"), args):
+            self.mov(reg, a)
+        nr = HC[name] if isinstance(name, str) else name
+        self.mov("eax", HC_PAGE + 32 * nr)
+        self.code += b"\xff\xd0"                    # call *%eax
+
+    def expect(self, value, label="fail"):
+        self.code += b"\x3d" + struct.pack("<I", value & 0xffffffff)
+        self.code += b"\x0f\x85"                    # jne rel32
+        self.fixups.append((len(self.code), label))
+        self.code += b"\0\0\0\0"
+
+    def label(self, name):
+        self.labels[name] = len(self.code)
+
+    def write(self, text):
+        b = text.encode()
+        self.hcall("console_io", 0, len(b), self.blob(b))
+
+    def shutdown(self, reason):
+        self.hcall("sched_op", 2, self.blob(struct.pack("<I", reason)))
+        self.code += b"\xf4\xeb\xfd"                # hlt; jmp .-1
+
+    def finish(self):
+        for off, name in self.fixups:
+            rel = self.labels[name] - (off + 4)
+            self.code[off:off + 4] = struct.pack("<i", rel)
+        assert BASE + len(self.code) <= DATA
+        assert DATA + len(self.data) <= HC_PAGE
+        return bytes(self.code), bytes(self.data)
+
+
+def prologue(a):
+    a.mov("esp", STACK)
+    a.mov("ecx", HC_MSR)
+    a.mov("eax", HC_PAGE)
+    a.mov("edx", 0)
+    a.code += b"\x0f\x30"                           # wrmsr
+
+
+def hostile(a):
+    fails = []
+
+    def check(expected, name, *args):
+        a.hcall(name, *args)
+        n = len(fails)
+        a.expect(expected, "fail%d" % n)
+        fails.append(n)
+
+    p16 = struct.pack("<HHIQ", 0x7ff0, 0, 1000, 0)       # bad index
+    check(-ENOSYS, 60)
+    check(-ENOSYS, 60)          # logged once, not twice
+    check(-ENOSYS, 127)
+    check(-EFAULT, "console_io", 0, 10, 0xfffff000)
+    check(-EFAULT, "console_io", 0, 0xffffffff, RAM_END - 16)
+    check(-ENOSYS, "console_io", 7, 1, DATA)
+    check(-EFAULT, "sched_op", 2, 0xfffffff0)
+    check(-EINVAL, "sched_op", 2, a.blob(struct.pack("<I", 99)))
+    check(-ENOSYS, "sched_op", 77, 0)
+    check(-EINVAL, "hvm_op", 0, a.blob(p16))
+    check(-ESRCH, "hvm_op", 1, a.blob(struct.pack("<HHIQ", 5, 0, 1, 0)))
+    check(-EFAULT, "hvm_op", 1, RAM_END - 8)
+    # HVM_PARAM_STORE_PFN is the toolstack's.
+    check(-1, "hvm_op", 0, a.blob(struct.pack("<HHIQ", 0x7ff0, 0, 1, 5)))
+    # add_to_physmap: shared_info at a frame far outside RAM.
+    check(-EINVAL, "memory_op", 7,
+          a.blob(struct.pack("<HHIQQ", 0x7ff0, 1, 0, 0, 1 << 40)))
+    check(-EINVAL, "memory_op", 7,
+          a.blob(struct.pack("<HHIQQ", 0x7ff0, 1, 0, 0, (1 << 64) - 1)))
+    # memory_map with room for no entry.
+    check(-EINVAL, "memory_op", 9, a.blob(struct.pack("<IIQ", 0, 0, DATA)))
+    check(-ENOENT, "vcpu_op", 10, 7, DATA)
+    check(-EINVAL, "vcpu_op", 10, 0,
+          a.blob(struct.pack("<QII", 0, 4095, 0)))
+    check(-ENOSYS, "xen_version", 99, 0)
+    check(0x40011, "xen_version", 0, 0)
+    a.write("hostile ok\n")
+    a.shutdown(0)
+    for n in fails:
+        a.label("fail%d" % n)
+        a.write("FAIL %d\n" % n)
+        a.shutdown(3)
+
+
+def build(scenario):
+    a = Asm()
+    prologue(a)
+    if scenario == "hello":
+        a.write("hello from a PVH guest\n")
+        a.shutdown(0)
+    elif scenario == "crash":
+        a.shutdown(3)
+    elif scenario == "reboot":
+        a.shutdown(1)
+    elif scenario == "hostile":
+        hostile(a)
+    elif scenario == "cpuid":
+        # The hypervisor signature leaf, as a Xen guest finds Xen.
+        sig = a.blob(bytes(12) + b"\n")
+        a.mov("eax", 0x40000000)
+        a.code += b"\x0f\xa2"                       # cpuid
+        a.code += b"\x89\x1d" + struct.pack("<I", sig)      # mov %ebx
+        a.code += b"\x89\x0d" + struct.pack("<I", sig + 4)  # mov %ecx
+        a.code += b"\x89\x15" + struct.pack("<I", sig + 8)  # mov %edx
+        a.hcall("console_io", 0, 13, sig)
+        a.shutdown(0)
+    elif scenario == "spin":
+        a.code += b"\xeb\xfe"                       # jmp .
+    else:
+        raise SystemExit("unknown scenario " + scenario)
+    return a.finish()
+
+
+def elf(code, data):
+    notes = b""
+    for ntype, desc in ((6, b"Test"), (18, struct.pack("<I", BASE))):
+        notes += struct.pack("<III", 4, len(desc), ntype) + b"Xen\0" + desc
+    image = bytearray(SIZE)
+    image[0:len(code)] = code
+    image[DATA - BASE:DATA - BASE + len(data)] = data
+    phoff = 64
+    notes_off = phoff + 2 * 56
+    image_off = 0x1000
+    eh = (b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+          + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, BASE, phoff, 0, 0, 64,
+                        56, 2, 64, 0, 0))
+    ph = struct.pack("<IIQQQQQQ", 4, 4, notes_off, 0, 0, len(notes),
+                     len(notes), 4)
+    ph += struct.pack("<IIQQQQQQ", 1, 7, image_off, BASE, BASE, DATA - BASE
+                      + len(data), SIZE, 4096)
+    head = eh + ph + notes
+    return head + bytes(image_off - len(head)) + bytes(image)
+
+
+def main():
+    code, data = build(sys.argv[1])
+    with open(sys.argv[2], "wb") as f:
+        f.write(elf(code, data))
+
+
+if __name__ == "__main__":
+    main()
