@@ -56,6 +56,7 @@ struct KvmVm {
     uint64_t ram_size;
     uint16_t domid;
     uint8_t uart_lcr;
+    bool hw_paging;             /* EPT or NPT: see host_has_hw_paging() */
 
     pthread_t thread;
     bool thread_started;
@@ -103,6 +104,29 @@ bool kvm_vm_available(Error **errp)
     return true;
 }
 
+static bool sysfs_says(const char *path, const char *yes)
+{
+    g_autofree gchar *v = NULL;
+
+    return g_file_get_contents(path, &v, NULL, NULL) &&
+           (v[0] == yes[0]);
+}
+
+/*
+ * Whether KVM runs guests with EPT or NPT. Without them (shadow paging,
+ * or PVM's kvm_pvm, which runs the guest kernel unprivileged), KVM
+ * emulates more of the guest's instructions, and its emulator does not
+ * know CMPXCHG16B: Linux's SLUB then stops the guest with an emulation
+ * failure. CMPXCHG16B is hidden from the guest there, and SLUB takes
+ * its lock instead.
+ */
+static bool host_has_hw_paging(void)
+{
+    return sysfs_says("/sys/module/kvm_intel/parameters/ept", "Y") ||
+           sysfs_says("/sys/module/kvm_amd/parameters/npt", "1") ||
+           sysfs_says("/sys/module/kvm_amd/parameters/npt", "Y");
+}
+
 static void kick_handler(int signo)
 {
 }
@@ -134,14 +158,9 @@ static bool setup_cpuid(KvmVm *vm, Error **errp)
         if (e->function == 1) {
             /* Our vCPU's APIC id, as KVM's LAPIC has it. */
             e->ebx &= 0x00ffffffu;
-            /*
-             * No CMPXCHG16B: KVM's instruction emulator cannot emulate it,
-             * and a write KVM emulates (to a page table shadow paging
-             * write-protects, as on hosts without EPT/NPT) would stop the
-             * guest with an emulation failure. Linux's SLUB then takes
-             * its lock instead.
-             */
-            e->ecx &= ~CPUID_1_ECX_CX16;
+            if (!vm->hw_paging) {
+                e->ecx &= ~CPUID_1_ECX_CX16;
+            }
         }
         cpuid->entries[n++] = *e;
     }
@@ -482,6 +501,7 @@ KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
     vm->ram = ram;
     vm->ram_size = ram_size;
     vm->domid = domid;
+    vm->hw_paging = host_has_hw_paging();
     vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->req_fd = -1;
     vm->run = MAP_FAILED;
     g_mutex_init(&vm->lock);
