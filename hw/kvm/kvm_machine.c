@@ -15,15 +15,25 @@
 #include <xen/xen.h>
 #include <xen/sched.h>
 
+#include <xen/hvm/params.h>
+#include <xen/io/console.h>
+
 #include "chardev/char.h"
+#include "hw/xen/xen_console_ring.h"
 #include "hw/kvm/kvm_vm.h"
 #include "hw/kvm/pvh_boot.h"
 #include "hw/kvm/pvh_image.h"
 #include "hw/kvm/xen_hcall.h"
+#include "xenner/evtchn.h"
 #include "xenner/guest_mem.h"
 
 #define PVH_DEFAULT_RAM_MB 512
 #define PVH_DOMID 1
+/*
+ * The console ring's frame, as the toolstack gives one: in the reserved
+ * legacy hole, so Linux never takes it for RAM, and mapped there like RAM.
+ */
+#define PVH_CONSOLE_PFN 0xfe
 
 typedef struct PvhMachine {
     EventLoop *loop;
@@ -33,6 +43,10 @@ typedef struct PvhMachine {
     uint64_t ram_size;
     XenHcall *hcall;
     KvmVm *vm;
+    XennerEvtchn *evtchn;
+    XennerEvtchnHandle *be;     /* domain 0's side: the console's */
+    evtchn_port_t console_port; /* ours, bound to the guest's */
+    struct xencons_interface *console_ring;
     /* How it ended: 0 running, else the reason for result(). */
     bool ended;
     bool failed;
@@ -46,6 +60,92 @@ static void pvh_console_write(void *opaque, const uint8_t *buf, size_t len)
     PvhMachine *pm = opaque;
 
     chardev_write(pm->console, buf, len);
+}
+
+/* The guest's hvc0: its output ring to the chardev. */
+static void pvh_console_drain(PvhMachine *pm)
+{
+    uint8_t buf[1024];
+    int n;
+    bool any = false;
+
+    while ((n = xencons_read_out(pm->console_ring, buf, sizeof(buf))) > 0) {
+        chardev_write(pm->console, buf, n);
+        any = true;
+    }
+    if (n < 0) {
+        static RateLimit rl = RATELIMIT_INIT;
+
+        warn_report_ratelimited(&rl, "domain %u: its console ring's "
+                                "indices are corrupt", PVH_DOMID);
+    }
+    if (any) {
+        xenner_evtchn_notify(pm->be, pm->console_port);
+    }
+}
+
+static void pvh_evtchn_ready(void *opaque)
+{
+    PvhMachine *pm = opaque;
+    int port;
+
+    while ((port = xenner_evtchn_pending(pm->be)) > 0) {
+        if ((evtchn_port_t)port == pm->console_port) {
+            pvh_console_drain(pm);
+        }
+        xenner_evtchn_unmask(pm->be, port);
+    }
+}
+
+static size_t pvh_console_can_read(void *opaque)
+{
+    PvhMachine *pm = opaque;
+    int n = xencons_in_space(pm->console_ring);
+
+    return n > 0 ? n : 0;
+}
+
+static void pvh_console_read(void *opaque, const void *buf, size_t len)
+{
+    PvhMachine *pm = opaque;
+
+    if (xencons_write_in(pm->console_ring, buf, len) > 0) {
+        xenner_evtchn_notify(pm->be, pm->console_port);
+    }
+}
+
+/*
+ * What a toolstack and xenconsoled give a guest: the console ring and
+ * an event channel to it, in HVM_PARAM_CONSOLE_PFN and _EVTCHN.
+ */
+static bool pvh_console_setup(PvhMachine *pm, EventLoop *loop, Error **errp)
+{
+    int gport, port;
+
+    pm->console_ring = xenner_mem_frame(pm->mem, PVH_CONSOLE_PFN);
+    memset(pm->console_ring, 0, XENNER_PAGE_SIZE);
+    pm->be = xenner_evtchn_open(pm->evtchn, 0, errp);
+    if (!pm->be) {
+        return false;
+    }
+    gport = xenner_evtchn_guest_alloc_unbound(pm->evtchn, PVH_DOMID, 0);
+    port = gport < 0 ? gport
+                     : xenner_evtchn_bind_interdomain(pm->be, PVH_DOMID,
+                                                      gport);
+    if (port < 0) {
+        error_setg(errp, "the console's event channel: %s",
+                   g_strerror(-port));
+        return false;
+    }
+    pm->console_port = port;
+    return xen_hcall_set_param(pm->hcall, HVM_PARAM_CONSOLE_PFN,
+                               PVH_CONSOLE_PFN, errp) &&
+           xen_hcall_set_param(pm->hcall, HVM_PARAM_CONSOLE_EVTCHN, gport,
+                               errp) &&
+           event_loop_set_fd_handler(loop, xenner_evtchn_get_fd(pm->be),
+                                     pvh_evtchn_ready, NULL, pm, errp) &&
+           chardev_set_handlers(pm->console, pvh_console_can_read,
+                                pvh_console_read, NULL, pm) == 0;
 }
 
 static void pvh_end(PvhMachine *pm, bool failed, char *why)
@@ -177,7 +277,16 @@ void xenner_pvh_cleanup(XenMachineState *ms)
     PvhMachine *pm = (PvhMachine *)ms;
 
     kvm_vm_free(pm->vm);
+    if (pm->be) {
+        event_loop_set_fd_handler(pm->loop, xenner_evtchn_get_fd(pm->be),
+                                  NULL, NULL, NULL, NULL);
+        xenner_evtchn_close(pm->be);
+    }
+    if (pm->console) {
+        chardev_set_handlers(pm->console, NULL, NULL, NULL, NULL);
+    }
     xen_hcall_free(pm->hcall);
+    xenner_evtchn_free(pm->evtchn);
     xenner_mem_free(pm->mem);
     if (pm->chardevs) {
         chardev_set_free(pm->chardevs);
@@ -222,8 +331,21 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     if (!pm->mem) {
         goto fail;
     }
+    pm->evtchn = xenner_evtchn_new();
+    if (!xenner_evtchn_add_domain(pm->evtchn, 0,
+                                  XENNER_EVTCHN_NR_PORTS_DEFAULT, errp) ||
+        !xenner_evtchn_add_domain(pm->evtchn, PVH_DOMID,
+                                  XENNER_EVTCHN_NR_PORTS_DEFAULT, errp)) {
+        goto fail;
+    }
     pm->hcall = xen_hcall_new(xenner_mem_frame(pm->mem, 0), pm->ram_size,
-                              PVH_DOMID, &pvh_hcall_ops, pm);
+                              PVH_DOMID, pm->evtchn, &pvh_hcall_ops, pm);
+    if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
+                                  xen_hcall_evtchn_upcall, pm->hcall,
+                                  errp) ||
+        !pvh_console_setup(pm, loop, errp)) {
+        goto fail;
+    }
     pm->vm = kvm_vm_new(loop, xenner_mem_frame(pm->mem, 0), pm->ram_size,
                         PVH_DOMID, &pvh_vm_ops, pm, errp);
     if (!pm->vm || !pvh_load(pm, cfg, errp)) {

@@ -29,10 +29,13 @@ static const struct {
     [__HYPERVISOR_vcpu_op] = { "vcpu_op", xen_hcall_vcpu_op },
     [__HYPERVISOR_sched_op] = { "sched_op", xen_hcall_sched_op },
     [__HYPERVISOR_hvm_op] = { "hvm_op", xen_hcall_hvm_op },
+    [__HYPERVISOR_event_channel_op] = { "event_channel_op",
+                                        xen_hcall_event_channel_op },
 };
 
 XenHcall *xen_hcall_new(uint8_t *ram, uint64_t ram_size, uint16_t domid,
-                        const XenHcallHostOps *ops, void *opaque)
+                        XennerEvtchn *evtchn, const XenHcallHostOps *ops,
+                        void *opaque)
 {
     XenHcall *h = g_new0(XenHcall, 1);
 
@@ -44,13 +47,27 @@ XenHcall *xen_hcall_new(uint8_t *ram, uint64_t ram_size, uint16_t domid,
     h->logged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     h->shared_info_gfn = UINT64_MAX;
     h->vcpu_info_gpa = UINT64_MAX;
+    h->evtchn = evtchn;
+    h->local_ports = g_hash_table_new(NULL, NULL);
     return h;
+}
+
+bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,
+                         Error **errp)
+{
+    if (index >= HVM_NR_PARAMS) {
+        error_setg(errp, "HVM parameter %u out of range", index);
+        return false;
+    }
+    h->params[index] = value;
+    return true;
 }
 
 void xen_hcall_free(XenHcall *h)
 {
     if (h) {
         g_hash_table_destroy(h->logged);
+        g_hash_table_destroy(h->local_ports);
         g_free(h);
     }
 }

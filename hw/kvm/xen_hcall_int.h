@@ -15,7 +15,10 @@
 #include <xen/xen.h>
 #include <xen/hvm/params.h>
 
+#include <xen/event_channel.h>
+
 #include "hw/kvm/xen_hcall.h"
+#include "xenner/evtchn.h"
 
 #define XEN_HCALL_PAGE 4096u
 /* The most one call copies to or from the guest in one piece. */
@@ -35,7 +38,15 @@ struct XenHcall {
     uint64_t vcpu_info_gpa;         /* vCPU 0's, or UINT64_MAX */
     uint8_t upcall_vector;          /* 0: none */
     bool shut_down;
+
+    XennerEvtchn *evtchn;           /* the machine's; the guest is @domid */
+    /* Ports Xenner keeps as unbound to ourselves, which we route. */
+    uint32_t virq_port[NR_VIRQS];   /* 0: VIRQ not bound */
+    GHashTable *local_ports;        /* port -> LOCAL_VIRQ / LOCAL_IPI */
 };
+
+#define LOCAL_VIRQ 1
+#define LOCAL_IPI 2
 
 /* One call in flight: the guest's translation state and arguments. */
 typedef struct XenHcallCall {
@@ -63,5 +74,9 @@ int64_t xen_hcall_sched_op(XenHcallCall *c);
 int64_t xen_hcall_hvm_op(XenHcallCall *c);
 int64_t xen_hcall_memory_op(XenHcallCall *c);
 int64_t xen_hcall_vcpu_op(XenHcallCall *c);
+int64_t xen_hcall_event_channel_op(XenHcallCall *c);
+
+/* Makes @port pending in shared_info and raises the upcall if due. */
+void xen_hcall_evtchn_deliver(XenHcall *h, evtchn_port_t port);
 
 #endif /* HW_KVM_XEN_HCALL_INT_H */

@@ -80,13 +80,21 @@ else
 fi
 
 # A guest that never makes a hypercall: SIGTERM must still end KVM_RUN.
+# Signalled directly, not through timeout(1), whose own status would hide
+# ours; bg_track kills it should it hang.
 N=$((N + 1))
 ERR="$XS_TMP/server-kvm-$N.log"
-timeout -k 5 60 "$QEMU_XENPV" -M xenner_pvh -m 16 -serial null \
+"$QEMU_XENPV" -M xenner_pvh -m 16 -serial null \
     -kernel "$(guest_elf spin)" 2>"$ERR" &
 pid=$!
+bg_track "$pid"
 sleep 2
 kill -TERM "$pid"
+for _ in $(seq 30); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+done
+kill -KILL "$pid" 2>/dev/null
 wait "$pid"
 check_eq "a spinning guest's machine stops on SIGTERM" 0 "$?"
 

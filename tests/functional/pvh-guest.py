@@ -26,7 +26,7 @@ RAM_END = 16 << 20          # the test runs the guest with -m 16
 HC_MSR = 0x40000000
 
 HC = dict(memory_op=12, xen_version=17, console_io=18, vcpu_op=24,
-          sched_op=29, hvm_op=34)
+          sched_op=29, event_channel_op=32, hvm_op=34)
 ENOENT, ESRCH, EFAULT, EINVAL, ENOSYS = 2, 3, 14, 22, 38
 
 
@@ -125,6 +125,19 @@ def hostile(a):
     check(-ENOENT, "vcpu_op", 10, 7, DATA)
     check(-EINVAL, "vcpu_op", 10, 0,
           a.blob(struct.pack("<QII", 0, 4095, 0)))
+    # Event channels: bad VIRQ, vCPU, domain, port; FIFO refused.
+    check(-EINVAL, "event_channel_op", 1, a.blob(struct.pack("<III", 99, 0,
+                                                              0)))
+    check(-ENOENT, "event_channel_op", 1, a.blob(struct.pack("<III", 0, 3,
+                                                              0)))
+    check(-ESRCH, "event_channel_op", 6, a.blob(struct.pack("<HHI", 5, 0,
+                                                             0)))
+    check(-ESRCH, "event_channel_op", 5, a.blob(struct.pack("<HHI", 5, 0,
+                                                             1) + bytes(16)))
+    check(-EINVAL, "event_channel_op", 9, a.blob(struct.pack("<I",
+                                                              0xffffff)))
+    check(-EFAULT, "event_channel_op", 4, 0xfffffff0)
+    check(-ENOSYS, "event_channel_op", 11, DATA)
     check(-ENOSYS, "xen_version", 99, 0)
     check(0x40011, "xen_version", 0, 0)
     a.write("hostile ok\n")

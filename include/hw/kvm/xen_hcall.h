@@ -20,6 +20,7 @@
 
 #include "hw/kvm/kvm_vm.h"
 #include "util/error.h"
+#include "xenner/evtchn.h"
 
 typedef struct XenHcall XenHcall;
 
@@ -35,10 +36,18 @@ typedef struct XenHcallHostOps {
 
 /*
  * The hypercalls of domain @domid, whose RAM is @ram_size bytes at @ram
- * (guest physical address 0 there).
+ * (guest physical address 0 there), and whose event channels are
+ * @domid's in @evtchn (added there by the caller). Events Xenner raises
+ * for the guest reach it through xen_hcall_evtchn_upcall().
  */
 XenHcall *xen_hcall_new(uint8_t *ram, uint64_t ram_size, uint16_t domid,
-                        const XenHcallHostOps *ops, void *opaque);
+                        XennerEvtchn *evtchn, const XenHcallHostOps *ops,
+                        void *opaque);
+/* A XennerEvtchnUpcallFn: @opaque is the XenHcall. */
+void xen_hcall_evtchn_upcall(void *opaque, evtchn_port_t port);
+/* What the toolstack sets: HVM_PARAM_CONSOLE_PFN and the like. */
+bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,
+                         Error **errp);
 void xen_hcall_free(XenHcall *h);
 
 /*
