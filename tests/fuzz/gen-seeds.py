@@ -23,7 +23,9 @@ and a frame, as fuzz-netif-tx.c reads; a netif-ctrl seed is a queue
 count and control requests as a Windows or Linux frontend sends them,
 each with its granted bytes, then a frame to hash, as fuzz-netif-ctrl.c
 reads; a pvh-image seed is a small ELF kernel with Xen's PVH entry
-note, or a bzImage around one, as fuzz-pvh-image.c reads.
+note, or a bzImage around one, as fuzz-pvh-image.c reads; a xen-hcall
+seed is a script of hypercalls with the guest RAM they point into, as
+fuzz-xen-hcall.c reads.
 """
 import json
 import os
@@ -630,8 +632,43 @@ def pvh_image_seeds():
     yield pvh_bzimage(b"not an elf")
 
 
+def hcall(nr, args, flags=2, cr3=0):
+    args = list(args) + [0] * (5 - len(args))
+    return bytes([nr, flags, cr3]) + b"".join(struct.pack("<Q", a & (2**64 - 1))
+                                              for a in args)
+
+
+def xen_hcall_seeds():
+    """Paging off: pointers are guest physical addresses into the RAM
+    that follows the calls. The structures sit at 0x100 upwards."""
+    ram = bytearray(64 * 4096)
+    # shared_info at frame 8, a console_io buffer, a sched_shutdown.
+    struct.pack_into("<HHIQQ", ram, 0x100, 0x7ff0, 1, 0, 0, 8)
+    ram[0x200:0x210] = b"hello, console\n\0"
+    struct.pack_into("<I", ram, 0x300, 0)
+    struct.pack_into("<HHIQ", ram, 0x400, 0x7ff0, 0, 0,
+                     (2 << 56) | 0xf3)                 # CALLBACK_IRQ vector
+    struct.pack_into("<III", ram, 0x500, 0, 0, 0)      # bind_virq timer
+    struct.pack_into("<I", ram, 0x600, 0)              # bind_ipi vcpu 0
+    struct.pack_into("<I", ram, 0x700, 1)              # send / unmask port 1
+    struct.pack_into("<IIQ", ram, 0x800, 8, 0, 0x900)  # memory_map
+    calls = [hcall(12, [7, 0x100]), hcall(34, [0, 0x400]),
+             hcall(18, [0, 15, 0x200]), hcall(32, [1, 0x500]),
+             hcall(32, [7, 0x600]), hcall(32, [4, 0x700]),
+             hcall(32, [9, 0x700]), hcall(12, [9, 0x800]),
+             hcall(17, [0, 0]), hcall(24, [3, 0, 0])]
+    yield bytes([len(calls)]) + b"".join(calls) + bytes(ram)
+    yield (bytes([len(calls) + 1]) + b"".join(calls)
+           + hcall(29, [2, 0x300]) + bytes(ram))
+    # Paging on, CR3 at frame 1 with no present entry: every pointer faults.
+    yield bytes([3]) + hcall(18, [0, 15, 0x200], flags=3, cr3=1) + \
+        hcall(34, [1, 0x400], flags=3, cr3=1) + hcall(60, [], flags=1) + \
+        bytes(ram)
+
+
 PLAIN_SEEDS = {
     "fuzz-pvh-image": pvh_image_seeds,
+    "fuzz-xen-hcall": xen_hcall_seeds,
     "fuzz-fb": fb_seeds,
     "fuzz-blkif": blk_seeds,
     "fuzz-vnc-frame": vnc_frame_seeds,

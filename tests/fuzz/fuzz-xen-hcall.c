@@ -1,0 +1,144 @@
+/*
+ * libFuzzer target: the hypercall dispatcher of Xenner on KVM
+ * (hw/kvm/xen_hcall*.c) against a hostile guest, over fuzzed guest
+ * memory: its page tables, argument structures and rings are the input.
+ *
+ * FuzzInput layout:
+ *   byte 0            N, the number of hypercalls (at most 31)
+ *   N calls, each     number (1 byte), flags (1 byte: bit 0 paging on in
+ *                     long mode, bit 1 from CPL 0, bit 2 5-level paging),
+ *                     CR3's frame (1 byte), five arguments (8 bytes each)
+ *   the rest          the guest's RAM from address 0, cut or zero-padded
+ *                     to RAM_PAGES pages
+ *
+ * Checked after each call: the result is 0, positive, or a negative
+ * errno Xen uses; a call from user mode is refused with -EPERM; only
+ * SCHEDOP_shutdown shuts the guest down, and nothing runs after it;
+ * console output comes only from console_io. ASan and UBSan catch any
+ * access outside the RAM buffer or any undefined arithmetic.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "hw/kvm/xen_hcall.h"
+#include "xenner/evtchn.h"
+#include "fuzz-input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define RAM_PAGES 64
+#define RAM_SIZE (RAM_PAGES * 4096u)
+#define DOMID 1
+#define HC_CONSOLE_IO 18
+#define HC_SCHED_OP 29
+
+typedef struct FuzzHost {
+    size_t console_bytes;
+    int shutdowns;
+    int injects;
+} FuzzHost;
+
+static void fuzz_console(void *opaque, const uint8_t *buf, size_t len)
+{
+    ((FuzzHost *)opaque)->console_bytes += len;
+}
+
+static void fuzz_shutdown(void *opaque, unsigned reason)
+{
+    ((FuzzHost *)opaque)->shutdowns++;
+}
+
+static int fuzz_inject(void *opaque, unsigned vcpu, uint8_t vector)
+{
+    if (vector < 0x10) {
+        abort();    /* never a vector the guest could not have set */
+    }
+    ((FuzzHost *)opaque)->injects++;
+    return 0;
+}
+
+static const XenHcallHostOps fuzz_ops = {
+    .console_write = fuzz_console,
+    .shutdown = fuzz_shutdown,
+    .inject = fuzz_inject,
+};
+
+static bool plausible(int64_t ret)
+{
+    /* Xen's errno values run to about 125 (EOWNERDEAD..); none below. */
+    return ret >= 0 || ret >= -200;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    FuzzInput in = { data, size };
+    unsigned n = fuzz_take(&in, 1) % 32;
+    uint8_t *calls = g_malloc0(n * 43 + 1);
+    uint8_t *ram = g_malloc0(RAM_SIZE);
+    FuzzHost host = { 0 };
+    XennerEvtchn *ev = xenner_evtchn_new();
+    XenHcall *h;
+    bool down = false;
+
+    for (unsigned i = 0; i < n * 43; i++) {
+        calls[i] = fuzz_take(&in, 1);
+    }
+    memcpy(ram, in.p, MIN(in.left, RAM_SIZE));
+    if (!xenner_evtchn_add_domain(ev, 0, XENNER_EVTCHN_NR_PORTS_DEFAULT,
+                                  NULL) ||
+        !xenner_evtchn_add_domain(ev, DOMID, XENNER_EVTCHN_NR_PORTS_DEFAULT,
+                                  NULL)) {
+        abort();
+    }
+    h = xen_hcall_new(ram, RAM_SIZE, DOMID, ev, &fuzz_ops, &host);
+    xenner_evtchn_set_upcall(ev, DOMID, xen_hcall_evtchn_upcall, h, NULL);
+    for (unsigned i = 0; i < n; i++) {
+        FuzzInput c = { calls + i * 43, 43 };
+        KvmHypercall hc = { 0 };
+        uint8_t flags;
+        size_t before = host.console_bytes;
+        int downs = host.shutdowns;
+        KvmVmAction act;
+
+        hc.nr = fuzz_take(&c, 1) % 64;
+        flags = fuzz_take(&c, 1);
+        hc.cr3 = (fuzz_take(&c, 1) % RAM_PAGES) * 4096ull;
+        for (unsigned a = 0; a < 5; a++) {
+            hc.args[a] = fuzz_take(&c, 8);
+        }
+        hc.kernel = flags & 2;
+        if (flags & 1) {
+            hc.cr0 = 1ull << 31 | 1;
+            hc.efer = 1ull << 10 | 1ull << 8;
+            hc.cr4 = flags & 4 ? 1ull << 12 : 0;
+        }
+        act = xen_hcall_dispatch(h, &hc);
+        if (!plausible((int64_t)hc.ret)) {
+            abort();
+        }
+        if (!hc.kernel && !down && (int64_t)hc.ret != -1) {
+            abort();    /* -EPERM from user mode */
+        }
+        if (host.console_bytes != before && hc.nr != HC_CONSOLE_IO) {
+            abort();
+        }
+        if (host.shutdowns != downs && (down || hc.nr != HC_SCHED_OP)) {
+            abort();
+        }
+        if (host.shutdowns) {
+            down = true;
+            if (act != KVM_VM_STOP) {
+                abort();
+            }
+        }
+    }
+    xen_hcall_free(h);
+    xenner_evtchn_free(ev);
+    g_free(ram);
+    g_free(calls);
+    return 0;
+}
