@@ -47,6 +47,11 @@ typedef struct PvhMachine {
     XennerEvtchnHandle *be;     /* domain 0's side: the console's */
     evtchn_port_t console_port; /* ours, bound to the guest's */
     struct xencons_interface *console_ring;
+    /* What each boot loads: -kernel, -initrd, -append. */
+    char *kernel;
+    char *initrd;
+    char *append;
+    bool no_reboot;
     /* How it ended: 0 running, else the reason for result(). */
     bool ended;
     bool failed;
@@ -160,6 +165,8 @@ static void pvh_end(PvhMachine *pm, bool failed, char *why)
     event_loop_quit(pm->loop);
 }
 
+static void pvh_reboot(void *opaque);
+
 static void pvh_shutdown(void *opaque, unsigned reason)
 {
     PvhMachine *pm = opaque;
@@ -169,8 +176,12 @@ static void pvh_shutdown(void *opaque, unsigned reason)
         pvh_end(pm, false, NULL);
         break;
     case SHUTDOWN_reboot:
-        pvh_end(pm, true, g_strdup("the guest asked for a reboot, which "
-                                   "xenner_pvh does not do yet"));
+        if (pm->no_reboot) {
+            pvh_end(pm, false, NULL);   /* as QEMU's -no-reboot */
+        } else {
+            /* Not from inside the hypercall, whose vCPU is going away. */
+            event_loop_schedule(pm->loop, pvh_reboot, pm);
+        }
         break;
     case SHUTDOWN_crash:
         pvh_end(pm, true, g_strdup("the guest crashed"));
@@ -238,8 +249,7 @@ static void pvh_patch_xen_stubs(const PvhImage *img, uint8_t *ram)
     }
 }
 
-static bool pvh_load(PvhMachine *pm, const XenMachineConfig *cfg,
-                     Error **errp)
+static bool pvh_load(PvhMachine *pm, Error **errp)
 {
     g_autofree gchar *kernel = NULL, *initrd = NULL;
     gsize kernel_len, initrd_len = 0;
@@ -248,21 +258,21 @@ static bool pvh_load(PvhMachine *pm, const XenMachineConfig *cfg,
     uint8_t *ram = xenner_mem_frame(pm->mem, 0);
     bool ok;
 
-    if (!g_file_get_contents(cfg->kernel, &kernel, &kernel_len, &gerr)) {
+    if (!g_file_get_contents(pm->kernel, &kernel, &kernel_len, &gerr)) {
         error_setg(errp, "-kernel: %s", gerr->message);
         return false;
     }
-    if (cfg->initrd &&
-        !g_file_get_contents(cfg->initrd, &initrd, &initrd_len, &gerr)) {
+    if (pm->initrd &&
+        !g_file_get_contents(pm->initrd, &initrd, &initrd_len, &gerr)) {
         error_setg(errp, "-initrd: %s", gerr->message);
         return false;
     }
     if (!pvh_image_parse((uint8_t *)kernel, kernel_len, &img, errp)) {
-        error_prepend(errp, "-kernel %s: ", cfg->kernel);
+        error_prepend(errp, "-kernel %s: ", pm->kernel);
         return false;
     }
     ok = pvh_image_load(&img, ram, pm->ram_size, errp) &&
-         pvh_boot_write(ram, pm->ram_size, &img, cfg->append,
+         pvh_boot_write(ram, pm->ram_size, &img, pm->append,
                         (uint8_t *)initrd, initrd_len, errp);
     if (ok) {
         pvh_patch_xen_stubs(&img, ram);
@@ -272,25 +282,80 @@ static bool pvh_load(PvhMachine *pm, const XenMachineConfig *cfg,
     return ok;
 }
 
-void xenner_pvh_cleanup(XenMachineState *ms)
+/* The guest's VM and its Xen state; RAM and the chardev stay. */
+static void pvh_guest_stop(PvhMachine *pm)
 {
-    PvhMachine *pm = (PvhMachine *)ms;
-
     kvm_vm_free(pm->vm);
+    pm->vm = NULL;
     if (pm->be) {
         event_loop_set_fd_handler(pm->loop, xenner_evtchn_get_fd(pm->be),
                                   NULL, NULL, NULL, NULL);
         xenner_evtchn_close(pm->be);
+        pm->be = NULL;
     }
     if (pm->console) {
         chardev_set_handlers(pm->console, NULL, NULL, NULL, NULL);
     }
     xen_hcall_free(pm->hcall);
+    pm->hcall = NULL;
     xenner_evtchn_free(pm->evtchn);
+    pm->evtchn = NULL;
+}
+
+/* A fresh guest in RAM: its event channels, hypercalls, console, vCPU. */
+static bool pvh_guest_start(PvhMachine *pm, Error **errp)
+{
+    pm->evtchn = xenner_evtchn_new();
+    if (!xenner_evtchn_add_domain(pm->evtchn, 0,
+                                  XENNER_EVTCHN_NR_PORTS_DEFAULT, errp) ||
+        !xenner_evtchn_add_domain(pm->evtchn, PVH_DOMID,
+                                  XENNER_EVTCHN_NR_PORTS_DEFAULT, errp)) {
+        return false;
+    }
+    pm->hcall = xen_hcall_new(xenner_mem_frame(pm->mem, 0), pm->ram_size,
+                              PVH_DOMID, pm->evtchn, &pvh_hcall_ops, pm);
+    if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
+                                  xen_hcall_evtchn_upcall, pm->hcall,
+                                  errp) ||
+        !pvh_console_setup(pm, pm->loop, errp)) {
+        return false;
+    }
+    pm->vm = kvm_vm_new(pm->loop, xenner_mem_frame(pm->mem, 0),
+                        pm->ram_size, PVH_DOMID, &pvh_vm_ops, pm, errp);
+    return pm->vm && pvh_load(pm, errp);
+}
+
+/*
+ * SHUTDOWN_reboot: the guest starts again from its kernel, as Xen's
+ * toolstack rebuilds a domain, in zeroed RAM and with fresh Xen state.
+ */
+static void pvh_reboot(void *opaque)
+{
+    PvhMachine *pm = opaque;
+    Error *err = NULL;
+
+    pvh_guest_stop(pm);
+    memset(xenner_mem_frame(pm->mem, 0), 0, pm->ram_size);
+    if (!pvh_guest_start(pm, &err)) {
+        pvh_end(pm, true, g_strdup_printf("reboot: %s",
+                                          error_get_pretty(err)));
+        error_free(err);
+    }
+}
+
+void xenner_pvh_cleanup(XenMachineState *ms)
+{
+    PvhMachine *pm = (PvhMachine *)ms;
+
+    event_loop_cancel(pm->loop, pvh_reboot, pm);
+    pvh_guest_stop(pm);
     xenner_mem_free(pm->mem);
     if (pm->chardevs) {
         chardev_set_free(pm->chardevs);
     }
+    g_free(pm->kernel);
+    g_free(pm->initrd);
+    g_free(pm->append);
     g_free(pm->why);
     g_free(pm);
 }
@@ -331,24 +396,11 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     if (!pm->mem) {
         goto fail;
     }
-    pm->evtchn = xenner_evtchn_new();
-    if (!xenner_evtchn_add_domain(pm->evtchn, 0,
-                                  XENNER_EVTCHN_NR_PORTS_DEFAULT, errp) ||
-        !xenner_evtchn_add_domain(pm->evtchn, PVH_DOMID,
-                                  XENNER_EVTCHN_NR_PORTS_DEFAULT, errp)) {
-        goto fail;
-    }
-    pm->hcall = xen_hcall_new(xenner_mem_frame(pm->mem, 0), pm->ram_size,
-                              PVH_DOMID, pm->evtchn, &pvh_hcall_ops, pm);
-    if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
-                                  xen_hcall_evtchn_upcall, pm->hcall,
-                                  errp) ||
-        !pvh_console_setup(pm, loop, errp)) {
-        goto fail;
-    }
-    pm->vm = kvm_vm_new(loop, xenner_mem_frame(pm->mem, 0), pm->ram_size,
-                        PVH_DOMID, &pvh_vm_ops, pm, errp);
-    if (!pm->vm || !pvh_load(pm, cfg, errp)) {
+    pm->kernel = g_strdup(cfg->kernel);
+    pm->initrd = g_strdup(cfg->initrd);
+    pm->append = g_strdup(cfg->append);
+    pm->no_reboot = cfg->no_reboot;
+    if (!pvh_guest_start(pm, errp)) {
         goto fail;
     }
     return (XenMachineState *)pm;

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 11
+tap_plan 13
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -60,6 +60,29 @@ if [ "$RC" == 1 ] && grep -q "the guest crashed" "$ERR"; then
     ok "SHUTDOWN_crash exits 1 with the reason"
 else
     not_ok "SHUTDOWN_crash exits 1 with the reason" "$RC $(cat "$ERR")"
+fi
+
+boot 60 -m 16 -no-reboot -kernel "$(guest_elf reboot)"
+check_eq "with -no-reboot, a reboot exits 0" "0 boot" "$RC $(cat "$OUT")"
+
+# Without it, the guest starts again: stopped after its third boot.
+N=$((N + 1))
+OUT="$XS_TMP/serial-$N.txt"
+ERR="$XS_TMP/server-kvm-$N.log"
+"$QEMU_XENPV" -M xenner_pvh -m 16 -serial "file:$OUT" \
+    -kernel "$(guest_elf reboot)" 2>"$ERR" &
+pid=$!
+bg_track "$pid"
+for _ in $(seq 60); do
+    [ "$(grep -c boot "$OUT" 2>/dev/null)" -ge 3 ] && break
+    sleep 1
+done
+kill -TERM "$pid"
+wait "$pid"
+if [ "$(grep -c boot "$OUT")" -ge 3 ]; then
+    ok "a reboot starts the guest again"
+else
+    not_ok "a reboot starts the guest again" "$(cat "$OUT" "$ERR")"
 fi
 
 boot 60 -m 16 -kernel "$(guest_elf cpuid)"

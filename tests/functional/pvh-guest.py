@@ -7,7 +7,7 @@ tests/functional/kvm-pvh.sh.
 usage: pvh-guest.py SCENARIO OUT
   hello    writes a line with console_io, then powers off
   crash    shuts down with SHUTDOWN_crash
-  reboot   shuts down with SHUTDOWN_reboot
+  reboot   writes "boot", then shuts down with SHUTDOWN_reboot
   hostile  makes hypercalls with bad pointers, counts, numbers and ids,
            checks each error it gets back, writes "hostile ok" and
            powers off (or "FAIL n" and crashes at the first surprise)
@@ -157,6 +157,7 @@ def build(scenario):
     elif scenario == "crash":
         a.shutdown(3)
     elif scenario == "reboot":
+        a.write("boot\n")
         a.shutdown(1)
     elif scenario == "hostile":
         hostile(a)
