@@ -1,7 +1,7 @@
 #!/bin/bash
 # Xenner on KVM (-M xenner_pvh) end to end: tiny PVH test guests
 # (pvh-guest.py) make hypercalls through the hypercall page, honest and
-# hostile, and shut down in each way; then Debian's own kernel, when the
+# hostile, write to their console ring, and shut down in each way; then Debian's own kernel, when the
 # rig's cache has it, boots as a Xen PVH guest with its messages on our
 # chardev. Needs /dev/kvm; the refusals run everywhere.
 #
@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 13
+tap_plan 14
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -54,6 +54,10 @@ refused "a kernel that is not an ELF or bzImage is refused" \
 boot 60 -m 16 -kernel "$(guest_elf hello)"
 check_eq "console_io reaches the chardev; poweroff exits 0" \
     "0 hello from a PVH guest" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf hvc)"
+check_eq "the console ring (hvc0) and its event channel reach the chardev" \
+    "0 hello from hvc0" "$RC $(cat "$OUT")"
 
 boot 60 -m 16 -kernel "$(guest_elf crash)"
 if [ "$RC" == 1 ] && grep -q "the guest crashed" "$ERR"; then

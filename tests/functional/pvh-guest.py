@@ -12,6 +12,9 @@ usage: pvh-guest.py SCENARIO OUT
            checks each error it gets back, writes "hostile ok" and
            powers off (or "FAIL n" and crashes at the first surprise)
   cpuid    writes the signature of CPUID leaf 0x40000000, powers off
+  hvc      writes a line to the console ring a toolstack gives (the
+           HVM_PARAM_CONSOLE_* parameters), sends its event, waits until
+           it was consumed, then powers off
   spin     loops forever without a hypercall
 """
 import struct
@@ -148,6 +151,40 @@ def hostile(a):
         a.shutdown(3)
 
 
+def hvc(a):
+    """hvc0 as Linux's hvc_xen drives it, on struct xencons_interface."""
+    ring = 0xfe000              # the machine's HVM_PARAM_CONSOLE_PFN
+    out, out_cons, out_prod = ring + 0x400, ring + 0xc08, ring + 0xc0c
+    msg = b"hello from hvc0\n"
+    pfn = a.blob(struct.pack("<HHIQ", 0x7ff0, 0, 17, 0))
+    port = a.blob(struct.pack("<HHIQ", 0x7ff0, 0, 18, 0))
+    send = a.blob(bytes(4))
+    text = a.blob(msg)
+    a.hcall("hvm_op", 1, pfn)
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", pfn + 8)     # mov pfn, %eax
+    a.expect(ring >> 12)
+    a.hcall("hvm_op", 1, port)
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", port + 8)    # mov port, %eax
+    a.code += b"\xa3" + struct.pack("<I", send)        # mov %eax, send
+    a.mov("esi", text)
+    a.mov("edi", out)
+    a.mov("ecx", len(msg))
+    a.code += b"\xf3\xa4"                              # rep movsb
+    a.code += b"\xc7\x05" + struct.pack("<II", out_prod, len(msg))
+    a.hcall("event_channel_op", 4, send)
+    a.expect(0)
+    # Until the machine has taken it all: mov out_cons,%eax; cmp; jne.
+    a.code += b"\xa1" + struct.pack("<I", out_cons)
+    a.code += b"\x3d" + struct.pack("<I", len(msg))
+    a.code += b"\x75\xf4"
+    a.shutdown(0)
+    a.label("fail")
+    a.write("FAIL\n")
+    a.shutdown(3)
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
@@ -171,6 +208,8 @@ def build(scenario):
         a.code += b"\x89\x15" + struct.pack("<I", sig + 8)  # mov %edx
         a.hcall("console_io", 0, 13, sig)
         a.shutdown(0)
+    elif scenario == "hvc":
+        hvc(a)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
     else:
