@@ -312,8 +312,9 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
                                   XENNER_EVTCHN_NR_PORTS_DEFAULT, errp)) {
         return false;
     }
-    pm->hcall = xen_hcall_new(xenner_mem_frame(pm->mem, 0), pm->ram_size,
-                              PVH_DOMID, pm->evtchn, &pvh_hcall_ops, pm);
+    pm->hcall = xen_hcall_new(pm->loop, xenner_mem_frame(pm->mem, 0),
+                              pm->ram_size, PVH_DOMID, pm->evtchn,
+                              &pvh_hcall_ops, pm);
     if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
                                   xen_hcall_evtchn_upcall, pm->hcall,
                                   errp) ||

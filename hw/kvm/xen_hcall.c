@@ -33,9 +33,9 @@ static const struct {
                                         xen_hcall_event_channel_op },
 };
 
-XenHcall *xen_hcall_new(uint8_t *ram, uint64_t ram_size, uint16_t domid,
-                        XennerEvtchn *evtchn, const XenHcallHostOps *ops,
-                        void *opaque)
+XenHcall *xen_hcall_new(EventLoop *loop, uint8_t *ram, uint64_t ram_size,
+                        uint16_t domid, XennerEvtchn *evtchn,
+                        const XenHcallHostOps *ops, void *opaque)
 {
     XenHcall *h = g_new0(XenHcall, 1);
 
@@ -48,6 +48,8 @@ XenHcall *xen_hcall_new(uint8_t *ram, uint64_t ram_size, uint16_t domid,
     h->shared_info_gfn = UINT64_MAX;
     h->vcpu_info_gpa = UINT64_MAX;
     h->evtchn = evtchn;
+    h->loop = loop;
+    h->start_us = g_get_monotonic_time();
     h->local_ports = g_hash_table_new(NULL, NULL);
     return h;
 }
@@ -66,6 +68,9 @@ bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,
 void xen_hcall_free(XenHcall *h)
 {
     if (h) {
+        if (h->singleshot) {
+            event_loop_del_timer(h->loop, h->singleshot);
+        }
         g_hash_table_destroy(h->logged);
         g_hash_table_destroy(h->local_ports);
         g_free(h);

@@ -202,6 +202,61 @@ int64_t xen_hcall_memory_op(XenHcallCall *c)
     }
 }
 
+/* Xen's system time: nanoseconds since the machine started. */
+static uint64_t system_time_ns(XenHcall *h)
+{
+    return (uint64_t)(g_get_monotonic_time() - h->start_us) * 1000;
+}
+
+static void timer_fire(XenHcall *h)
+{
+    if (h->virq_port[VIRQ_TIMER]) {
+        xen_hcall_evtchn_deliver(h, h->virq_port[VIRQ_TIMER]);
+    }
+}
+
+static void singleshot_expired(void *opaque)
+{
+    XenHcall *h = opaque;
+
+    event_loop_del_timer(h->loop, h->singleshot);
+    h->singleshot = NULL;
+    timer_fire(h);
+}
+
+static void singleshot_stop(XenHcall *h)
+{
+    if (h->singleshot) {
+        event_loop_del_timer(h->loop, h->singleshot);
+        h->singleshot = NULL;
+    }
+}
+
+/* VCPUOP_set_singleshot_timer: VIRQ_TIMER at @timeout_abs_ns. */
+static int64_t singleshot_set(XenHcall *h,
+                              const struct vcpu_set_singleshot_timer *t)
+{
+    uint64_t now = system_time_ns(h);
+    uint64_t ms;
+
+    singleshot_stop(h);
+    if (t->timeout_abs_ns <= now) {
+        if (t->flags & VCPU_SSHOTTMR_future) {
+            return -ETIME;
+        }
+        timer_fire(h);
+        return 0;
+    }
+    if (!h->loop) {
+        return -ENOSYS;
+    }
+    /* The loop's timers count milliseconds: round up, never early. */
+    ms = MIN((t->timeout_abs_ns - now + 999999) / 1000000, 1u << 30);
+    h->singleshot = event_loop_add_timer(h->loop, ms, singleshot_expired,
+                                         h, NULL);
+    return h->singleshot ? 0 : -ENOMEM;
+}
+
 int64_t xen_hcall_vcpu_op(XenHcallCall *c)
 {
     XenHcall *h = c->h;
@@ -236,9 +291,19 @@ int64_t xen_hcall_vcpu_op(XenHcallCall *c)
         h->vcpu_info_gpa = gpa;
         return 0;
     }
-    case VCPUOP_stop_periodic_timer:
+    case VCPUOP_set_singleshot_timer: {
+        struct vcpu_set_singleshot_timer t;
+
+        if (xen_hcall_read(c, &t, arg, sizeof(t)) < 0) {
+            return -EFAULT;
+        }
+        return singleshot_set(h, &t);
+    }
     case VCPUOP_stop_singleshot_timer:
+        singleshot_stop(h);
         return 0;
+    case VCPUOP_stop_periodic_timer:
+        return 0;           /* there is none: PVH starts without one */
     default:
         xen_hcall_log_unknown(h, "vcpu_op", cmd);
         return -ENOSYS;

@@ -40,6 +40,9 @@ struct XenHcall {
     bool shut_down;
 
     XennerEvtchn *evtchn;           /* the machine's; the guest is @domid */
+    EventLoop *loop;                /* or NULL */
+    int64_t start_us;               /* system time 0, monotonic clock */
+    EventLoopTimer *singleshot;     /* VCPUOP_set_singleshot_timer's */
     /* Ports Xenner keeps as unbound to ourselves, which we route. */
     uint32_t virq_port[NR_VIRQS];   /* 0: VIRQ not bound */
     GHashTable *local_ports;        /* port -> LOCAL_VIRQ / LOCAL_IPI */

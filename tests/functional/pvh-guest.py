@@ -15,6 +15,8 @@ usage: pvh-guest.py SCENARIO OUT
   hvc      writes a line to the console ring a toolstack gives (the
            HVM_PARAM_CONSOLE_* parameters), sends its event, waits until
            it was consumed, then powers off
+  timer    places shared_info, binds VIRQ_TIMER, sets a single-shot timer
+           300 ms on and polls the port's pending bit, then powers off
   spin     loops forever without a hypercall
 """
 import struct
@@ -185,6 +187,28 @@ def hvc(a):
     a.shutdown(3)
 
 
+def timer(a):
+    si_pfn = 0x108              # in the image's zeroed tail
+    pending = si_pfn * 4096 + 0x800     # shared_info.evtchn_pending
+    xatp = a.blob(struct.pack("<HHIQQ", 0x7ff0, 1, 0, 0, si_pfn))
+    virq = a.blob(struct.pack("<III", 0, 0, 0))
+    sshot = a.blob(struct.pack("<QI", 300 * 1000 * 1000, 0) + bytes(4))
+    a.hcall("memory_op", 7, xatp)
+    a.expect(0)
+    a.hcall("event_channel_op", 1, virq)
+    a.expect(0)
+    a.hcall("vcpu_op", 8, 0, sshot)
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", virq + 8)    # mov port, %eax
+    a.code += b"\x0f\xa3\x05" + struct.pack("<I", pending)  # bt %eax, m
+    a.code += b"\x73\xf7"                              # jnc .-9
+    a.write("timer ok\n")
+    a.shutdown(0)
+    a.label("fail")
+    a.write("FAIL\n")
+    a.shutdown(3)
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
@@ -210,6 +234,8 @@ def build(scenario):
         a.shutdown(0)
     elif scenario == "hvc":
         hvc(a)
+    elif scenario == "timer":
+        timer(a)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
     else:

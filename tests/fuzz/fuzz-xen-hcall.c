@@ -94,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   NULL)) {
         abort();
     }
-    h = xen_hcall_new(ram, RAM_SIZE, DOMID, ev, &fuzz_ops, &host);
+    h = xen_hcall_new(NULL, ram, RAM_SIZE, DOMID, ev, &fuzz_ops, &host);
     xenner_evtchn_set_upcall(ev, DOMID, xen_hcall_evtchn_upcall, h, NULL);
     for (unsigned i = 0; i < n; i++) {
         FuzzInput c = { calls + i * 43, 43 };

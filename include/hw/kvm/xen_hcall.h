@@ -20,6 +20,7 @@
 
 #include "hw/kvm/kvm_vm.h"
 #include "util/error.h"
+#include "util/event-loop.h"
 #include "xenner/evtchn.h"
 
 typedef struct XenHcall XenHcall;
@@ -38,11 +39,12 @@ typedef struct XenHcallHostOps {
  * The hypercalls of domain @domid, whose RAM is @ram_size bytes at @ram
  * (guest physical address 0 there), and whose event channels are
  * @domid's in @evtchn (added there by the caller). Events Xenner raises
- * for the guest reach it through xen_hcall_evtchn_upcall().
+ * for the guest reach it through xen_hcall_evtchn_upcall(). The guest's
+ * timers run on @loop (NULL: only timeouts already due are served).
  */
-XenHcall *xen_hcall_new(uint8_t *ram, uint64_t ram_size, uint16_t domid,
-                        XennerEvtchn *evtchn, const XenHcallHostOps *ops,
-                        void *opaque);
+XenHcall *xen_hcall_new(EventLoop *loop, uint8_t *ram, uint64_t ram_size,
+                        uint16_t domid, XennerEvtchn *evtchn,
+                        const XenHcallHostOps *ops, void *opaque);
 /* A XennerEvtchnUpcallFn: @opaque is the XenHcall. */
 void xen_hcall_evtchn_upcall(void *opaque, evtchn_port_t port);
 /* What the toolstack sets: HVM_PARAM_CONSOLE_PFN and the like. */
