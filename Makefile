@@ -53,6 +53,7 @@ bench: build
 	$(BUILD)/bench/disk-bench
 	$(BUILD)/bench/vnc-bench
 	bench/net.sh $(BUILD)
+	bench/kvm-hcall.sh $(BUILD)
 
 # Backends on real Xen under the rig: block (ours, QEMU's qdisk,
 # blkback), then net (ours and the kernel's netback, iperf3 each way),

@@ -17,6 +17,7 @@ usage: pvh-guest.py SCENARIO OUT
            it was consumed, then powers off
   timer    places shared_info, binds VIRQ_TIMER, sets a single-shot timer
            300 ms on and polls the port's pending bit, then powers off
+  loopN    makes N xen_version hypercalls (N > 0), then powers off
   spin     loops forever without a hypercall
 """
 import struct
@@ -236,6 +237,17 @@ def build(scenario):
         hvc(a)
     elif scenario == "timer":
         timer(a)
+    elif scenario.startswith("loop"):
+        # loopN: N xen_version hypercalls, for bench/kvm-hcall.sh.
+        a.code += b"\xbd" + struct.pack("<I", int(scenario[4:]))  # %ebp
+        a.label("again")
+        a.hcall("xen_version", 0, 0)
+        a.code += b"\x4d"                              # dec %ebp
+        a.code += b"\x0f\x85"                          # jnz again
+        a.fixups.append((len(a.code), "again"))
+        a.code += b"\0\0\0\0"
+        a.write("done\n")
+        a.shutdown(0)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
     else:
