@@ -34,6 +34,8 @@
  * legacy hole, so Linux never takes it for RAM, and mapped there like RAM.
  */
 #define PVH_CONSOLE_PFN 0xfe
+/* The grant table: frames after RAM in the guest memory, not in RAM. */
+#define PVH_GRANT_FRAMES 32
 
 typedef struct PvhMachine {
     EventLoop *loop;
@@ -200,10 +202,23 @@ static int pvh_inject(void *opaque, unsigned vcpu, uint8_t vector)
     return kvm_vm_inject_vector(pm->vm, vcpu, vector);
 }
 
+static int pvh_map_grant_frame(void *opaque, unsigned idx, uint64_t gpfn)
+{
+    PvhMachine *pm = opaque;
+    uint64_t frame = (pm->ram_size >> XENNER_PAGE_SHIFT) + idx;
+
+    if (gpfn > UINT64_MAX >> XENNER_PAGE_SHIFT) {
+        return -EINVAL;
+    }
+    return kvm_vm_map_page(pm->vm, idx, gpfn << XENNER_PAGE_SHIFT,
+                           xenner_mem_frame(pm->mem, frame));
+}
+
 static const XenHcallHostOps pvh_hcall_ops = {
     .console_write = pvh_console_write,
     .shutdown = pvh_shutdown,
     .inject = pvh_inject,
+    .map_grant_frame = pvh_map_grant_frame,
 };
 
 static KvmVmAction pvh_hypercall(void *opaque, KvmHypercall *hc)
@@ -315,6 +330,7 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
     pm->hcall = xen_hcall_new(pm->loop, xenner_mem_frame(pm->mem, 0),
                               pm->ram_size, PVH_DOMID, pm->evtchn,
                               &pvh_hcall_ops, pm);
+    xen_hcall_set_grant_frames(pm->hcall, PVH_GRANT_FRAMES);
     if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
                                   xen_hcall_evtchn_upcall, pm->hcall,
                                   errp) ||
@@ -336,7 +352,8 @@ static void pvh_reboot(void *opaque)
     Error *err = NULL;
 
     pvh_guest_stop(pm);
-    memset(xenner_mem_frame(pm->mem, 0), 0, pm->ram_size);
+    memset(xenner_mem_frame(pm->mem, 0), 0,
+           pm->ram_size + PVH_GRANT_FRAMES * XENNER_PAGE_SIZE);
     if (!pvh_guest_start(pm, &err)) {
         pvh_end(pm, true, g_strdup_printf("reboot: %s",
                                           error_get_pretty(err)));
@@ -393,7 +410,8 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     if (!pm->console) {
         goto fail;
     }
-    pm->mem = xenner_mem_new(pm->ram_size >> XENNER_PAGE_SHIFT, errp);
+    pm->mem = xenner_mem_new((pm->ram_size >> XENNER_PAGE_SHIFT) +
+                             PVH_GRANT_FRAMES, errp);
     if (!pm->mem) {
         goto fail;
     }

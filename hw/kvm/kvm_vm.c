@@ -643,6 +643,34 @@ bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp)
     return true;
 }
 
+int kvm_vm_map_page(KvmVm *vm, unsigned idx, uint64_t gpa, void *host)
+{
+    struct kvm_userspace_memory_region slot = {
+        .slot = 1 + idx,
+        .guest_phys_addr = gpa,
+        .memory_size = 0,
+    };
+
+    if (idx >= KVM_VM_EXTRA_SLOTS || (gpa & 0xfff)) {
+        return -EINVAL;
+    }
+    if (gpa < vm->ram_size) {
+        return -EEXIST;
+    }
+    /* A slot changes size only by going away first. */
+    if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0 &&
+        errno != EINVAL) {
+        return -errno;
+    }
+    if (!host) {
+        return 0;
+    }
+    slot.memory_size = 4096;
+    slot.userspace_addr = (uintptr_t)host;
+    return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0 ? -errno
+                                                                  : 0;
+}
+
 int kvm_vm_inject_vector(KvmVm *vm, unsigned vcpu, uint8_t vector)
 {
     /* Fixed delivery, physical destination @vcpu, edge. */

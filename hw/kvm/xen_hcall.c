@@ -24,6 +24,8 @@ static const struct {
     XenHcallFn *fn;
 } hcall_table[] = {
     [__HYPERVISOR_memory_op] = { "memory_op", xen_hcall_memory_op },
+    [__HYPERVISOR_grant_table_op] = { "grant_table_op",
+                                      xen_hcall_grant_table_op },
     [__HYPERVISOR_xen_version] = { "xen_version", xen_hcall_xen_version },
     [__HYPERVISOR_console_io] = { "console_io", xen_hcall_console_io },
     [__HYPERVISOR_vcpu_op] = { "vcpu_op", xen_hcall_vcpu_op },
@@ -52,6 +54,11 @@ XenHcall *xen_hcall_new(EventLoop *loop, uint8_t *ram, uint64_t ram_size,
     h->start_us = g_get_monotonic_time();
     h->local_ports = g_hash_table_new(NULL, NULL);
     return h;
+}
+
+void xen_hcall_set_grant_frames(XenHcall *h, unsigned nr)
+{
+    h->grant_frames = MIN(nr, 64u);
 }
 
 bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,

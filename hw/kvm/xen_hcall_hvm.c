@@ -150,9 +150,20 @@ static int64_t add_to_physmap(XenHcallCall *c, uint64_t arg)
     if (!is_self(h, xatp.domid)) {
         return -ESRCH;
     }
+    if (xatp.gpfn > UINT64_MAX / XEN_HCALL_PAGE) {
+        return -EINVAL;
+    }
+    if (xatp.space == XENMAPSPACE_grant_table) {
+        /* Frames outside RAM, where Linux's unpopulated-alloc puts them. */
+        if ((xatp.idx & XENMAPIDX_grant_table_status) ||
+            xatp.idx >= h->grant_frames || !h->ops->map_grant_frame) {
+            return -EINVAL;
+        }
+        return h->ops->map_grant_frame(h->opaque, xatp.idx, xatp.gpfn);
+    }
     page = xen_hcall_gpa(h, xatp.gpfn * (uint64_t)XEN_HCALL_PAGE,
                          XEN_HCALL_PAGE);
-    if (xatp.gpfn > UINT64_MAX / XEN_HCALL_PAGE || !page) {
+    if (!page) {
         return -EINVAL;
     }
     switch (xatp.space) {

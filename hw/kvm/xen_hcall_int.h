@@ -43,6 +43,7 @@ struct XenHcall {
     EventLoop *loop;                /* or NULL */
     int64_t start_us;               /* system time 0, monotonic clock */
     EventLoopTimer *singleshot;     /* VCPUOP_set_singleshot_timer's */
+    unsigned grant_frames;          /* 0: no grant table */
     /* Ports Xenner keeps as unbound to ourselves, which we route. */
     uint32_t virq_port[NR_VIRQS];   /* 0: VIRQ not bound */
     GHashTable *local_ports;        /* port -> LOCAL_VIRQ / LOCAL_IPI */
@@ -78,6 +79,7 @@ int64_t xen_hcall_hvm_op(XenHcallCall *c);
 int64_t xen_hcall_memory_op(XenHcallCall *c);
 int64_t xen_hcall_vcpu_op(XenHcallCall *c);
 int64_t xen_hcall_event_channel_op(XenHcallCall *c);
+int64_t xen_hcall_grant_table_op(XenHcallCall *c);
 
 /* Makes @port pending in shared_info and raises the upcall if due. */
 void xen_hcall_evtchn_deliver(XenHcall *h, evtchn_port_t port);

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 15
+tap_plan 16
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -62,6 +62,10 @@ check_eq "the console ring (hvc0) and its event channel reach the chardev" \
 boot 60 -m 16 -kernel "$(guest_elf timer)"
 check_eq "a single-shot timer raises VIRQ_TIMER in shared_info" \
     "0 timer ok" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf gnttab)"
+check_eq "grant-table frames placed outside RAM hold what the guest wrote" \
+    "0 gnttab ok" "$RC $(cat "$OUT")"
 
 boot 60 -m 16 -kernel "$(guest_elf crash)"
 if [ "$RC" == 1 ] && grep -q "the guest crashed" "$ERR"; then

@@ -18,6 +18,8 @@ usage: pvh-guest.py SCENARIO OUT
   timer    places shared_info, binds VIRQ_TIMER, sets a single-shot timer
            300 ms on and polls the port's pending bit, then powers off
   loopN    makes N xen_version hypercalls (N > 0), then powers off
+  gnttab   asks the grant table's size, places frame 0 outside RAM with
+           add_to_physmap, writes and reads it back, powers off
   spin     loops forever without a hypercall
 """
 import struct
@@ -210,6 +212,31 @@ def timer(a):
     a.shutdown(3)
 
 
+def gnttab(a):
+    frame0 = 0x10000            # 256 MiB: beyond the test's RAM
+    qs = a.blob(struct.pack("<HHIIhH", 0x7ff0, 0, 0, 0, 0, 0))
+    a.hcall(20, 6, qs, 1)                               # query_size
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", qs + 4)      # nr_frames
+    a.expect(32)
+    for idx, gpfn, want in ((0, frame0, 0), (0, 0x200, -17),
+                            (99, frame0, -EINVAL)):
+        a.hcall("memory_op", 7, a.blob(struct.pack("<HHIQQ", 0x7ff0, 1, 1,
+                                                   idx, gpfn)))
+        a.expect(want)
+    addr = frame0 * 4096 + 8
+    a.code += b"\xc7\x05" + struct.pack("<II", addr, 0x12345678)
+    a.code += b"\xa1" + struct.pack("<I", addr)
+    a.expect(0x12345678)
+    a.hcall(20, 8, a.blob(struct.pack("<I", 2)), 1)     # set_version 2
+    a.expect(-EINVAL)
+    a.write("gnttab ok\n")
+    a.shutdown(0)
+    a.label("fail")
+    a.write("FAIL\n")
+    a.shutdown(3)
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
@@ -237,6 +264,8 @@ def build(scenario):
         hvc(a)
     elif scenario == "timer":
         timer(a)
+    elif scenario == "gnttab":
+        gnttab(a)
     elif scenario.startswith("loop"):
         # loopN: N xen_version hypercalls, for bench/kvm-hcall.sh.
         a.code += b"\xbd" + struct.pack("<I", int(scenario[4:]))  # %ebp

@@ -33,6 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAM_PAGES 64
 #define RAM_SIZE (RAM_PAGES * 4096u)
 #define DOMID 1
+#define GRANT_FRAMES 4
 #define HC_CONSOLE_IO 18
 #define HC_SCHED_OP 29
 
@@ -61,10 +62,19 @@ static int fuzz_inject(void *opaque, unsigned vcpu, uint8_t vector)
     return 0;
 }
 
+static int fuzz_map_grant_frame(void *opaque, unsigned idx, uint64_t gpfn)
+{
+    if (idx >= GRANT_FRAMES) {
+        abort();    /* only frames the table has */
+    }
+    return 0;
+}
+
 static const XenHcallHostOps fuzz_ops = {
     .console_write = fuzz_console,
     .shutdown = fuzz_shutdown,
     .inject = fuzz_inject,
+    .map_grant_frame = fuzz_map_grant_frame,
 };
 
 static bool plausible(int64_t ret)
@@ -95,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     h = xen_hcall_new(NULL, ram, RAM_SIZE, DOMID, ev, &fuzz_ops, &host);
+    xen_hcall_set_grant_frames(h, GRANT_FRAMES);
     xenner_evtchn_set_upcall(ev, DOMID, xen_hcall_evtchn_upcall, h, NULL);
     for (unsigned i = 0; i < n; i++) {
         FuzzInput c = { calls + i * 43, 43 };

@@ -652,11 +652,14 @@ def xen_hcall_seeds():
     struct.pack_into("<I", ram, 0x600, 0)              # bind_ipi vcpu 0
     struct.pack_into("<I", ram, 0x700, 1)              # send / unmask port 1
     struct.pack_into("<IIQ", ram, 0x800, 8, 0, 0x900)  # memory_map
+    struct.pack_into("<HHIIhH", ram, 0xa00, 0x7ff0, 0, 0, 0, 0, 0)
+    struct.pack_into("<HHIQQ", ram, 0xb00, 0x7ff0, 1, 1, 2, 0x10000)
     calls = [hcall(12, [7, 0x100]), hcall(34, [0, 0x400]),
              hcall(18, [0, 15, 0x200]), hcall(32, [1, 0x500]),
              hcall(32, [7, 0x600]), hcall(32, [4, 0x700]),
              hcall(32, [9, 0x700]), hcall(12, [9, 0x800]),
-             hcall(17, [0, 0]), hcall(24, [3, 0, 0])]
+             hcall(17, [0, 0]), hcall(24, [3, 0, 0]),
+             hcall(20, [6, 0xa00, 1]), hcall(12, [7, 0xb00])]
     yield bytes([len(calls)]) + b"".join(calls) + bytes(ram)
     yield (bytes([len(calls) + 1]) + b"".join(calls)
            + hcall(29, [2, 0x300]) + bytes(ram))

@@ -80,6 +80,16 @@ KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
 /* Stops the vCPU (if it runs) and frees the VM. */
 void kvm_vm_free(KvmVm *vm);
 
+/*
+ * Maps the page at @host (inside the guest memory the VM was made with,
+ * or any other of this process) at guest physical @gpa, as extra slot
+ * @idx (0 .. KVM_VM_EXTRA_SLOTS - 1), replacing that slot's previous
+ * page; @host NULL removes it. -EEXIST when @gpa lies in RAM, -errno.
+ * Any thread.
+ */
+#define KVM_VM_EXTRA_SLOTS 64
+int kvm_vm_map_page(KvmVm *vm, unsigned idx, uint64_t gpa, void *host);
+
 /* Starts the vCPU at @entry in 32-bit protected mode, %ebx = @ebx. */
 bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp);
 

@@ -33,6 +33,11 @@ typedef struct XenHcallHostOps {
     void (*shutdown)(void *opaque, unsigned reason);
     /* Raises @vector on vCPU @vcpu; -errno. */
     int (*inject)(void *opaque, unsigned vcpu, uint8_t vector);
+    /*
+     * Optional: shows grant-table frame @idx at guest frame @gpfn,
+     * instead of where it was; -errno (-EEXIST: @gpfn is RAM).
+     */
+    int (*map_grant_frame)(void *opaque, unsigned idx, uint64_t gpfn);
 } XenHcallHostOps;
 
 /*
@@ -47,6 +52,11 @@ XenHcall *xen_hcall_new(EventLoop *loop, uint8_t *ram, uint64_t ram_size,
                         const XenHcallHostOps *ops, void *opaque);
 /* A XennerEvtchnUpcallFn: @opaque is the XenHcall. */
 void xen_hcall_evtchn_upcall(void *opaque, evtchn_port_t port);
+/*
+ * The guest's grant table has @nr frames (at most 64), which the
+ * machine keeps outside RAM and maps where add_to_physmap asks.
+ */
+void xen_hcall_set_grant_frames(XenHcall *h, unsigned nr);
 /* What the toolstack sets: HVM_PARAM_CONSOLE_PFN and the like. */
 bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,
                          Error **errp);
