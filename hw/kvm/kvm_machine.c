@@ -21,11 +21,15 @@
 #include "chardev/char.h"
 #include "hw/xen/xen_console_ring.h"
 #include "hw/kvm/kvm_vm.h"
+#include "hw/kvm/pvh_store.h"
 #include "hw/kvm/pvh_boot.h"
 #include "hw/kvm/pvh_image.h"
 #include "hw/kvm/xen_hcall.h"
 #include "xenner/evtchn.h"
 #include "xenner/guest_mem.h"
+#include "xenner/xs_budget.h"
+#include "xenner/xs_server.h"
+#include "xenner/xs_tree.h"
 
 #define PVH_DEFAULT_RAM_MB 512
 #define PVH_DOMID 1
@@ -34,6 +38,7 @@
  * legacy hole, so Linux never takes it for RAM, and mapped there like RAM.
  */
 #define PVH_CONSOLE_PFN 0xfe
+#define PVH_STORE_PFN 0xff
 /* The grant table: frames after RAM in the guest memory, not in RAM. */
 #define PVH_GRANT_FRAMES 32
 
@@ -49,6 +54,12 @@ typedef struct PvhMachine {
     XennerEvtchnHandle *be;     /* domain 0's side: the console's */
     evtchn_port_t console_port; /* ours, bound to the guest's */
     struct xencons_interface *console_ring;
+    XsTree *xenstore;
+    XsBudget *xs_budget;
+    XsServer *xs_server;        /* -M xenner_pvh,xenstore-socket=PATH */
+    XsClient *toolstack;        /* domain 0's, writing the guest's nodes */
+    PvhStore *store;
+    evtchn_port_t store_port;
     /* What each boot loads: -kernel, -initrd, -append. */
     char *kernel;
     char *initrd;
@@ -60,7 +71,7 @@ typedef struct PvhMachine {
     char *why;
 } PvhMachine;
 
-const char *const xenner_pvh_props[] = { "type", NULL };
+const char *const xenner_pvh_props[] = { "type", "xenstore-socket", NULL };
 
 static void pvh_console_write(void *opaque, const uint8_t *buf, size_t len)
 {
@@ -99,6 +110,8 @@ static void pvh_evtchn_ready(void *opaque)
     while ((port = xenner_evtchn_pending(pm->be)) > 0) {
         if ((evtchn_port_t)port == pm->console_port) {
             pvh_console_drain(pm);
+        } else if ((evtchn_port_t)port == pm->store_port && pm->store) {
+            pvh_store_event(pm->store);
         }
         xenner_evtchn_unmask(pm->be, port);
     }
@@ -121,13 +134,92 @@ static void pvh_console_read(void *opaque, const void *buf, size_t len)
     }
 }
 
+/* A channel from the guest to domain 0's side: the guest's port. */
+static int pvh_channel(PvhMachine *pm, evtchn_port_t *ours, Error **errp)
+{
+    int gport = xenner_evtchn_guest_alloc_unbound(pm->evtchn, PVH_DOMID, 0);
+    int port = gport < 0 ? gport
+                         : xenner_evtchn_bind_interdomain(pm->be, PVH_DOMID,
+                                                          gport);
+
+    if (port < 0) {
+        error_setg(errp, "an event channel for the guest: %s",
+                   g_strerror(-port));
+        return -1;
+    }
+    *ours = port;
+    return gport;
+}
+
+/* The guest's home in xenstore, as a toolstack writes it. */
+static bool pvh_store_domain(PvhMachine *pm, Error **errp)
+{
+    static const char *const ro_dirs[] = { "", "/device", "/control" };
+    static const char *const rw_dirs[] = {
+        "/data", "/drivers", "/feature", "/attr", "/error",
+        "/control/shutdown",
+    };
+    const XsPerm ro[2] = { { 0, XS_PERM_NONE }, { PVH_DOMID, XS_PERM_READ } };
+    const XsPerm rw[1] = { { PVH_DOMID, XS_PERM_NONE } };
+    g_autofree char *home = xenner_xs_domain_path(PVH_DOMID);
+    g_autofree char *name = g_strdup_printf("%s/name", home);
+    g_autofree char *domid = g_strdup_printf("%s/domid", home);
+    int ret = 0;
+
+    xenner_xs_client_rm(pm->toolstack, 0, home);
+    for (size_t i = 0; !ret && i < G_N_ELEMENTS(ro_dirs); i++) {
+        g_autofree char *p = g_strconcat(home, ro_dirs[i], NULL);
+
+        ret = xenner_xs_client_mkdir(pm->toolstack, 0, p) ?:
+              xenner_xs_client_set_perms(pm->toolstack, 0, p, ro, 2);
+    }
+    for (size_t i = 0; !ret && i < G_N_ELEMENTS(rw_dirs); i++) {
+        g_autofree char *p = g_strconcat(home, rw_dirs[i], NULL);
+
+        ret = xenner_xs_client_mkdir(pm->toolstack, 0, p) ?:
+              xenner_xs_client_set_perms(pm->toolstack, 0, p, rw, 1);
+    }
+    ret = ret ?: xenner_xs_client_write(pm->toolstack, 0, name, "pvh", 3) ?:
+          xenner_xs_client_write(pm->toolstack, 0, domid, "1", 1) ?:
+          xenner_xs_client_introduce(pm->toolstack, PVH_DOMID);
+    if (ret) {
+        error_setg(errp, "writing the guest's xenstore nodes: %s",
+                   g_strerror(-ret));
+        return false;
+    }
+    return true;
+}
+
+/*
+ * What xenstored gives a guest: its xenstore ring and an event channel,
+ * in HVM_PARAM_STORE_PFN and _EVTCHN.
+ */
+static bool pvh_store_setup(PvhMachine *pm, Error **errp)
+{
+    struct xenstore_domain_interface *page =
+        xenner_mem_frame(pm->mem, PVH_STORE_PFN);
+    int gport;
+
+    memset(page, 0, XENNER_PAGE_SIZE);
+    gport = pvh_channel(pm, &pm->store_port, errp);
+    if (gport < 0 || !pvh_store_domain(pm, errp)) {
+        return false;
+    }
+    pm->store = pvh_store_new(pm->xenstore, PVH_DOMID, page, pm->be,
+                              pm->store_port);
+    return xen_hcall_set_param(pm->hcall, HVM_PARAM_STORE_PFN, PVH_STORE_PFN,
+                               errp) &&
+           xen_hcall_set_param(pm->hcall, HVM_PARAM_STORE_EVTCHN, gport,
+                               errp);
+}
+
 /*
  * What a toolstack and xenconsoled give a guest: the console ring and
  * an event channel to it, in HVM_PARAM_CONSOLE_PFN and _EVTCHN.
  */
 static bool pvh_console_setup(PvhMachine *pm, EventLoop *loop, Error **errp)
 {
-    int gport, port;
+    int gport;
 
     pm->console_ring = xenner_mem_frame(pm->mem, PVH_CONSOLE_PFN);
     memset(pm->console_ring, 0, XENNER_PAGE_SIZE);
@@ -135,17 +227,12 @@ static bool pvh_console_setup(PvhMachine *pm, EventLoop *loop, Error **errp)
     if (!pm->be) {
         return false;
     }
-    gport = xenner_evtchn_guest_alloc_unbound(pm->evtchn, PVH_DOMID, 0);
-    port = gport < 0 ? gport
-                     : xenner_evtchn_bind_interdomain(pm->be, PVH_DOMID,
-                                                      gport);
-    if (port < 0) {
-        error_setg(errp, "the console's event channel: %s",
-                   g_strerror(-port));
+    gport = pvh_channel(pm, &pm->console_port, errp);
+    if (gport < 0) {
         return false;
     }
-    pm->console_port = port;
-    return xen_hcall_set_param(pm->hcall, HVM_PARAM_CONSOLE_PFN,
+    return pvh_store_setup(pm, errp) &&
+           xen_hcall_set_param(pm->hcall, HVM_PARAM_CONSOLE_PFN,
                                PVH_CONSOLE_PFN, errp) &&
            xen_hcall_set_param(pm->hcall, HVM_PARAM_CONSOLE_EVTCHN, gport,
                                errp) &&
@@ -302,6 +389,12 @@ static void pvh_guest_stop(PvhMachine *pm)
 {
     kvm_vm_free(pm->vm);
     pm->vm = NULL;
+    pvh_store_free(pm->store);
+    pm->store = NULL;
+    if (pm->toolstack && xenner_xs_tree_is_introduced(pm->xenstore,
+                                                      PVH_DOMID)) {
+        xenner_xs_client_release(pm->toolstack, PVH_DOMID);
+    }
     if (pm->be) {
         event_loop_set_fd_handler(pm->loop, xenner_evtchn_get_fd(pm->be),
                                   NULL, NULL, NULL, NULL);
@@ -367,6 +460,12 @@ void xenner_pvh_cleanup(XenMachineState *ms)
 
     event_loop_cancel(pm->loop, pvh_reboot, pm);
     pvh_guest_stop(pm);
+    xenner_xs_server_free(pm->xs_server);
+    if (pm->toolstack) {
+        xenner_xs_client_free(pm->toolstack);
+    }
+    xenner_xs_budget_free(pm->xs_budget);
+    xenner_xs_tree_free(pm->xenstore);
     xenner_mem_free(pm->mem);
     if (pm->chardevs) {
         chardev_set_free(pm->chardevs);
@@ -414,6 +513,17 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
                              PVH_GRANT_FRAMES, errp);
     if (!pm->mem) {
         goto fail;
+    }
+    pm->xenstore = xenner_xs_tree_new();
+    pm->xs_budget = xenner_xs_budget_new(pm->xenstore);
+    pm->toolstack = xenner_xs_client_new(pm->xenstore, 0, NULL, NULL);
+    if (qemu_opt_get(cfg->machine_opts, "xenstore-socket")) {
+        pm->xs_server = xenner_xs_server_new(
+            loop, pm->xenstore, pm->xs_budget,
+            qemu_opt_get(cfg->machine_opts, "xenstore-socket"), 0, errp);
+        if (!pm->xs_server) {
+            goto fail;
+        }
     }
     pm->kernel = g_strdup(cfg->kernel);
     pm->initrd = g_strdup(cfg->initrd);

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 16
+tap_plan 18
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -66,6 +66,36 @@ check_eq "a single-shot timer raises VIRQ_TIMER in shared_info" \
 boot 60 -m 16 -kernel "$(guest_elf gnttab)"
 check_eq "grant-table frames placed outside RAM hold what the guest wrote" \
     "0 gnttab ok" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf xenstore)"
+check_eq "the xenstore ring answers the guest's XS_READ of its domid" \
+    "0 1" "$RC $(cat "$OUT")"
+
+# The same xenstore, on a socket, while a guest runs.
+if ! have_xenstore_utils; then
+    skip "xenstore-ls reads the guest's home" "no xenstore-utils"
+else
+    N=$((N + 1))
+    ERR="$XS_TMP/server-kvm-$N.log"
+    "$QEMU_XENPV" -M "xenner_pvh,xenstore-socket=$XS_TMP/kvm.sock" -m 16 \
+        -serial null -kernel "$(guest_elf spin)" 2>"$ERR" &
+    pid=$!
+    bg_track "$pid"
+    for _ in $(seq 100); do
+        [ -S "$XS_TMP/kvm.sock" ] && break
+        sleep 0.1
+    done
+    ls_out=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls \
+                 /local/domain/1 2>&1)
+    kill -TERM "$pid"
+    wait "$pid"
+    if grep -q '^name = "pvh"' <<<"$ls_out" &&
+        grep -q '^domid = "1"' <<<"$ls_out"; then
+        ok "xenstore-ls reads the guest's home on the socket"
+    else
+        not_ok "xenstore-ls reads the guest's home on the socket" "$ls_out"
+    fi
+fi
 
 boot 60 -m 16 -kernel "$(guest_elf crash)"
 if [ "$RC" == 1 ] && grep -q "the guest crashed" "$ERR"; then

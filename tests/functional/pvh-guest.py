@@ -20,6 +20,8 @@ usage: pvh-guest.py SCENARIO OUT
   loopN    makes N xen_version hypercalls (N > 0), then powers off
   gnttab   asks the grant table's size, places frame 0 outside RAM with
            add_to_physmap, writes and reads it back, powers off
+  xenstore reads "domid" over the xenstore ring xenstored gives (the
+           HVM_PARAM_STORE_* parameters), writes the value, powers off
   spin     loops forever without a hypercall
 """
 import struct
@@ -237,6 +239,42 @@ def gnttab(a):
     a.shutdown(3)
 
 
+def xenstore(a):
+    ring = 0xff000              # the machine's HVM_PARAM_STORE_PFN
+    req, rsp = ring, ring + 1024
+    req_prod, rsp_prod = ring + 2048 + 4, ring + 2048 + 12
+    msg = struct.pack("<IIII", 2, 7, 0, 6) + b"domid\0"   # XS_READ
+    pfn = a.blob(struct.pack("<HHIQ", 0x7ff0, 0, 1, 0))
+    port = a.blob(struct.pack("<HHIQ", 0x7ff0, 0, 2, 0))
+    send = a.blob(bytes(4))
+    text = a.blob(msg)
+    a.hcall("hvm_op", 1, pfn)
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", pfn + 8)
+    a.expect(ring >> 12)
+    a.hcall("hvm_op", 1, port)
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", port + 8)
+    a.code += b"\xa3" + struct.pack("<I", send)
+    a.mov("esi", text)
+    a.mov("edi", req)
+    a.mov("ecx", len(msg))
+    a.code += b"\xf3\xa4"                              # rep movsb
+    a.code += b"\xc7\x05" + struct.pack("<II", req_prod, len(msg))
+    a.hcall("event_channel_op", 4, send)
+    a.expect(0)
+    # The reply: a 16-byte header and "1".
+    a.code += b"\xa1" + struct.pack("<I", rsp_prod)
+    a.code += b"\x3d" + struct.pack("<I", 17)
+    a.code += b"\x75\xf4"
+    a.hcall("console_io", 0, 1, rsp + 16)
+    a.write("\n")
+    a.shutdown(0)
+    a.label("fail")
+    a.write("FAIL\n")
+    a.shutdown(3)
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
@@ -266,6 +304,8 @@ def build(scenario):
         timer(a)
     elif scenario == "gnttab":
         gnttab(a)
+    elif scenario == "xenstore":
+        xenstore(a)
     elif scenario.startswith("loop"):
         # loopN: N xen_version hypercalls, for bench/kvm-hcall.sh.
         a.code += b"\xbd" + struct.pack("<I", int(scenario[4:]))  # %ebp
