@@ -82,6 +82,30 @@ void xen_disk_host_foreach(XenDiskHost *host, XenDiskInfoFn *fn,
     }
 }
 
+bool xen_disk_host_reset_latency(XenDiskHost *host, const char *device,
+                                 Error **errp)
+{
+    bool found = false;
+
+    for (GList *l = host->disks; l; l = l->next) {
+        XenDisk *disk = l->data;
+
+        if (device && strcmp(disk->dev_name, device)) {
+            continue;
+        }
+        for (unsigned i = 0; i < XEN_DISK_LAT__MAX; i++) {
+            lat_hist_reset(&disk->stats.latency[i]);
+        }
+        found = true;
+    }
+    if (device && !found) {
+        error_set_class(errp, "DeviceNotFound", "Device '%s' not found",
+                        device);
+        return false;
+    }
+    return true;
+}
+
 static XenDisk *to_disk(XenDevice *xd)
 {
     return (XenDisk *)xd;

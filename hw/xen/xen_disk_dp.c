@@ -38,12 +38,30 @@ static EventLoop *queue_loop(XenDiskQueue *q)
 
 /* ---- responses ---------------------------------------------------------- */
 
-/* Publishes the turn's responses at once, and notifies at most once. */
+/*
+ * Publishes the turn's responses at once, and notifies at most once.
+ * The latency of a request ends here, when the frontend can see its
+ * answer: a response written but left unpushed is a stall too.
+ */
 static void queue_push_bh(void *opaque)
 {
     XenDiskQueue *q = opaque;
+    bool notify = xen_back_ring_push(&q->ring);
 
-    if (xen_back_ring_push(&q->ring)) {
+    if (q->nr_unpushed) {
+        XenDiskStats *st = &q->disk->stats;
+        uint64_t now = lat_now_ns();
+
+        for (unsigned i = 0; i < q->nr_unpushed; i++) {
+            const XenDiskUnpushed *u = &q->unpushed[i];
+            uint64_t ns = now - u->taken_ns;
+
+            st->total_time_ns[u->cls] += ns;
+            lat_hist_add(&st->latency[u->cls], ns);
+        }
+        q->nr_unpushed = 0;
+    }
+    if (notify) {
         xen_device_channel_notify(&q->disk->xd, q->chan);
     }
 }
@@ -102,7 +120,7 @@ static unsigned pages_available(XenDiskQueue *q)
  * segments; NULL only if the frontend has more requests in flight than
  * its ring holds.
  */
-static XenDiskReq *req_alloc(XenDiskQueue *q)
+static XenDiskReq *req_alloc(XenDiskQueue *q, uint64_t taken_ns)
 {
     const BlkifRequest *req = q->scratch;
     XenDiskReq *r = q->free_reqs;
@@ -115,6 +133,7 @@ static XenDiskReq *req_alloc(XenDiskQueue *q)
     q->inflight++;
     *r = (XenDiskReq) {
         .q = q,
+        .taken_ns = taken_ns,
         .id = req->id,
         .sector_number = req->sector_number,
         .nr_sectors = req->nr_sectors,
@@ -170,6 +189,23 @@ static void req_free(XenDiskReq *r)
 
 static void req_start_barrier(XenDiskQueue *q);
 
+/* Times @r once its response is pushed (queue_push_bh()). */
+static void req_time(XenDiskReq *r, XenDiskLatClass cls)
+{
+    XenDiskQueue *q = r->q;
+
+    /*
+     * A slot cannot be answered twice before a push, so this holds; if
+     * it did not, losing a sample beats writing past the array.
+     */
+    if (q->nr_unpushed < q->ring.size) {
+        q->unpushed[q->nr_unpushed++] = (XenDiskUnpushed) {
+            .taken_ns = r->taken_ns,
+            .cls = cls,
+        };
+    }
+}
+
 static void req_account(XenDiskReq *r, int16_t status)
 {
     XenDiskStats *st = &r->q->disk->stats;
@@ -186,6 +222,7 @@ static void req_account(XenDiskReq *r, int16_t status)
     case BLKIF_OP_READ:
         st->rd_operations++;
         st->rd_bytes += bytes;
+        req_time(r, XEN_DISK_LAT_RD);
         break;
     case BLKIF_OP_WRITE_BARRIER:
     case BLKIF_OP_FLUSH_DISKCACHE:
@@ -193,10 +230,12 @@ static void req_account(XenDiskReq *r, int16_t status)
         /* with data, also a write */
         st->wr_operations += bytes != 0;
         st->wr_bytes += bytes;
+        req_time(r, XEN_DISK_LAT_FLUSH);
         break;
     case BLKIF_OP_WRITE:
         st->wr_operations++;
         st->wr_bytes += bytes;
+        req_time(r, XEN_DISK_LAT_WR);
         break;
     case BLKIF_OP_DISCARD:
         st->unmap_operations++;
@@ -507,7 +546,8 @@ static bool req_dispatch(XenDiskReq *r)
  * Decodes and checks the request copied to @slot; answers it at once if
  * it is bad, else takes a slot for it and starts it.
  */
-static void queue_receive(XenDiskQueue *q, const void *slot)
+static void queue_receive(XenDiskQueue *q, const void *slot,
+                          uint64_t taken_ns)
 {
     XenDisk *disk = q->disk;
     BlkifRequest *req = q->scratch;
@@ -537,7 +577,7 @@ static void queue_receive(XenDiskQueue *q, const void *slot)
         queue_respond(q, req->id, rsp_op, status);
         return;
     }
-    r = req_alloc(q);
+    r = req_alloc(q, taken_ns);
     if (!r) {
         /* Cannot happen within queue_process()'s overflow check. */
         xen_device_fail(&disk->xd, "queue %u: no request slot", q->index);
@@ -586,7 +626,7 @@ static void queue_process(XenDiskQueue *q)
                 return;
             }
             xen_back_ring_take(&q->ring, copy);
-            queue_receive(q, copy);
+            queue_receive(q, copy, lat_now_ns());
             if (xen_device_failed(xd)) {
                 return;
             }
@@ -632,6 +672,8 @@ bool xen_disk_queue_start(XenDiskQueue *q, Error **errp)
         q->reqs[i].next_free = q->free_reqs;
         q->free_reqs = &q->reqs[i];
     }
+    q->unpushed = g_new(XenDiskUnpushed, q->ring.size);
+    q->nr_unpushed = 0;
     q->free_pages = g_new(void *, XEN_DISK_BOUNCE_PAGES);
     q->pgrants = g_hash_table_new(NULL, NULL);
     q->copy_segs = g_new(XenGrantCopySeg, BLKIF_MAX_INDIRECT_SEGMENTS);
@@ -685,10 +727,13 @@ void xen_disk_queue_stop(XenDiskQueue *q)
     }
     g_free(q->free_pages);
     g_free(q->reqs);
+    g_free(q->unpushed);
     g_free(q->scratch);
     g_free(q->copy_segs);
     g_free(q->indirect_buf);
     q->reqs = NULL;
+    q->unpushed = NULL;
+    q->nr_unpushed = 0;
     q->scratch = NULL;
     q->free_reqs = NULL;
     q->pgrants = NULL;

@@ -49,6 +49,11 @@ typedef struct XenDiskBigReq {
     void *bounce[BLKIF_MAX_INDIRECT_SEGMENTS];
 } XenDiskBigReq;
 
+typedef struct XenDiskUnpushed {
+    uint64_t taken_ns;
+    XenDiskLatClass cls;
+} XenDiskUnpushed;
+
 /* Spare XenDiskBigReq a queue keeps: 256 KiB. */
 #define XEN_DISK_SPARE_BIG_REQS 32
 
@@ -56,6 +61,7 @@ typedef struct XenDiskBigReq {
 struct XenDiskReq {
     XenDiskQueue *q;
     XenDiskReq *next_free;
+    uint64_t taken_ns;          /* off the ring, lat_now_ns() */
     uint64_t id;
     uint64_t sector_number;
     uint64_t nr_sectors;        /* DISCARD */
@@ -99,6 +105,12 @@ struct XenDiskQueue {
     unsigned nr_pages;
     /* persistent grants: ref -> mapped page */
     GHashTable *pgrants;
+    /*
+     * Answered requests whose responses are not pushed yet, to be timed
+     * when they are: at most one per ring slot.
+     */
+    XenDiskUnpushed *unpushed;  /* ring.size of them */
+    unsigned nr_unpushed;
     XenGrantCopySeg *copy_segs; /* scratch, BLKIF_MAX_INDIRECT_SEGMENTS */
     void *indirect_buf;         /* scratch for indirect segment pages */
 };

@@ -101,6 +101,43 @@ static void add_stat(JsonBuilder *b, const char *name, uint64_t v)
     json_builder_add_int_value(b, (gint64)MIN(v, (uint64_t)G_MAXINT64));
 }
 
+/*
+ * QEMU's BlockLatencyHistogramInfo: bins[i] counts the latencies in
+ * [boundaries[i-1], boundaries[i]), in nanoseconds.
+ */
+static void add_histogram(JsonBuilder *b, const char *name, const LatHist *h)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "boundaries");
+    json_builder_begin_array(b);
+    for (unsigned i = 1; i < LAT_HIST_BUCKETS; i++) {
+        json_builder_add_int_value(b, (gint64)lat_hist_boundary(i));
+    }
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "bins");
+    json_builder_begin_array(b);
+    for (unsigned i = 0; i < LAT_HIST_BUCKETS; i++) {
+        json_builder_add_int_value(b, (gint64)MIN(h->bins[i],
+                                                  (uint64_t)G_MAXINT64));
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+/* Ours, not QEMU's: what a benchmark wants without doing the sums. */
+static void add_percentiles(JsonBuilder *b, const char *name,
+                            const LatHist *h)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_object(b);
+    add_stat(b, "count", h->count);
+    add_stat(b, "p50_ns", lat_hist_percentile(h, 500));
+    add_stat(b, "p99_ns", lat_hist_percentile(h, 990));
+    add_stat(b, "max_ns", h->max_ns);
+    json_builder_end_object(b);
+}
+
 static void add_blockstats(void *opaque, const XenDiskInfo *info)
 {
     JsonBuilder *b = opaque;
@@ -120,6 +157,21 @@ static void add_blockstats(void *opaque, const XenDiskInfo *info)
     add_stat(b, "unmap_operations", st->unmap_operations);
     /* Refused and failed requests of every kind: not QEMU's split. */
     add_stat(b, "failed_operations", st->failed_operations);
+    add_stat(b, "rd_total_time_ns", st->total_time_ns[XEN_DISK_LAT_RD]);
+    add_stat(b, "wr_total_time_ns", st->total_time_ns[XEN_DISK_LAT_WR]);
+    add_stat(b, "flush_total_time_ns",
+             st->total_time_ns[XEN_DISK_LAT_FLUSH]);
+    /* Always on, with fixed boundaries: block-latency-histogram-set is not. */
+    add_histogram(b, "rd_latency_histogram", &st->latency[XEN_DISK_LAT_RD]);
+    add_histogram(b, "wr_latency_histogram", &st->latency[XEN_DISK_LAT_WR]);
+    add_histogram(b, "flush_latency_histogram",
+                  &st->latency[XEN_DISK_LAT_FLUSH]);
+    json_builder_set_member_name(b, "x-latency");
+    json_builder_begin_object(b);
+    add_percentiles(b, "rd", &st->latency[XEN_DISK_LAT_RD]);
+    add_percentiles(b, "wr", &st->latency[XEN_DISK_LAT_WR]);
+    add_percentiles(b, "flush", &st->latency[XEN_DISK_LAT_FLUSH]);
+    json_builder_end_object(b);
     json_builder_end_object(b);
     json_builder_end_object(b);
 }
@@ -239,6 +291,35 @@ static bool qmp_check_args(JsonObject *args, const char *const *keys,
         }
     }
     return true;
+}
+
+/*
+ * x-block-latency-reset {device?}: forgets one disk's latency histograms
+ * (every disk's without @device), as QEMU's block-latency-histogram-set
+ * resets its own; counters and total times go on.
+ */
+static bool qmp_block_latency_reset(void *opaque, JsonObject *args,
+                                    JsonNode **ret, Error **errp)
+{
+    static const char *const keys[] = { "device", NULL };
+    XenQmp *q = opaque;
+    JsonNode *device;
+    const char *name;
+
+    if (!qmp_check_args(args, keys, errp) ||
+        !qmp_arg(args, "device", G_TYPE_STRING, "string", &device, errp)) {
+        return false;
+    }
+    name = device ? json_node_get_string(device) : NULL;
+    if (!q->disks) {
+        if (name) {
+            error_set_class(errp, "DeviceNotFound", "Device '%s' not found",
+                            name);
+            return false;
+        }
+        return true;
+    }
+    return xen_disk_host_reset_latency(q->disks, name, errp);
 }
 
 static void add_vnc_addr(JsonBuilder *b, const VncAddrInfo *a)
@@ -432,6 +513,8 @@ XenQmp *xen_qmp_start(EventLoop *loop, GPtrArray *mons, ChardevSet *chardevs,
         qmp_server_add_command(s, "query-block", qmp_query_block, q);
         qmp_server_add_command(s, "query-blockstats", qmp_query_blockstats,
                                q);
+        qmp_server_add_command(s, "x-block-latency-reset",
+                               qmp_block_latency_reset, q);
         qmp_server_add_command(s, "screendump", qmp_screendump, q);
         qmp_server_add_command(s, "query-vnc", qmp_query_vnc, q);
         qmp_server_add_command(s, "change-vnc-password",

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 33
+tap_plan 35
 
 if ! have_xenstore_utils; then
     skip_rest "needs xenstore-utils"
@@ -78,6 +78,38 @@ s = json.loads(sys.argv[1].split(" ", 1)[1])[0]["stats"]
 ok = (s["wr_operations"] > 0 and s["rd_operations"] > 0 and
       s["flush_operations"] >= 1 and s["wr_bytes"] == s["rd_bytes"])
 sys.exit(0 if ok else 1)' "$out"
+check "query-blockstats times each read and write: histograms, percentiles" \
+    "$PYTHON" -c '
+import json, sys
+s = json.loads(sys.argv[1].split(" ", 1)[1])[0]["stats"]
+ok = True
+for op in ("rd", "wr", "flush"):
+    h, x = s[op + "_latency_histogram"], s["x-latency"][op]
+    n = s[op + "_operations"]
+    ok = (ok and len(h["bins"]) == len(h["boundaries"]) + 1 and
+          h["boundaries"] == sorted(set(h["boundaries"])) and
+          sum(h["bins"]) == x["count"] and
+          x["p50_ns"] <= x["p99_ns"] <= x["max_ns"] <=
+          s[op + "_total_time_ns"])
+    # a flush with data counts as a write too, but is timed as a flush
+    ok = ok and (x["count"] == n if op != "wr" else
+                 n - s["flush_operations"] <= x["count"] <= n)
+sys.exit(0 if ok and s["x-latency"]["rd"]["count"] > 0 else 1)' "$out"
+
+out=$(qmp "$QMP2" x-block-latency-reset:'{"device":"nope"}' \
+      x-block-latency-reset:'{"device":"xvda"}' query-blockstats 2>&1)
+check "x-block-latency-reset empties the histograms, not the counters" \
+    "$PYTHON" -c '
+import json, sys
+lines = sys.argv[1].splitlines()
+s = json.loads(lines[2].split(" ", 1)[1])[0]["stats"]
+ok = (lines[0] == "error {\"class\":\"DeviceNotFound\",\"desc\":\"Device '"'"'nope'"'"' not found\"}" and
+      lines[1] == "return {}" and s["rd_operations"] > 0 and
+      s["x-latency"]["rd"] == {"count": 0, "p50_ns": 0, "p99_ns": 0,
+                               "max_ns": 0} and
+      sum(s["rd_latency_histogram"]["bins"]) == 0)
+sys.exit(0 if ok else 1)' "$out"
+tap_diag "$out"
 
 out=$(qmp "$QMP1" query-vnc change-vnc-password:'{"password":"x"}' \
       query-commands 2>&1)

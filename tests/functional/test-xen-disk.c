@@ -204,6 +204,103 @@ static void test_integrity(Fixture *f, gconstpointer data)
     workload_finish(&w, image);
 }
 
+/* ---- latency counters ---------------------------------------------------- */
+
+static void get_stats(void *opaque, const XenDiskInfo *info)
+{
+    XenDiskStats *st = opaque;
+
+    *st = *info->stats;
+}
+
+/* One class's histogram agrees with itself and counts @expect requests. */
+static void check_latency(const XenDiskStats *st, XenDiskLatClass cls,
+                          uint64_t expect)
+{
+    const LatHist *h = &st->latency[cls];
+    uint64_t sum = 0;
+    uint64_t p50 = lat_hist_percentile(h, 500);
+    uint64_t p99 = lat_hist_percentile(h, 990);
+
+    for (unsigned i = 0; i < LAT_HIST_BUCKETS; i++) {
+        sum += h->bins[i];
+    }
+    g_test_message("class %d: %" PRIu64 " requests, p50 %" PRIu64
+                   " ns, p99 %" PRIu64 " ns, max %" PRIu64 " ns", cls,
+                   h->count, p50, p99, h->max_ns);
+    g_assert_cmpuint(h->count, ==, expect);
+    g_assert_cmpuint(sum, ==, expect);
+    g_assert_cmpuint(p50, <=, p99);
+    g_assert_cmpuint(p99, <=, h->max_ns);
+    if (expect) {
+        /* every request took some time, and the total holds them all */
+        g_assert_cmpuint(p50, >, 0);
+        g_assert_cmpuint(st->total_time_ns[cls], >=, h->max_ns);
+        g_assert_cmpuint(st->total_time_ns[cls], >=, h->count);
+    }
+}
+
+/*
+ * Reads, writes and flushes are each timed once, from ring to pushed
+ * response; refused requests and discards are not; a reset forgets the
+ * histograms but not the counters.
+ */
+static void test_latency(Fixture *f, gconstpointer data)
+{
+    g_autofree char *image = make_raw(f, "disk.img", DISK_SECTORS * SECTOR);
+    g_autofree char *params = g_strdup_printf("aio:%s", image);
+    BlkFrontConfig cfg = { .indirect = true, .persistent = true,
+                           .nr_queues = 2 };
+    g_autofree uint8_t *buf = g_malloc0(8 * SECTOR);
+    Error *error = NULL;
+    XenDiskStats st;
+    BlkFront *bf;
+    Workload w;
+
+    bf = attach(f, 51712, params, false, NULL, &cfg, NULL);
+    xen_disk_host_foreach(f->host, get_stats, &st);
+    for (unsigned i = 0; i < XEN_DISK_LAT__MAX; i++) {
+        check_latency(&st, i, 0);
+    }
+    workload_init(&w, f, bf, 64, 16);
+    workload_run(&w, 600);
+    workload_finish(&w, image);
+    /* two flushes, one with data; a discard; a refused read */
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_FLUSH_DISKCACHE, 0, NULL, 0,
+                          false), ==, BLKIF_RSP_OKAY);
+    g_assert_cmpint(do_io(f, bf, 1, BLKIF_OP_FLUSH_DISKCACHE, 8, buf, 8,
+                          false), ==, BLKIF_RSP_OKAY);
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_DISCARD, 64, NULL, 64, false),
+                    ==, BLKIF_RSP_OKAY);
+    g_assert_cmpint(do_io(f, bf, 0, BLKIF_OP_READ, DISK_SECTORS, buf, 8,
+                          false), ==, BLKIF_RSP_ERROR);
+    xen_disk_host_foreach(f->host, get_stats, &st);
+    g_assert_cmpuint(st.rd_operations, ==, w.reads);
+    g_assert_cmpuint(st.wr_operations, ==, w.writes + 1);
+    g_assert_cmpuint(st.flush_operations, ==, 2);
+    check_latency(&st, XEN_DISK_LAT_RD, w.reads);
+    check_latency(&st, XEN_DISK_LAT_WR, w.writes);
+    check_latency(&st, XEN_DISK_LAT_FLUSH, 2);
+
+    g_assert_false(xen_disk_host_reset_latency(f->host, "xvd1", &error));
+    g_assert_nonnull(error);
+    error_free(error);
+    g_assert_true(xen_disk_host_reset_latency(f->host, "xvd51712", NULL));
+    xen_disk_host_foreach(f->host, get_stats, &st);
+    g_assert_cmpuint(st.rd_operations, ==, w.reads);
+    g_assert_cmpuint(st.total_time_ns[XEN_DISK_LAT_RD], >, 0);
+    for (unsigned i = 0; i < XEN_DISK_LAT__MAX; i++) {
+        check_latency(&st, i, 0);
+    }
+    g_assert_cmpint(do_io(f, bf, 1, BLKIF_OP_READ, 0, buf, 8, false), ==,
+                    BLKIF_RSP_OKAY);
+    xen_disk_host_foreach(f->host, get_stats, &st);
+    check_latency(&st, XEN_DISK_LAT_RD, 1);
+    g_assert_true(xen_disk_host_reset_latency(f->host, NULL, NULL));
+    xen_disk_host_foreach(f->host, get_stats, &st);
+    check_latency(&st, XEN_DISK_LAT_RD, 0);
+}
+
 /* ---- flush, barrier, discard, read-only -------------------------------- */
 
 static BlkFront *attach_raw(Fixture *f, char **image, bool readonly)
@@ -681,6 +778,8 @@ int main(int argc, char **argv)
         g_test_add(path, Fixture, &cases[i], fixture_setup, test_integrity,
                    fixture_teardown);
     }
+    g_test_add("/disk/latency", Fixture, NULL, fixture_setup, test_latency,
+               fixture_teardown);
     g_test_add("/disk/flush", Fixture,
                GUINT_TO_POINTER(BLKIF_OP_FLUSH_DISKCACHE), fixture_setup,
                test_flush, fixture_teardown);

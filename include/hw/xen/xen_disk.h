@@ -13,6 +13,7 @@
 
 #include "block/blk.h"
 #include "hw/xen/xen_backend.h"
+#include "util/lat-hist.h"
 
 /* What the backend offers a frontend, and how it reaches the image. */
 typedef struct XenDiskOpts {
@@ -36,10 +37,25 @@ XenDiskHost *xen_disk_host_new(void);
 void xen_disk_host_free(XenDiskHost *host);
 
 /* What a disk has done, as QMP's query-blockstats reports it. */
+/*
+ * The request classes timed, each from when the request is taken off
+ * the ring to when its response is pushed: reads, writes, and flushes
+ * (a flush or barrier with data counts here, whole).
+ */
+typedef enum XenDiskLatClass {
+    XEN_DISK_LAT_RD,
+    XEN_DISK_LAT_WR,
+    XEN_DISK_LAT_FLUSH,
+    XEN_DISK_LAT__MAX,
+} XenDiskLatClass;
+
 typedef struct XenDiskStats {
     uint64_t rd_bytes, wr_bytes, unmap_bytes;
     uint64_t rd_operations, wr_operations, flush_operations;
     uint64_t unmap_operations, failed_operations;
+    /* Of the requests answered OKAY only, as QEMU's accounting. */
+    uint64_t total_time_ns[XEN_DISK_LAT__MAX];
+    LatHist latency[XEN_DISK_LAT__MAX];
 } XenDiskStats;
 
 /* One disk with its image open, for query-block. */
@@ -58,6 +74,15 @@ typedef void XenDiskInfoFn(void *opaque, const XenDiskInfo *info);
 /* Calls @fn for each disk of @host whose image is open. */
 void xen_disk_host_foreach(XenDiskHost *host, XenDiskInfoFn *fn,
                            void *opaque);
+
+/*
+ * Forgets the latency histograms (not the counters or total times) of
+ * the disk whose dev is @device, or of every disk if @device is NULL:
+ * so that a benchmark reads one job's percentiles. False (errp set) when
+ * no such disk has its image open.
+ */
+bool xen_disk_host_reset_latency(XenDiskHost *host, const char *device,
+                                 Error **errp);
 
 /*
  * Serves backend/qdisk, and backend/vbd if @serve_vbd, with @host's
