@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <glib.h>
 #include <liburing.h>
 #include <stdint.h>
@@ -437,6 +438,31 @@ static void print_meas(const char *what, Meas m, double scale,
            unit, m.cpu_us);
 }
 
+static void get_stats(void *opaque, const XenDiskInfo *info)
+{
+    XenDiskStats *st = opaque;
+
+    /* the device the figures are about: xvda is attached first */
+    if (!strcmp(info->device, "xvda")) {
+        *st = *info->stats;
+    }
+}
+
+/*
+ * The backend's own latency of @cls over the runs since the last reset,
+ * from ring to pushed response: a stall shows as a max far above p99.
+ */
+static void print_latency(Bench *b, const char *what, XenDiskLatClass cls)
+{
+    XenDiskStats st = { 0 };
+    const LatHist *h = &st.latency[cls];
+
+    xen_disk_host_foreach(b->host, get_stats, &st);
+    printf("%-44s %6.0f/%.0f/%.0f us p50/p99/max (%" PRIu64 " requests)\n",
+           what, lat_hist_percentile(h, 500) / 1e3,
+           lat_hist_percentile(h, 990) / 1e3, h->max_ns / 1e3, h->count);
+}
+
 static bool wanted(Bench *b, const char *name)
 {
     return !b->only || strstr(name, b->only);
@@ -451,15 +477,18 @@ static void compare(Bench *b, BlkFront *bf, const char *name, Work w,
     g_autofree char *l1 = g_strdup_printf("%s  backend", name);
     g_autofree char *l2 = g_strdup_printf("%s  direct io_uring", name);
     g_autofree char *l3 = g_strdup_printf("%s  backend / direct", name);
+    g_autofree char *l4 = g_strdup_printf("%s  backend latency", name);
 
     if (!wanted(b, name)) {
         return;
     }
+    xen_disk_host_reset_latency(b->host, NULL, NULL);
     both(b, bf, w, &be, &direct);
 
     print_meas(l1, be, scale, unit);
     print_meas(l2, direct, scale, unit);
     print_ratio(l3, be.rate / direct.rate);
+    print_latency(b, l4, w.write ? XEN_DISK_LAT_WR : XEN_DISK_LAT_RD);
     fflush(stdout);
 }
 
