@@ -10,7 +10,12 @@
 # so that no backend always goes first. Each guest's RIG-FIO lines go to
 # /rig-out/results.txt as "<backend> <round> <job> iops=<n> bw_kib=<n>"
 # (a backend that fails leaves none and the host prints n/a), and a line
-# per guest to /rig-out/guests.txt says how it ended.
+# per guest to /rig-out/guests.txt says how it ended. For our device
+# model, the backend's own latency of each job goes to
+# /rig-out/latency.txt as "ours <round> <job> count=<n> p50_ns=<n>
+# p99_ns=<n> max_ns=<n>": the guest pauses around each job (rig.fio_pause)
+# and rig-peers-lat.py resets the counters before it and reads them after
+# it, over the QMP socket libxl gives libxenstat.
 # shellcheck source=SCRIPTDIR/../tests/xen-rig/dom0-up.sh
 . "$(dirname "$0")/../tests/xen-rig/dom0-up.sh"
 vmlinuz=$1
@@ -18,6 +23,10 @@ ramdisk=$2
 runtime=$3
 rounds=$4
 ours=${5:-}
+lat=$(dirname "$0")/rig-peers-lat.py
+# Seconds the guest waits around each job, for rig-peers-lat.py to see
+# its console line (it looks five times a second) and answer over QMP.
+pause=3
 
 # The image lives in dom0 RAM (tmpfs), so the backends and not a disk are
 # what is compared. Written out in full: reads of a sparse file's holes
@@ -30,6 +39,7 @@ dd if=/dev/zero of=$img bs=1M count=512 2>/dev/null || finish 20
 # from RAM, not once per guest over 9p from the host.
 { cp "$vmlinuz" $work/vmlinuz && cp "$ramdisk" $work/domu.gz; } || finish 21
 : > "$out"/results.txt
+: > "$out"/latency.txt
 # Xen's messages about guests (a crash, say) are off by default.
 "$xbin"/xl set-parameters loglvl=all guest_loglvl=all
 
@@ -46,6 +56,19 @@ xenstore-write "$XENBUS_PATH/physical-device" "$(stat -L -c %t:%T "$dev")" \
 EOF
 chmod +x $work/block-loop
 
+# lat_watch BACKEND ROUND NAME: for our device model, starts
+# rig-peers-lat.py on the domain's libxenstat QMP socket; it follows the
+# guest's console for the whole run and ends with the device model.
+lat_watch() {
+    lat_pid=
+    [ "$1" = ours ] || return 0
+    domid=$("$xbin"/xl domid "$3" 2>/dev/null) || return 0
+    python3 "$lat" "/var/run/xen/qmp-libxenstat-$domid" \
+        "/var/log/xen/console/guest-$3.log" "$1 $2" "$out"/latency.txt \
+        > "$out/$1-$2.lat.log" 2>&1 &
+    lat_pid=$!
+}
+
 # run_guest BACKEND ROUND DISK_SPEC [EXTRA_CONFIG_LINE]: one domU,
 # bounded by the fio runtime plus room for boot and shutdown; logs go to
 # /rig-out as BACKEND-ROUND.*.
@@ -60,7 +83,7 @@ kernel = "$work/vmlinuz"
 ramdisk = "$work/domu.gz"
 memory = 384
 vcpus = 1
-extra = "console=hvc0 rig.task=fio rig.disk=xvda rig.runtime=$runtime"
+extra = "console=hvc0 rig.task=fio rig.disk=xvda rig.runtime=$runtime rig.fio_pause=$pause"
 disk = [ '$3' ]
 on_poweroff = "destroy"
 on_crash = "destroy"
@@ -68,11 +91,14 @@ ${4:-}
 EOF
     t0=$(date +%s)
     made=
+    lat_pid=
     # Building the domain alone took over 90 s on a busy host.
     if timeout 240 "$xbin"/xl create "$cfg" > "$out/$tag.xl.log" 2>&1; then
         made=$(($(date +%s) - t0))
-        # Three jobs plus fio start-up, guest boot and power-off.
-        limit=$((made + 3 * runtime + 150))
+        lat_watch "$1" "$2" "$name"
+        # Three jobs and their pauses, fio start-up, guest boot and
+        # power-off.
+        limit=$((made + 3 * runtime + 6 * pause + 150))
         while "$xbin"/xl domid "$name" > /dev/null 2>&1; do
             if [ $(($(date +%s) - t0)) -ge "$limit" ]; then
                 echo "rig-peers: $name still running after ${limit}s" \
@@ -85,6 +111,11 @@ EOF
     # A failed or killed xl create can leave a half-built domain behind.
     ! "$xbin"/xl domid "$name" > /dev/null 2>&1 ||
         "$xbin"/xl destroy "$name" >> "$out/$tag.xl.log" 2>&1
+    # Gone with the device model; if not, it has nothing more to read.
+    if [ -n "$lat_pid" ]; then
+        kill "$lat_pid" 2>/dev/null
+        wait "$lat_pid" 2>/dev/null
+    fi
     log=/var/log/xen/console/guest-$name.log
     cp "$log" "$out/$tag.console.log" 2>/dev/null
     cp "/var/log/xen/qemu-dm-$name.log" "$out/$tag.qemu-dm.log" 2>/dev/null

@@ -7,11 +7,13 @@
 # and runs the same fio jobs in a PV domU against one in-memory image
 # through upstream QEMU's qdisk, the kernel's blkback and, with --ours,
 # our binary as the device model (rig-peers-dom0.sh does that part).
-# Prints a backend x job table and the ratios between backends. Xen runs
-# under TCG here, so absolute figures are meaningless; only ratios within
-# one run are. Other load on the host only ever slows a guest down, so
-# with --rounds N (each backend N times, order alternating) the table
-# shows each backend's best round. --logs DIR keeps the run's logs.
+# Prints, per round, a backend x job table, our backend's own request
+# latency (p50/p99/max, from query-blockstats) and the ratios between
+# backends; then each backend's best round, and whether ours met issue
+# 16's goal (>= 1.5x QEMU's qdisk and >= 1.0x blkback) in every job of
+# every round. Xen runs under TCG here, so absolute figures are
+# meaningless; only ratios within one run are. --rounds N runs each
+# backend N times, order alternating. --logs DIR keeps the run's logs.
 set -eu
 usage="usage: rig-peers.sh [--ours PATH] [--cache DIR] [--runtime S] [--rounds N] [--logs DIR]"
 ours=
@@ -63,8 +65,9 @@ init=$(rig_init "$top/bench/rig-peers-dom0.sh" "$vmlinuz" "$tmp/domu.gz" \
 backends="qemu blkback"
 [ -z "$ours" ] || backends="$backends ours"
 n=$(wc -w <<<"$backends")
-# Rig boot, then per guest: boot, three timed jobs, power-off, margin.
-limit=$((120 + rounds * n * (3 * runtime + 400)))
+# Rig boot, then per guest: boot, three timed jobs with the guest's
+# pauses around them (rig-peers-dom0.sh), power-off, margin.
+limit=$((120 + rounds * n * (3 * runtime + 30 + 400)))
 # Other work on the host slows the emulated machine: say how busy it was.
 load0=$(cut -d' ' -f1 /proc/loadavg)
 rc=0
@@ -78,49 +81,102 @@ if [ "$rc" != 0 ] || [ ! -e "$out/results.txt" ]; then
 fi
 
 # results.txt: "<backend> <round> <job> iops=<n> bw_kib=<n>", one line
-# per job and round; keep each backend's best round.
-declare -A iops bw
-while read -r b _ job i w; do
+# per job and round. The figure each job is about: IOPS for 4 KiB, MiB/s
+# for 1 MiB; fig[B.R.J] per round, fig[B.best.J] the best of them.
+declare -A fig lat
+while read -r b r job i w; do
     i=${i#iops=} w=${w#bw_kib=}
-    [ "$i" -le "${iops[$b.$job]:--1}" ] || iops[$b.$job]=$i
-    [ "$w" -le "${bw[$b.$job]:--1}" ] || bw[$b.$job]=$w
+    case $job in seqread1m) v=$((w / 1024)) ;; *) v=$i ;; esac
+    fig[$b.$r.$job]=$v
+    [ "$v" -le "${fig[$b.best.$job]:--1}" ] || fig[$b.best.$job]=$v
 done < "$out/results.txt"
-# The figure each job is about: IOPS for 4 KiB, MiB/s for 1 MiB.
-val() {
-    case $2 in
-    seqread1m) [ -z "${bw[$1.$2]:-}" ] || echo $((bw[$1.$2] / 1024)) ;;
-    *) echo "${iops[$1.$2]:-}" ;;
-    esac
-}
+# latency.txt: "ours <round> <job> count=<n> p50_ns=<n> p99_ns=<n>
+# max_ns=<n>", the backend's own counters over that job (rig-peers-dom0.sh).
+while read -r _ r job c p50 p99 max; do
+    lat[$r.$job]=$(awk -v c="${c#count=}" -v a="${p50#p50_ns=}" \
+        -v b="${p99#p99_ns=}" -v m="${max#max_ns=}" \
+        'BEGIN { printf "%10d %10d %10d %10d", a / 1000, b / 1000, m / 1000, c }')
+done < "$out/latency.txt" 2>/dev/null
 jobs="randread4k randwrite4k seqread1m"
-echo "Block backends on real Xen 4.17 under TCG: absolute figures are"
-echo "meaningless here; only the ratios between backends mean anything."
-echo "fio in a PV domU, direct, libaio, ${runtime}s per job, 512 MiB image in dom0 RAM;"
-echo "best of $rounds round(s) per backend."
-printf '%-14s %18s %18s %18s\n' backend "randread4k IOPS" \
-    "randwrite4k IOPS" "seqread1m MiB/s"
-for b in $backends; do
-    printf '%-14s' "$b"
-    for j in $jobs; do v=$(val "$b" "$j"); printf ' %18s' "${v:-n/a}"; done
+header() {
+    printf '%-14s %18s %18s %18s\n' "$1" "randread4k IOPS" \
+        "randwrite4k IOPS" "seqread1m MiB/s"
+}
+# row LABEL ROUND BACKEND...
+row() {
+    local label=$1 r=$2 b=$3 j v
+    printf '%-14s' "$label"
+    for j in $jobs; do v=${fig[$b.$r.$j]:-}; printf ' %18s' "${v:-n/a}"; done
     echo
-done
+}
+# ratio_of A C ROUND JOB: A's figure over C's, or nothing.
+ratio_of() {
+    local a=${fig[$1.$3.$4]:-} c=${fig[$2.$3.$4]:-}
+    [ -n "$a" ] && [ -n "$c" ] && [ "$c" != 0 ] || return 0
+    awk -v a="$a" -v c="$c" 'BEGIN { printf "%.2f", a / c }'
+}
 ratio() {
+    local j v
     printf '%-14s' "$1/$2"
     for j in $jobs; do
-        a=$(val "$1" "$j") c=$(val "$2" "$j")
-        if [ -n "$a" ] && [ -n "$c" ] && [ "$c" != 0 ]; then
-            printf ' %18s' "$(awk -v a="$a" -v c="$c" 'BEGIN { printf "%.2f", a / c }')"
-        else
-            printf ' %18s' n/a
-        fi
+        v=$(ratio_of "$1" "$2" "$3" "$j")
+        printf ' %18s' "${v:-n/a}"
     done
     echo
 }
+echo "Block backends on real Xen 4.17 under TCG: absolute figures are"
+echo "meaningless here; only the ratios between backends mean anything."
+echo "fio in a PV domU, direct, libaio, ${runtime}s per job, 512 MiB image in dom0 RAM;"
+echo "$rounds round(s), each backend once per round, the order reversed every other."
+# The issue 16 goal: ours at least 1.5x QEMU's qdisk and 1.0x blkback,
+# every job, every round.
+missed=
+r=1
+while [ "$r" -le "$rounds" ]; do
+    if [ $((r % 2)) = 1 ]; then order="qemu blkback${ours:+ ours}"
+    else order="${ours:+ours }blkback qemu"; fi
+    echo
+    echo "round $r (in the order $order):"
+    header backend
+    for b in $backends; do row "$b" "$r" "$b"; done
+    if [ -n "$ours" ]; then
+        printf '%-14s %10s %10s %10s %10s\n' "ours, us" p50 p99 max \
+            requests
+        for j in $jobs; do
+            printf '  %-12s %s\n' "$j" "${lat[$r.$j]:-       n/a}"
+        done
+        ratio ours qemu "$r"
+        ratio ours blkback "$r"
+        for j in $jobs; do
+            q=$(ratio_of ours qemu "$r" "$j")
+            k=$(ratio_of ours blkback "$r" "$j")
+            awk -v q="${q:-0}" -v k="${k:-0}" \
+                'BEGIN { exit !(q >= 1.5 && k >= 1.0) }' ||
+                missed="$missed
+  round $r $j: ${q:-n/a} of qemu, ${k:-n/a} of blkback"
+        done
+    else
+        ratio blkback qemu "$r"
+    fi
+    r=$((r + 1))
+done
+echo
+echo "best of $rounds round(s) per backend:"
+header backend
+for b in $backends; do row "$b" best "$b"; done
 if [ -n "$ours" ]; then
-    ratio ours qemu
-    ratio ours blkback
+    ratio ours qemu best
+    ratio ours blkback best
+    echo
+    if [ -z "$missed" ]; then
+        echo "goal (ours >= 1.5x qemu and >= 1.0x blkback, every job," \
+             "every round): met in all $rounds round(s)"
+    else
+        echo "goal (ours >= 1.5x qemu and >= 1.0x blkback, every job," \
+             "every round): NOT met in$missed"
+    fi
 else
-    ratio blkback qemu
+    ratio blkback qemu best
 fi
 sed 's/^/# /' "$out/guests.txt" 2>/dev/null || true
 echo "# whole run ${SECONDS}s; host load average $load0 at boot," \

@@ -7,12 +7,21 @@
 # time-bounded (rig.runtime=S, default 10). Prints one line per job for
 # dom0 to pick out of the console log:
 #   RIG-FIO <job> iops=<n> bw_kib=<n>
+# With rig.fio_pause=S (default 0) it also prints RIG-FIO-START <job>
+# and waits S seconds before each job, and waits S seconds after each
+# result line: the quiet moments in which dom0 resets and reads the
+# backend's own latency counters, one job at a time.
 dev=/dev/${RIG_DISK:-xvda}
 runtime=${RIG_RUNTIME:-10}
+pause=${RIG_FIO_PAUSE:-0}
 rc=0
 
 # job name, rw mode, block size, queue depth
 run() {
+    if [ "$pause" != 0 ]; then
+        echo "RIG-FIO-START $1"
+        sleep "$pause"
+    fi
     # Terse v3: field 7/8 are read KiB/s and IOPS, 48/49 the same for writes.
     line=$(fio --name="$1" --filename="$dev" --rw="$2" --bs="$3" \
                --iodepth="$4" --direct=1 --ioengine=libaio --numjobs=1 \
@@ -21,6 +30,7 @@ run() {
     case $2 in *write) f=48 ;; *) f=7 ;; esac
     echo "$line" | awk -F';' -v j="$1" -v f=$f \
         '$1 == "3" { printf "RIG-FIO %s iops=%d bw_kib=%d\n", j, $(f + 1), $f }'
+    [ "$pause" = 0 ] || sleep "$pause"
 }
 
 run randread4k randread 4k 32
