@@ -80,33 +80,48 @@ if [ "$rc" != 0 ] || [ ! -e "$out/results.txt" ]; then
     exit 1
 fi
 
-# results.txt: "<backend> <round> <job> iops=<n> bw_kib=<n>", one line
-# per job and round. The figure each job is about: IOPS for 4 KiB, MiB/s
-# for 1 MiB; fig[B.R.J] per round, fig[B.best.J] the best of them.
-declare -A fig lat
-while read -r b r job i w; do
-    i=${i#iops=} w=${w#bw_kib=}
+# ms A B C: "A/B/C" in milliseconds, from numbers in @4 units a ms.
+ms() {
+    awk -v a="$1" -v b="$2" -v c="$3" -v u="$4" \
+        'BEGIN { printf "%.1f/%.1f/%.1f", a / u, b / u, c / u }'
+}
+# results.txt: "<backend> <round> <job> iops=<n> bw_kib=<n>
+# clat_us=<p50>/<p99>/<max>", one line per job and round. The figure
+# each job is about: IOPS for 4 KiB, MiB/s for 1 MiB; fig[B.R.J] per
+# round, fig[B.best.J] the best of them; glat[B.R.J] the latency fio saw
+# in the guest.
+declare -A fig glat lat latn
+# shellcheck disable=SC2034 # glat, lat and latn are read through row()
+while read -r b r job i w c; do
+    i=${i#iops=} w=${w#bw_kib=} c=${c#clat_us=}
     case $job in seqread1m) v=$((w / 1024)) ;; *) v=$i ;; esac
     fig[$b.$r.$job]=$v
     [ "$v" -le "${fig[$b.best.$job]:--1}" ] || fig[$b.best.$job]=$v
+    if [ -n "$c" ]; then
+        IFS=/ read -r c50 c99 cmax <<<"$c"
+        glat[$b.$r.$job]=$(ms "$c50" "$c99" "$cmax" 1000)
+    fi
 done < "$out/results.txt"
 # latency.txt: "ours <round> <job> count=<n> p50_ns=<n> p99_ns=<n>
-# max_ns=<n>", the backend's own counters over that job (rig-peers-dom0.sh).
+# max_ns=<n>", the backend's own counters over that job, from the ring to
+# the pushed response (rig-peers-dom0.sh).
+# shellcheck disable=SC2034
 while read -r _ r job c p50 p99 max; do
-    lat[$r.$job]=$(awk -v c="${c#count=}" -v a="${p50#p50_ns=}" \
-        -v b="${p99#p99_ns=}" -v m="${max#max_ns=}" \
-        'BEGIN { printf "%10d %10d %10d %10d", a / 1000, b / 1000, m / 1000, c }')
+    lat[$r.$job]=$(ms "${p50#p50_ns=}" "${p99#p99_ns=}" "${max#max_ns=}" \
+                   1000000)
+    latn[$r.$job]=${c#count=}
 done < "$out/latency.txt" 2>/dev/null
 jobs="randread4k randwrite4k seqread1m"
 header() {
     printf '%-14s %18s %18s %18s\n' "$1" "randread4k IOPS" \
         "randwrite4k IOPS" "seqread1m MiB/s"
 }
-# row LABEL ROUND BACKEND...
+# row LABEL ARRAY KEY_PREFIX: one value per job from ARRAY[PREFIX.JOB].
 row() {
-    local label=$1 r=$2 b=$3 j v
-    printf '%-14s' "$label"
-    for j in $jobs; do v=${fig[$b.$r.$j]:-}; printf ' %18s' "${v:-n/a}"; done
+    local -n a=$2
+    local j v
+    printf '%-14s' "$1"
+    for j in $jobs; do v=${a[$3.$j]:-}; printf ' %18s' "${v:-n/a}"; done
     echo
 }
 # ratio_of A C ROUND JOB: A's figure over C's, or nothing.
@@ -138,13 +153,12 @@ while [ "$r" -le "$rounds" ]; do
     echo
     echo "round $r (in the order $order):"
     header backend
-    for b in $backends; do row "$b" "$r" "$b"; done
+    for b in $backends; do row "$b" fig "$b.$r"; done
+    echo "latency, ms p50/p99/max: fio's in the guest, then our backend's own"
+    for b in $backends; do row "$b" glat "$b.$r"; done
     if [ -n "$ours" ]; then
-        printf '%-14s %10s %10s %10s %10s\n' "ours, us" p50 p99 max \
-            requests
-        for j in $jobs; do
-            printf '  %-12s %s\n' "$j" "${lat[$r.$j]:-       n/a}"
-        done
+        row "ours backend" lat "$r"
+        row "  (requests)" latn "$r"
         ratio ours qemu "$r"
         ratio ours blkback "$r"
         for j in $jobs; do
@@ -163,7 +177,7 @@ done
 echo
 echo "best of $rounds round(s) per backend:"
 header backend
-for b in $backends; do row "$b" best "$b"; done
+for b in $backends; do row "$b" fig "$b.best"; done
 if [ -n "$ours" ]; then
     ratio ours qemu best
     ratio ours blkback best
