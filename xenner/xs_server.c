@@ -425,7 +425,15 @@ static void conn_process(XsServerConn *conn)
     } else if (conn->in && !conn->stalled && !conn->broken) {
         event_loop_schedule(s->loop, conn_resume, conn);
     }
-    conn_set_handlers(conn);
+    /*
+     * A connection with replies queued is flushed first and has its
+     * handlers set after: were they set now, the write handler would be
+     * added and, once the replies went out, removed again, two
+     * epoll_ctl() calls a request for nothing.
+     */
+    if (!conn->dirty) {
+        conn_set_handlers(conn);
+    }
     server_flush(s);
 }
 
