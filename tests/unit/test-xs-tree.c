@@ -219,6 +219,8 @@ static void test_path_relative(XtFixture *f, gconstpointer data)
     g_autofree char *v0 = NULL;
     g_autofree char *v5 = NULL;
     g_autofree char *v5rel = NULL;
+    g_autofree char *vbig = NULL;
+    XsClient *big;
 
     g_assert_cmpint(xt_write(f->dom0, 0, "x", "zero"), ==, 0);
     v0 = xt_read(f->dom0, 0, "/local/domain/0/x");
@@ -232,6 +234,14 @@ static void test_path_relative(XtFixture *f, gconstpointer data)
     g_assert_cmpstr(v5rel, ==, "five");
     g_assert_cmpint(xt_read_err(c5, 0, "x"), ==, -ENOENT);
     xenner_xs_client_free(c5);
+
+    /* The home's domid has as many digits as a domid may have. */
+    big = xt_client(f, 32751);
+    xt_make_home(f->dom0, 32751);
+    g_assert_cmpint(xt_write(big, 0, "dev", "big"), ==, 0);
+    vbig = xt_read(f->dom0, 0, "/local/domain/32751/dev");
+    g_assert_cmpstr(vbig, ==, "big");
+    xenner_xs_client_free(big);
 }
 
 /* A relative path of exactly @len characters, in components of 99. */
