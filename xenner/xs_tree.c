@@ -421,6 +421,7 @@ XsTree *xenner_xs_tree_new(void)
     tree->clients = g_ptr_array_new();
     tree->watches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                           (GDestroyNotify)g_ptr_array_unref);
+    tree->watch_lens = g_new0(unsigned, XS_WATCH_LENS);
     tree->root = g_malloc0(sizeof(XsNode) + 1);
     set_perms_raw(tree->root, &dom0_none, 1);
     tree->root->generation = ++tree->generation;
@@ -447,6 +448,7 @@ void xenner_xs_tree_free(XsTree *tree)
     g_free(tree->special_perms[0]);
     g_free(tree->special_perms[1]);
     g_hash_table_destroy(tree->watches);
+    g_free(tree->watch_lens);
     g_hash_table_destroy(tree->domains);
     g_free(tree);
 }

@@ -12,6 +12,7 @@
 #define XS_REL_PATH_MAX 2048        /* XENSTORE_REL_PATH_MAX */
 #define XS_SPECIAL_INTRODUCE "@introduceDomain"
 #define XS_SPECIAL_RELEASE "@releaseDomain"
+#define XS_WATCH_LENS 256           /* slots of XsTree.watch_lens */
 
 typedef struct XsNode XsNode;
 
@@ -66,6 +67,12 @@ struct XsTree {
     /* abs path or special name -> GPtrArray of XsWatch, for O(depth) firing */
     GHashTable *watches;
     unsigned nwatches;
+    /*
+     * How many keys of @watches have each length (the last slot: that
+     * length or more): a change looks up only the ancestors whose length
+     * some watch has, not every level of its path.
+     */
+    unsigned *watch_lens;
     /* Access to @introduceDomain and @releaseDomain events, as on nodes. */
     XsPerm *special_perms[2];
     unsigned special_nperms[2];

@@ -26,12 +26,18 @@ static void watch_free(XsWatch *w)
     g_free(w);
 }
 
+static unsigned *len_slot(XsTree *tree, size_t len)
+{
+    return &tree->watch_lens[MIN(len, XS_WATCH_LENS - 1)];
+}
+
 static void index_remove(XsTree *tree, XsWatch *w)
 {
     GPtrArray *list = g_hash_table_lookup(tree->watches, w->path);
 
     g_ptr_array_remove_fast(list, w);
     if (list->len == 0) {
+        (*len_slot(tree, strlen(w->path)))--;
         g_hash_table_remove(tree->watches, w->path);
     }
     tree->nwatches--;
@@ -71,6 +77,7 @@ int xenner_xs_client_watch(XsClient *c, const char *path, const char *token)
     if (!list) {
         list = g_ptr_array_new();
         g_hash_table_insert(c->tree->watches, g_strdup(w->path), list);
+        (*len_slot(c->tree, strlen(w->path)))++;
     }
     g_ptr_array_add(list, w);
     g_ptr_array_add(c->watches, w);
@@ -143,10 +150,15 @@ static void deliver(XsWatch *w, const char *path, const XsChange *ev)
     c->event_fn(c->opaque, path, w->token);
 }
 
-static void fire_list(XsTree *tree, const char *key, const char *path,
-                      const XsChange *ev)
+static void fire_list(XsTree *tree, const char *key, size_t key_len,
+                      const char *path, const XsChange *ev)
 {
-    GPtrArray *list = g_hash_table_lookup(tree->watches, key);
+    GPtrArray *list;
+
+    if (!*len_slot(tree, key_len)) {
+        return;
+    }
+    list = g_hash_table_lookup(tree->watches, key);
 
     for (guint i = 0; list && i < list->len; i++) {
         deliver(g_ptr_array_index(list, i), path, ev);
@@ -166,20 +178,23 @@ static bool is_below(const char *path, const char *top)
 void xenner_xs_watch_fire(XsTree *tree, const XsChange *ev)
 {
     g_autofree char *p = g_strdup(ev->path);
+    size_t len = strlen(p);
 
     /* The node itself and each ancestor up to the root. */
     for (;;) {
         char *slash;
 
-        fire_list(tree, p, ev->path, ev);
+        fire_list(tree, p, len, ev->path, ev);
         if (!strcmp(p, "/")) {
             break;
         }
         slash = strrchr(p, '/');
         if (slash == p) {
             slash[1] = '\0';
+            len = 1;
         } else {
             *slash = '\0';
+            len = slash - p;
         }
     }
 
@@ -190,7 +205,7 @@ void xenner_xs_watch_fire(XsTree *tree, const XsChange *ev)
         g_hash_table_iter_init(&iter, tree->watches);
         while (g_hash_table_iter_next(&iter, &key, &value)) {
             if (is_below(key, ev->path)) {
-                fire_list(tree, key, key, ev);
+                fire_list(tree, key, strlen(key), key, ev);
             }
         }
     }
@@ -204,5 +219,5 @@ void xenner_xs_watch_fire_special(XsTree *tree, const char *name)
         .node = {tree->special_perms[i], tree->special_nperms[i]},
     };
 
-    fire_list(tree, name, name, &ev);
+    fire_list(tree, name, strlen(name), name, &ev);
 }

@@ -231,6 +231,40 @@ static void test_unwatch(XtFixture *f, gconstpointer data)
     assert_events(&f->ev0, "");
 }
 
+/*
+ * Watched paths are indexed by length as well: paths of one length share
+ * a count, and those of XS_WATCH_LENS - 1 characters or more one slot.
+ */
+static void test_lengths(XtFixture *f, gconstpointer data)
+{
+    g_autofree char *n299 = g_strnfill(299, 'l');
+    g_autofree char *n399 = g_strnfill(399, 'm');
+    g_autofree char *l300 = g_strconcat("/", n299, NULL);
+    g_autofree char *l400 = g_strconcat("/", n399, NULL);
+    g_autofree char *below = g_strconcat(l300, "/x", NULL);
+    g_autofree char *expect = g_strconcat(below, " L", NULL);
+
+    g_assert_cmpint(xenner_xs_client_watch(f->dom0, "/ab", "AB"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_watch(f->dom0, "/cd", "CD"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_watch(f->dom0, l300, "L"), ==, 0);
+    g_assert_cmpint(xenner_xs_client_watch(f->dom0, l400, "M"), ==, 0);
+    g_free(events(&f->ev0));
+
+    /* One of two paths of a length gone, the other still fires. */
+    g_assert_cmpint(xenner_xs_client_unwatch(f->dom0, "/ab", "AB"), ==, 0);
+    g_assert_cmpint(xt_write(f->dom0, 0, "/cd/e", "1"), ==, 0);
+    assert_events(&f->ev0, "/cd/e CD");
+    g_assert_cmpint(xt_write(f->dom0, 0, "/ab/e", "1"), ==, 0);
+    assert_events(&f->ev0, "");
+
+    /* Long paths share the last slot, and each fires for its own. */
+    g_assert_cmpint(xt_write(f->dom0, 0, below, "1"), ==, 0);
+    assert_events(&f->ev0, expect);
+    g_assert_cmpint(xenner_xs_client_unwatch(f->dom0, l400, "M"), ==, 0);
+    g_assert_cmpint(xt_write(f->dom0, 0, below, "2"), ==, 0);
+    assert_events(&f->ev0, expect);
+}
+
 static void test_relative(XtFixture *f, gconstpointer data)
 {
     Watcher w5;
@@ -544,6 +578,7 @@ int main(int argc, char **argv)
     XT_ADD("/xs-watch/transaction", test_transaction);
     XT_ADD("/xs-watch/duplicate", test_duplicate);
     XT_ADD("/xs-watch/unwatch", test_unwatch);
+    XT_ADD("/xs-watch/lengths", test_lengths);
     XT_ADD("/xs-watch/relative", test_relative);
     XT_ADD("/xs-watch/special", test_special);
     XT_ADD("/xs-watch/special-acl", test_special_acl);
