@@ -548,6 +548,7 @@ static int view_get(XsClient *c, XsTxn *t, const char *path, XsView *v)
         v->perms = xenner_xs_node_perms(node);
         v->nperms = node->nperms;
         v->generation = node->generation;
+        v->node = node;
     }
     return 0;
 }
@@ -582,14 +583,10 @@ static int errno_from_parents(XsClient *c, XsTxn *t, const char *path,
     return err;
 }
 
-static int get_node(XsClient *c, XsTxn *t, const char *path, unsigned perm,
-                    XsView *v)
+/* get_node()'s checks, on a view of @path taken already. */
+static int view_check(XsClient *c, XsTxn *t, const char *path, unsigned perm,
+                      const XsView *v)
 {
-    int ret = view_get(c, t, path, v);
-
-    if (ret) {
-        return ret;
-    }
     if (!v->exists) {
         return errno_from_parents(c, t, path, -ENOENT, perm);
     }
@@ -599,16 +596,23 @@ static int get_node(XsClient *c, XsTxn *t, const char *path, unsigned perm,
     return 0;
 }
 
+static int get_node(XsClient *c, XsTxn *t, const char *path, unsigned perm,
+                    XsView *v)
+{
+    int ret = view_get(c, t, path, v);
+
+    return ret ? ret : view_check(c, t, path, perm, v);
+}
+
 /*
  * Reports a change of @path, whose perms are now (or, for a removal, were)
- * @perms; @old are the perms a permission change replaced.
+ * @perms; @old are the perms a permission change replaced. @pnode is the
+ * committed parent where the caller has it, else NULL: looked up here.
  */
-static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
-                 const XsPerm *perms, unsigned nperms, const XsPerm *old,
-                 unsigned nold)
+static void emit(XsClient *c, XsTxn *t, const char *path, XsNode *pnode,
+                 bool recursive, const XsPerm *perms, unsigned nperms,
+                 const XsPerm *old, unsigned nold)
 {
-    g_autofree char *parent = xenner_xs_path_parent(path);
-    XsNode *pnode = xenner_xs_node_lookup(c->tree, parent);
     XsChange ev = {
         .path = (char *)path,
         .recursive = recursive,
@@ -621,6 +625,11 @@ static void emit(XsClient *c, XsTxn *t, const char *path, bool recursive,
      * transaction: reading the parent there would make the transaction
      * conflict with every change to its siblings.
      */
+    if (!pnode) {
+        g_autofree char *parent = xenner_xs_path_parent(path);
+
+        pnode = xenner_xs_node_lookup(c->tree, parent);
+    }
     if (pnode) {
         ev.parent = (XsChangePerms){(XsPerm *)xenner_xs_node_perms(pnode),
                                     pnode->nperms};
@@ -659,20 +668,18 @@ static size_t entry_size(XsClient *c, XsTxn *t, const char *path,
                          const XsView *v)
 {
     uint32_t children_len = t ? xenner_xs_txn_children_len(t, path)
-                              : xenner_xs_node_children_len(
-                                    xenner_xs_node_lookup(c->tree, path));
+                              : xenner_xs_node_children_len(v->node);
 
     return v->value_len + children_len + v->nperms * sizeof(XsPerm);
 }
 
 static void node_set_value(XsClient *c, XsTxn *t, const char *path,
-                           const void *value, size_t len)
+                           const XsView *v, const void *value, size_t len)
 {
     if (t) {
         xenner_xs_txn_set_value(t, path, value, len);
     } else {
-        xenner_xs_node_set_value(c->tree, xenner_xs_node_lookup(c->tree, path),
-                                 value, len);
+        xenner_xs_node_set_value(c->tree, v->node, value, len);
     }
 }
 
@@ -784,7 +791,7 @@ int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
         return ret;
     }
     if (v.exists) {
-        ret = get_node(c, t, abs, XS_PERM_WRITE, &v);
+        ret = view_check(c, t, abs, XS_PERM_WRITE, &v);
         if (ret) {
             return ret;
         }
@@ -798,11 +805,13 @@ int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
         if (ret) {
             return ret;
         }
+        /* Viewed above, so held in a transaction: this cannot fail. */
+        view_get(c, t, abs, &v);
     }
-    node_set_value(c, t, abs, value, len);
-    /* Viewed above, so held in a transaction: this cannot fail. */
-    view_get(c, t, abs, &v);
-    emit(c, t, abs, false, v.perms, v.nperms, NULL, 0);
+    /* Setting the value leaves the view's perms as they are. */
+    node_set_value(c, t, abs, &v, value, len);
+    emit(c, t, abs, v.node ? v.node->parent : NULL, false, v.perms, v.nperms,
+         NULL, 0);
     return 0;
 }
 
@@ -826,7 +835,8 @@ int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
     }
     /* Viewed by create_path(), so held in a transaction: cannot fail. */
     view_get(c, t, abs, &v);
-    emit(c, t, abs, false, v.perms, v.nperms, NULL, 0);
+    emit(c, t, abs, v.node ? v.node->parent : NULL, false, v.perms, v.nperms,
+         NULL, 0);
     return 0;
 }
 
@@ -835,6 +845,7 @@ int xenner_xs_client_rm(XsClient *c, uint32_t tx, const char *path)
     g_autofree char *abs = NULL;
     g_autofree char *parent = NULL;
     g_autofree XsPerm *perms = NULL;
+    XsNode *pnode = NULL;
     XsTxn *t;
     XsView v;
     unsigned nperms;
@@ -864,9 +875,10 @@ int xenner_xs_client_rm(XsClient *c, uint32_t tx, const char *path)
             return ret;
         }
     } else {
-        xenner_xs_node_remove(c->tree, xenner_xs_node_lookup(c->tree, abs));
+        pnode = v.node->parent;
+        xenner_xs_node_remove(c->tree, v.node);
     }
-    emit(c, t, abs, true, perms, nperms, NULL, 0);
+    emit(c, t, abs, pnode, true, perms, nperms, NULL, 0);
     return 0;
 }
 
@@ -1014,9 +1026,9 @@ int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
     if (t) {
         xenner_xs_txn_set_perms(t, abs, perms, nperms);
     } else {
-        xenner_xs_node_set_perms(c->tree, xenner_xs_node_lookup(c->tree, abs),
-                                 perms, nperms);
+        xenner_xs_node_set_perms(c->tree, v.node, perms, nperms);
     }
-    emit(c, t, abs, false, perms, nperms, old_perms, nold);
+    emit(c, t, abs, v.node ? v.node->parent : NULL, false, perms, nperms,
+         old_perms, nold);
     return 0;
 }

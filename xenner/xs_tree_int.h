@@ -43,6 +43,8 @@ typedef struct XsView {
     const XsPerm *perms;
     unsigned nperms;
     uint64_t generation;
+    /* The committed node, outside a transaction: no second lookup. */
+    XsNode *node;
 } XsView;
 
 typedef struct XsDomain {
