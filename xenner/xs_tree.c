@@ -684,7 +684,8 @@ static void node_set_value(XsClient *c, XsTxn *t, const char *path,
 }
 
 /*
- * Creates @abs and any missing ancestors. Write access to the nearest
+ * Creates @abs, which the caller has viewed and found missing, and any
+ * missing ancestors. Write access to the nearest
  * existing ancestor is needed; new nodes inherit its permissions, and a
  * node an unprivileged domain creates is owned by that domain. @value_len
  * is the size of the value @abs is about to get, for the entry quota.
@@ -695,15 +696,18 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
     g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func(g_free);
     g_autofree XsPerm *perms = NULL;
     g_autofree char *anc_path = NULL;
-    char *p = g_strdup(abs);
+    char *p = xenner_xs_path_parent(abs);
+    XsNode *node;
     XsView anc;
     unsigned nperms;
     int ret;
 
     /*
      * Walk up to the nearest existing ancestor: "/" is always there, or
-     * the quota stops the walk before it reaches it.
+     * the quota stops the walk before it reaches it. @abs itself was
+     * viewed by the caller (so is held in a transaction).
      */
+    g_ptr_array_add(missing, g_strdup(abs));
     while (!(ret = view_get(c, t, p, &anc)) && !anc.exists) {
         g_ptr_array_insert(missing, 0, p);
         p = xenner_xs_path_parent(p);
@@ -712,7 +716,7 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
     if (ret) {
         return ret;
     }
-    ret = get_node(c, t, anc_path, XS_PERM_WRITE, &anc);
+    ret = view_check(c, t, anc_path, XS_PERM_WRITE, &anc);
     if (ret) {
         return ret;
     }
@@ -739,17 +743,17 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
     if (!xenner_xs_client_privileged(c)) {
         perms[0].domid = c->domid;
     }
+    /* Outside a transaction, each new node is the next one's parent. */
+    node = anc.node;
     for (unsigned i = 0; i < missing->len; i++) {
         const char *path = g_ptr_array_index(missing, i);
 
         if (t) {
             xenner_xs_txn_create(t, path, perms, nperms);
         } else {
-            g_autofree char *parent = xenner_xs_path_parent(path);
-
-            xenner_xs_node_create(c->tree,
-                                  xenner_xs_node_lookup(c->tree, parent),
-                                  xenner_xs_path_last(path), perms, nperms);
+            node = xenner_xs_node_create(c->tree, node,
+                                         xenner_xs_path_last(path), perms,
+                                         nperms);
         }
     }
     return 0;
@@ -833,7 +837,7 @@ int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
     if (ret) {
         return ret;
     }
-    /* Viewed by create_path(), so held in a transaction: cannot fail. */
+    /* Viewed above, so held in a transaction: this cannot fail. */
     view_get(c, t, abs, &v);
     emit(c, t, abs, v.node ? v.node->parent : NULL, false, v.perms, v.nperms,
          NULL, 0);
