@@ -27,10 +27,15 @@ static bool is_special(const char *path)
            !strcmp(path, XS_SPECIAL_RELEASE);
 }
 
+/* The characters a path may have: one load a character to check. */
+static const bool path_chars[256] = {
+    ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true,
+    ['/'] = true, ['_'] = true, ['-'] = true, ['@'] = true,
+};
+
 static bool valid_path_char(char ch)
 {
-    return g_ascii_isalnum(ch) || ch == '/' || ch == '_' || ch == '-' ||
-           ch == '@';
+    return path_chars[(unsigned char)ch];
 }
 
 static bool valid_path_chars(const char *path)
@@ -104,32 +109,38 @@ static size_t format_home(char *buf, uint16_t domid)
  * as they are where @allow_special permits them. Returns NULL for a path
  * Xen would answer EINVAL.
  */
+bool xenner_xs_path_canonicalize_into(XsClient *c, const char *path,
+                                      bool allow_special,
+                                      char abs[XS_ABS_PATH_MAX])
+{
+    size_t len = strnlen(path, XS_VALUE_MAX + 1), home_len = 0;
+
+    if (!len || len > XS_VALUE_MAX) {
+        return false;
+    }
+    if (path[0] == '@') {
+        if (!allow_special || !valid_path_chars(path)) {
+            return false;
+        }
+        memcpy(abs, path, len + 1);
+        return true;
+    }
+    if (path[0] != '/') {
+        home_len = format_home(abs, c->domid);
+    }
+    memcpy(abs + home_len, path, len + 1);
+    len += home_len;
+    return valid_abs_path(abs, len) && valid_path_length(abs, len);
+}
+
 char *xenner_xs_path_canonicalize(XsClient *c, const char *path,
                                   bool allow_special)
 {
-    size_t len = strnlen(path, XS_VALUE_MAX + 1), home_len = 0;
-    char home[sizeof("/local/domain/65535/")];
-    char *abs;
+    char abs[XS_ABS_PATH_MAX];
 
-    if (!len || len > XS_VALUE_MAX) {
-        return NULL;
-    }
-    if (path[0] == '@') {
-        return allow_special && valid_path_chars(path) ? g_strdup(path)
-                                                       : NULL;
-    }
-    if (path[0] != '/') {
-        home_len = format_home(home, c->domid);
-    }
-    abs = g_malloc(home_len + len + 1);
-    memcpy(abs, home, home_len);
-    memcpy(abs + home_len, path, len + 1);
-    len += home_len;
-    if (!valid_abs_path(abs, len) || !valid_path_length(abs, len)) {
-        g_free(abs);
-        return NULL;
-    }
-    return abs;
+    return xenner_xs_path_canonicalize_into(c, path, allow_special, abs)
+               ? g_strdup(abs)
+               : NULL;
 }
 
 /* The parent of an absolute path other than "/", as a new string. */
@@ -641,12 +652,15 @@ static void emit(XsClient *c, XsTxn *t, const char *path, XsNode *pnode,
     }
 }
 
-/* Resolves the transaction id and the path of an operation. */
+/*
+ * Resolves the transaction id and the path of an operation, into @abs on
+ * the caller's stack: most requests need no allocation for it.
+ */
 static int op_begin(XsClient *c, uint32_t tx, const char *path,
-                    bool allow_special, XsTxn **t, char **abs)
+                    bool allow_special, XsTxn **t, char abs[XS_ABS_PATH_MAX])
 {
     *t = NULL;
-    *abs = NULL;
+    abs[0] = '\0';
     if (c->released) {
         return -EBADF;
     }
@@ -656,8 +670,9 @@ static int op_begin(XsClient *c, uint32_t tx, const char *path,
             return -ENOENT;
         }
     }
-    *abs = xenner_xs_path_canonicalize(c, path, allow_special);
-    return *abs ? 0 : -EINVAL;
+    return xenner_xs_path_canonicalize_into(c, path, allow_special, abs)
+               ? 0
+               : -EINVAL;
 }
 
 /*
@@ -764,10 +779,10 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
 int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
                           GByteArray *value)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     XsTxn *t;
     XsView v;
-    int ret = op_begin(c, tx, path, false, &t, &abs);
+    int ret = op_begin(c, tx, path, false, &t, abs);
 
     if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
         return ret;
@@ -779,10 +794,10 @@ int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
 int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
                            const void *value, size_t len)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     XsTxn *t;
     XsView v;
-    int ret = op_begin(c, tx, path, false, &t, &abs);
+    int ret = op_begin(c, tx, path, false, &t, abs);
 
     if (ret) {
         return ret;
@@ -821,10 +836,10 @@ int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
 
 int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     XsTxn *t;
     XsView v;
-    int ret = op_begin(c, tx, path, false, &t, &abs);
+    int ret = op_begin(c, tx, path, false, &t, abs);
 
     if (ret) {
         return ret;
@@ -846,14 +861,14 @@ int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path)
 
 int xenner_xs_client_rm(XsClient *c, uint32_t tx, const char *path)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     g_autofree char *parent = NULL;
     g_autofree XsPerm *perms = NULL;
     XsNode *pnode = NULL;
     XsTxn *t;
     XsView v;
     unsigned nperms;
-    int ret = op_begin(c, tx, path, false, &t, &abs);
+    int ret = op_begin(c, tx, path, false, &t, abs);
 
     if (ret) {
         return ret;
@@ -906,11 +921,11 @@ static void append_children(XsClient *c, XsTxn *t, const char *abs,
 int xenner_xs_client_directory(XsClient *c, uint32_t tx, const char *path,
                                GByteArray *names)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     guint start;
     XsTxn *t;
     XsView v;
-    int ret = op_begin(c, tx, path, false, &t, &abs);
+    int ret = op_begin(c, tx, path, false, &t, abs);
 
     if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
         return ret;
@@ -927,13 +942,13 @@ int xenner_xs_client_directory(XsClient *c, uint32_t tx, const char *path,
 int xenner_xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
                                     size_t offset, GByteArray *reply)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     g_autoptr(GByteArray) names = NULL;
     char gen[24];
     size_t genlen, end;
     XsTxn *t;
     XsView v;
-    int ret = op_begin(c, tx, path, false, &t, &abs);
+    int ret = op_begin(c, tx, path, false, &t, abs);
 
     if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
         return ret;
@@ -968,10 +983,10 @@ int xenner_xs_client_directory_part(XsClient *c, uint32_t tx, const char *path,
 int xenner_xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
                                XsPerm **perms, unsigned *nperms)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     XsTxn *t;
     XsView v;
-    int ret = op_begin(c, tx, path, true, &t, &abs);
+    int ret = op_begin(c, tx, path, true, &t, abs);
 
     if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
         return ret;
@@ -984,12 +999,12 @@ int xenner_xs_client_get_perms(XsClient *c, uint32_t tx, const char *path,
 int xenner_xs_client_set_perms(XsClient *c, uint32_t tx, const char *path,
                                const XsPerm *perms, unsigned nperms)
 {
-    g_autofree char *abs = NULL;
+    char abs[XS_ABS_PATH_MAX];
     g_autofree XsPerm *old_perms = NULL;
     unsigned nold;
     XsTxn *t;
     XsView v;
-    int ret = op_begin(c, tx, path, true, &t, &abs);
+    int ret = op_begin(c, tx, path, true, &t, abs);
 
     if (ret) {
         return ret;

@@ -118,9 +118,16 @@ static inline bool xenner_xs_client_privileged(XsClient *c)
     return c->domid == XS_DOMID_PRIVILEGED;
 }
 
+/* What an absolute path may take: the longest home, a path, the nul. */
+#define XS_ABS_PATH_MAX (sizeof("/local/domain/65535/") + XS_VALUE_MAX)
+
 /* xs_tree.c */
 char *xenner_xs_path_canonicalize(XsClient *c, const char *path,
                                   bool allow_special);
+/* The same into @abs, without an allocation; false where that is NULL. */
+bool xenner_xs_path_canonicalize_into(XsClient *c, const char *path,
+                                      bool allow_special,
+                                      char abs[XS_ABS_PATH_MAX]);
 char *xenner_xs_path_parent(const char *abs);
 const char *xenner_xs_path_last(const char *abs);
 unsigned xenner_xs_perm_for(XsClient *c, const XsPerm *perms, unsigned nperms);
