@@ -776,8 +776,8 @@ static int create_path(XsClient *c, XsTxn *t, const char *abs,
 
 /* ---- the operations ----------------------------------------------------- */
 
-int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
-                          GByteArray *value)
+int xenner_xs_client_read_ref(XsClient *c, uint32_t tx, const char *path,
+                              const void **value, size_t *len)
 {
     char abs[XS_ABS_PATH_MAX];
     XsTxn *t;
@@ -787,8 +787,22 @@ int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
     if (ret || (ret = get_node(c, t, abs, XS_PERM_READ, &v))) {
         return ret;
     }
-    g_byte_array_append(value, v.value, v.value_len);
+    *value = v.value;
+    *len = v.value_len;
     return 0;
+}
+
+int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
+                          GByteArray *value)
+{
+    const void *data;
+    size_t len;
+    int ret = xenner_xs_client_read_ref(c, tx, path, &data, &len);
+
+    if (!ret) {
+        g_byte_array_append(value, data, len);
+    }
+    return ret;
 }
 
 int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,

@@ -55,23 +55,18 @@ static void send_msg(XsWireConn *conn, uint32_t type, uint32_t req_id,
         .tx_id = tx_id,
         .len = len,
     };
+    uint8_t buf[sizeof(hdr) + XENSTORE_PAYLOAD_MAX];
 
-    if (len <= 256) {
-        uint8_t buf[sizeof(hdr) + 256];
-
-        memcpy(buf, &hdr, sizeof(hdr));
-        if (len) {
-            /* An empty value has no buffer at all. */
-            memcpy(buf + sizeof(hdr), body, len);
-        }
-        conn->output(conn->opaque, buf, sizeof(hdr) + len);
-    } else {
-        g_autoptr(GByteArray) msg = g_byte_array_sized_new(sizeof(hdr) + len);
-
-        g_byte_array_append(msg, (const guint8 *)&hdr, sizeof(hdr));
-        g_byte_array_append(msg, body, len);
-        conn->output(conn->opaque, msg->data, msg->len);
+    /* On the stack whatever its size: the callers keep to the maximum. */
+    if (len > XENSTORE_PAYLOAD_MAX) {
+        return;
     }
+    memcpy(buf, &hdr, sizeof(hdr));
+    if (len) {
+        /* An empty value has no buffer at all. */
+        memcpy(buf + sizeof(hdr), body, len);
+    }
+    conn->output(conn->opaque, buf, sizeof(hdr) + len);
 }
 
 static void reply(XsWireConn *conn, const void *body, size_t len)
@@ -224,15 +219,17 @@ static bool parse_domid(const char *s, uint16_t *domid)
 
 static void do_read(XsWireConn *conn, const XsArgs *a)
 {
-    g_autoptr(GByteArray) value = g_byte_array_new();
+    const void *value;
+    size_t len;
     int ret;
 
-    ret = xenner_xs_client_read(conn->client, conn->hdr.tx_id, a->arg[0],
-                                value);
+    /* Sent before anything else runs, so without a copy of its own. */
+    ret = xenner_xs_client_read_ref(conn->client, conn->hdr.tx_id, a->arg[0],
+                                    &value, &len);
     if (ret) {
         reply_error(conn, -ret);
     } else {
-        reply(conn, value->data, value->len);
+        reply(conn, value, len);
     }
 }
 

@@ -129,6 +129,12 @@ uint16_t xenner_xs_client_domid(XsClient *client);
  */
 int xenner_xs_client_read(XsClient *c, uint32_t tx, const char *path,
                           GByteArray *value);
+/*
+ * The same without a copy: *@value points into the tree or the
+ * transaction, and holds only until the next operation of any client.
+ */
+int xenner_xs_client_read_ref(XsClient *c, uint32_t tx, const char *path,
+                              const void **value, size_t *len);
 int xenner_xs_client_write(XsClient *c, uint32_t tx, const char *path,
                            const void *value, size_t len);
 int xenner_xs_client_mkdir(XsClient *c, uint32_t tx, const char *path);
