@@ -188,14 +188,18 @@ static void split_args(XsArgs *a, const uint8_t *data, size_t len)
     a->count = 0;
     a->data = data;
     a->len = len;
-    for (size_t i = 0; i < len; i++) {
-        if (data[i] == '\0') {
-            if (a->count < MAX_ARGS) {
-                a->arg[a->count] = (const char *)data + start;
-            }
-            a->count++;
-            start = i + 1;
+    /* memchr(): a written value is up to 4 KiB of bytes without a nul. */
+    while (start < len) {
+        const uint8_t *nul = memchr(data + start, '\0', len - start);
+
+        if (!nul) {
+            break;
         }
+        if (a->count < MAX_ARGS) {
+            a->arg[a->count] = (const char *)data + start;
+        }
+        a->count++;
+        start = nul - data + 1;
     }
 }
 
