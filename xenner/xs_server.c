@@ -189,7 +189,8 @@ static bool conn_flush(XsServerConn *conn)
         conn->out_peak = 0;
         event_loop_schedule(conn->server->loop, server_trim, conn->server);
     } else {
-        g_byte_array_set_size(conn->out, 0);
+        /* Emptied in place: the buffer is kept for the next replies. */
+        conn->out->len = 0;
     }
     conn->out_off = 0;
     conn->outstanding = 0;
