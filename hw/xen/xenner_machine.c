@@ -72,6 +72,7 @@ const char *const xenner_pv_props[] = {
     "xenstore-quota-outstanding",
     "xenstore-quota-memory",
     "xenstore-quota-memory-total",
+    "xenstore-sched-batch",
     NULL,
 };
 
@@ -590,6 +591,32 @@ static bool xenner_add_device(XenMachineState *ms, QemuOpts *opts,
                               qemu_opt_get(opts, "name"), 0, 0, errp);
 }
 
+/*
+ * xenstore-sched-batch=on|off (default on): with a xenstore socket to
+ * serve, the loop runs as SCHED_BATCH (see xs_server.h). A host that
+ * refuses it gets a warning, not a failed start.
+ */
+static bool xenner_sched_batch(XenMachineState *ms, QemuOpts *opts,
+                               Error **errp)
+{
+    const char *v = qemu_opt_get(opts, "xenstore-sched-batch");
+    Error *err = NULL;
+
+    if (v && strcmp(v, "on") && strcmp(v, "off")) {
+        error_setg(errp, "xenstore-sched-batch must be on or off, not '%s'",
+                   v);
+        return false;
+    }
+    if ((v && !strcmp(v, "off")) || !ms->servers->len) {
+        return true;
+    }
+    if (!xenner_xs_server_sched_batch(&err)) {
+        warn_report("xenstore: %s", error_get_pretty(err));
+        error_free(err);
+    }
+    return true;
+}
+
 /* ---- the machine ------------------------------------------------------- */
 
 XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
@@ -629,6 +656,9 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
                 errp)) {
             goto fail;
         }
+    }
+    if (!xenner_sched_batch(ms, cfg->machine_opts, errp)) {
+        goto fail;
     }
     for (guint i = 0; i < cfg->chardevs->len; i++) {
         if (!chardev_set_add_opts(ms->chardevs,

@@ -27,4 +27,13 @@ XsServer *xenner_xs_server_new(EventLoop *loop, XsTree *tree,
 /* Closes every connection and removes the socket. */
 void xenner_xs_server_free(XsServer *server);
 
+/*
+ * Makes the calling thread SCHED_BATCH: woken by a client's write, it no
+ * longer preempts the client on that CPU, but runs once the client waits
+ * for its reply. libxenstore writes a request's header and payload in
+ * two writes; a server woken by the first reads half a request, sleeps
+ * and is woken again. Threads the caller starts later inherit the policy.
+ */
+bool xenner_xs_server_sched_batch(Error **errp);
+
 #endif /* XENNER_XS_SERVER_H */

@@ -11,7 +11,7 @@ set -u
 
 GUEST=7
 
-tap_plan 25
+tap_plan 28
 
 if ! have_xenstore_utils || ! "$PYTHON" -c 'import socket' 2>/dev/null; then
     skip_rest "needs xenstore-utils and python3"
@@ -62,6 +62,22 @@ scenario "a disconnected client's open transaction has no effect" txn-dropped
 # The tools must see the tree the raw clients left.
 check_eq "the tree is intact after the abuse" "yes" \
     "$(dom0 xenstore-read /alive)"
+
+# The scheduling policy of a process (field 41 of its stat): 0 is
+# SCHED_OTHER, 3 SCHED_BATCH.
+policy() {
+    awk '{ print $41 }' /proc/"$1"/stat
+}
+check_eq "serving a socket, the loop runs SCHED_BATCH" "3" "$(policy "$XS_PID")"
+xs_stop TERM
+if xs_start -p xenstore-sched-batch=off; then
+    check_eq "xenstore-sched-batch=off: it stays SCHED_OTHER" "0" \
+        "$(policy "$XS_PID")"
+else
+    not_ok "xenstore-sched-batch=off: it starts"
+fi
+refused "xenstore-sched-batch takes on or off" "must be on or off" \
+    -M "xenner_pv,xenstore-socket=$XS_TMP/batch.sock,xenstore-sched-batch=1"
 
 # Out of descriptors: 40 is enough for a few dozen clients, not 100.
 # The server of the cases above stops here; the signal cases start their own.
