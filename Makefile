@@ -57,12 +57,14 @@ bench: build
 
 # Backends on real Xen under the rig: block (ours, QEMU's qdisk,
 # blkback), then net (ours and the kernel's netback, iperf3 each way),
-# a boot each. Minutes, and root; not part of `make bench`.
+# then xenstore (test-xenstore against Xen's C xenstored and ours), a
+# boot each. Minutes, and root; not part of `make bench`.
 # Issue 16's goal holds in every round, not only the best: five of them.
 BENCH_XEN_ROUNDS ?= 5
 bench-xen: build
 	bench/rig-peers.sh --ours $(BUILD)/qemu-xenpv --rounds $(BENCH_XEN_ROUNDS)
 	bench/rig-net.sh --rounds 3 $(BUILD)/qemu-xenpv
+	bench/rig-xenstore.sh --ours $(BUILD)/qemu-xenpv
 
 clean:
 	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean

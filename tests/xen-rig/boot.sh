@@ -10,7 +10,8 @@
 # without it, the default, dom0 reads every program it runs anew from
 # the host, as it must if the host changes files during the run.
 # RIG_CPU_EXTRA appends to the emulated CPU's -cpu flags (benchmarks:
-# bench/rig-net.sh --cpu).
+# bench/rig-net.sh --cpu); RIG_XEN_EXTRA to Xen's command line
+# (bench/rig-xenstore.sh: dom0_max_vcpus=).
 set -eu
 cache=${1:?usage: boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]}
 init=${2:?}
@@ -49,7 +50,7 @@ timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
     -smp 2 -nographic -no-reboot \
     -nic none \
     -kernel "$xen" \
-    -append "console=com1 dom0_mem=2048M,max:2048M" \
+    -append "console=com1 dom0_mem=2048M,max:2048M${RIG_XEN_EXTRA:+ $RIG_XEN_EXTRA}" \
     -initrd "$vmlinuz console=hvc0 quiet rig.init=$init${RIG_9P_CACHE:+ rig.cache=$RIG_9P_CACHE},$initrd" \
     -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap,id=r0 \
     -virtfs local,path="$outdir",mount_tag=out,security_model=none,multidevs=remap,id=r1 \
