@@ -14,19 +14,8 @@
 # rig; RIG_SMP, the emulated machine's CPUs (1); RIG_MEM, its memory in
 # MiB (2048).
 set -eu
-cache=${1:?usage: boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]}
-init=${2:?}
-outdir=${3:?}
-limit=${4:-900}
-here=$(cd "$(dirname "$0")" && pwd)
-case $init in /*) ;; *) init=$(pwd)/$init ;; esac
-# The initramfs mounts fresh tmpfs over these, hiding anything there.
-case $init in /run/*|/var/lib/xen/*|/var/log/*)
-    echo "boot.sh: $init is hidden from the rig by a tmpfs" >&2; exit 2 ;; esac
-[ -x "$init" ] || { echo "boot.sh: $init is not executable" >&2; exit 2; }
-mkdir -p "$outdir"
-outdir=$(cd "$outdir" && pwd)
-rm -f "$outdir/status"
+# shellcheck source=SCRIPTDIR/../xen-rig/boot-lib.sh
+. "$(dirname "$0")/../xen-rig/boot-lib.sh"
 
 read -r _ vmlinuz _ < <("$here/../../scripts/fetch-rig.sh" --check "$cache") ||
     exit 2
@@ -61,9 +50,4 @@ timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
     -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap,id=r0 \
     -virtfs local,path="$outdir",mount_tag=out,security_model=none,multidevs=remap,id=r1 \
     </dev/null >"$outdir/serial.log" 2>&1 || rc=$?
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-    echo "boot.sh: timed out after ${limit}s" >&2
-    exit 124
-fi
-[ -s "$outdir/status" ] || { echo "boot.sh: no status (qemu rc $rc)" >&2; exit 125; }
-exit "$(cat "$outdir/status")"
+boot_exit "$rc"

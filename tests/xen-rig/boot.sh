@@ -13,19 +13,8 @@
 # bench/rig-net.sh --cpu); RIG_XEN_EXTRA to Xen's command line
 # (bench/rig-xenstore.sh: dom0_max_vcpus=).
 set -eu
-cache=${1:?usage: boot.sh CACHE_DIR INIT_SCRIPT OUTDIR [TIMEOUT]}
-init=${2:?}
-outdir=${3:?}
-limit=${4:-900}
-here=$(cd "$(dirname "$0")" && pwd)
-case $init in /*) ;; *) init=$(pwd)/$init ;; esac
-# dom0 mounts fresh tmpfs over these, hiding anything the host put there.
-case $init in /run/*|/var/lib/xen/*|/var/log/*)
-    echo "boot.sh: $init is hidden from dom0 by a tmpfs" >&2; exit 2 ;; esac
-[ -x "$init" ] || { echo "boot.sh: $init is not executable" >&2; exit 2; }
-mkdir -p "$outdir"
-outdir=$(cd "$outdir" && pwd)
-rm -f "$outdir/status"
+# shellcheck source=SCRIPTDIR/boot-lib.sh
+. "$(dirname "$0")/boot-lib.sh"
 
 read -r xen vmlinuz _ < <("$here/../../scripts/fetch-rig.sh" --check "$cache") || exit 2
 # RIG_INITRD: a dom0 initramfs already built by mkinitrd.sh (run-smoke.sh).
@@ -55,9 +44,4 @@ timeout --foreground -k 5 "$limit" qemu-system-x86_64 \
     -virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap,id=r0 \
     -virtfs local,path="$outdir",mount_tag=out,security_model=none,multidevs=remap,id=r1 \
     </dev/null >"$outdir/serial.log" 2>&1 || rc=$?
-if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-    echo "boot.sh: timed out after ${limit}s" >&2
-    exit 124
-fi
-[ -s "$outdir/status" ] || { echo "boot.sh: no status (qemu rc $rc)" >&2; exit 125; }
-exit "$(cat "$outdir/status")"
+boot_exit "$rc"
