@@ -43,20 +43,9 @@ qemu=${1:?usage: guest.sh QEMU_XENPV KERNEL DOMU_INITRD}
 kernel=${2:?}
 domu=${3:?}
 
-n=0
-failed=0
-check() {
-    desc=$1
-    shift
-    echo "== $(date +%s) $desc: $*" >> $log
-    n=$((n + 1))
-    if "$@" >> $log 2>&1; then
-        echo "ok $n - $desc"
-    else
-        failed=$((failed + 1))
-        echo "not ok $n - $desc"
-    fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$(dirname "$0")/tap.sh"
+exec 3>&1
 # TAP from here on: one line per check.
 con_has() { grep -q "$2" "/tmp/$1.con" 2>/dev/null; }
 rc_is() { [ "$(cat "/tmp/$1.rc" 2>/dev/null)" = "$2" ]; }

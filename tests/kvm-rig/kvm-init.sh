@@ -29,20 +29,8 @@ finish() {
     sleep 300
 }
 
-n=0
-failed=0
-check() {
-    desc=$1
-    shift
-    echo "== $(date +%s) $desc: $*" >> $log
-    n=$((n + 1))
-    if "$@" >> $log 2>&1; then
-        echo "ok $n - $desc" >> $tap
-    else
-        failed=$((failed + 1))
-        echo "not ok $n - $desc" >> $tap
-    fi
-}
+# shellcheck source=SCRIPTDIR/tap.sh
+. "$here/tap.sh"
 # wait_for SECONDS CMD...: polls CMD for SECONDS of wall time.
 wait_for() {
     end=$(($(date +%s) + $1))
@@ -58,6 +46,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 : > $tap
+exec 3>> $tap
 
 check "the emulated CPU offers SVM" grep -qw svm /proc/cpuinfo
 check "kvm-amd is loaded" grep -q '^kvm_amd ' /proc/modules
