@@ -27,8 +27,15 @@ rig_boot_sh=$here/boot.sh
 rig_setup "${3:-}"
 rig_logs=(kvm.log probe.tap guest.log dmesg.txt)
 
+# The Linux guest (guest.sh) only with KVM_RIG_LINUX=1: in CI's run of
+# 1db76e4 it hung under the sanitized build on the loaded host (the
+# kernel's init never ran; "blocked for more than 120 seconds" seen in
+# a helper's loaded run of a branch), and the cause is not found yet
+# (docs/devel/kvm-rig.md). Main's plain build passed each run seen.
 domu=none
-if machine=$("$here/guest.sh" --machine "$qemu"); then
+if [ "${KVM_RIG_LINUX:-0}" != 1 ]; then
+    domu=off
+elif machine=$("$here/guest.sh" --machine "$qemu"); then
     echo "# qemu-xenpv's KVM machine: $machine"
     timeout 300 "$here/../xen-rig/mkdomu.sh" "$cache" \
         "$tmp/domu-initrd.gz" || rig_bail "mkdomu.sh failed"
