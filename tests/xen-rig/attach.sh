@@ -1,12 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# attach.sh QEMU_XENPV KERNEL DOMU_INITRD XL_SHIM: dom0 init for the attach
-# scenarios. xl launches QEMU_XENPV as the device model of Linux PV
-# guests (device_model_override), and everything is checked from both
-# sides: the guest reports on its console (tests/xen-rig/guest/*.sh),
-# dom0 checks xenstore, the processes and the images. TAP goes to
-# /rig-out/attach.tap, details to /rig-out/attach.log.
+# attach.sh QEMU_XENPV KERNEL DOMU_INITRD XL_SHIM [NET_BACKENDS]: dom0
+# init for the attach scenarios. xl launches QEMU_XENPV as the device
+# model of Linux PV guests (device_model_override), and everything is
+# checked from both sides: the guest reports on its console
+# (tests/xen-rig/guest/*.sh), dom0 checks xenstore, the processes and the
+# images. TAP goes to /rig-out/attach.tap, details to /rig-out/attach.log.
 #  0. the driver-domain form: -xen-domid 0 -daemonize serving disks dom0
 #     attaches to itself, a raw image and a qcow2 one;
 #  1. a guest makes ext4 on a qdisk disk; dom0 fscks it afterwards;
@@ -15,7 +15,8 @@
 #     middle of its I/O, then a new guest;
 #  4. the network (net-dom0.sh): a guest's vif on dom0's bridge, ping,
 #     iperf3 and xl network-attach/network-detach, with the dom0 kernel's
-#     netback and with qemu-xenpv serving the vif.
+#     netback and with qemu-xenpv serving the vif (NET_BACKENDS, a list
+#     of words for net-dom0.sh: both by default).
 # shellcheck source=SCRIPTDIR/dom0-up.sh
 . "$(dirname "$0")/dom0-up.sh"
 bin=$(readlink -f "$1")
@@ -24,6 +25,7 @@ domu_initrd=$3
 # xl 4.17 gives the first channel the primary console's devid; the shim
 # (xl-channel-fix.c) numbers channels as upstream xl does now.
 xl_shim=$4
+NET_BACKENDS=${5:-netback qemu-xenpv}
 tap=$out/attach.tap
 log=$out/attach.log
 xl=$xbin/xl
