@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/if_ether.h>
 
 #include "util/trace.h"
 
@@ -143,24 +144,55 @@ static bool net_hdr_is_plain(const struct virtio_net_hdr *hdr)
 
 /* ---- towards the guest -------------------------------------------------- */
 
+/*
+ * Whether a blank checksum in the frame @iov holds is one the guest
+ * takes: the guest says so per IP version, the host side's header does
+ * not say which one the frame is. Only the Ethernet type is read (past
+ * one VLAN tag); a frame of neither version needs both flags.
+ */
+static bool net_guest_takes_csum(const NetOffloads *o,
+                                 const struct iovec *iov, int iovcnt)
+{
+    uint8_t eth[18];
+    size_t got = MIN(net_iov_size(iov, iovcnt), sizeof(eth));
+    unsigned type;
+
+    net_iov_to_buf(iov, iovcnt, eth, got);
+    type = got >= 14 ? (eth[12] << 8) | eth[13] : 0;
+
+    if ((type == ETH_P_8021Q || type == ETH_P_8021AD) && got >= 18) {
+        type = (eth[16] << 8) | eth[17];
+    }
+    switch (type) {
+    case ETH_P_IP:
+        return o->csum4;
+    case ETH_P_IPV6:
+        return o->csum6;
+    default:
+        return o->csum4 && o->csum6;
+    }
+}
+
 /* Whether the guest takes @hdr's offloads as they are (net_dev_set_offloads). */
-static bool net_guest_takes(const NetDev *nd, const struct virtio_net_hdr *hdr)
+static bool net_guest_takes(const NetDev *nd, const struct virtio_net_hdr *hdr,
+                            const struct iovec *iov, int iovcnt)
 {
     const NetOffloads *o = &nd->guest;
 
-    if ((hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) && !o->csum) {
+    if ((hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+        !net_guest_takes_csum(o, iov, iovcnt)) {
         return false;
     }
     switch (hdr->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
     case VIRTIO_NET_HDR_GSO_NONE:
         break;
     case VIRTIO_NET_HDR_GSO_TCPV4:
-        if (!o->tso4 || !o->csum) {
+        if (!o->tso4 || !o->csum4) {
             return false;
         }
         break;
     case VIRTIO_NET_HDR_GSO_TCPV6:
-        if (!o->tso6 || !o->csum) {
+        if (!o->tso6 || !o->csum6) {
             return false;
         }
         break;
@@ -204,7 +236,7 @@ bool net_dev_deliver(NetDev *nd, unsigned queue,
         /* The type should have stopped: keep order, refuse. */
         return false;
     }
-    if (net_guest_takes(nd, hdr)) {
+    if (net_guest_takes(nd, hdr, iov, iovcnt)) {
         if (nd->port->receive(nd->port_opaque, nq->index, hdr, iov,
                               iovcnt)) {
             return true;
@@ -380,8 +412,9 @@ void net_dev_detach(NetDev *nd)
 void net_dev_set_offloads(NetDev *nd, const NetOffloads *guest)
 {
     nd->guest = *guest;
-    trace("netdev %s: the guest takes csum=%d tso4=%d tso6=%d ecn=%d",
-          nd->id, guest->csum, guest->tso4, guest->tso6, guest->ecn);
+    trace("netdev %s: the guest takes csum4=%d csum6=%d tso4=%d tso6=%d "
+          "ecn=%d", nd->id, guest->csum4, guest->csum6, guest->tso4,
+          guest->tso6, guest->ecn);
     if (nd->cls->set_offloads) {
         nd->cls->set_offloads(nd, guest);
     }

@@ -162,7 +162,8 @@ static void tap_set_offloads(NetDev *nd, const NetOffloads *guest)
     if (!nd->vnet_hdr) {
         return;
     }
-    if (guest->csum) {
+    /* One flag for both versions: the core finishes the other's frames. */
+    if (guest->csum4 || guest->csum6) {
         flags |= TUN_F_CSUM;
         /* The kernel takes TSO only with checksum offload. */
         if (guest->tso4) {

@@ -440,13 +440,11 @@ static bool nic_initialise(XenDevice *xd, Error **errp)
     nic->nr_queues = n;
     nic->nr_mcast = 0;
     netif_hash_init(&nic->hash, nic->nr_queues);
-    /*
-     * One flag for both IP versions towards the guest: a frame with a
-     * blank checksum goes only to a guest that takes both.
-     */
-    off = (NetOffloads) { .csum = nic->csum4 && nic->csum6 };
-    off.tso4 = nic->gso4 && off.csum;
-    off.tso6 = nic->gso6 && off.csum;
+    /* gso4 and gso6 already imply the checksum offload of their version. */
+    off = (NetOffloads) {
+        .csum4 = nic->csum4, .csum6 = nic->csum6,
+        .tso4 = nic->gso4, .tso6 = nic->gso6,
+    };
     net_dev_set_offloads(nic->nd, &off);
     for (unsigned i = 0; i < nic->nr_queues; i++) {
         nic->queues[i].index = i;

@@ -18,9 +18,12 @@
  * needs to care what is on the other side.
  *
  * Towards the guest the device says with net_dev_set_offloads() what its
- * guest accepts (what the frontend negotiated: csum, tso4, tso6); tap
- * passes that to the kernel (TUNSETOFFLOAD), so only frames the guest
- * can take arrive, and the software path never produces anything else.
+ * guest accepts (what the frontend negotiated: blank checksums over IPv4
+ * and over IPv6, tso4, tso6); tap passes that to the kernel
+ * (TUNSETOFFLOAD), so only frames the guest can take arrive whole, and
+ * the core finishes the rest: the kernel has one checksum flag for both
+ * IP versions, so a frame of the version the guest does not take gets
+ * its checksum here.
  *
  * Flow control both ways, without dropping in the core:
  *  - net_dev_send() returns -EAGAIN when the host side is full (a tap's
@@ -61,9 +64,10 @@ typedef struct NetDevList NetDevList;
 
 /* What a guest takes towards it (receive), or a host side accepts. */
 typedef struct NetOffloads {
-    bool csum;          /* frames with NEEDS_CSUM */
-    bool tso4;          /* GSO TCPV4 */
-    bool tso6;          /* GSO TCPV6 */
+    bool csum4;         /* NEEDS_CSUM over IPv4 (and over neither IP) */
+    bool csum6;         /* NEEDS_CSUM over IPv6 */
+    bool tso4;          /* GSO TCPV4, with csum4 */
+    bool tso6;          /* GSO TCPV6, with csum6 */
     bool ecn;           /* GSO with the ECN bit */
 } NetOffloads;
 

@@ -454,7 +454,7 @@ static void test_offloads_from_kernel(Fixture *f, gconstpointer data)
         "s.sendto(bytes(range(256)) * 4, ('" GUEST_IP "', 9999))\n",
         NULL,
     };
-    NetOffloads csum = { .csum = true };
+    NetOffloads csum = { .csum4 = true };
     GByteArray *u;
 
     g_assert_cmpint(run_in_netns(f, send_udp, NULL), ==, 0);

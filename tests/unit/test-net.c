@@ -255,10 +255,11 @@ static void test_attach(Fixture *f, gconstpointer data)
 
 static void test_offloads(Fixture *f, gconstpointer data)
 {
-    NetOffloads o = { .csum = true, .tso4 = true };
+    NetOffloads o = { .csum4 = true, .tso4 = true };
 
     net_dev_set_offloads(f->nd, &o);
-    g_assert_true(f->host->offloads.csum);
+    g_assert_true(f->host->offloads.csum4);
+    g_assert_false(f->host->offloads.csum6);
     g_assert_true(f->host->offloads.tso4);
     g_assert_false(f->host->offloads.tso6);
 }
@@ -393,6 +394,55 @@ static size_t tcp4_frame(uint8_t *b, size_t payload,
     return 54 + payload;
 }
 
+/*
+ * A TCP/IPv6 frame of @payload bytes after @vlan tags, its checksum blank
+ * and holding the pseudo-header's sum, as the host's stack leaves it.
+ */
+static size_t tcp6_frame(uint8_t *b, size_t payload, bool vlan,
+                         struct virtio_net_hdr *hdr)
+{
+    size_t ip = vlan ? 18 : 14, tcp = ip + 40;
+    uint32_t sum;
+
+    memset(b, 0, tcp + 20);
+    if (vlan) {
+        b[12] = 0x81;
+        b[15] = 7;
+    }
+    b[ip - 2] = 0x86;
+    b[ip - 1] = 0xdd;
+    b[ip] = 0x60;
+    b[ip + 4] = (20 + payload) >> 8;
+    b[ip + 5] = (20 + payload) & 0xff;
+    b[ip + 6] = 6;
+    b[ip + 7] = 64;
+    b[ip + 8 + 15] = 1;
+    b[ip + 24 + 15] = 2;
+    b[tcp + 12] = 5 << 4;
+    for (size_t i = 0; i < payload; i++) {
+        b[tcp + 20 + i] = i * 7;
+    }
+    sum = net_csum_add(0, b + ip + 8, 32) + 6 + 20 + payload;
+    b[tcp + 16] = net_csum_fold(sum) >> 8;
+    b[tcp + 17] = net_csum_fold(sum) & 0xff;
+    *hdr = (struct virtio_net_hdr) {
+        .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+        .csum_start = tcp,
+        .csum_offset = 16,
+    };
+    return tcp + 20 + payload;
+}
+
+/* Whether tcp6_frame()'s frame in @b now has a right TCP checksum. */
+static bool tcp6_csum_ok(const GByteArray *b, bool vlan)
+{
+    size_t ip = vlan ? 18 : 14, tcp = ip + 40;
+    uint32_t sum = net_csum_add(0, b->data + ip + 8, 32) + 6 + b->len - tcp;
+
+    return net_csum_fold(net_csum_add(sum, b->data + tcp, b->len - tcp)) ==
+           0xffff;
+}
+
 static uint8_t frame_buf[NET_FRAME_MAX];
 
 static void test_send_segments(Fixture *f, gconstpointer data)
@@ -449,7 +499,8 @@ static void test_send_vnet(Fixture *f, gconstpointer data)
 
 static void test_receive_segments(Fixture *f, gconstpointer data)
 {
-    NetOffloads all = { true, true, true, true };
+    NetOffloads all = { .csum4 = true, .csum6 = true, .tso4 = true,
+                        .tso6 = true, .ecn = true };
     struct virtio_net_hdr hdr;
     size_t len = tcp4_frame(frame_buf, 5000, &hdr, 1000);
     struct iovec iov = { frame_buf, len };
@@ -480,6 +531,46 @@ static void test_receive_segments(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->guest.got->len, ==, 6);
 }
 
+/* A guest may take blank checksums over one IP version only. */
+static void test_receive_csum_versions(Fixture *f, gconstpointer data)
+{
+    NetOffloads v4 = { .csum4 = true }, v6 = { .csum6 = true };
+    struct virtio_net_hdr hdr;
+    struct iovec iov = { frame_buf, 0 };
+    GPtrArray *got = f->guest.got;
+
+    net_dev_set_offloads(f->nd, &v4);
+    iov.iov_len = tcp4_frame(frame_buf, 100, &hdr, 0);
+    g_assert_true(net_dev_deliver(f->nd, 0, &hdr, &iov, 1));
+    g_assert_cmpuint(got->len, ==, 1);
+    g_assert_cmpuint(f->guest.last_hdr.flags, ==,
+                     VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    /* IPv6, plain and tagged: finished here, passed on without the flag. */
+    for (int vlan = 0; vlan < 2; vlan++) {
+        iov.iov_len = tcp6_frame(frame_buf, 333, vlan, &hdr);
+        g_assert_false(tcp6_csum_ok(&(GByteArray) { frame_buf,
+                                                    iov.iov_len }, vlan));
+        g_assert_true(net_dev_deliver(f->nd, 0, &hdr, &iov, 1));
+        g_assert_cmpuint(got->len, ==, 2 + vlan);
+        g_assert_cmpuint(f->guest.last_hdr.flags, ==, 0);
+        g_assert_true(tcp6_csum_ok(g_ptr_array_index(got, 1 + vlan), vlan));
+    }
+
+    net_dev_set_offloads(f->nd, &v6);
+    iov.iov_len = tcp6_frame(frame_buf, 333, true, &hdr);
+    g_assert_true(net_dev_deliver(f->nd, 0, &hdr, &iov, 1));
+    g_assert_cmpuint(f->guest.last_hdr.flags, ==,
+                     VIRTIO_NET_HDR_F_NEEDS_CSUM);
+    g_assert_false(tcp6_csum_ok(g_ptr_array_index(got, 3), true));
+    /* A frame of neither version needs both flags. */
+    iov.iov_len = tcp6_frame(frame_buf, 333, false, &hdr);
+    frame_buf[12] = 0x88;
+    frame_buf[13] = 0xb5;
+    g_assert_true(net_dev_deliver(f->nd, 0, &hdr, &iov, 1));
+    g_assert_cmpuint(got->len, ==, 5);
+    g_assert_cmpuint(f->guest.last_hdr.flags, ==, 0);
+}
+
 static void fixture_plain(Fixture *f, gconstpointer data)
 {
     fixture_setup(f, data ? data : "fake,id=n0");
@@ -507,6 +598,7 @@ int main(int argc, char **argv)
     ADD("/net/send-segments", test_send_segments, NULL);
     ADD("/net/send-vnet", test_send_vnet, "fake,id=n0,vnet=on");
     ADD("/net/receive-segments", test_receive_segments, NULL);
+    ADD("/net/receive-csum-versions", test_receive_csum_versions, NULL);
 #undef ADD
     return g_test_run();
 }
