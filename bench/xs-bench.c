@@ -5,7 +5,9 @@
  * registered, and the server's resident memory for 100,000 nodes.
  * Figures only: nothing here passes or fails on speed.
  *
- * usage: xs-bench SOCKET SERVER_PID [SECONDS_PER_FIGURE]
+ * usage: xs-bench SOCKET SERVER_PID [SECONDS_PER_FIGURE] [read]
+ * With "read", only the read round trips beside the echo floor: the
+ * figure to profile the server under (perf, strace -c, callgrind).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -245,7 +247,8 @@ int main(int argc, char **argv)
     uint32_t tx;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: xs-bench SOCKET SERVER_PID [SECONDS]\n");
+        fprintf(stderr, "usage: xs-bench SOCKET SERVER_PID [SECONDS] "
+                "[read]\n");
         return 2;
     }
     server = atoi(argv[2]);
@@ -265,6 +268,10 @@ int main(int argc, char **argv)
     }
 
     read_vs_floor(&c, secs);
+    if (argc > 4 && !strcmp(argv[4], "read")) {
+        close(c.fd);
+        return 0;
+    }
 
     for (n = 0, t0 = now(); (t = now()) - t0 < secs; n++) {
         call(&c, XS_WRITE, 0, buf, args2(buf, "/bench/node", "value", 5));

@@ -66,8 +66,9 @@ if [ -n "$bench" ]; then
     # bench/rig-peers.sh: fio goes into the guest (qemu-system-xen, the
     # qdisk peer libxl starts in dom0, is in the list above).
     packages+=(fio)
-    # bench/net.sh's NET_BENCH_PERF: where qemu-xenpv spends its time
-    packages+=(linux-perf)
+    # bench/net.sh's NET_BENCH_PERF: where qemu-xenpv spends its time;
+    # bench/xenstore-profile.sh: perf and callgrind
+    packages+=(linux-perf valgrind)
 fi
 
 sudo=
