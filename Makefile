@@ -49,6 +49,7 @@ check-sanitizers: deps
 # without it.
 bench: build
 	bench/xenstore.sh $(BUILD)
+	$(BUILD)/bench/echo-floors
 	$(BUILD)/bench/backend-bench
 	$(BUILD)/bench/disk-bench
 	$(BUILD)/bench/vnc-bench
