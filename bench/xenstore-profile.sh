@@ -93,6 +93,13 @@ else
     n=$(perf_over_reads task-clock)
     printf '%-40s %s us  (at load average %s)\n' "CPU time per request" \
         "$(per task-clock "$n" 1000)" "$(cut -d' ' -f1 /proc/loadavg)"
+    # The same run's echo process and ratio, from xs-bench itself.
+    awk '/^echo process CPU/ { printf "%-40s %s us\n",
+                                      "echo process CPU a round trip",
+                                      $(NF - 1) }
+         /^read \/ floor/ { printf "%-40s %s\n",
+                                  "read / floor in that run", $NF }' \
+        "$dir/bench.txt"
     if [ -n "$data" ]; then
         start_server perf record -q -g -o "$data" --
         run_reads >/dev/null
