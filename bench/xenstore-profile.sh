@@ -52,19 +52,29 @@ run_reads() {
 
 # perf stat -p over the read figure: "event count" lines in $dir/stat.
 perf_over_reads() {
-    local events=$1 sp n
+    local events=$1 sp n vcsw0 vcsw1
 
     start_server
     perf stat -x, -e "$events" -p "$pid" -o "$dir/stat.csv" &
     sp=$!
     sleep 0.2
+    vcsw0=$(voluntary_switches)
     n=$(run_reads)
+    vcsw1=$(voluntary_switches)
     kill -INT "$sp"
     wait "$sp"
     stop_server
-    awk -F, '!/^#/ && NF > 2 { print $3, $1 }' "$dir/stat.csv" \
-        >"$dir/stat"
+    {
+        awk -F, '!/^#/ && NF > 2 { print $3, $1 }' "$dir/stat.csv"
+        # A server that sleeps once a request has nothing to read when
+        # it has replied: another recv() first would only fail.
+        echo "voluntary $((vcsw1 - vcsw0))"
+    } >"$dir/stat"
     echo "$n"
+}
+
+voluntary_switches() {
+    awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$pid/status"
 }
 
 per() {
@@ -87,8 +97,9 @@ else
         "$(per ${sc}epoll_wait "$n")" "$(per ${sc}recvfrom "$n")" \
         "$(per ${sc}sendto "$n")" "$(per ${sc}epoll_ctl "$n")"
     printf ' io_uring_enter %s)\n' "$(per ${sc}io_uring_enter "$n")"
-    printf '%-40s %s\n' "context switches per request" \
-        "$(per context-switches "$n")"
+    printf '%-40s %s (%s of them sleeps)\n' \
+        "context switches per request" "$(per context-switches "$n")" \
+        "$(per voluntary "$n")"
     # Without tracepoints, which cost time of their own.
     n=$(perf_over_reads task-clock)
     printf '%-40s %s us  (at load average %s)\n' "CPU time per request" \
