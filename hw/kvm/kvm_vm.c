@@ -40,6 +40,8 @@ typedef enum VcpuRequestKind {
     REQ_NONE,
     REQ_HYPERCALL,
     REQ_SERIAL,
+    REQ_PORT_OUT,
+    REQ_PORT_IN,
     REQ_FAILED,
 } VcpuRequestKind;
 
@@ -70,6 +72,9 @@ struct KvmVm {
     bool req_done;
     KvmHypercall hc;
     uint8_t serial_byte;
+    uint16_t port;              /* REQ_PORT_OUT/IN: the guest's OUT/IN */
+    uint8_t port_size;
+    uint32_t port_value;
     char failed_why[128];
     KvmVmAction action;
 };
@@ -251,6 +256,14 @@ static void req_ready(void *opaque)
             vm->ops->serial_out(vm->opaque, vm->serial_byte);
         }
         break;
+    case REQ_PORT_OUT:
+        vm->action = vm->ops->port_out(vm->opaque, vm->port, vm->port_size,
+                                       vm->port_value);
+        break;
+    case REQ_PORT_IN:
+        vm->port_value = vm->ops->port_in(vm->opaque, vm->port,
+                                          vm->port_size);
+        break;
     case REQ_FAILED:
         vm->ops->failed(vm->opaque, vm->failed_why);
         vm->action = KVM_VM_STOP;
@@ -398,11 +411,31 @@ static KvmVmAction handle_io(KvmVm *vm)
                     return KVM_VM_STOP;
                 }
             }
+        } else if ((port < COM1 || port >= COM1 + 8) && vm->ops->port_out &&
+                   run->io.count == 1 && (run->io.size == 1 ||
+                   run->io.size == 2 || run->io.size == 4)) {
+            /* Copied once here; the machine checks the value. */
+            uint32_t v = 0;
+
+            memcpy(&v, data, run->io.size);
+            vm->port = port;
+            vm->port_size = run->io.size;
+            vm->port_value = v;
+            return vcpu_request(vm, REQ_PORT_OUT);
         }
         return KVM_VM_CONTINUE;
     }
     memset(data, 0xff, (size_t)run->io.size * run->io.count);
-    if (port == COM1 + 5) {
+    if ((port < COM1 || port >= COM1 + 8) && vm->ops->port_in &&
+        run->io.count == 1 && (run->io.size == 1 || run->io.size == 2 ||
+        run->io.size == 4)) {
+        vm->port = port;
+        vm->port_size = run->io.size;
+        if (vcpu_request(vm, REQ_PORT_IN) == KVM_VM_STOP) {
+            return KVM_VM_STOP;
+        }
+        memcpy(data, &vm->port_value, run->io.size);
+    } else if (port == COM1 + 5) {
         memset(data, UART_LSR_IDLE, (size_t)run->io.size * run->io.count);
     } else if (port == COM1 + 3) {
         data[0] = vm->uart_lcr;

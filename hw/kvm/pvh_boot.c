@@ -4,8 +4,10 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "hw/kvm/pvh_boot.h"
+#include "hw/kvm/pvh_acpi.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <glib.h>
 #include <xen/xen.h>
@@ -80,4 +82,14 @@ bool pvh_boot_write(uint8_t *ram, uint64_t ram_size, const PvhImage *img,
     memcpy(ram + PVH_BOOT_MEMMAP, map, sizeof(map[0]) * si.memmap_entries);
     memcpy(ram + PVH_BOOT_START_INFO, &si, sizeof(si));
     return true;
+}
+
+void pvh_boot_write_acpi(uint8_t *ram)
+{
+    uint64_t rsdp = PVH_ACPI_RSDP;
+
+    /* One vCPU, as the machine has. */
+    pvh_acpi_build(ram + PVH_ACPI_BASE, 1);
+    memcpy(ram + PVH_BOOT_START_INFO +
+           offsetof(struct hvm_start_info, rsdp_paddr), &rsdp, sizeof(rsdp));
 }

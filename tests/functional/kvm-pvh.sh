@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 18
+tap_plan 20
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -54,6 +54,15 @@ refused "a kernel that is not an ELF or bzImage is refused" \
 boot 60 -m 16 -kernel "$(guest_elf hello)"
 check_eq "console_io reaches the chardev; poweroff exits 0" \
     "0 hello from a PVH guest" "$RC $(cat "$OUT")"
+
+boot 60 -M xenner_pvh,acpi=on -m 16 -kernel "$(guest_elf acpi)"
+check_eq "start_info's RSDP leads to a FADT whose S5 sleep powers off" \
+    "0 acpi" "$RC $(cat "$OUT")"
+
+boot 60 -M xenner_pvh,acpi=on -m 16 -no-reboot \
+    -kernel "$(guest_elf acpireset)"
+check_eq "the FADT's reset register reboots (with -no-reboot, exits 0)" \
+    "0 reset" "$RC $(cat "$OUT")"
 
 boot 60 -m 16 -kernel "$(guest_elf hvc)"
 check_eq "the console ring (hvc0) and its event channel reach the chardev" \

@@ -23,6 +23,10 @@ usage: pvh-guest.py SCENARIO OUT
   xenstore reads "domid" over the xenstore ring xenstored gives (the
            HVM_PARAM_STORE_* parameters), writes the value, powers off
   spin     loops forever without a hypercall
+  acpi     follows hvm_start_info's rsdp_paddr to the XSDT, its FADT and
+           DSDT, writes "acpi" and powers off as Linux's acpi_power_off
+           does: \_S5_'s SLP_TYP with SLP_EN to the PM1a control block
+  acpireset  writes "reset", then the FADT's RESET_VALUE to its RESET_REG
 """
 import struct
 import sys
@@ -275,6 +279,49 @@ def xenstore(a):
     a.shutdown(3)
 
 
+def acpi(a):
+    """Walks from %ebx's start_info as an OS does, checking signatures."""
+    def cmp_sig(modrm_disp, sig):
+        a.code += b"\x81" + modrm_disp + sig           # cmpl $sig, mem
+        a.code += b"\x0f\x85"                         # jne fail
+        a.fixups.append((len(a.code), "fail"))
+        a.code += b"\0\0\0\0"
+
+    a.code += b"\x89\xdd"                    # mov %ebx, %ebp
+    a.write("acpi\n")
+    a.code += b"\x8b\x75\x20"                # mov 0x20(%ebp), %esi: rsdp
+    cmp_sig(b"\x3e", b"RSD ")
+    a.code += b"\x8b\x76\x18"                # mov 0x18(%esi), %esi: xsdt
+    cmp_sig(b"\x3e", b"XSDT")
+    a.code += b"\x8b\x76\x24"                # mov 0x24(%esi), %esi: entry 0
+    cmp_sig(b"\x3e", b"FACP")
+    a.code += b"\x8b\x9e" + struct.pack("<I", 140)   # mov X_DSDT, %ebx
+    cmp_sig(b"\x3b", b"DSDT")
+    cmp_sig(b"\x7b\x24", b"\x08\\_S")      # its AML: Name (\_S...
+    a.code += b"\x0f\xb6\x43\x2e"            # movzbl 46(%ebx): SLP_TYPa
+    a.code += b"\xc1\xe0\x0a"                # shl $10, %eax: SLP_TYP
+    a.code += b"\x0d" + struct.pack("<I", 0x2000)     # or $SLP_EN, %eax
+    a.code += b"\x8b\x56\x40"                # mov PM1a_CNT_BLK, %edx
+    a.code += b"\x66\xef"                    # out %ax, (%dx)
+    a.code += b"\xf4"                        # hlt: an exit 1 if still here
+    a.label("fail")
+    a.write("acpi FAIL\n")
+    a.shutdown(3)
+
+
+def acpireset(a):
+    """The FADT's reset register, as Linux's acpi_reboot() writes it."""
+    a.code += b"\x89\xdd"                    # mov %ebx, %ebp
+    a.write("reset\n")
+    a.code += b"\x8b\x75\x20"                # mov 0x20(%ebp), %esi: rsdp
+    a.code += b"\x8b\x76\x18"                # mov 0x18(%esi), %esi: xsdt
+    a.code += b"\x8b\x76\x24"                # mov 0x24(%esi), %esi: FADT
+    a.code += b"\x0f\xb7\x96" + struct.pack("<I", 116 + 4)  # movzwl, %edx
+    a.code += b"\x0f\xb6\x86" + struct.pack("<I", 128)      # movzbl, %eax
+    a.code += b"\xee"                        # out %al, (%dx)
+    a.code += b"\xf4"                        # hlt: an exit 1 if still here
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
@@ -317,6 +364,10 @@ def build(scenario):
         a.code += b"\0\0\0\0"
         a.write("done\n")
         a.shutdown(0)
+    elif scenario == "acpi":
+        acpi(a)
+    elif scenario == "acpireset":
+        acpireset(a)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
     else:

@@ -63,6 +63,15 @@ typedef struct KvmVmOps {
     KvmVmAction (*hypercall)(void *opaque, KvmHypercall *hc);
     /* Byte writes to the 16550 UART at 0x3f8 (earlycon, console=ttyS0). */
     void (*serial_out)(void *opaque, uint8_t byte);
+    /*
+     * Any other single OUT of 1, 2 or 4 bytes (@value in host order, as
+     * the guest's little-endian bytes): the machine's ports (ACPI's).
+     * NULL for none.
+     */
+    KvmVmAction (*port_out)(void *opaque, uint16_t port, unsigned size,
+                            uint32_t value);
+    /* Any other single IN of 1, 2 or 4 bytes: its value; NULL: all ones. */
+    uint32_t (*port_in)(void *opaque, uint16_t port, unsigned size);
     /* The vCPU stopped on its own: a triple fault, an internal error. */
     void (*failed)(void *opaque, const char *why);
 } KvmVmOps;

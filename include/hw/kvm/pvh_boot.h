@@ -43,4 +43,10 @@ bool pvh_boot_write(uint8_t *ram, uint64_t ram_size, const PvhImage *img,
                     const char *cmdline, const uint8_t *initrd,
                     size_t initrd_len, Error **errp);
 
+/*
+ * After pvh_boot_write(): adds the ACPI tables (pvh_acpi.h) and points
+ * hvm_start_info's rsdp_paddr at them.
+ */
+void pvh_boot_write_acpi(uint8_t *ram);
+
 #endif /* HW_KVM_PVH_BOOT_H */
