@@ -191,10 +191,16 @@ static bool setup_cpuid(KvmVm *vm, Error **errp)
             .function = XEN_CPUID_BASE + 3, .index = i,
             .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
     }
-    /* Leaf 4: the vCPU and domain ids are given, as Xen gives a PVH guest. */
+    /*
+     * Leaf 4: the vCPU and domain ids are given, as Xen gives a PVH guest,
+     * and the per-vCPU upcall vector (Xen 4.17's too), the one event
+     * delivery that works through KVM's local APIC: see
+     * xen_hcall_evtchn.c's raise_word().
+     */
     e[6] = (struct kvm_cpuid_entry2){
         .function = XEN_CPUID_BASE + 4,
-        .eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT,
+        .eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+               XEN_HVM_CPUID_UPCALL_VECTOR,
         .ebx = 0, .ecx = vm->domid };
     cpuid->nent = n + XEN_CPUID_LEAVES + 2;
     if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0) {

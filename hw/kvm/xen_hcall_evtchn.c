@@ -40,14 +40,24 @@ static void raise_word(XenHcall *h, struct shared_info *si, unsigned word)
 {
     struct vcpu_info *vi = vcpu_info(h, si);
     xen_ulong_t bit = (xen_ulong_t)1 << word;
+    /*
+     * Both go through KVM's local APIC, which keeps the vector in service
+     * until an EOI. Xen delivers the global callback vector beside its
+     * local APIC, and guests send no EOI for it: that vector then stays
+     * in service and holds back every lower one, the timer's included.
+     * Guests that read XEN_HVM_CPUID_UPCALL_VECTOR (Linux 6.0 and later)
+     * take the per-vCPU vector and acknowledge it.
+     */
+    uint8_t vector = h->upcall_vector ? h->upcall_vector
+                                      : h->callback_vector;
 
     if (__atomic_fetch_or(&vi->evtchn_pending_sel, bit, __ATOMIC_SEQ_CST) &
         bit) {
         return;
     }
     if (!__atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
-                             __ATOMIC_SEQ_CST) && h->upcall_vector) {
-        h->ops->inject(h->opaque, 0, h->upcall_vector);
+                             __ATOMIC_SEQ_CST) && vector) {
+        h->ops->inject(h->opaque, 0, vector);
     }
 }
 

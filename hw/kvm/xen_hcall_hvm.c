@@ -30,12 +30,20 @@ static int64_t set_param(XenHcall *h, uint32_t index, uint64_t value)
     switch (index) {
     case HVM_PARAM_CALLBACK_IRQ:
         if (value == 0) {
-            h->upcall_vector = 0;
+            h->callback_vector = 0;
         } else if (value >> 56 == HVM_PARAM_CALLBACK_TYPE_VECTOR &&
                    (value & 0xff) >= 0x10) {
-            h->upcall_vector = value & 0xff;
+            h->callback_vector = value & 0xff;
+        } else if (h->upcall_vector &&
+                   (value >> 56 == HVM_PARAM_CALLBACK_TYPE_GSI ||
+                    value >> 56 == HVM_PARAM_CALLBACK_TYPE_PCI_INTX)) {
+            /*
+             * Linux 6.0 and later, having set the per-vCPU vector, write
+             * GSI 1 here only so that toolstacks see a callback; on Xen
+             * the per-vCPU vector wins, and here too.
+             */
         } else {
-            /* GSI and PCI INTx need an emulated platform device. */
+            /* GSI and PCI INTx delivery need an emulated platform device. */
             return -EINVAL;
         }
         h->params[index] = value;

@@ -36,7 +36,14 @@ struct XenHcall {
     uint64_t params[HVM_NR_PARAMS];
     uint64_t shared_info_gfn;       /* or UINT64_MAX before it is placed */
     uint64_t vcpu_info_gpa;         /* vCPU 0's, or UINT64_MAX */
-    uint8_t upcall_vector;          /* 0: none */
+    /*
+     * The event upcall's vector: vCPU 0's from
+     * HVMOP_set_evtchn_upcall_vector, which the guest acknowledges with
+     * an EOI at its local APIC, wins over the global one from
+     * HVM_PARAM_CALLBACK_IRQ, which it does not (below). 0: none.
+     */
+    uint8_t upcall_vector;
+    uint8_t callback_vector;
     bool shut_down;
 
     XennerEvtchn *evtchn;           /* the machine's; the guest is @domid */

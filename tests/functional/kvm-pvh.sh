@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 20
+tap_plan 21
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -71,6 +71,10 @@ check_eq "the console ring (hvc0) and its event channel reach the chardev" \
 boot 60 -m 16 -kernel "$(guest_elf timer)"
 check_eq "a single-shot timer raises VIRQ_TIMER in shared_info" \
     "0 timer ok" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf upcall)"
+check_eq "events come twice as vCPU 0's upcall vector, EOI in between" \
+    "0 upcall ok" "$RC $(cat "$OUT")"
 
 boot 60 -m 16 -kernel "$(guest_elf gnttab)"
 check_eq "grant-table frames placed outside RAM hold what the guest wrote" \

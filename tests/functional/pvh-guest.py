@@ -27,6 +27,11 @@ usage: pvh-guest.py SCENARIO OUT
            DSDT, writes "acpi" and powers off as Linux's acpi_power_off
            does: \_S5_'s SLP_TYP with SLP_EN to the PM1a control block
   acpireset  writes "reset", then the FADT's RESET_VALUE to its RESET_REG
+  upcall   finds XEN_HVM_CPUID_UPCALL_VECTOR, sets vCPU 0's upcall vector
+           (then HVM_PARAM_CALLBACK_IRQ to GSI 1, as Linux does), takes
+           VIRQ_TIMER twice as that vector at its local APIC (the second
+           after the first's EOI, nested in its handler), writes
+           "upcall ok" and powers off
 """
 import struct
 import sys
@@ -49,6 +54,7 @@ class Asm:
         self.code = bytearray()
         self.data = bytearray()
         self.fixups = []        # (code offset, label) for jne rel32
+        self.abs_fixups = []    # (code offset, label) for an address
         self.labels = {}
 
     def mov(self, reg, imm):
@@ -77,6 +83,11 @@ class Asm:
         self.fixups.append((len(self.code), label))
         self.code += b"\0\0\0\0"
 
+    def mov_label(self, reg, name):
+        """%reg = the address of label @name."""
+        self.mov(reg, 0)
+        self.abs_fixups.append((len(self.code) - 4, name))
+
     def label(self, name):
         self.labels[name] = len(self.code)
 
@@ -92,6 +103,9 @@ class Asm:
         for off, name in self.fixups:
             rel = self.labels[name] - (off + 4)
             self.code[off:off + 4] = struct.pack("<i", rel)
+        for off, name in self.abs_fixups:
+            self.code[off:off + 4] = struct.pack("<I", BASE +
+                                                 self.labels[name])
         assert BASE + len(self.code) <= DATA
         assert DATA + len(self.data) <= HC_PAGE
         return bytes(self.code), bytes(self.data)
@@ -322,6 +336,81 @@ def acpireset(a):
     a.code += b"\xf4"                        # hlt: an exit 1 if still here
 
 
+def upcall(a):
+    """The per-vCPU upcall vector, delivered and acknowledged twice."""
+    vector = 0xf3               # Linux's HYPERVISOR_CALLBACK_VECTOR
+    si = 0x108 * 4096           # shared_info, in the image's zeroed tail
+    idt = 0x109000
+    gate = idt + vector * 8
+    lapic = 0xfee00000
+    count = a.blob(bytes(4))
+    param = a.blob(struct.pack("<HHIQ", 0x7ff0, 0, 0, 1))  # CALLBACK_IRQ
+    xatp = a.blob(struct.pack("<HHIQQ", 0x7ff0, 1, 0, 0, si // 4096))
+    virq = a.blob(struct.pack("<III", 0, 0, 0))
+    sshot = a.blob(struct.pack("<QI", 20 * 1000 * 1000, 0) + bytes(4))
+    idtr = a.blob(struct.pack("<HI", 0x7ff, idt))
+    # PVH enters with CS 0x10 and no GDT; an interrupt reloads CS from one.
+    gdt = a.blob(struct.pack("<QQQQ", 0, 0, 0x00cf9a000000ffff,
+                             0x00cf92000000ffff))
+    gdtr = a.blob(struct.pack("<HI", 4 * 8 - 1, gdt))
+
+    a.mov("eax", 0x40000004)
+    a.mov("ecx", 0)
+    a.code += b"\x0f\xa2"                            # cpuid
+    a.code += b"\x25" + struct.pack("<I", 1 << 6)    # and UPCALL_VECTOR
+    a.expect(1 << 6)
+    # GSI 1 is refused until a per-vCPU vector overrides it.
+    a.hcall("hvm_op", 0, param)
+    a.expect(-EINVAL)
+    a.hcall("hvm_op", 23, a.blob(struct.pack("<IB3x", 1, vector)))
+    a.expect(-ENOENT)
+    a.hcall("hvm_op", 23, a.blob(struct.pack("<IB3x", 0, vector)))
+    a.expect(0)
+    a.hcall("hvm_op", 0, param)
+    a.expect(0)
+    a.hcall("memory_op", 7, xatp)
+    a.expect(0)
+    a.hcall("event_channel_op", 1, virq)
+    a.expect(0)
+    # The GDT; the gate: the handler's address, this code segment, a
+    # 32-bit interrupt gate; the IDT; the local APIC software-enabled.
+    a.code += b"\x0f\x01\x15" + struct.pack("<I", gdtr)     # lgdt
+    a.mov_label("eax", "handler")
+    a.code += b"\x66\xa3" + struct.pack("<I", gate)          # mov %ax
+    a.code += b"\xc1\xe8\x10"                               # shr $16
+    a.code += b"\x66\xa3" + struct.pack("<I", gate + 6)
+    a.code += b"\x8c\xc8"                                    # mov %cs
+    a.code += b"\x66\xa3" + struct.pack("<I", gate + 2)
+    a.code += b"\x66\xc7\x05" + struct.pack("<IH", gate + 4, 0x8e00)
+    a.code += b"\x0f\x01\x1d" + struct.pack("<I", idtr)     # lidt
+    a.code += b"\xc7\x05" + struct.pack("<II", lapic + 0xf0, 0x1ff)
+    a.hcall("vcpu_op", 8, 0, sshot)
+    a.expect(0)
+    a.code += b"\xfb"                                        # sti
+    a.label("idle")
+    a.code += b"\xf4\xeb\xfd"                                # hlt; jmp
+    a.label("handler")
+    a.code += b"\xff\x05" + struct.pack("<I", count)         # incl
+    a.code += b"\xc7\x05" + struct.pack("<II", lapic + 0xb0, 0)  # EOI
+    # What Linux's upcall clears: upcall_pending, the selector, the port.
+    for off in (0, 8, 12, 0x800, 0x804):
+        a.code += b"\xc7\x05" + struct.pack("<II", si + off, 0)
+    a.code += b"\xa1" + struct.pack("<I", count)              # mov, %eax
+    a.expect(2, "rearm")
+    a.write("upcall ok\n")
+    a.shutdown(0)
+    a.label("rearm")
+    # No IRET, which PVM's kvm_pvm would emulate and cannot: the second
+    # upcall nests in this one.
+    a.hcall("vcpu_op", 8, 0, sshot)    # in the past now: at once
+    a.expect(0)
+    a.code += b"\xfb"                                        # sti
+    a.code += b"\xf4\xeb\xfd"                                # hlt; jmp
+    a.label("fail")
+    a.write("FAIL\n")
+    a.shutdown(3)
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
@@ -368,6 +457,8 @@ def build(scenario):
         acpi(a)
     elif scenario == "acpireset":
         acpireset(a)
+    elif scenario == "upcall":
+        upcall(a)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
     else:
