@@ -141,11 +141,21 @@ void pvh_acpi_build(uint8_t *area, unsigned nr_vcpus)
         put32(e + 4, 1);        /* enabled */
     }
     /*
-     * No I/O APIC entry, though KVM has one: with it, Linux routes its
-     * timer through the I/O APIC and its check of that tick fails in
-     * the KVM rig ("IO-APIC + timer doesn't work!", a panic); without
-     * it, Linux keeps the 8259 in virtual wire mode, as with no ACPI.
+     * KVM's I/O APIC. It must be there: any MADT puts Linux in symmetric
+     * I/O mode, which masks the 8259's virtual wire (LINT0), so without
+     * an I/O APIC no timer tick reaches the CPU and Linux hangs in its
+     * first wait on jiffies (seen in the KVM rig). No Interrupt Source
+     * Override: KVM's default routing takes each GSI n < 24 to pin n,
+     * and its PIT raises GSI 0 (and counts its ticks' EOIs on GSI 0), so
+     * ISA IRQ n is GSI n, as Linux takes it without an override; the
+     * SCI (IRQ 9, level, active low by ACPI's default) is never raised.
      */
+    e[0] = 1;                   /* I/O APIC */
+    e[1] = 12;
+    e[2] = PVH_ACPI_IOAPIC_ID;
+    put32(e + 4, PVH_ACPI_IOAPIC_ADDR);
+    put32(e + 8, 0);            /* its first GSI */
+    e += 12;
     len = e - madt;
     header(madt, "APIC", len, 3);
     put32(madt + 36, PVH_ACPI_LAPIC_ADDR);

@@ -120,13 +120,19 @@ static void test_tables(void)
     g_assert_cmpmem(dsdt + 36, sizeof(s5), s5, sizeof(s5));
 
     /* One local APIC, the 8259s (PCAT_COMPAT), no I/O APIC. */
-    g_assert_cmpuint(get32(madt + 4), ==, 44 + 8);
+    g_assert_cmpuint(get32(madt + 4), ==, 44 + 8 + 12);
     g_assert_cmpuint(get32(madt + 36), ==, PVH_ACPI_LAPIC_ADDR);
     g_assert_cmpuint(get32(madt + 40), ==, 1);
     g_assert_cmpuint(madt[44], ==, 0);
     g_assert_cmpuint(madt[45], ==, 8);
     g_assert_cmpuint(madt[47], ==, 0);
     g_assert_cmpuint(get32(madt + 48), ==, 1);
+    /* KVM's I/O APIC from GSI 0, and no override: IRQ 0 is GSI 0. */
+    g_assert_cmpuint(madt[52], ==, 1);
+    g_assert_cmpuint(madt[53], ==, 12);
+    g_assert_cmpuint(madt[54], ==, 0);
+    g_assert_cmpuint(get32(madt + 56), ==, 0xfec00000u);
+    g_assert_cmpuint(get32(madt + 60), ==, 0);
 }
 
 static void test_ports(void)

@@ -2,7 +2,7 @@
  * ACPI tables for PVH guests on xenner_pvh, as Xen's toolstack gives a
  * PVH domU: x86 Linux registers no Xen power-off for PVH, so with no
  * ACPI its poweroff only halts. RSDP, XSDT, FADT, FACS, MADT (the local
- * APIC; the 8259s) and a DSDT whose AML is
+ * APIC, KVM's I/O APIC, the 8259s) and a DSDT whose AML is
  * only the \_S5_ package live in the reserved BIOS area below 1 MiB;
  * hvm_start_info's rsdp_paddr points at the RSDP.
  *
@@ -49,6 +49,9 @@
 #define PVH_ACPI_SLP_EN         0x2000u
 
 #define PVH_ACPI_LAPIC_ADDR     0xfee00000u
+/* KVM's in-kernel I/O APIC: its reset ID and address, 24 pins. */
+#define PVH_ACPI_IOAPIC_ID      0u
+#define PVH_ACPI_IOAPIC_ADDR    0xfec00000u
 
 /*
  * Writes the tables into @area (PVH_ACPI_SIZE bytes, the guest's memory
