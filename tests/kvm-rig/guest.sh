@@ -15,9 +15,9 @@
 # on stdout, details in /rig-out/guest.log; /tmp (the rig's tmpfs
 # overlay) holds the guest's image and logs.
 #
-# The scenario is what xenner_pvh serves so far (k0 below); the issue's
-# first, ext4 on our block backend and a power-off, follows its block
-# backend and ACPI power-off.
+# The scenarios are what xenner_pvh serves so far (k0 and k1 below); the
+# issue's first, ext4 on our block backend and a power-off, follows its
+# block backend.
 out=/rig-out
 log=$out/guest.log
 
@@ -49,6 +49,16 @@ exec 3>&1
 # TAP from here on: one line per check.
 con_has() { grep -q "$2" "/tmp/$1.con" 2>/dev/null; }
 rc_is() { [ "$(cat "/tmp/$1.rc" 2>/dev/null)" = "$2" ]; }
+# The end of a scenario's output, for the log.
+guest_log() {
+    {
+        echo "---- $1 stderr (last 40 lines)"
+        tail -n 40 "/tmp/$1.err"
+        echo "---- $1 console (first 5 and last 60 lines)"
+        head -n 5 "/tmp/$1.con"
+        tail -n 60 "/tmp/$1.con"
+    } >> $log 2>&1
+}
 # A sanitizer report in qemu-xenpv's stderr fails the run.
 clean_log() {
     ! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$1"
@@ -73,10 +83,7 @@ fi
 
 # k0: Debian's kernel boots to its init on our console, and its crash
 # reaches us as a Xen guest's does (SCHEDOP_shutdown, SHUTDOWN_crash,
-# from the panic notifier Linux registers on Xen HVM and PVH). A crash,
-# not a power-off: x86 Linux has no Xen power-off for PVH guests, which
-# power off through ACPI, and xenner_pvh has no ACPI tables yet. Nor has
-# it a block backend: the issue's ext4 scenario comes with it.
+# from the panic notifier Linux registers on Xen HVM and PVH).
 name=k0
 echo "== $(date +%s) $name: $qemu -M $machine" >> $log
 timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
@@ -85,6 +92,7 @@ timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
     -serial "file:/tmp/$name.con" \
     < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err"
 echo $? > "/tmp/$name.rc"
+echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
 # The console replays the kernel's log from its banner, with its time.
 check "$name: the guest's console is on our chardev from its first line" \
     sh -c "head -n 1 /tmp/$name.con | grep -q '^\[ *0\.0*\] Linux version'"
@@ -96,11 +104,25 @@ check "$name: the guest's init ran its task" con_has $name "RIG crashing"
 check "$name: qemu-xenpv exits 1 when the guest crashes" rc_is $name 1
 check "$name: and says why" grep -q "crash" "/tmp/$name.err"
 check "$name: qemu-xenpv's stderr clean" clean_log "/tmp/$name.err"
-{
-    echo "---- $name stderr (last 40 lines)"
-    tail -n 40 "/tmp/$name.err"
-    echo "---- $name console (first 5 and last 60 lines)"
-    head -n 5 "/tmp/$name.con"
-    tail -n 60 "/tmp/$name.con"
-} >> $log 2>&1
+guest_log $name
+
+# k1: the init's task succeeds without a disk and the init powers off
+# (poweroff -f, reboot(2) POWER_OFF). x86 Linux has no Xen power-off for
+# PVH guests: it powers off through ACPI, S5 written to the FADT's PM1a
+# control block, which ends qemu-xenpv with exit 0 and nothing on stderr.
+name=k1
+echo "== $(date +%s) $name: $qemu -M $machine,acpi=on" >> $log
+timeout -k 10 300 "$qemu" -M "$machine,acpi=on" -m 256 \
+    -kernel "$kernel" -initrd "$domu" \
+    -append "console=hvc0 rig.task=poweroff" \
+    -serial "file:/tmp/$name.con" \
+    < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err"
+echo $? > "/tmp/$name.rc"
+echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
+check "$name: the guest's init ran its task" con_has $name "RIG poweroff"
+check "$name: and powered off through ACPI S5" \
+    con_has $name "Preparing to enter system sleep state S5"
+check "$name: qemu-xenpv exits 0 when the guest powers off" rc_is $name 0
+check "$name: with nothing on stderr" test ! -s "/tmp/$name.err"
+guest_log $name
 [ "$failed" = 0 ]
