@@ -94,7 +94,7 @@ void vl_help(void)
            "                acpi=on|off\n"
            "                    ACPI tables: the guest powers off or resets "
            "through ACPI\n"
-           "                    (default off)\n"
+           "                    (default on)\n"
            "\n"
            "Xen mode (xenpv machine):\n"
            "-xen-domid N    the guest's domain id\n"

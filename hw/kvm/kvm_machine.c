@@ -66,7 +66,7 @@ typedef struct PvhMachine {
     char *initrd;
     char *append;
     bool no_reboot;
-    bool acpi;                  /* -M xenner_pvh,acpi=on */
+    bool acpi;                  /* -M xenner_pvh,acpi=on (the default) */
     /* How it ended: 0 running, else the reason for result(). */
     bool ended;
     bool failed;
@@ -518,6 +518,7 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     PvhMachine *pm = g_new0(PvhMachine, 1);
     uint64_t ram_mb = cfg->ram_mb ? cfg->ram_mb : PVH_DEFAULT_RAM_MB;
     const char *serial = cfg->serial ? cfg->serial : "stdio";
+    const char *acpi;
 
     pm->loop = loop;
     if (!kvm_vm_available(errp)) {
@@ -565,12 +566,13 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     pm->append = g_strdup(cfg->append);
     pm->no_reboot = cfg->no_reboot;
     /*
-     * Off by default: in the KVM rig Debian's 6.1 kernel with these tables
-     * stops at boot before its init (docs/xenner-kvm.md, Limits).
+     * On by default, as Xen's toolstack gives PVH domUs ACPI: without it
+     * x86 Linux cannot power a PVH guest off, and it probes a CMOS clock
+     * that is not there (the FADT says there is none).
      */
-    pm->acpi = !g_strcmp0(qemu_opt_get(cfg->machine_opts, "acpi"), "on");
-    if (!pm->acpi && qemu_opt_get(cfg->machine_opts, "acpi") &&
-        g_strcmp0(qemu_opt_get(cfg->machine_opts, "acpi"), "off")) {
+    acpi = qemu_opt_get(cfg->machine_opts, "acpi");
+    pm->acpi = !acpi || !strcmp(acpi, "on");
+    if (acpi && strcmp(acpi, "on") && strcmp(acpi, "off")) {
         error_setg(errp, "-machine xenner_pvh,acpi=: on or off");
         goto fail;
     }

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 21
+tap_plan 23
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -55,9 +55,17 @@ boot 60 -m 16 -kernel "$(guest_elf hello)"
 check_eq "console_io reaches the chardev; poweroff exits 0" \
     "0 hello from a PVH guest" "$RC $(cat "$OUT")"
 
-boot 60 -M xenner_pvh,acpi=on -m 16 -kernel "$(guest_elf acpi)"
+# ACPI is on by default.
+boot 60 -m 16 -kernel "$(guest_elf acpi)"
 check_eq "start_info's RSDP leads to a FADT whose S5 sleep powers off" \
     "0 acpi" "$RC $(cat "$OUT")"
+
+boot 60 -M xenner_pvh,acpi=off -m 16 -kernel "$(guest_elf acpi)"
+check_eq "with acpi=off, start_info has no RSDP" \
+    "1 acpi acpi FAIL" "$RC $(cat "$OUT" | tr '\n' ' ' | sed 's/ $//')"
+
+refused "acpi= takes on or off" "acpi=: on or off" \
+    -M xenner_pvh,acpi=yes -kernel "$(guest_elf hello)"
 
 boot 60 -M xenner_pvh,acpi=on -m 16 -no-reboot \
     -kernel "$(guest_elf acpireset)"

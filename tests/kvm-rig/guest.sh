@@ -108,11 +108,12 @@ guest_log $name
 
 # k1: the init's task succeeds without a disk and the init powers off
 # (poweroff -f, reboot(2) POWER_OFF). x86 Linux has no Xen power-off for
-# PVH guests: it powers off through ACPI, S5 written to the FADT's PM1a
-# control block, which ends qemu-xenpv with exit 0 and nothing on stderr.
+# PVH guests: it powers off through ACPI (on by default), S5 written to
+# the FADT's PM1a control block, which ends qemu-xenpv with exit 0 and
+# nothing on stderr.
 name=k1
-echo "== $(date +%s) $name: $qemu -M $machine,acpi=on" >> $log
-timeout -k 10 300 "$qemu" -M "$machine,acpi=on" -m 256 \
+echo "== $(date +%s) $name: $qemu -M $machine" >> $log
+timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
     -kernel "$kernel" -initrd "$domu" \
     -append "console=hvc0 rig.task=poweroff" \
     -serial "file:/tmp/$name.con" \
