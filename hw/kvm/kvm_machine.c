@@ -573,7 +573,7 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     acpi = qemu_opt_get(cfg->machine_opts, "acpi");
     pm->acpi = !acpi || !strcmp(acpi, "on");
     if (acpi && strcmp(acpi, "on") && strcmp(acpi, "off")) {
-        error_setg(errp, "-machine xenner_pvh,acpi=: on or off");
+        error_setg(errp, "Parameter 'acpi' expects 'on' or 'off'");
         goto fail;
     }
     if (!pvh_guest_start(pm, errp)) {

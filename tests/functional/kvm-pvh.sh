@@ -64,7 +64,7 @@ boot 60 -M xenner_pvh,acpi=off -m 16 -kernel "$(guest_elf acpi)"
 check_eq "with acpi=off, start_info has no RSDP" \
     "1 acpi acpi FAIL" "$RC $(cat "$OUT" | tr '\n' ' ' | sed 's/ $//')"
 
-refused "acpi= takes on or off" "acpi=: on or off" \
+refused "acpi= takes on or off" "Parameter 'acpi' expects 'on' or 'off'" \
     -M xenner_pvh,acpi=yes -kernel "$(guest_elf hello)"
 
 boot 60 -M xenner_pvh,acpi=on -m 16 -no-reboot \
