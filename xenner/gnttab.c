@@ -37,6 +37,7 @@ struct XennerGnttab {
     XennerMem *mem;
     uint16_t owner;
     unsigned nr_frames;
+    unsigned frames_in_use;     /* refs past these are bad */
     uint64_t table_gfns[XENNER_GNTTAB_MAX_FRAMES];
     grant_entry_v1_t *frames[XENNER_GNTTAB_MAX_FRAMES];
     /*
@@ -143,6 +144,7 @@ XennerGnttab *xenner_gnttab_new(XennerMem *mem, uint16_t owner_domid,
     gt->mem = mem;
     gt->owner = owner_domid;
     gt->nr_frames = n;
+    gt->frames_in_use = n;
     for (unsigned i = 0; i < n; i++) {
         gt->table_gfns[i] = table_gfns[i];
         gt->frames[i] = xenner_mem_frame(mem, table_gfns[i]);
@@ -158,6 +160,23 @@ unsigned xenner_gnttab_nr_entries(const XennerGnttab *gt)
     return gt->nr_frames * XENNER_GNTTAB_ENTRIES_PER_FRAME;
 }
 
+void xenner_gnttab_set_frames_in_use(XennerGnttab *gt, unsigned nr)
+{
+    gt->frames_in_use = MIN(nr, gt->nr_frames);
+}
+
+unsigned xenner_gnttab_frames_in_use(const XennerGnttab *gt)
+{
+    return gt->frames_in_use;
+}
+
+/* Entry @ref whether or not its frame is in use: for refs pinned already. */
+static grant_entry_v1_t *table_entry(XennerGnttab *gt, uint32_t ref)
+{
+    return &gt->frames[ref / XENNER_GNTTAB_ENTRIES_PER_FRAME]
+                      [ref % XENNER_GNTTAB_ENTRIES_PER_FRAME];
+}
+
 uint16_t xenner_gnttab_owner(const XennerGnttab *gt)
 {
     return gt->owner;
@@ -165,11 +184,10 @@ uint16_t xenner_gnttab_owner(const XennerGnttab *gt)
 
 grant_entry_v1_t *xenner_gnttab_entry(XennerGnttab *gt, uint32_t ref)
 {
-    if (ref >= xenner_gnttab_nr_entries(gt)) {
+    if (ref >= gt->frames_in_use * XENNER_GNTTAB_ENTRIES_PER_FRAME) {
         return NULL;
     }
-    return &gt->frames[ref / XENNER_GNTTAB_ENTRIES_PER_FRAME]
-                      [ref % XENNER_GNTTAB_ENTRIES_PER_FRAME];
+    return table_entry(gt, ref);
 }
 
 static bool is_table_frame(const XennerGnttab *gt, uint64_t gfn)
@@ -260,11 +278,15 @@ static int pin_ref(XennerGnttab *gt, uint32_t ref, uint16_t domid,
 /* Drops a pin that pin_ref() took, clearing the flags no pin needs now. */
 static void unpin_ref(XennerGnttab *gt, uint32_t ref, bool writable)
 {
-    grant_entry_v1_t *ent = xenner_gnttab_entry(gt, ref);
-    GntActive *act = &gt->active[ref];
+    grant_entry_v1_t *ent;
+    GntActive *act;
     uint16_t clear = 0;
 
-    g_assert(ent && act->pins > 0 && (!writable || act->wpins > 0));
+    g_assert(ref < xenner_gnttab_nr_entries(gt));
+    /* Pinned before: released even if its frame went out of use since. */
+    ent = table_entry(gt, ref);
+    act = &gt->active[ref];
+    g_assert(act->pins > 0 && (!writable || act->wpins > 0));
     act->pins--;
     if (writable && --act->wpins == 0) {
         clear |= GTF_writing;

@@ -53,6 +53,18 @@ XennerGnttab *xenner_gnttab_new(XennerMem *mem, uint16_t owner_domid,
  */
 void xenner_gnttab_free(XennerGnttab *gt);
 unsigned xenner_gnttab_nr_entries(const XennerGnttab *gt);
+/*
+ * How many of the table's frames the guest uses, from the first: refs
+ * past them are outside the table (-EINVAL), as on Xen, where a table
+ * grows frame by frame as the guest asks for them (an HVM or PVH guest
+ * by placing frame N with XENMAPSPACE_grant_table). A new table uses
+ * all its frames; a machine whose guest places them sets 0 first and
+ * raises it as frames are placed. @nr above the table's size is
+ * clamped. Lowering it leaves what is mapped or copying alone: those
+ * refs are released as usual, and only new maps are refused.
+ */
+void xenner_gnttab_set_frames_in_use(XennerGnttab *gt, unsigned nr);
+unsigned xenner_gnttab_frames_in_use(const XennerGnttab *gt);
 uint16_t xenner_gnttab_owner(const XennerGnttab *gt);
 
 /* ---- the mapper's side ---------------------------------------------- */
@@ -98,7 +110,10 @@ int xenner_gnttab_copy(XennerGnttab *gt, uint16_t mapper_domid,
 
 /* ---- the guest's side ----------------------------------------------- */
 
-/* Entry @ref in guest memory, or NULL when @ref is outside the table. */
+/*
+ * Entry @ref in guest memory, or NULL when @ref is outside the table
+ * (or past its frames in use).
+ */
 grant_entry_v1_t *xenner_gnttab_entry(XennerGnttab *gt, uint32_t ref);
 /*
  * Grants @domid access to frame @gfn through entry @ref, in the order the

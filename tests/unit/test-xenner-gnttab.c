@@ -158,6 +158,52 @@ static void test_grant(GtFixture *f, gconstpointer data)
     g_assert_false(xenner_gnttab_end_access(f->gt, 1024));
 }
 
+/*
+ * A table whose guest places its frames one by one (xenner_pvh): refs
+ * past the frames in use are outside it; what is mapped stays releasable
+ * when they shrink.
+ */
+static void test_frames_in_use(GtFixture *f, gconstpointer data)
+{
+    uint64_t gfn = gt_grant(f, 8, BACKEND, false, 0x21);
+    gt_grant(f, 600, BACKEND, false, 0x22);
+    const uint32_t r8[] = { 8 }, r600[] = { 600 };
+    XennerGntCopySeg seg = { .ref = 8, .len = 1 };
+    uint8_t byte;
+    void *win, *win2;
+
+    seg.buf = &byte;
+    g_assert_cmpuint(xenner_gnttab_frames_in_use(f->gt), ==, 2);
+    xenner_gnttab_set_frames_in_use(f->gt, 0);
+    g_assert_null(xenner_gnttab_entry(f->gt, 0));
+    g_assert_cmpint(xenner_gnttab_map_refs(f->gt, BACKEND, 1, r8, true,
+                                           &win), ==, -EINVAL);
+    g_assert_cmpint(xenner_gnttab_copy(f->gt, BACKEND, &seg, 1), ==,
+                    -EINVAL);
+    g_assert_false(xenner_gnttab_grant(f->gt, 8, BACKEND, gfn, false));
+
+    xenner_gnttab_set_frames_in_use(f->gt, 1);
+    g_assert_cmpint(xenner_gnttab_map_refs(f->gt, BACKEND, 1, r8, true,
+                                           &win), ==, 0);
+    g_assert_cmpint(xenner_gnttab_map_refs(f->gt, BACKEND, 1, r600, true,
+                                           &win2), ==, -EINVAL);
+
+    xenner_gnttab_set_frames_in_use(f->gt, 99);     /* clamped */
+    g_assert_cmpuint(xenner_gnttab_frames_in_use(f->gt), ==, 2);
+    g_assert_cmpuint(gt_flags(f, 600), ==, RW);
+    g_assert_cmpint(xenner_gnttab_map_refs(f->gt, BACKEND, 1, r600, false,
+                                           &win2), ==, 0);
+    g_assert_cmpuint(((uint8_t *)win2)[0], ==, 0x22);
+
+    /* Out of use under a mapping: the unmaps still clear the flags. */
+    xenner_gnttab_set_frames_in_use(f->gt, 0);
+    g_assert_cmpint(xenner_gnttab_unmap(f->gt, win, r8, 1), ==, 0);
+    g_assert_cmpint(xenner_gnttab_unmap(f->gt, win2, r600, 1), ==, 0);
+    xenner_gnttab_set_frames_in_use(f->gt, 2);
+    g_assert_cmpuint(gt_flags(f, 8), ==, RW);
+    g_assert_cmpuint(gt_flags(f, 600), ==, RW);
+}
+
 /* ---- maps ----------------------------------------------------------- */
 
 static void test_map_rw(GtFixture *f, gconstpointer data)
@@ -818,6 +864,7 @@ int main(int argc, char **argv)
     GT_ADD("/xenner/gnttab/new-bad", test_new_bad);
     GT_ADD("/xenner/gnttab/entries", test_entries);
     GT_ADD("/xenner/gnttab/grant", test_grant);
+    GT_ADD("/xenner/gnttab/frames-in-use", test_frames_in_use);
     GT_ADD("/xenner/gnttab/map/rw", test_map_rw);
     GT_ADD("/xenner/gnttab/map/ro", test_map_ro);
     GT_ADD("/xenner/gnttab/map/many", test_map_many);
