@@ -16,12 +16,17 @@ typedef struct XennerDomain {
     uint16_t domid;
     XennerMem *mem;
     XennerGnttab *gnttab;
+    bool attached;              /* mem and gnttab are the machine's */
 } XennerDomain;
 
 static void xenner_domain_free(gpointer p)
 {
     XennerDomain *d = p;
 
+    if (d->attached) {
+        g_free(d);
+        return;
+    }
     if (d->gnttab) {
         xenner_gnttab_free(d->gnttab);
     }
@@ -85,6 +90,37 @@ const XenServices *xenner_services(Xenner *x)
 static XennerDomain *domain_lookup(Xenner *x, uint16_t domid)
 {
     return g_hash_table_lookup(x->domains, GUINT_TO_POINTER(domid));
+}
+
+bool xenner_domain_attach(Xenner *x, uint16_t domid, XennerMem *mem,
+                          XennerGnttab *gnttab, Error **errp)
+{
+    XennerDomain *d;
+
+    if (domid == 0 || domid >= DOMID_FIRST_RESERVED) {
+        error_setg(errp, "domid %u is not a guest domain id", domid);
+        return false;
+    }
+    if (domain_lookup(x, domid)) {
+        error_setg(errp, "domain %u already exists", domid);
+        return false;
+    }
+    d = g_new0(XennerDomain, 1);
+    d->domid = domid;
+    d->mem = mem;
+    d->gnttab = gnttab;
+    d->attached = true;
+    g_hash_table_insert(x->domains, GUINT_TO_POINTER(domid), d);
+    return true;
+}
+
+void xenner_domain_detach(Xenner *x, uint16_t domid)
+{
+    XennerDomain *d = domain_lookup(x, domid);
+
+    if (d && d->attached) {
+        g_hash_table_remove(x->domains, GUINT_TO_POINTER(domid));
+    }
 }
 
 bool xenner_domain_exists(Xenner *x, uint16_t domid)

@@ -56,6 +56,16 @@ bool xenner_domain_create(Xenner *x, uint16_t domid, const char *name,
  * @releaseDomain fires. Backends must have unmapped its memory.
  */
 void xenner_domain_destroy(Xenner *x, uint16_t domid);
+/*
+ * A domain a machine builds itself (xenner_pvh: a guest on KVM whose RAM
+ * is @mem and whose grant table is @gnttab, both the caller's): the ops
+ * tables reach them as they reach a created domain's. Its event channels
+ * and xenstore entries are the caller's to make. Detach it before
+ * freeing @mem or @gnttab, once the backends have let go of it.
+ */
+bool xenner_domain_attach(Xenner *x, uint16_t domid, XennerMem *mem,
+                          XennerGnttab *gnttab, Error **errp);
+void xenner_domain_detach(Xenner *x, uint16_t domid);
 bool xenner_domain_exists(Xenner *x, uint16_t domid);
 XennerMem *xenner_domain_mem(Xenner *x, uint16_t domid);
 XennerGnttab *xenner_domain_gnttab(Xenner *x, uint16_t domid);
