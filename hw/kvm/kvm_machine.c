@@ -21,13 +21,16 @@
 #include "chardev/char.h"
 #include "hw/xen/xen_console_ring.h"
 #include "hw/kvm/kvm_vm.h"
+#include "hw/kvm/pvh_disk.h"
 #include "hw/kvm/pvh_store.h"
 #include "hw/kvm/pvh_boot.h"
 #include "hw/kvm/pvh_image.h"
 #include "hw/kvm/pvh_acpi.h"
 #include "hw/kvm/xen_hcall.h"
 #include "xenner/evtchn.h"
+#include "xenner/gnttab.h"
 #include "xenner/guest_mem.h"
+#include "xenner/xenner.h"
 #include "xenner/xs_budget.h"
 #include "xenner/xs_server.h"
 #include "xenner/xs_tree.h"
@@ -51,7 +54,15 @@ typedef struct PvhMachine {
     uint64_t ram_size;
     XenHcall *hcall;
     KvmVm *vm;
-    XennerEvtchn *evtchn;
+    /*
+     * The Xen services the backends use (xenner_services()): its event
+     * channels are the guest's, its domain 1 the guest's RAM and grant
+     * table.
+     */
+    Xenner *xenner;
+    XennerEvtchn *evtchn;       /* the Xenner's */
+    XennerGnttab *gnttab;       /* over the grant frames, while it runs */
+    PvhDisks *disks;
     XennerEvtchnHandle *be;     /* domain 0's side: the console's */
     evtchn_port_t console_port; /* ours, bound to the guest's */
     struct xencons_interface *console_ring;
@@ -297,11 +308,22 @@ static int pvh_map_grant_frame(void *opaque, unsigned idx, uint64_t gpfn)
     PvhMachine *pm = opaque;
     uint64_t frame = (pm->ram_size >> XENNER_PAGE_SHIFT) + idx;
 
+    int ret;
+
     if (gpfn > UINT64_MAX >> XENNER_PAGE_SHIFT) {
         return -EINVAL;
     }
-    return kvm_vm_map_page(pm->vm, idx, gpfn << XENNER_PAGE_SHIFT,
-                           xenner_mem_frame(pm->mem, frame));
+    ret = kvm_vm_map_page(pm->vm, idx, gpfn << XENNER_PAGE_SHIFT,
+                          xenner_mem_frame(pm->mem, frame));
+    /*
+     * As Xen grows a table to the frame placed: the entries live in the
+     * machine's frames wherever the guest sees them, and refs in frames
+     * it never placed stay bad refs to the backends.
+     */
+    if (!ret && idx >= xenner_gnttab_frames_in_use(pm->gnttab)) {
+        xenner_gnttab_set_frames_in_use(pm->gnttab, idx + 1);
+    }
+    return ret;
 }
 
 static const XenHcallHostOps pvh_hcall_ops = {
@@ -424,6 +446,10 @@ static void pvh_guest_stop(PvhMachine *pm)
 {
     kvm_vm_free(pm->vm);
     pm->vm = NULL;
+    /* The backends let go of its grants and ports before they go. */
+    if (pm->disks) {
+        pvh_disks_stop(pm->disks);
+    }
     pvh_store_free(pm->store);
     pm->store = NULL;
     if (pm->toolstack && xenner_xs_tree_is_introduced(pm->xenstore,
@@ -441,18 +467,46 @@ static void pvh_guest_stop(PvhMachine *pm)
     }
     xen_hcall_free(pm->hcall);
     pm->hcall = NULL;
-    xenner_evtchn_free(pm->evtchn);
-    pm->evtchn = NULL;
+    if (pm->xenner) {
+        xenner_domain_detach(pm->xenner, PVH_DOMID);
+    }
+    xenner_gnttab_free(pm->gnttab);
+    pm->gnttab = NULL;
+    if (pm->evtchn && xenner_evtchn_has_domain(pm->evtchn, PVH_DOMID)) {
+        xenner_evtchn_remove_domain(pm->evtchn, PVH_DOMID, NULL);
+    }
 }
 
-/* A fresh guest in RAM: its event channels, hypercalls, console, vCPU. */
+/*
+ * The grant table over the machine's grant frames, which the guest
+ * places; until it does, no ref is in the table.
+ */
+static bool pvh_gnttab_setup(PvhMachine *pm, Error **errp)
+{
+    uint64_t frames[PVH_GRANT_FRAMES];
+
+    for (unsigned i = 0; i < PVH_GRANT_FRAMES; i++) {
+        frames[i] = (pm->ram_size >> XENNER_PAGE_SHIFT) + i;
+    }
+    pm->gnttab = xenner_gnttab_new(pm->mem, PVH_DOMID, frames,
+                                   PVH_GRANT_FRAMES, errp);
+    if (!pm->gnttab) {
+        return false;
+    }
+    xenner_gnttab_set_frames_in_use(pm->gnttab, 0);
+    return xenner_domain_attach(pm->xenner, PVH_DOMID, pm->mem, pm->gnttab,
+                                errp);
+}
+
+/*
+ * A fresh guest in RAM: its event channels, grant table, hypercalls,
+ * console, disks, vCPU.
+ */
 static bool pvh_guest_start(PvhMachine *pm, Error **errp)
 {
-    pm->evtchn = xenner_evtchn_new();
-    if (!xenner_evtchn_add_domain(pm->evtchn, 0,
+    if (!xenner_evtchn_add_domain(pm->evtchn, PVH_DOMID,
                                   XENNER_EVTCHN_NR_PORTS_DEFAULT, errp) ||
-        !xenner_evtchn_add_domain(pm->evtchn, PVH_DOMID,
-                                  XENNER_EVTCHN_NR_PORTS_DEFAULT, errp)) {
+        !pvh_gnttab_setup(pm, errp)) {
         return false;
     }
     pm->hcall = xen_hcall_new(pm->loop, xenner_mem_frame(pm->mem, 0),
@@ -462,7 +516,9 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
     if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
                                   xen_hcall_evtchn_upcall, pm->hcall,
                                   errp) ||
-        !pvh_console_setup(pm, pm->loop, errp)) {
+        !pvh_console_setup(pm, pm->loop, errp) ||
+        !pvh_disks_start(pm->disks, pm->loop, xenner_services(pm->xenner),
+                         errp)) {
         return false;
     }
     pm->vm = kvm_vm_new(pm->loop, xenner_mem_frame(pm->mem, 0),
@@ -495,6 +551,8 @@ void xenner_pvh_cleanup(XenMachineState *ms)
 
     event_loop_cancel(pm->loop, pvh_reboot, pm);
     pvh_guest_stop(pm);
+    pvh_disks_free(pm->disks);
+    xenner_free(pm->xenner);
     xenner_xs_server_free(pm->xs_server);
     if (pm->toolstack) {
         xenner_xs_client_free(pm->toolstack);
@@ -560,6 +618,15 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
         if (!pm->xs_server) {
             goto fail;
         }
+    }
+    pm->xenner = xenner_new(loop, pm->xenstore, errp);
+    if (!pm->xenner) {
+        goto fail;
+    }
+    pm->evtchn = xenner_evtchn(pm->xenner);
+    pm->disks = pvh_disks_new(cfg, PVH_DOMID, errp);
+    if (!pm->disks) {
+        goto fail;
     }
     pm->kernel = g_strdup(cfg->kernel);
     pm->initrd = g_strdup(cfg->initrd);

@@ -279,11 +279,11 @@ static bool xen_machine_check_create_opts(const XenMachineType *type,
                        "built with CONFIG_PVH)", type->name);
             return false;
         }
-        if (cfg->uuid || cfg->devices->len || cfg->drives->len ||
-            cfg->xenner_guests->len) {
+        /* Disks: -drive and -device xen-disk, which the machine reads. */
+        if (cfg->uuid || cfg->xenner_guests->len) {
             error_setg(errp, "-machine %s: only -kernel, -initrd, -append, "
-                       "-m, -smp 1, -serial and -no-reboot are supported "
-                       "so far", type->name);
+                       "-m, -smp 1, -serial, -no-reboot, -drive and "
+                       "-device xen-disk are supported so far", type->name);
             return false;
         }
         return true;

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 23
+tap_plan 28
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -118,6 +118,111 @@ else
     fi
 fi
 
+# A disk: its directories as a toolstack writes them, the backend
+# waiting for the guest's blkfront (InitWait), while the guest runs.
+refused "xenner_pvh takes no other -device than xen-disk" \
+    "only xen-disk" -M xenner_pvh -kernel "$(guest_elf spin)" \
+    -device xen-kbd,domid=1
+truncate -s 8M "$XS_TMP/pvh-disk.img"
+refused "xen-disk on xenner_pvh is for domain 1" "domid=2" \
+    -M xenner_pvh -kernel "$(guest_elf spin)" \
+    -drive "file=$XS_TMP/pvh-disk.img,if=none,id=d0,format=raw" \
+    -device xen-disk,domid=2,vdev=xvda,drive=d0
+if ! have_xenstore_utils; then
+    skip "-drive if=xen: the vbd's directories" "no xenstore-utils"
+    skip "-device xen-disk: the backend in InitWait" "no xenstore-utils"
+else
+    # ls_disk ARGS...: xenstore-ls of both sides of the guest's vbd.
+    ls_disk() {
+        N=$((N + 1))
+        ERR="$XS_TMP/server-kvm-$N.log"
+        rm -f "$XS_TMP/kvm.sock"
+        "$QEMU_XENPV" -M "xenner_pvh,xenstore-socket=$XS_TMP/kvm.sock" \
+            -m 16 -serial null -kernel "$(guest_elf spin)" "$@" 2>"$ERR" &
+        pid=$!
+        bg_track "$pid"
+        for _ in $(seq 100); do
+            [ -S "$XS_TMP/kvm.sock" ] && break
+            sleep 0.1
+        done
+        ls_out=$(for d in /local/domain/1/device/vbd/51712 \
+                          /local/domain/0/backend/qdisk/1/51712; do
+                     echo "$d:"
+                     XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 \
+                         xenstore-ls "$d" 2>&1
+                 done)
+        kill -TERM "$pid"
+        wait "$pid"
+    }
+    ls_disk -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw"
+    if grep -q '^backend-id = "0"' <<<"$ls_out" &&
+        grep -q '^virtual-device = "51712"' <<<"$ls_out" &&
+        grep -q '^device-type = "disk"' <<<"$ls_out" &&
+        grep -q '^frontend-id = "1"' <<<"$ls_out" &&
+        grep -q "^params = \"aio:$XS_TMP/pvh-disk.img\"" <<<"$ls_out"; then
+        ok "-drive if=xen: the vbd's directories as a toolstack writes them"
+    else
+        not_ok "-drive if=xen: the vbd's directories" "$ls_out"
+    fi
+    ls_disk -drive "file=$XS_TMP/pvh-disk.img,if=none,id=d0,format=raw" \
+        -device xen-disk,vdev=xvda,drive=d0
+    if grep -q '^state = "2"' <<<"$ls_out" &&
+        grep -q '^hotplug-status = "connected"' <<<"$ls_out"; then
+        ok "-device xen-disk: the backend waits for the guest (InitWait)"
+    else
+        not_ok "-device xen-disk: the backend in InitWait" "$ls_out"
+    fi
+fi
+
+# A hostile frontend (its keys written on the socket, as domain 0 may):
+# a ring-ref in a grant frame the guest never placed fails xvda alone;
+# xvdb, the guest and the machine go on.
+if ! have_xenstore_utils; then
+    skip "a bad ring-ref fails that disk only" "no xenstore-utils"
+else
+    truncate -s 8M "$XS_TMP/pvh-disk2.img"
+    N=$((N + 1))
+    ERR="$XS_TMP/server-kvm-$N.log"
+    rm -f "$XS_TMP/kvm.sock"
+    "$QEMU_XENPV" -M "xenner_pvh,xenstore-socket=$XS_TMP/kvm.sock" \
+        -m 16 -serial null -kernel "$(guest_elf spin)" \
+        -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
+        -drive "file=$XS_TMP/pvh-disk2.img,if=xen,format=raw" 2>"$ERR" &
+    pid=$!
+    bg_track "$pid"
+    for _ in $(seq 100); do
+        [ -S "$XS_TMP/kvm.sock" ] && break
+        sleep 0.1
+    done
+    fe=/local/domain/1/device/vbd/51712
+    be=/local/domain/0/backend/qdisk/1
+    XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-write \
+        $fe/ring-ref 1 $fe/event-channel 1 $fe/protocol x86_64-abi
+    XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-write $fe/state 3
+    for _ in $(seq 100); do
+        st=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-read \
+                 $be/51712/state 2>&1)
+        [ "$st" == 5 ] && break
+        sleep 0.1
+    done
+    st2=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-read \
+              $be/51728/state 2>&1)
+    error=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-read \
+                $be/51712/error 2>&1)
+    alive=no
+    kill -0 "$pid" 2>/dev/null && alive=yes
+    kill -TERM "$pid"
+    wait "$pid"
+    rc=$?
+    if [ "$st $st2 $alive $rc" == "5 2 yes 0" ] &&
+        grep -q "cannot map .* from ref 1: Invalid argument" <<<"$error"; then
+        ok "a bad ring-ref fails that disk only (Closing, its error node)"
+    else
+        not_ok "a bad ring-ref fails that disk only" \
+            "xvda $st, xvdb $st2, running $alive, exit $rc: $error"
+    fi
+fi
+
 boot 60 -m 16 -kernel "$(guest_elf crash)"
 if [ "$RC" == 1 ] && grep -q "the guest crashed" "$ERR"; then
     ok "SHUTDOWN_crash exits 1 with the reason"
@@ -132,7 +237,9 @@ check_eq "with -no-reboot, a reboot exits 0" "0 boot" "$RC $(cat "$OUT")"
 N=$((N + 1))
 OUT="$XS_TMP/serial-$N.txt"
 ERR="$XS_TMP/server-kvm-$N.log"
+# With a disk: each boot's backend goes and comes back with the guest.
 "$QEMU_XENPV" -M xenner_pvh -m 16 -serial "file:$OUT" \
+    -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
     -kernel "$(guest_elf reboot)" 2>"$ERR" &
 pid=$!
 bg_track "$pid"
