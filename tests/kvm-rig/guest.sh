@@ -15,9 +15,9 @@
 # on stdout, details in /rig-out/guest.log; /tmp (the rig's tmpfs
 # overlay) holds the guest's image and logs.
 #
-# The scenarios are what xenner_pvh serves so far (k0 and k1 below); the
-# issue's first, ext4 on our block backend and a power-off, follows its
-# block backend.
+# The scenarios: k0, the kernel to its init and its crash; k1, its
+# power-off through ACPI; k2, the first: ext4 on our block
+# backend, then the power-off.
 out=/rig-out
 log=$out/guest.log
 
@@ -126,4 +126,36 @@ check "$name: and powered off through ACPI S5" \
 check "$name: qemu-xenpv exits 0 when the guest powers off" rc_is $name 0
 check "$name: with nothing on stderr" test ! -s "/tmp/$name.err"
 guest_log $name
+
+# k2: the first check. xen-blkfront of the same kernel connects
+# to our block backend (a raw image as xvda, -drive if=xen); the Xen
+# rig's ext4 task (mkfs, files read back by checksum after drop_caches,
+# e2fsck -fn) passes in the guest; the init powers off through ACPI,
+# which ends qemu-xenpv with exit 0 after it closed its disks; e2fsck
+# here then finds the image clean.
+name=k2
+img=/tmp/$name.img
+rm -f "$img"
+truncate -s 128M "$img"
+echo "== $(date +%s) $name: $qemu -M $machine -drive $img" >> $log
+timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
+    -kernel "$kernel" -initrd "$domu" \
+    -append "console=hvc0 rig.task=ext4 rig.disk=xvda rig.channel=0" \
+    -drive "file=$img,if=xen,format=raw" \
+    -serial "file:/tmp/$name.con" \
+    < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err"
+echo $? > "/tmp/$name.rc"
+echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
+check "$name: xen-blkfront connects to our block backend" \
+    con_has $name "blkfront: xvda:"
+check "$name: ext4 read back by checksum in the guest" \
+    con_has $name "RIG ext4-readback-ok xvda"
+check "$name: fsck clean in the guest" con_has $name "RIG ext4-fsck-clean xvda"
+check "$name: the guest's task ends with status 0" \
+    con_has $name "RIG-TASK-EXIT 0"
+check "$name: qemu-xenpv exits 0 when the guest powers off" rc_is $name 0
+check "$name: the image is clean to e2fsck here" e2fsck -fn "$img"
+check "$name: with nothing on stderr" test ! -s "/tmp/$name.err"
+guest_log $name
+rm -f "$img"
 [ "$failed" = 0 ]
