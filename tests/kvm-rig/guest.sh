@@ -89,20 +89,41 @@ fi
 # guests: it powers off through ACPI (on by default), S5 written to the
 # FADT's PM1a control block, which ends qemu-xenpv with exit 0 after it
 # closed its disks, and nothing on stderr; e2fsck here then finds the
-# image clean.
+# image clean. While it runs, Debian's xenstore-ls reads its xenstore on
+# the socket.
 name=k0
 img=/tmp/$name.img
 rm -f "$img"
 truncate -s 128M "$img"
+sock=/tmp/$name-xs.sock
 echo "== $(date +%s) $name: $qemu -M $machine -drive $img" >> $log
-timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
-    -kernel "$kernel" -initrd "$domu" \
-    -append "console=hvc0 rig.task=ext4 rig.disk=xvda rig.channel=0" \
-    -drive "file=$img,if=xen,format=raw" \
-    -serial "file:/tmp/$name.con" \
-    < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err"
-echo $? > "/tmp/$name.rc"
+(
+    timeout -k 10 300 "$qemu" -M "$machine,xenstore-socket=$sock" -m 256 \
+        -kernel "$kernel" -initrd "$domu" \
+        -append "console=hvc0 rig.task=ext4 rig.disk=xvda rig.channel=0" \
+        -drive "file=$img,if=xen,format=raw" \
+        -serial "file:/tmp/$name.con" \
+        < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err"
+    echo $? > "/tmp/$name.rc"
+) &
+guest=$!
+# While the guest runs, Debian's xenstore-ls reads its xenstore on the
+# socket: its vbd's frontend, connected (state 4), seen at least once
+# between blkfront's connect and the power-off (seconds apart).
+rm -f "/tmp/$name.xs"
+while kill -0 $guest 2>/dev/null; do
+    if XENSTORED_PATH=$sock timeout 10 xenstore-ls -f \
+            /local/domain/1/device/vbd > "/tmp/$name.ls" 2>&1 &&
+       grep -q '^/local/domain/1/device/vbd/51712/state = "4"' \
+            "/tmp/$name.ls"; then
+        cp "/tmp/$name.ls" "/tmp/$name.xs"
+        break
+    fi
+    sleep 0.2
+done
+wait $guest
 echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
+[ ! -s "/tmp/$name.xs" ] || cat "/tmp/$name.xs" >> $log
 # The console replays the kernel's log from its banner, with its time.
 check "$name: the guest's console is on our chardev from its first line" \
     sh -c "head -n 1 /tmp/$name.con | grep -q '^\[ *0\.0*\] Linux version'"
@@ -112,6 +133,8 @@ check "$name: events come through the callback vector" \
     con_has $name "Xen HVM callback vector for event delivery is enabled"
 check "$name: xen-blkfront connects to our block backend" \
     con_has $name "blkfront: xvda:"
+check "$name: xenstore-ls on the socket shows it connected while it runs" \
+    test -s "/tmp/$name.xs"
 check "$name: ext4 read back by checksum in the guest" \
     con_has $name "RIG ext4-readback-ok xvda"
 check "$name: fsck clean in the guest" con_has $name "RIG ext4-fsck-clean xvda"
