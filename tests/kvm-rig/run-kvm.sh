@@ -45,8 +45,7 @@ fi
 rc=0
 rig_boot "$(rig_init "$here/kvm-init.sh" "$probe" "$qemu" "$vmlinuz" \
             "$domu")" || rc=$?
-[ -z "${RIG_KEEP:-}" ] ||
-    { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
+rig_keep
 [ -s "$out/kvm.tap" ] ||
     rig_bail "no TAP from kvm-init.sh (boot.sh exit $rc after ${SECONDS}s)"
 for f in probe guest; do

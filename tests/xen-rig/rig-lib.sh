@@ -33,6 +33,13 @@ rig_dump() {
     done
 }
 
+# rig_keep: with RIG_KEEP=DIR, copies $out (dom0's /rig-out: logs,
+# captures, figures) to DIR, to be read after the run.
+rig_keep() {
+    [ -z "${RIG_KEEP:-}" ] ||
+        { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
+}
+
 rig_bail() {
     echo "Bail out! $1"
     rig_dump

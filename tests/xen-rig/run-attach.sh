@@ -33,10 +33,6 @@ rig_logs=(attach.log qemu-dm-g1.log qemu-dm-g2.log qemu-dm-g3.log
           guest-g1.log guest-g2.log guest-g3.log
           xen-hotplug.log iperf3-server.log guest-n1.log xl-n1.log
           qemu-dm-n1.log guest-n2.log xl-n2.log qemu-dm-n2.log)
-keep() {
-    [ -z "${RIG_KEEP:-}" ] ||
-        { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
-}
 
 # iperf3 for the net guests (net-dom0.sh).
 iperf3=$(command -v iperf3) || rig_bail "no iperf3 (scripts/install-deps.sh)"
@@ -48,7 +44,7 @@ rc=0
 rig_boot "$(rig_init "$here/attach.sh" "$bin" "$vmlinuz" \
             "$tmp/domu-initrd.gz" "$tmp/xl-channel-fix.so" \
             "$net_backends")" || rc=$?
-keep
+rig_keep
 [ -s "$out/attach.tap" ] || rig_bail "no TAP from attach.sh (boot.sh exit $rc)"
 cat "$out/attach.tap"
 if [ "$rc" != 0 ]; then

@@ -46,17 +46,13 @@ for ((i = 1; i <= ${#dms[@]}; i++)); do
     rig_logs+=("xl-create-d$i.log" "qemu-dm-d$i.log" "xl-d$i.log"
                "guest-d$i.log")
 done
-keep() {
-    [ -z "${RIG_KEEP:-}" ] ||
-        { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
-}
 
 timeout 300 "$here/mkdomu.sh" "$cache" "$tmp/domu-initrd.gz" ||
     rig_bail "mkdomu.sh failed"
 rc=0
 rig_boot "$(rig_init "$here/display.sh" "$vmlinuz" "$tmp/domu-initrd.gz" \
             "${dms[@]}")" || rc=$?
-keep
+rig_keep
 [ -s "$out/display.tap" ] ||
     rig_bail "no TAP from display.sh (boot.sh exit $rc)"
 cat "$out/display.tap"

@@ -24,17 +24,13 @@ rig_setup "${3:-}"
 rig_logs=(ops.err xl-info.txt xl-list.txt create.log refused.out c1.err
           c2.err c3.err c4.err c5.err c5.con c6.err c6.con c7.err c7.con
           c8.err)
-keep() {
-    [ -z "${RIG_KEEP:-}" ] ||
-        { mkdir -p "$RIG_KEEP" && cp -r "$out"/. "$RIG_KEEP"/; }
-}
 
 timeout 300 "$here/mkdomu.sh" "$cache" "$tmp/domu-initrd.gz" ||
     rig_bail "mkdomu.sh failed"
 rc=0
 rig_boot "$(rig_init "$here/ops.sh" "$bin" "$qemu" "$vmlinuz" \
             "$tmp/domu-initrd.gz")" || rc=$?
-keep
+rig_keep
 [ -s "$out/ops.tap" ] || rig_bail "no TAP from xen-ops-test (boot.sh exit $rc)"
 [ -s "$out/create.tap" ] || {
     echo "not ok - the create scenario left no TAP" >> "$out/create.tap"
