@@ -7,7 +7,7 @@ SOCKET ?= $(abspath $(BUILD))/xenstored.sock
 RUN_ARGS ?= -M xenner_pv,xenstore-socket=$(SOCKET) -chardev stdio,id=con0 \
 	-xenner-guest domid=1,name=demo,program=demo,console=chardev:con0
 
-.PHONY: all deps build run check check-sanitizers check-configs bench bench-xen clean distclean
+.PHONY: all deps build run check check-sanitizers check-configs bench bench-xen bench-kvm clean distclean
 
 all: build
 
@@ -66,6 +66,11 @@ bench-xen: build
 	bench/rig-peers.sh --ours $(BUILD)/qemu-xenpv --rounds $(BENCH_XEN_ROUNDS)
 	bench/rig-net.sh --rounds 3 $(BUILD)/qemu-xenpv
 	bench/rig-xenstore.sh --ours $(BUILD)/qemu-xenpv
+
+# A Linux guest on xenner_pvh in the KVM rig (nested KVM under TCG): time
+# to its init and fio on our disk, for information. Root; a minute or two.
+bench-kvm: build
+	bench/kvm-rig.sh $(BUILD)
 
 clean:
 	[ ! -f $(BUILD)/build.ninja ] || ninja -C $(BUILD) clean

@@ -1,12 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# kvm-init.sh KVM_PROBE QEMU_XENPV KERNEL DOMU_INITRD: the KVM rig's init
-# (run by the initramfs of tests/xen-rig/mkinitrd.sh after switch_root to
-# the host's root, kvm-amd already loaded). Checks that nested KVM is
-# there, runs KVM_PROBE, then the guest scenario (guest.sh) with
-# QEMU_XENPV, KERNEL and DOMU_INITRD ("none" when QEMU_XENPV has no KVM
-# machine), and ends the emulator. TAP goes to /rig-out/kvm.tap,
+# kvm-init.sh KVM_PROBE QEMU_XENPV KERNEL DOMU_INITRD [SCENARIO ARG...]:
+# the KVM rig's init (run by the initramfs of tests/xen-rig/mkinitrd.sh
+# after switch_root to the host's root, kvm-amd already loaded). Checks
+# that nested KVM is there, runs KVM_PROBE, then the guest scenario
+# (guest.sh, or SCENARIO: bench/kvm-rig.sh's) with QEMU_XENPV, KERNEL
+# and DOMU_INITRD ("none" when QEMU_XENPV has no KVM machine) and the
+# ARGs, and ends the emulator. TAP goes to /rig-out/kvm.tap,
 # probe.tap and guest.tap (run-kvm.sh joins them), details to
 # /rig-out/kvm.log. As PID 1 it must never exit before the end lands.
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -18,6 +19,8 @@ probe=$1
 qemu=$2
 kernel=$3
 domu=$4
+scenario=${5:-$here/guest.sh}
+shift $(($# < 5 ? $# : 5))
 
 # finish STATUS: records STATUS for boot.sh and ends the emulator through
 # isa-debug-exit: after a nested guest ran, the kernel's power-off hangs.
@@ -58,7 +61,7 @@ check "/dev/kvm appears" wait_for 30 test -c /dev/kvm
 rc=0
 # KVM_RUN is bounded inside the probe; this bounds the rest.
 timeout -k 5 120 "$probe" > $out/probe.tap 2>> $log || rc=1
-"$here/guest.sh" "$qemu" "$kernel" "$domu" > $out/guest.tap || rc=1
+"$scenario" "$qemu" "$kernel" "$domu" "$@" > $out/guest.tap || rc=1
 dmesg > $out/dmesg.txt 2>&1
 [ "$failed" = 0 ] || rc=1
 finish $rc
