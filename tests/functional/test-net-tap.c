@@ -337,7 +337,8 @@ static void test_gso_to_kernel(Fixture *f, gconstpointer data)
         "flush=True)\n",
         NULL,
     };
-    NetOffloads all = { true, true, true, true };
+    NetOffloads all = { .csum4 = true, .csum6 = true, .tso4 = true,
+                        .tso6 = true, .ecn = true };
     size_t payload = 20000, len = 54 + payload;
     g_autofree uint8_t *fr = g_malloc(len);
     g_autofree char *out = NULL, *want = NULL;
