@@ -9,6 +9,7 @@
 #include "config-host.h"
 #include "hw/xen/xen_machine.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <glib.h>
@@ -300,7 +301,8 @@ static int pvh_inject(void *opaque, unsigned vcpu, uint8_t vector)
 {
     PvhMachine *pm = opaque;
 
-    return kvm_vm_inject_vector(pm->vm, vcpu, vector);
+    /* Between boots there is no VM to raise it in. */
+    return pm->vm ? kvm_vm_inject_vector(pm->vm, vcpu, vector) : -ENODEV;
 }
 
 static int pvh_map_grant_frame(void *opaque, unsigned idx, uint64_t gpfn)
@@ -444,6 +446,14 @@ static bool pvh_load(PvhMachine *pm, Error **errp)
 /* The guest's VM and its Xen state; RAM and the chardev stay. */
 static void pvh_guest_stop(PvhMachine *pm)
 {
+    /*
+     * First, no more events into the guest: the backends stopping below
+     * still finish and answer what was in flight, and the hypercall
+     * state that would deliver it goes before the guest's ports do.
+     */
+    if (pm->evtchn && xenner_evtchn_has_domain(pm->evtchn, PVH_DOMID)) {
+        xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID, NULL, NULL, NULL);
+    }
     kvm_vm_free(pm->vm);
     pm->vm = NULL;
     /* The backends let go of its grants and ports before they go. */

@@ -229,7 +229,7 @@ void pvh_disks_stop(PvhDisks *pd)
     if (xs) {
         g_autofree char *dom = pd->svc->xenstore->get_domain_path(xs, 0);
 
-        for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
+        for (size_t i = 0; dom && i < G_N_ELEMENTS(types); i++) {
             g_autofree char *path = g_strdup_printf("%s/backend/%s/%u", dom,
                                                     types[i], pd->domid);
 
