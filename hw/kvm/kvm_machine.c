@@ -362,6 +362,12 @@ static void pvh_failed(void *opaque, const char *why)
 static KvmVmAction pvh_port_out(void *opaque, uint16_t port, unsigned size,
                                 uint32_t value)
 {
+    PvhMachine *pm = opaque;
+
+    /* With acpi=off no FADT names these ports: they are open bus. */
+    if (!pm->acpi) {
+        return KVM_VM_CONTINUE;
+    }
     switch (pvh_acpi_port_out(port, size, value)) {
     case PVH_ACPI_POWEROFF:
         pvh_shutdown(opaque, SHUTDOWN_poweroff);
@@ -378,7 +384,10 @@ static KvmVmAction pvh_port_out(void *opaque, uint16_t port, unsigned size,
 /* The ACPI ports read as the FADT promises; the rest as open bus. */
 static uint32_t pvh_port_in(void *opaque, uint16_t port, unsigned size)
 {
-    return pvh_acpi_port(port) ? pvh_acpi_port_in(port, size) : UINT32_MAX;
+    PvhMachine *pm = opaque;
+
+    return pm->acpi && pvh_acpi_port(port) ? pvh_acpi_port_in(port, size)
+                                           : UINT32_MAX;
 }
 
 static const KvmVmOps pvh_vm_ops = {
