@@ -29,21 +29,10 @@ struct PvhDisks {
     const XenServices *svc;
 };
 
-static XenDrive *find_drive(PvhDisks *pd, const char *id)
-{
-    for (guint i = 0; i < pd->drives->len; i++) {
-        XenDrive *d = g_ptr_array_index(pd->drives, i);
-
-        if (d->id && !strcmp(d->id, id)) {
-            return d;
-        }
-    }
-    return NULL;
-}
-
-static bool add_disk(PvhDisks *pd, XenDrive *d, const char *name,
+static bool add_disk(void *opaque, XenDrive *d, const char *name,
                      Error **errp)
 {
+    PvhDisks *pd = opaque;
     PvhDisk disk = { .drive = d };
 
     if (d->vbd) {
@@ -69,26 +58,12 @@ static bool add_disk(PvhDisks *pd, XenDrive *d, const char *name,
 /* -device xen-disk,vdev=NAME,drive=ID: as xenner_pv takes it. */
 static bool add_disk_device(PvhDisks *pd, QemuOpts *opts, Error **errp)
 {
-    static const char *const base_keys[] = {
-        "driver", "domid", "vdev", "drive",
-    };
-    g_autoptr(GPtrArray) keys = g_ptr_array_new();
-    const char *vdev = qemu_opt_get(opts, "vdev");
-    const char *drive = qemu_opt_get(opts, "drive");
-    XenDrive *d;
+    const char *vdev;
     uint64_t domid;
+    XenDrive *d = xen_disk_device_parse(opts, pd->drives, pd->domid, &domid,
+                                        &vdev, errp);
 
-    for (size_t i = 0; i < G_N_ELEMENTS(base_keys); i++) {
-        g_ptr_array_add(keys, (gpointer)base_keys[i]);
-    }
-    for (const char *const *k = xen_disk_device_keys; *k; k++) {
-        g_ptr_array_add(keys, (gpointer)*k);
-    }
-    g_ptr_array_add(keys, NULL);
-    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
-                              "xen-disk", errp) ||
-        !qemu_opt_get_number(opts, "domid", pd->domid,
-                             DOMID_FIRST_RESERVED - 1, &domid, errp)) {
+    if (!d) {
         return false;
     }
     if (domid != pd->domid) {
@@ -96,58 +71,14 @@ static bool add_disk_device(PvhDisks *pd, QemuOpts *opts, Error **errp)
                    "xenner_pvh is domain %u", (unsigned)domid, pd->domid);
         return false;
     }
-    if (!vdev || !drive) {
-        error_setg(errp, "xen-disk needs vdev=NAME and drive=ID");
-        return false;
-    }
-    d = find_drive(pd, drive);
-    if (!d || d->if_xen) {
-        error_setg(errp, "xen-disk: no -drive if=none,id=%s", drive);
-        return false;
-    }
-    if (d->used) {
-        error_setg(errp, "xen-disk: drive %s is in use already", drive);
-        return false;
-    }
-    return xen_disk_device_apply(opts, d, errp) &&
-           add_disk(pd, d, vdev, errp);
+    return add_disk(pd, d, vdev, errp);
 }
 
 static bool parse(PvhDisks *pd, const XenMachineConfig *cfg, Error **errp)
 {
-    unsigned next = 0;
-
-    for (guint i = 0; i < cfg->drives->len; i++) {
-        XenDrive *d = xen_drive_parse(g_ptr_array_index(cfg->drives, i),
-                                      errp);
-
-        if (!d) {
-            return false;
-        }
-        g_ptr_array_add(pd->drives, d);
-        if (d->id && find_drive(pd, d->id) != d) {
-            error_setg(errp, "Duplicate ID '%s' for drive", d->id);
-            return false;
-        }
-    }
-    /* Each was checked against the others: the disks take their own. */
-    for (guint i = 0; i < pd->drives->len; i++) {
-        xen_drive_unlock(g_ptr_array_index(pd->drives, i));
-    }
-    for (guint i = 0; i < pd->drives->len; i++) {
-        XenDrive *d = g_ptr_array_index(pd->drives, i);
-        g_autofree char *name = NULL;
-        unsigned index;
-
-        if (!d->if_xen) {
-            continue;
-        }
-        index = d->index >= 0 ? (unsigned)d->index : next;
-        next = index + 1;
-        name = xen_drive_vdev_name(index, errp);
-        if (!name || !add_disk(pd, d, name, errp)) {
-            return false;
-        }
+    if (!xen_drives_parse(cfg->drives, pd->drives, errp) ||
+        !xen_drives_each_if_xen(pd->drives, add_disk, pd, errp)) {
+        return false;
     }
     for (guint i = 0; i < cfg->devices->len; i++) {
         QemuOpts *opts = g_ptr_array_index(cfg->devices, i);

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xen/xen.h>
 
 static bool parse_on_off(QemuOpts *opts, const char *key, bool def,
                          bool *value, Error **errp)
@@ -184,12 +185,70 @@ void xen_drive_free(XenDrive *drive)
     }
 }
 
-const char *const xen_disk_device_keys[] = {
+bool xen_drives_parse(GPtrArray *drive_opts, GPtrArray *drives,
+                      Error **errp)
+{
+    for (guint i = 0; i < drive_opts->len; i++) {
+        XenDrive *d = xen_drive_parse(g_ptr_array_index(drive_opts, i), errp);
+
+        if (!d) {
+            return false;
+        }
+        g_ptr_array_add(drives, d);
+        if (d->id && xen_drives_find(drives, d->id) != d) {
+            error_setg(errp, "Duplicate ID '%s' for drive", d->id);
+            return false;
+        }
+    }
+    /* Each was checked against the others: the disks take their own. */
+    for (guint i = 0; i < drives->len; i++) {
+        xen_drive_unlock(g_ptr_array_index(drives, i));
+    }
+    return true;
+}
+
+XenDrive *xen_drives_find(GPtrArray *drives, const char *id)
+{
+    for (guint i = 0; i < drives->len; i++) {
+        XenDrive *d = g_ptr_array_index(drives, i);
+
+        if (d->id && !strcmp(d->id, id)) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+bool xen_drives_each_if_xen(GPtrArray *drives, XenDriveAddFn *add,
+                            void *opaque, Error **errp)
+{
+    unsigned next = 0;
+
+    for (guint i = 0; i < drives->len; i++) {
+        XenDrive *d = g_ptr_array_index(drives, i);
+        g_autofree char *name = NULL;
+        unsigned index;
+
+        if (!d->if_xen) {
+            continue;
+        }
+        index = d->index >= 0 ? (unsigned)d->index : next;
+        next = index + 1;
+        name = xen_drive_vdev_name(index, errp);
+        if (!name || !add(opaque, d, name, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static const char *const xen_disk_device_keys[] = {
     "max-queues", "max-ring-page-order", "max-indirect-segments",
     "persistent", "daemon", NULL,
 };
 
-bool xen_disk_device_apply(QemuOpts *opts, XenDrive *drive, Error **errp)
+static bool xen_disk_device_apply(QemuOpts *opts, XenDrive *drive,
+                                  Error **errp)
 {
     static const char *const daemons[] = { "auto", "qsd", "qemu-nbd", NULL };
     XenDiskOpts *o = &drive->opts;
@@ -217,6 +276,47 @@ bool xen_disk_device_apply(QemuOpts *opts, XenDrive *drive, Error **errp)
     o->daemon = daemon == 1 ? BLK_DAEMON_QSD
               : daemon == 2 ? BLK_DAEMON_QEMU_NBD : BLK_DAEMON_AUTO;
     return true;
+}
+
+XenDrive *xen_disk_device_parse(QemuOpts *opts, GPtrArray *drives,
+                                unsigned default_domid, uint64_t *domid,
+                                const char **vdev_name, Error **errp)
+{
+    static const char *const base_keys[] = {
+        "driver", "domid", "vdev", "drive",
+    };
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+    const char *drive = qemu_opt_get(opts, "drive");
+    XenDrive *d;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(base_keys); i++) {
+        g_ptr_array_add(keys, (gpointer)base_keys[i]);
+    }
+    for (const char *const *k = xen_disk_device_keys; *k; k++) {
+        g_ptr_array_add(keys, (gpointer)*k);
+    }
+    g_ptr_array_add(keys, NULL);
+    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
+                              "xen-disk", errp) ||
+        !qemu_opt_get_number(opts, "domid", default_domid,
+                             DOMID_FIRST_RESERVED - 1, domid, errp)) {
+        return NULL;
+    }
+    *vdev_name = qemu_opt_get(opts, "vdev");
+    if (!*vdev_name || !drive) {
+        error_setg(errp, "xen-disk needs vdev=NAME and drive=ID");
+        return NULL;
+    }
+    d = xen_drives_find(drives, drive);
+    if (!d || d->if_xen) {
+        error_setg(errp, "xen-disk: no -drive if=none,id=%s", drive);
+        return NULL;
+    }
+    if (d->used) {
+        error_setg(errp, "xen-disk: drive %s is in use already", drive);
+        return NULL;
+    }
+    return xen_disk_device_apply(opts, d, errp) ? d : NULL;
 }
 
 char *xen_drive_vdev_name(unsigned index, Error **errp)

@@ -307,18 +307,6 @@ static bool xenner_add_guest(XenMachineState *ms, QemuOpts *opts,
 
 /* ---- disks --------------------------------------------------------------- */
 
-static XenDrive *machine_find_drive(XenMachineState *ms, const char *id)
-{
-    for (guint i = 0; i < ms->drives->len; i++) {
-        XenDrive *d = g_ptr_array_index(ms->drives, i);
-
-        if (d->id && !strcmp(d->id, id)) {
-            return d;
-        }
-    }
-    return NULL;
-}
-
 static bool xenner_create_disk(XenMachineState *ms, uint16_t domid,
                                const char *vdev_name, XenDrive *d,
                                Error **errp)
@@ -337,6 +325,26 @@ static bool xenner_create_disk(XenMachineState *ms, uint16_t domid,
                            d->params, d->readonly, d->cdrom, &d->opts, errp);
 }
 
+/* -drive if=xen: a disk of the first guest. */
+static bool xenner_add_if_xen(void *opaque, XenDrive *d,
+                              const char *vdev_name, Error **errp)
+{
+    XenMachineState *ms = opaque;
+    MachineGuest *first = ms->guests->len ? g_ptr_array_index(ms->guests, 0)
+                                          : NULL;
+
+    if (d->vbd) {
+        error_setg(errp, "-drive backend=vbd needs -M xenpv -xen-create "
+                   "(the dom0 kernel's blkback)");
+        return false;
+    }
+    if (!first) {
+        error_setg(errp, "-drive if=xen needs a -xenner-guest to attach to");
+        return false;
+    }
+    return xenner_create_disk(ms, first->domid, vdev_name, d, errp);
+}
+
 /*
  * -drive if=xen: the first guest's disks, xvda upwards in order unless
  * index= says where, as QEMU's xenpv machine numbers them.
@@ -344,81 +352,19 @@ static bool xenner_create_disk(XenMachineState *ms, uint16_t domid,
 static bool xenner_add_drives(XenMachineState *ms, GPtrArray *drive_opts,
                               Error **errp)
 {
-    MachineGuest *first = ms->guests->len ? g_ptr_array_index(ms->guests, 0)
-                                          : NULL;
-    unsigned next = 0;
-
-    for (guint i = 0; i < drive_opts->len; i++) {
-        XenDrive *d = xen_drive_parse(g_ptr_array_index(drive_opts, i), errp);
-
-        if (!d) {
-            return false;
-        }
-        g_ptr_array_add(ms->drives, d);
-        if (d->id && machine_find_drive(ms, d->id) != d) {
-            error_setg(errp, "Duplicate ID '%s' for drive", d->id);
-            return false;
-        }
-    }
-    /* Each was checked against the others: the disks take their own. */
-    for (guint i = 0; i < ms->drives->len; i++) {
-        xen_drive_unlock(g_ptr_array_index(ms->drives, i));
-    }
-    for (guint i = 0; i < ms->drives->len; i++) {
-        XenDrive *d = g_ptr_array_index(ms->drives, i);
-        g_autofree char *name = NULL;
-        unsigned index;
-
-        if (!d->if_xen) {
-            continue;
-        }
-        if (d->vbd) {
-            error_setg(errp, "-drive backend=vbd needs -M xenpv -xen-create "
-                       "(the dom0 kernel's blkback)");
-            return false;
-        }
-        if (!first) {
-            error_setg(errp, "-drive if=xen needs a -xenner-guest to attach "
-                       "to");
-            return false;
-        }
-        index = d->index >= 0 ? (unsigned)d->index : next;
-        next = index + 1;
-        name = xen_drive_vdev_name(index, errp);
-        if (!name || !xenner_create_disk(ms, first->domid, name, d, errp)) {
-            return false;
-        }
-    }
-    return true;
+    return xen_drives_parse(drive_opts, ms->drives, errp) &&
+           xen_drives_each_if_xen(ms->drives, xenner_add_if_xen, ms, errp);
 }
 
 static bool xenner_add_disk_device(XenMachineState *ms, QemuOpts *opts,
                                    Error **errp)
 {
-    static const char *const base_keys[] = {
-        "driver", "domid", "vdev", "drive",
-    };
-    g_autoptr(GPtrArray) keys = g_ptr_array_new();
-    const char *vdev = qemu_opt_get(opts, "vdev");
-    const char *drive = qemu_opt_get(opts, "drive");
-    XenDrive *d;
+    const char *vdev;
     uint64_t domid;
+    XenDrive *d = xen_disk_device_parse(opts, ms->drives, 0, &domid, &vdev,
+                                        errp);
 
-    for (size_t i = 0; i < G_N_ELEMENTS(base_keys); i++) {
-        g_ptr_array_add(keys, (gpointer)base_keys[i]);
-    }
-    for (const char *const *k = xen_disk_device_keys; *k; k++) {
-        g_ptr_array_add(keys, (gpointer)*k);
-    }
-    g_ptr_array_add(keys, NULL);
-    if (!qemu_opts_check_keys(opts, (const char *const *)keys->pdata,
-                              "xen-disk", errp) ||
-        !qemu_opt_get_number(opts, "domid", 0, DOMID_FIRST_RESERVED - 1,
-                             &domid, errp)) {
-        return false;
-    }
-    if (!vdev || !drive) {
-        error_setg(errp, "xen-disk needs vdev=NAME and drive=ID");
+    if (!d) {
         return false;
     }
     if (!machine_find_guest(ms, domid)) {
@@ -426,17 +372,7 @@ static bool xenner_add_disk_device(XenMachineState *ms, QemuOpts *opts,
                    (unsigned)domid);
         return false;
     }
-    d = machine_find_drive(ms, drive);
-    if (!d || d->if_xen) {
-        error_setg(errp, "xen-disk: no -drive if=none,id=%s", drive);
-        return false;
-    }
-    if (d->used) {
-        error_setg(errp, "xen-disk: drive %s is in use already", drive);
-        return false;
-    }
-    return xen_disk_device_apply(opts, d, errp) &&
-           xenner_create_disk(ms, domid, vdev, d, errp);
+    return xenner_create_disk(ms, domid, vdev, d, errp);
 }
 
 static bool xenner_add_kbd_device(XenMachineState *ms, QemuOpts *opts,

@@ -8,6 +8,8 @@
 #define HW_XEN_XEN_DRIVE_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
 
 #include "hw/xen/xen_disk.h"
 #include "util/qemu-option.h"
@@ -46,10 +48,33 @@ void xen_drive_free(XenDrive *drive);
 char *xen_drive_vdev_name(unsigned index, Error **errp);
 
 /*
- * The xen-disk -device keys beyond domid/vdev/drive, applied to
- * @drive's options.
+ * Every -drive of @drive_opts (QemuOpts) parsed into @drives (XenDrive),
+ * their IDs unique; then their check's locks released, each having been
+ * checked against the others.
  */
-extern const char *const xen_disk_device_keys[];
-bool xen_disk_device_apply(QemuOpts *opts, XenDrive *drive, Error **errp);
+bool xen_drives_parse(GPtrArray *drive_opts, GPtrArray *drives,
+                      Error **errp);
+/* The drive of @drives with id=@id, or NULL. */
+XenDrive *xen_drives_find(GPtrArray *drives, const char *id);
+
+/*
+ * Calls @add for each if=xen drive of @drives, in order, with its disk
+ * name (its index= or its place: xen_drive_vdev_name); false at the
+ * first failure.
+ */
+typedef bool XenDriveAddFn(void *opaque, XenDrive *drive,
+                           const char *vdev_name, Error **errp);
+bool xen_drives_each_if_xen(GPtrArray *drives, XenDriveAddFn *add,
+                            void *opaque, Error **errp);
+
+/*
+ * -device xen-disk,domid=D,vdev=NAME,drive=ID[,max-queues=...]: checks
+ * its keys, reads domid= (@default_domid without it) into @domid and
+ * vdev= into @vdev_name, finds the unused if=none drive ID in @drives
+ * and applies the device's keys to it. Returns that drive, or NULL.
+ */
+XenDrive *xen_disk_device_parse(QemuOpts *opts, GPtrArray *drives,
+                                unsigned default_domid, uint64_t *domid,
+                                const char **vdev_name, Error **errp);
 
 #endif /* HW_XEN_XEN_DRIVE_H */
