@@ -92,17 +92,26 @@ static XennerDomain *domain_lookup(Xenner *x, uint16_t domid)
     return g_hash_table_lookup(x->domains, GUINT_TO_POINTER(domid));
 }
 
-bool xenner_domain_attach(Xenner *x, uint16_t domid, XennerMem *mem,
-                          XennerGnttab *gnttab, Error **errp)
+/* Whether @domid can be a new guest domain of @x. */
+static bool domid_is_free(Xenner *x, uint16_t domid, Error **errp)
 {
-    XennerDomain *d;
-
     if (domid == 0 || domid >= DOMID_FIRST_RESERVED) {
         error_setg(errp, "domid %u is not a guest domain id", domid);
         return false;
     }
     if (domain_lookup(x, domid)) {
         error_setg(errp, "domain %u already exists", domid);
+        return false;
+    }
+    return true;
+}
+
+bool xenner_domain_attach(Xenner *x, uint16_t domid, XennerMem *mem,
+                          XennerGnttab *gnttab, Error **errp)
+{
+    XennerDomain *d;
+
+    if (!domid_is_free(x, domid, errp)) {
         return false;
     }
     d = g_new0(XennerDomain, 1);
@@ -211,12 +220,7 @@ bool xenner_domain_create(Xenner *x, uint16_t domid, const char *name,
     XennerDomain *d;
     int ret;
 
-    if (domid == 0 || domid >= DOMID_FIRST_RESERVED) {
-        error_setg(errp, "domid %u is not a guest domain id", domid);
-        return false;
-    }
-    if (domain_lookup(x, domid)) {
-        error_setg(errp, "domain %u already exists", domid);
+    if (!domid_is_free(x, domid, errp)) {
         return false;
     }
     if (mem_frames <= XENNER_DOMAIN_GNTTAB_FRAMES) {
