@@ -92,20 +92,27 @@ boot 60 -m 16 -kernel "$(guest_elf xenstore)"
 check_eq "the xenstore ring answers the guest's XS_READ of its domid" \
     "0 1" "$RC $(cat "$OUT")"
 
-# The same xenstore, on a socket, while a guest runs.
-if ! have_xenstore_utils; then
-    skip "xenstore-ls reads the guest's home" "no xenstore-utils"
-else
+# start_on_socket ARG...: qemu-xenpv's KVM machine with a spinning test
+# guest and its xenstore on $XS_TMP/kvm.sock, in the background ($pid,
+# stderr in $ERR), once the socket is there.
+start_on_socket() {
     N=$((N + 1))
     ERR="$XS_TMP/server-kvm-$N.log"
-    "$QEMU_XENPV" -M "xenner_pvh,xenstore-socket=$XS_TMP/kvm.sock" -m 16 \
-        -serial null -kernel "$(guest_elf spin)" 2>"$ERR" &
+    rm -f "$XS_TMP/kvm.sock"
+    "$QEMU_XENPV" -M "xenner_pvh,xenstore-socket=$XS_TMP/kvm.sock" \
+        -m 16 -serial null -kernel "$(guest_elf spin)" "$@" 2>"$ERR" &
     pid=$!
     bg_track "$pid"
     for _ in $(seq 100); do
         [ -S "$XS_TMP/kvm.sock" ] && break
         sleep 0.1
     done
+}
+# The same xenstore, on a socket, while a guest runs.
+if ! have_xenstore_utils; then
+    skip "xenstore-ls reads the guest's home" "no xenstore-utils"
+else
+    start_on_socket
     ls_out=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls \
                  /local/domain/1 2>&1)
     kill -TERM "$pid"
@@ -134,17 +141,7 @@ if ! have_xenstore_utils; then
 else
     # ls_disk ARGS...: xenstore-ls of both sides of the guest's vbd.
     ls_disk() {
-        N=$((N + 1))
-        ERR="$XS_TMP/server-kvm-$N.log"
-        rm -f "$XS_TMP/kvm.sock"
-        "$QEMU_XENPV" -M "xenner_pvh,xenstore-socket=$XS_TMP/kvm.sock" \
-            -m 16 -serial null -kernel "$(guest_elf spin)" "$@" 2>"$ERR" &
-        pid=$!
-        bg_track "$pid"
-        for _ in $(seq 100); do
-            [ -S "$XS_TMP/kvm.sock" ] && break
-            sleep 0.1
-        done
+        start_on_socket "$@"
         ls_out=$(for d in /local/domain/1/device/vbd/51712 \
                           /local/domain/0/backend/qdisk/1/51712; do
                      echo "$d:"
@@ -181,19 +178,8 @@ if ! have_xenstore_utils; then
     skip "a bad ring-ref fails that disk only" "no xenstore-utils"
 else
     truncate -s 8M "$XS_TMP/pvh-disk2.img"
-    N=$((N + 1))
-    ERR="$XS_TMP/server-kvm-$N.log"
-    rm -f "$XS_TMP/kvm.sock"
-    "$QEMU_XENPV" -M "xenner_pvh,xenstore-socket=$XS_TMP/kvm.sock" \
-        -m 16 -serial null -kernel "$(guest_elf spin)" \
-        -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
-        -drive "file=$XS_TMP/pvh-disk2.img,if=xen,format=raw" 2>"$ERR" &
-    pid=$!
-    bg_track "$pid"
-    for _ in $(seq 100); do
-        [ -S "$XS_TMP/kvm.sock" ] && break
-        sleep 0.1
-    done
+    start_on_socket -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
+        -drive "file=$XS_TMP/pvh-disk2.img,if=xen,format=raw"
     fe=/local/domain/1/device/vbd/51712
     be=/local/domain/0/backend/qdisk/1
     XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-write \
