@@ -22,7 +22,7 @@
 #include "chardev/char.h"
 #include "hw/xen/xen_console_ring.h"
 #include "hw/kvm/kvm_vm.h"
-#include "hw/kvm/pvh_disk.h"
+#include "hw/kvm/pvh_devices.h"
 #include "hw/kvm/pvh_store.h"
 #include "hw/kvm/pvh_boot.h"
 #include "hw/kvm/pvh_image.h"
@@ -63,7 +63,7 @@ typedef struct PvhMachine {
     Xenner *xenner;
     XennerEvtchn *evtchn;       /* the Xenner's */
     XennerGnttab *gnttab;       /* over the grant frames, while it runs */
-    PvhDisks *disks;
+    PvhDevices *devices;
     XennerEvtchnHandle *be;     /* domain 0's side: the console's */
     evtchn_port_t console_port; /* ours, bound to the guest's */
     struct xencons_interface *console_ring;
@@ -466,8 +466,8 @@ static void pvh_guest_stop(PvhMachine *pm)
     kvm_vm_free(pm->vm);
     pm->vm = NULL;
     /* The backends let go of its grants and ports before they go. */
-    if (pm->disks) {
-        pvh_disks_stop(pm->disks);
+    if (pm->devices) {
+        pvh_devices_stop(pm->devices);
     }
     pvh_store_free(pm->store);
     pm->store = NULL;
@@ -519,7 +519,7 @@ static bool pvh_gnttab_setup(PvhMachine *pm, Error **errp)
 
 /*
  * A fresh guest in RAM: its event channels, grant table, hypercalls,
- * console, disks, vCPU.
+ * console, devices, vCPU.
  */
 static bool pvh_guest_start(PvhMachine *pm, Error **errp)
 {
@@ -536,8 +536,8 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
                                   xen_hcall_evtchn_upcall, pm->hcall,
                                   errp) ||
         !pvh_console_setup(pm, pm->loop, errp) ||
-        !pvh_disks_start(pm->disks, pm->loop, xenner_services(pm->xenner),
-                         errp)) {
+        !pvh_devices_start(pm->devices, xenner_services(pm->xenner),
+                           errp)) {
         return false;
     }
     pm->vm = kvm_vm_new(pm->loop, xenner_mem_frame(pm->mem, 0),
@@ -570,7 +570,7 @@ void xenner_pvh_cleanup(XenMachineState *ms)
 
     event_loop_cancel(pm->loop, pvh_reboot, pm);
     pvh_guest_stop(pm);
-    pvh_disks_free(pm->disks);
+    pvh_devices_free(pm->devices);
     xenner_free(pm->xenner);
     xenner_xs_server_free(pm->xs_server);
     if (pm->toolstack) {
@@ -643,8 +643,8 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
         goto fail;
     }
     pm->evtchn = xenner_evtchn(pm->xenner);
-    pm->disks = pvh_disks_new(cfg, PVH_DOMID, errp);
-    if (!pm->disks) {
+    pm->devices = pvh_devices_new(loop, cfg, PVH_DOMID, errp);
+    if (!pm->devices) {
         goto fail;
     }
     pm->kernel = g_strdup(cfg->kernel);

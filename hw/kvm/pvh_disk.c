@@ -1,6 +1,6 @@
 /*
  * The xenner_pvh guest's disks, served by the block backend that serves
- * xenner_pv's and real Xen's guests.
+ * xenner_pv's and real Xen's guests (on hw/kvm/pvh_devices.c's core).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -25,8 +25,6 @@ struct PvhDisks {
     GPtrArray *drives;          /* XenDrive, every -drive */
     GArray *disks;              /* PvhDisk */
     XenDiskHost *host;
-    XenBackend *backend;        /* while the guest runs */
-    const XenServices *svc;
 };
 
 static bool add_disk(void *opaque, XenDrive *d, const char *name,
@@ -55,8 +53,8 @@ static bool add_disk(void *opaque, XenDrive *d, const char *name,
     return true;
 }
 
-/* -device xen-disk,vdev=NAME,drive=ID: as xenner_pv takes it. */
-static bool add_disk_device(PvhDisks *pd, QemuOpts *opts, Error **errp)
+/* As xenner_pv takes it. */
+bool pvh_disks_add_device(PvhDisks *pd, QemuOpts *opts, Error **errp)
 {
     const char *vdev;
     uint64_t domid;
@@ -80,20 +78,6 @@ static bool parse(PvhDisks *pd, const XenMachineConfig *cfg, Error **errp)
         !xen_drives_each_if_xen(pd->drives, add_disk, pd, errp)) {
         return false;
     }
-    for (guint i = 0; i < cfg->devices->len; i++) {
-        QemuOpts *opts = g_ptr_array_index(cfg->devices, i);
-        const char *driver = qemu_opt_get(opts, "driver");
-
-        if (!driver || strcmp(driver, "xen-disk")) {
-            error_setg(errp, "-machine xenner_pvh: -device %s is not "
-                       "supported: only xen-disk is (or -drive if=xen)",
-                       driver ? driver : "");
-            return false;
-        }
-        if (!add_disk_device(pd, opts, errp)) {
-            return false;
-        }
-    }
     return true;
 }
 
@@ -114,26 +98,24 @@ PvhDisks *pvh_disks_new(const XenMachineConfig *cfg, uint16_t domid,
     return pd;
 }
 
-bool pvh_disks_start(PvhDisks *pd, EventLoop *loop, const XenServices *svc,
-                     Error **errp)
+bool pvh_disks_empty(PvhDisks *pd)
+{
+    return !pd->disks->len;
+}
+
+bool pvh_disks_start(PvhDisks *pd, XenBackend *be, Error **errp)
 {
     if (!pd->disks->len) {
         return true;
     }
-    pd->svc = svc;
-    pd->backend = xen_backend_new(loop, svc, 0, errp);
-    if (!pd->backend) {
-        return false;
-    }
-    xen_backend_serve_domain(pd->backend, pd->domid);
-    if (!xen_disk_register(pd->backend, pd->host, true, errp)) {
+    if (!xen_disk_register(be, pd->host, true, errp)) {
         return false;
     }
     for (guint i = 0; i < pd->disks->len; i++) {
         PvhDisk *disk = &g_array_index(pd->disks, PvhDisk, i);
         XenDrive *d = disk->drive;
 
-        if (!xen_disk_create(pd->backend, pd->host, pd->domid, disk->vdev,
+        if (!xen_disk_create(be, pd->host, pd->domid, disk->vdev,
                              disk->vdev_name, d->params, d->readonly,
                              d->cdrom, &d->opts, errp)) {
             return false;
@@ -142,40 +124,11 @@ bool pvh_disks_start(PvhDisks *pd, EventLoop *loop, const XenServices *svc,
     return true;
 }
 
-void pvh_disks_stop(PvhDisks *pd)
-{
-    static const char *const types[] = { "qdisk", "vbd" };
-    XenXsHandle *xs;
-
-    if (!pd->backend) {
-        return;
-    }
-    xen_backend_free(pd->backend);
-    pd->backend = NULL;
-    /*
-     * As a toolstack does when the domain goes: the next boot's backend
-     * then finds no stale directory of this one's.
-     */
-    xs = pd->svc->xenstore->open(pd->svc->provider, NULL);
-    if (xs) {
-        g_autofree char *dom = pd->svc->xenstore->get_domain_path(xs, 0);
-
-        for (size_t i = 0; dom && i < G_N_ELEMENTS(types); i++) {
-            g_autofree char *path = g_strdup_printf("%s/backend/%s/%u", dom,
-                                                    types[i], pd->domid);
-
-            pd->svc->xenstore->rm(xs, 0, path);
-        }
-        pd->svc->xenstore->close(xs);
-    }
-}
-
 void pvh_disks_free(PvhDisks *pd)
 {
     if (!pd) {
         return;
     }
-    pvh_disks_stop(pd);
     for (guint i = 0; i < pd->disks->len; i++) {
         g_free(g_array_index(pd->disks, PvhDisk, i).vdev_name);
     }

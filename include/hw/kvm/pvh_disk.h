@@ -1,8 +1,7 @@
 /*
  * The xenner_pvh guest's disks: -drive if=xen and -device xen-disk, read
- * once at start-up. At each boot of the guest the block backend serves
- * them over Xenner's services, with their directories written as a
- * toolstack writes them, so that the guest's xen-blkfront finds them.
+ * once at start-up, and written at each boot on the backend core
+ * hw/kvm/pvh_devices.c starts.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -12,34 +11,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hw/xen/xen_backend_ops.h"
+#include "hw/xen/xen_backend.h"
 #include "hw/xen/xen_machine.h"
 #include "util/error.h"
-#include "util/event-loop.h"
+#include "util/qemu-option.h"
 
 typedef struct PvhDisks PvhDisks;
 
 /*
- * The disks of guest @domid on the command line: -drive if=xen (xvda
- * upwards, or index=), and -device xen-disk,vdev=NAME,drive=ID (domid=
- * may be given: it must be @domid). Every image is checked as
- * xenner_pv checks it; any other -device is refused.
+ * The -drive options for guest @domid: if=xen ones are its disks (xvda
+ * upwards, or index=); if=none ones wait for a -device xen-disk. Every
+ * image is checked as xenner_pv checks it.
  */
 PvhDisks *pvh_disks_new(const XenMachineConfig *cfg, uint16_t domid,
                         Error **errp);
-/*
- * The guest is about to boot, its xenstore home written: starts the
- * block backend (domain 0 of @svc) and writes each disk's frontend and
- * backend directories. Nothing when there are no disks.
- */
-bool pvh_disks_start(PvhDisks *pd, EventLoop *loop, const XenServices *svc,
-                     Error **errp);
-/*
- * The guest is gone: the backend disconnects and closes every disk
- * (before the guest's grant table and event channels go) and the
- * backend directories are removed.
- */
-void pvh_disks_stop(PvhDisks *pd);
+/* -device xen-disk,vdev=NAME,drive=ID (domid= may be given: the guest's). */
+bool pvh_disks_add_device(PvhDisks *pd, QemuOpts *opts, Error **errp);
+bool pvh_disks_empty(PvhDisks *pd);
+/* Serves the disks on @be and writes their directories. */
+bool pvh_disks_start(PvhDisks *pd, XenBackend *be, Error **errp);
 void pvh_disks_free(PvhDisks *pd);
 
 #endif /* HW_KVM_PVH_DISK_H */
