@@ -602,14 +602,17 @@ static bool select_machine(const char *arg, XenMachineConfig *cfg,
 }
 
 /* Each -nic as the -netdev and -device xen-net-device it stands for. */
-static bool expand_nics(GPtrArray *nics, XenMachineConfig *cfg, Error **errp)
+static bool expand_nics(GPtrArray *nics, const XenMachineType *type,
+                        XenMachineConfig *cfg, Error **errp)
 {
+    long domid = type->guest_domid ? type->guest_domid :
+                 cfg->xen_create ? XEN_NIC_DOMID_BUILT : cfg->xen_domid;
+
     for (guint i = 0; i < nics->len; i++) {
         QemuOpts *netdev, *device;
 
         if (!xen_nic_option_expand(g_ptr_array_index(nics, i), i,
-                                   cfg->xenner_guests, cfg->xen_create ?
-                                   XEN_NIC_DOMID_BUILT : cfg->xen_domid,
+                                   cfg->xenner_guests, domid,
                                    &netdev, &device, errp)) {
             return false;
         }
@@ -638,7 +641,7 @@ static bool parse_config(const Options *o, const XenMachineType *type,
         parse_opts_list(o->xenner_guests, NULL, false, cfg->xenner_guests,
                         errp) &&
         parse_opts_list(o->mons, NULL, false, cfg->mons, errp) &&
-        expand_nics(o->nics, cfg, errp) &&
+        expand_nics(o->nics, type, cfg, errp) &&
         check_mons(cfg->mons, errp) &&
         (!o->ram_size || check_ram_size(o->ram_size, &cfg->ram_mb, errp)) &&
         check_serial(o->serial, o->xen_create || type->boots_kernel, errp) &&

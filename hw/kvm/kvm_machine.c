@@ -37,7 +37,7 @@
 #include "xenner/xs_tree.h"
 
 #define PVH_DEFAULT_RAM_MB 512
-#define PVH_DOMID 1
+#define PVH_DOMID XENNER_PVH_DOMID
 /*
  * The console ring's frame, as the toolstack gives one: in the reserved
  * legacy hole, so Linux never takes it for RAM, and mapped there like RAM.

@@ -10,12 +10,15 @@
 #include <string.h>
 
 #include "hw/kvm/pvh_disk.h"
+#include "hw/kvm/pvh_nic.h"
 #include "hw/xen/xen_backend.h"
+#include "hw/xen/xen_nic.h"
 
 struct PvhDevices {
     EventLoop *loop;
     uint16_t domid;
     PvhDisks *disks;
+    PvhNics *nics;
     XenBackend *backend;        /* while the guest runs */
     const XenServices *svc;
 };
@@ -27,8 +30,12 @@ static bool add_device(PvhDevices *pv, QemuOpts *opts, Error **errp)
     if (driver && !strcmp(driver, "xen-disk")) {
         return pvh_disks_add_device(pv->disks, opts, errp);
     }
+    if (driver && !strcmp(driver, XEN_NIC_DEVICE)) {
+        return pvh_nics_add_device(pv->nics, opts, errp);
+    }
     error_setg(errp, "-machine xenner_pvh: -device %s is not supported: "
-               "only xen-disk is (or -drive if=xen)", driver ? driver : "");
+               "only xen-disk and " XEN_NIC_DEVICE " are (or -drive if=xen, "
+               "-nic)", driver ? driver : "");
     return false;
 }
 
@@ -41,6 +48,10 @@ PvhDevices *pvh_devices_new(EventLoop *loop, const XenMachineConfig *cfg,
     pv->domid = domid;
     pv->disks = pvh_disks_new(cfg, domid, errp);
     if (!pv->disks) {
+        goto fail;
+    }
+    pv->nics = pvh_nics_new(loop, cfg, domid, errp);
+    if (!pv->nics) {
         goto fail;
     }
     for (guint i = 0; i < cfg->devices->len; i++) {
@@ -57,7 +68,7 @@ fail:
 
 bool pvh_devices_start(PvhDevices *pv, const XenServices *svc, Error **errp)
 {
-    if (pvh_disks_empty(pv->disks)) {
+    if (pvh_disks_empty(pv->disks) && pvh_nics_empty(pv->nics)) {
         return true;
     }
     pv->svc = svc;
@@ -66,12 +77,13 @@ bool pvh_devices_start(PvhDevices *pv, const XenServices *svc, Error **errp)
         return false;
     }
     xen_backend_serve_domain(pv->backend, pv->domid);
-    return pvh_disks_start(pv->disks, pv->backend, errp);
+    return pvh_disks_start(pv->disks, pv->backend, errp) &&
+           pvh_nics_start(pv->nics, pv->backend, errp);
 }
 
 void pvh_devices_stop(PvhDevices *pv)
 {
-    static const char *const types[] = { "qdisk", "vbd" };
+    static const char *const types[] = { "qdisk", "vbd", "vif" };
     XenXsHandle *xs;
 
     if (!pv->backend) {
@@ -79,6 +91,7 @@ void pvh_devices_stop(PvhDevices *pv)
     }
     xen_backend_free(pv->backend);
     pv->backend = NULL;
+    pvh_nics_stop(pv->nics);
     /*
      * As a toolstack does when the domain goes: the next boot's backend
      * then finds no stale directory of this one's.
@@ -104,5 +117,6 @@ void pvh_devices_free(PvhDevices *pv)
     }
     pvh_devices_stop(pv);
     pvh_disks_free(pv->disks);
+    pvh_nics_free(pv->nics);
     g_free(pv);
 }

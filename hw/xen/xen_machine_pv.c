@@ -400,6 +400,7 @@ static const XenMachineType machine_types[] = {
         .cleanup = xenner_pvh_cleanup,
         .result = xenner_pvh_result,
         .boots_kernel = true,
+        .guest_domid = XENNER_PVH_DOMID,
     },
 #endif
     {

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 28
+tap_plan 33
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -127,9 +127,9 @@ fi
 
 # A disk: its directories as a toolstack writes them, the backend
 # waiting for the guest's blkfront (InitWait), while the guest runs.
-refused "xenner_pvh takes no other -device than xen-disk" \
-    "only xen-disk" -M xenner_pvh -kernel "$(guest_elf spin)" \
-    -device xen-kbd,domid=1
+refused "xenner_pvh takes no other -device than xen-disk, xen-net-device" \
+    "only xen-disk and xen-net-device" \
+    -M xenner_pvh -kernel "$(guest_elf spin)" -device xen-kbd,domid=1
 truncate -s 8M "$XS_TMP/pvh-disk.img"
 refused "xen-disk on xenner_pvh is for domain 1" "domid=2" \
     -M xenner_pvh -kernel "$(guest_elf spin)" \
@@ -139,17 +139,25 @@ if ! have_xenstore_utils; then
     skip "-drive if=xen: the vbd's directories" "no xenstore-utils"
     skip "-device xen-disk: the backend in InitWait" "no xenstore-utils"
 else
-    # ls_disk ARGS...: xenstore-ls of both sides of the guest's vbd.
-    ls_disk() {
+    # ls_dirs "DIR..." ARGS...: xenstore-ls of each DIR while a guest
+    # with ARGS runs.
+    ls_dirs() {
+        local dirs=$1
+
+        shift
         start_on_socket "$@"
-        ls_out=$(for d in /local/domain/1/device/vbd/51712 \
-                          /local/domain/0/backend/qdisk/1/51712; do
+        ls_out=$(for d in $dirs; do
                      echo "$d:"
                      XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 \
                          xenstore-ls "$d" 2>&1
                  done)
         kill -TERM "$pid"
         wait "$pid"
+    }
+    # ls_disk ARGS...: both sides of the guest's vbd.
+    ls_disk() {
+        ls_dirs "/local/domain/1/device/vbd/51712
+                 /local/domain/0/backend/qdisk/1/51712" "$@"
     }
     ls_disk -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw"
     if grep -q '^backend-id = "0"' <<<"$ls_out" &&
@@ -168,6 +176,50 @@ else
         ok "-device xen-disk: the backend waits for the guest (InitWait)"
     else
         not_ok "-device xen-disk: the backend in InitWait" "$ls_out"
+    fi
+fi
+
+# Vifs: -nic and -netdev with -device xen-net-device as on xenner_pv,
+# their directories as a toolstack writes them, the backend in InitWait.
+refused "xen-net-device on xenner_pvh is for domain 1" "domid=2" \
+    -M xenner_pvh -kernel "$(guest_elf spin)" -netdev user,id=n0 \
+    -device xen-net-device,domid=2,netdev=n0
+refused "xen-net-device's netdev must exist" "no -netdev id=n1" \
+    -M xenner_pvh -kernel "$(guest_elf spin)" -netdev user,id=n0 \
+    -device xen-net-device,netdev=n1
+refused "a netdev takes one vif" "in use" \
+    -M xenner_pvh -kernel "$(guest_elf spin)" -netdev user,id=n0 \
+    -device xen-net-device,netdev=n0 -device xen-net-device,netdev=n0
+if ! have_xenstore_utils; then
+    skip "-nic: the vif's directories" "no xenstore-utils"
+    skip "-device xen-net-device: two vifs, both in InitWait" \
+        "no xenstore-utils"
+else
+    ls_dirs "/local/domain/1/device/vif/0 /local/domain/0/backend/vif/1/0" \
+        -nic user,mac=52:54:00:12:34:a0
+    if grep -q '^backend-id = "0"' <<<"$ls_out" &&
+        grep -q '^backend = "/local/domain/0/backend/vif/1/0"' \
+            <<<"$ls_out" &&
+        [ "$(grep -c '^mac = "52:54:00:12:34:a0"' <<<"$ls_out")" == 2 ] &&
+        grep -q '^handle = "0"' <<<"$ls_out" &&
+        grep -q '^frontend-id = "1"' <<<"$ls_out" &&
+        grep -q '^state = "2"' <<<"$ls_out" &&
+        grep -q '^feature-rx-copy = "1"' <<<"$ls_out"; then
+        ok "-nic: the vif's directories as a toolstack writes them"
+    else
+        not_ok "-nic: the vif's directories" "$ls_out"
+    fi
+    ls_dirs "/local/domain/0/backend/vif/1" \
+        -netdev user,id=n0 -netdev user,id=n1 \
+        -device xen-net-device,netdev=n0,domid=1 \
+        -device xen-net-device,netdev=n1,mac=52:54:00:12:34:a1
+    if [ "$(grep -c '^ state = "2"' <<<"$ls_out")" == 2 ] &&
+        [ "$(grep -c '^ hotplug-status = "connected"' <<<"$ls_out")" == 2 ] &&
+        grep -q '^ mac = "52:54:00:12:34:a1"' <<<"$ls_out" &&
+        grep -q '^1 = ""' <<<"$ls_out"; then
+        ok "-device xen-net-device: two vifs, both in InitWait"
+    else
+        not_ok "-device xen-net-device: two vifs, both in InitWait" "$ls_out"
     fi
 fi
 
@@ -223,9 +275,10 @@ check_eq "with -no-reboot, a reboot exits 0" "0 boot" "$RC $(cat "$OUT")"
 N=$((N + 1))
 OUT="$XS_TMP/serial-$N.txt"
 ERR="$XS_TMP/server-kvm-$N.log"
-# With a disk: each boot's backend goes and comes back with the guest.
+# With a disk and a vif: each boot's backend goes and comes back with
+# the guest, the vif numbered 0 again.
 "$QEMU_XENPV" -M xenner_pvh -m 16 -serial "file:$OUT" \
-    -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
+    -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" -nic user \
     -kernel "$(guest_elf reboot)" 2>"$ERR" &
 pid=$!
 bg_track "$pid"

@@ -52,6 +52,8 @@ typedef struct XenMachineType {
     const char *const *props;       /* allowed -M properties, "type" first */
     /* Boots -kernel itself (-initrd, -append, -serial, -smp apply). */
     bool boots_kernel;
+    /* The domain of its one guest, which -nic defaults to; 0: none. */
+    uint16_t guest_domid;
     XenMachineState *(*init)(EventLoop *loop, const XenMachineConfig *cfg,
                              Error **errp);
     void (*cleanup)(XenMachineState *ms);
@@ -87,6 +89,7 @@ XenMachineState *xenner_pv_init(EventLoop *loop, const XenMachineConfig *cfg,
                                 Error **errp);
 void xenner_pv_cleanup(XenMachineState *ms);
 /* The xenner_pvh machine: Xenner on KVM (hw/kvm/kvm_machine.c). */
+#define XENNER_PVH_DOMID 1
 extern const char *const xenner_pvh_props[];
 XenMachineState *xenner_pvh_init(EventLoop *loop,
                                  const XenMachineConfig *cfg, Error **errp);
