@@ -16,7 +16,8 @@
 # overlay) holds the guest's image and logs.
 #
 # The scenarios: k0, the issue's first (ext4 on our block backend, then
-# the power-off through ACPI); k1, the kernel's crash.
+# the power-off through ACPI); k1, the kernel's crash; k2, the network
+# (xen-netfront on our net backend, a tap in a namespace of its own).
 out=/rig-out
 log=$out/guest.log
 
@@ -164,5 +165,73 @@ check "$name: the guest's init ran its task" con_has $name "RIG crashing"
 check "$name: qemu-xenpv exits 1 when the guest crashes" rc_is $name 1
 check "$name: and says why" grep -q "crash" "/tmp/$name.err"
 check "$name: qemu-xenpv's stderr clean" clean_log "/tmp/$name.err"
+guest_log $name
+
+# k2: the issue's second check, the network. The guest's xen-netfront
+# connects to our net backend, whose vif is on a tap (-netdev tap)
+# that is moved into a network namespace this scenario makes, holding
+# dom0's end (192.168.100.1) and an iperf3 server: the Xen rig's net
+# task pings it and sends and receives over TCP (rig.hotplug=0: no
+# second vif), then the guest powers off. The namespace goes with its
+# processes; nothing leaves the rig.
+name=k2
+ifname=xpvh0
+mac=52:54:00:12:34:20
+echo "== $(date +%s) $name: $qemu -M $machine -netdev tap" >> $log
+unshare -n sleep 900 &
+ns=$!
+nsrun() { nsenter -t "$ns" -n "$@"; }
+# unshare has made the namespace once its own lo is there.
+i=0
+while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ] &&
+    [ $i -lt 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+nsrun ip link set lo up
+nsrun iperf3 -s > "/tmp/$name.iperf" 2>&1 &
+iperf=$!
+timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
+    -kernel "$kernel" -initrd "$domu" \
+    -append "console=hvc0 rig.task=net rig.hotplug=0 rig.runtime=3" \
+    -netdev "tap,id=n0,ifname=$ifname,script=no,downscript=no" \
+    -device "xen-net-device,netdev=n0,mac=$mac" \
+    -serial "file:/tmp/$name.con" \
+    < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err" &
+qpid=$!
+# The tap exists once qemu-xenpv has opened it, long before the guest's
+# netfront probes; it keeps its queue open across the move.
+moved=no
+i=0
+while [ $i -lt 300 ]; do
+    if ip link set "$ifname" netns "$ns" 2>> $log; then
+        moved=yes
+        break
+    fi
+    sleep 0.1
+    i=$((i + 1))
+done
+[ $moved = no ] ||
+    { nsrun ip addr add 192.168.100.1/24 dev "$ifname" &&
+      nsrun ip link set "$ifname" up; } >> $log 2>&1
+wait $qpid
+echo $? > "/tmp/$name.rc"
+echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
+kill $iperf $ns 2> /dev/null
+wait $iperf $ns 2> /dev/null
+cat "/tmp/$name.iperf" >> $log
+check "$name: the tap is in the namespace" test $moved = yes
+check "$name: xen-netfront connects to our net backend" \
+    con_has $name "RIG eth0 $mac"
+check "$name: the guest pings the namespace" con_has $name "RIG net-ping-ok"
+check "$name: TCP from the guest to the namespace (iperf3)" \
+    con_has $name "RIG-NET tx bits_per_second="
+check "$name: TCP from the namespace to the guest (iperf3 -R)" \
+    con_has $name "RIG-NET rx bits_per_second="
+check "$name: the guest's task ends with status 0" \
+    con_has $name "RIG-TASK-EXIT 0"
+check "$name: qemu-xenpv exits 0 when the guest powers off" rc_is $name 0
+check "$name: with nothing on stderr" test ! -s "/tmp/$name.err"
+check "$name: the namespace is gone" test ! -e "/proc/$ns"
 guest_log $name
 [ "$failed" = 0 ]

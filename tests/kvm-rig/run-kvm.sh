@@ -21,14 +21,15 @@ case $qemu in /*) ;; *) qemu=$(pwd)/$qemu ;; esac
 # loaded host and for the guest scenario once qemu-xenpv has a KVM
 # machine; it bounds a hang, not a normal run.
 RIG_BUDGET=${RIG_BUDGET:-900}
-# With its dependencies from modules.dep: irqbypass, ccp, kvm.
-rig_modules=(kvm-amd)
+# With its dependencies from modules.dep: irqbypass, ccp, kvm; tun for
+# k2's tap (guest.sh).
+rig_modules=(kvm-amd tun)
 rig_boot_sh=$here/boot.sh
 rig_setup "${3:-}"
 rig_logs=(kvm.log probe.tap guest.log dmesg.txt)
 
 # The Linux guests (guest.sh), unless KVM_RIG_LINUX=0 (a quick run of
-# the probe alone): two boots, a minute or two. CI's run of 1db76e4 saw
+# the probe alone): three boots, a minute or two. CI's run of 1db76e4 saw
 # one hang under the sanitized build (the kernel's init never ran); the
 # stuck upcall vector that stopped the guest's clock fits it and is
 # fixed (docs/devel/kvm-rig.md).
@@ -37,8 +38,11 @@ if [ "${KVM_RIG_LINUX:-1}" = 0 ]; then
     domu=off
 elif machine=$("$here/guest.sh" --machine "$qemu"); then
     echo "# qemu-xenpv's KVM machine: $machine"
+    # iperf3 for k2's guest (the Xen rig's net task).
+    iperf3=$(command -v iperf3) ||
+        rig_bail "no iperf3 (scripts/install-deps.sh)"
     timeout 300 "$here/../xen-rig/mkdomu.sh" "$cache" \
-        "$tmp/domu-initrd.gz" || rig_bail "mkdomu.sh failed"
+        "$tmp/domu-initrd.gz" "$iperf3" || rig_bail "mkdomu.sh failed"
     domu=$tmp/domu-initrd.gz
 fi
 
