@@ -15,9 +15,10 @@
 # on stdout, details in /rig-out/guest.log; /tmp (the rig's tmpfs
 # overlay) holds the guest's image and logs.
 #
-# The scenarios: k0, the issue's first (ext4 on our block backend, then
-# the power-off through ACPI); k1, the kernel's crash; k2, the network
-# (xen-netfront on our net backend, a tap in a namespace of its own).
+# The scenarios: k0, the issue's first and second in one boot (ext4 on
+# our block backend, xenstore-ls on the socket, the network through our
+# net backend to a namespace, then the power-off through ACPI); k1, the
+# kernel's crash.
 out=/rig-out
 log=$out/guest.log
 
@@ -81,33 +82,89 @@ if [ ! -s "$domu" ]; then
     exit 1
 fi
 
-# k0: the issue's first check, in one boot. Debian's kernel runs as a
-# Xen PVH guest with its console on our chardev from its first line;
-# its xen-blkfront connects to our block backend (a raw image as xvda,
-# -drive if=xen); the Xen rig's ext4 task (mkfs, files read back by
-# checksum after drop_caches, e2fsck -fn) passes in the guest; the init
-# powers off (poweroff -f). x86 Linux has no Xen power-off for PVH
-# guests: it powers off through ACPI (on by default), S5 written to the
-# FADT's PM1a control block, which ends qemu-xenpv with exit 0 after it
-# closed its disks, and nothing on stderr; e2fsck here then finds the
-# image clean. While it runs, Debian's xenstore-ls reads its xenstore on
-# the socket.
+# net_up NAME: a network namespace for NAME's guest, held by a sleep
+# ($ns), with its lo up and an iperf3 server ($iperf) in it.
+net_up() {
+    unshare -n sleep 900 &
+    ns=$!
+    # unshare has made the namespace once the sleep's is not ours.
+    i=0
+    own=$(readlink /proc/self/ns/net)
+    while [ "$(readlink /proc/$ns/ns/net)" = "$own" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    nsrun ip link set lo up
+    nsrun iperf3 -s > "/tmp/$1.iperf" 2>&1 &
+    iperf=$!
+}
+nsrun() { nsenter -t "$ns" -n "$@"; }
+# net_tap IFNAME: moves the tap qemu-xenpv made into the namespace, with
+# dom0's address there (the Xen rig's net task pings and iperf3s it).
+# The tap exists once qemu-xenpv has opened it, long before the guest's
+# netfront probes; it keeps its queue open across the move.
+net_tap() {
+    moved=no
+    i=0
+    while [ $i -lt 300 ]; do
+        if ip link set "$1" netns "$ns" 2>> $log; then
+            moved=yes
+            break
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ $moved = no ] ||
+        { nsrun ip addr add 192.168.100.1/24 dev "$1" &&
+          nsrun ip link set "$1" up; } >> $log 2>&1
+}
+# net_down NAME: the server and the sleep go, and the namespace with them.
+net_down() {
+    kill $iperf $ns 2> /dev/null
+    wait $iperf $ns 2> /dev/null
+    cat "/tmp/$1.iperf" >> $log
+}
+
+# k0: the issue's first and second checks, in one boot. Debian's kernel
+# runs as a Xen PVH guest with its console on our chardev from its first
+# line; its xen-blkfront connects to our block backend (a raw image as
+# xvda, -drive if=xen); the Xen rig's ext4 task (mkfs, files read back
+# by checksum after drop_caches, e2fsck -fn) passes in the guest. Its
+# xen-netfront connects to our net backend, whose vif is on a tap
+# (-netdev tap) moved into a network namespace made here, holding dom0's
+# end (192.168.100.1) and an iperf3 server: the Xen rig's net task pings
+# it and sends and receives over TCP (rig.hotplug=0: no second vif).
+# Then the init powers off (poweroff -f). x86 Linux has no Xen power-off
+# for PVH guests: it powers off through ACPI (on by default), S5 written
+# to the FADT's PM1a control block, which ends qemu-xenpv with exit 0
+# after it closed its disks, and nothing on stderr; e2fsck here then
+# finds the image clean, and the namespace goes with its processes:
+# nothing leaves the rig. While it runs, Debian's xenstore-ls reads its
+# xenstore on the socket.
 name=k0
 img=/tmp/$name.img
+ifname=xpvh0
+mac=52:54:00:12:34:20
+args="console=hvc0 rig.task=ext4,net rig.disk=xvda rig.channel=0"
+args="$args rig.hotplug=0 rig.runtime=3"
 rm -f "$img"
 truncate -s 128M "$img"
 sock=/tmp/$name-xs.sock
-echo "== $(date +%s) $name: $qemu -M $machine -drive $img" >> $log
+net_up $name
+echo "== $(date +%s) $name: $qemu -M $machine -drive $img -netdev tap" >> $log
 (
     timeout -k 10 300 "$qemu" -M "$machine,xenstore-socket=$sock" -m 256 \
         -kernel "$kernel" -initrd "$domu" \
-        -append "console=hvc0 rig.task=ext4 rig.disk=xvda rig.channel=0" \
+        -append "$args" \
         -drive "file=$img,if=xen,format=raw" \
+        -netdev "tap,id=n0,ifname=$ifname,script=no,downscript=no" \
+        -device "xen-net-device,netdev=n0,mac=$mac" \
         -serial "file:/tmp/$name.con" \
         < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err"
     echo $? > "/tmp/$name.rc"
 ) &
 guest=$!
+net_tap $ifname
 # While the guest runs, Debian's xenstore-ls reads its xenstore on the
 # socket: its vbd's frontend, connected (state 4), seen at least once
 # between blkfront's connect and the power-off (seconds apart).
@@ -124,6 +181,7 @@ while kill -0 $guest 2>/dev/null; do
 done
 wait $guest
 echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
+net_down $name
 [ ! -s "/tmp/$name.xs" ] || cat "/tmp/$name.xs" >> $log
 # The console replays the kernel's log from its banner, with its time.
 check "$name: the guest's console is on our chardev from its first line" \
@@ -139,6 +197,14 @@ check "$name: xenstore-ls on the socket shows it connected while it runs" \
 check "$name: ext4 read back by checksum in the guest" \
     con_has $name "RIG ext4-readback-ok xvda"
 check "$name: fsck clean in the guest" con_has $name "RIG ext4-fsck-clean xvda"
+check "$name: the tap is in the namespace" test $moved = yes
+check "$name: xen-netfront connects to our net backend" \
+    con_has $name "RIG eth0 $mac"
+check "$name: the guest pings the namespace" con_has $name "RIG net-ping-ok"
+check "$name: TCP from the guest to the namespace (iperf3)" \
+    con_has $name "RIG-NET tx bits_per_second="
+check "$name: TCP from the namespace to the guest (iperf3 -R)" \
+    con_has $name "RIG-NET rx bits_per_second="
 check "$name: the guest's task ends with status 0" \
     con_has $name "RIG-TASK-EXIT 0"
 check "$name: the guest powers off through ACPI S5" \
@@ -146,6 +212,7 @@ check "$name: the guest powers off through ACPI S5" \
 check "$name: qemu-xenpv exits 0 when the guest powers off" rc_is $name 0
 check "$name: the image is clean to e2fsck here" e2fsck -fn "$img"
 check "$name: with nothing on stderr" test ! -s "/tmp/$name.err"
+check "$name: the namespace is gone" test ! -e "/proc/$ns"
 guest_log $name
 rm -f "$img"
 
@@ -167,71 +234,4 @@ check "$name: and says why" grep -q "crash" "/tmp/$name.err"
 check "$name: qemu-xenpv's stderr clean" clean_log "/tmp/$name.err"
 guest_log $name
 
-# k2: the issue's second check, the network. The guest's xen-netfront
-# connects to our net backend, whose vif is on a tap (-netdev tap)
-# that is moved into a network namespace this scenario makes, holding
-# dom0's end (192.168.100.1) and an iperf3 server: the Xen rig's net
-# task pings it and sends and receives over TCP (rig.hotplug=0: no
-# second vif), then the guest powers off. The namespace goes with its
-# processes; nothing leaves the rig.
-name=k2
-ifname=xpvh0
-mac=52:54:00:12:34:20
-echo "== $(date +%s) $name: $qemu -M $machine -netdev tap" >> $log
-unshare -n sleep 900 &
-ns=$!
-nsrun() { nsenter -t "$ns" -n "$@"; }
-# unshare has made the namespace once its own lo is there.
-i=0
-while [ "$(readlink /proc/$ns/ns/net)" = "$(readlink /proc/self/ns/net)" ] &&
-    [ $i -lt 100 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
-nsrun ip link set lo up
-nsrun iperf3 -s > "/tmp/$name.iperf" 2>&1 &
-iperf=$!
-timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
-    -kernel "$kernel" -initrd "$domu" \
-    -append "console=hvc0 rig.task=net rig.hotplug=0 rig.runtime=3" \
-    -netdev "tap,id=n0,ifname=$ifname,script=no,downscript=no" \
-    -device "xen-net-device,netdev=n0,mac=$mac" \
-    -serial "file:/tmp/$name.con" \
-    < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err" &
-qpid=$!
-# The tap exists once qemu-xenpv has opened it, long before the guest's
-# netfront probes; it keeps its queue open across the move.
-moved=no
-i=0
-while [ $i -lt 300 ]; do
-    if ip link set "$ifname" netns "$ns" 2>> $log; then
-        moved=yes
-        break
-    fi
-    sleep 0.1
-    i=$((i + 1))
-done
-[ $moved = no ] ||
-    { nsrun ip addr add 192.168.100.1/24 dev "$ifname" &&
-      nsrun ip link set "$ifname" up; } >> $log 2>&1
-wait $qpid
-echo $? > "/tmp/$name.rc"
-echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
-kill $iperf $ns 2> /dev/null
-wait $iperf $ns 2> /dev/null
-cat "/tmp/$name.iperf" >> $log
-check "$name: the tap is in the namespace" test $moved = yes
-check "$name: xen-netfront connects to our net backend" \
-    con_has $name "RIG eth0 $mac"
-check "$name: the guest pings the namespace" con_has $name "RIG net-ping-ok"
-check "$name: TCP from the guest to the namespace (iperf3)" \
-    con_has $name "RIG-NET tx bits_per_second="
-check "$name: TCP from the namespace to the guest (iperf3 -R)" \
-    con_has $name "RIG-NET rx bits_per_second="
-check "$name: the guest's task ends with status 0" \
-    con_has $name "RIG-TASK-EXIT 0"
-check "$name: qemu-xenpv exits 0 when the guest powers off" rc_is $name 0
-check "$name: with nothing on stderr" test ! -s "/tmp/$name.err"
-check "$name: the namespace is gone" test ! -e "/proc/$ns"
-guest_log $name
 [ "$failed" = 0 ]

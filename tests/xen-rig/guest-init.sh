@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # /init of the rig's PV domU (built by mkdomu.sh). Loads the frontend
-# modules, optionally waits for the disk, runs /tasks/<rig.task>.sh and
-# reports its status on the console as "RIG-TASK-EXIT <status>", where
+# modules, optionally waits for the disk, runs /tasks/<rig.task>.sh
+# (rig.task=A,B: A then B, up to the first that fails, so that one boot
+# checks several things) and reports the status on the console as
+# "RIG-TASK-EXIT <status>", where
 # dom0 reads it from the guest's console log. Kernel parameters
 # rig.<key>=<value> reach the task as RIG_<KEY> (rig.disk=xvda: wait for
 # /dev/xvda first). As PID 1 this must never exit: it powers off instead,
@@ -58,15 +60,21 @@ if [ -n "$disk" ]; then
     done
     [ -b "/dev/$disk" ] || { echo "rig-guest: no /dev/$disk after 180 s"; rc=2; }
 fi
+if [ $rc = 0 ] && [ -z "$task" ]; then
+    echo "rig-guest: no task (rig.task= on the command line)"
+    rc=3
+fi
 if [ $rc = 0 ]; then
-    if [ -n "$task" ] && [ -f "/tasks/$task.sh" ]; then
+    for t in $(echo "$task" | tr ',' ' '); do
+        if [ ! -f "/tasks/$t.sh" ]; then
+            echo "rig-guest: no task '$t' (rig.task= on the command line)"
+            rc=3
+            break
+        fi
         # An asynchronous command's stdin is /dev/null unless given.
-        sh "/tasks/$task.sh" < /dev/console &
-        wait $! || rc=$?
-    else
-        echo "rig-guest: no task '$task' (rig.task= on the command line)"
-        rc=3
-    fi
+        sh "/tasks/$t.sh" < /dev/console &
+        wait $! || { rc=$?; break; }
+    done
 fi
 echo "RIG-TASK-EXIT $rc"
 sync
