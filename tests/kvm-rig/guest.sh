@@ -18,7 +18,8 @@
 # The scenarios: k0, the issue's first and second in one boot (ext4 on
 # our block backend, xenstore-ls on the socket, the network through our
 # net backend to a namespace, then the power-off through ACPI); k1, the
-# kernel's crash.
+# kernel's crash, only when the fourth argument is "crash"
+# (KVM_RIG_LINUX=all): one run of it hung the whole rig (below).
 out=/rig-out
 log=$out/guest.log
 
@@ -43,6 +44,7 @@ fi
 qemu=${1:?usage: guest.sh QEMU_XENPV KERNEL DOMU_INITRD}
 kernel=${2:?}
 domu=${3:?}
+crash=${4:-}
 
 # shellcheck source=SCRIPTDIR/tap.sh
 . "$(dirname "$0")/tap.sh"
@@ -218,7 +220,16 @@ rm -f "$img"
 
 # k1: the kernel's crash reaches us as a Xen guest's does
 # (SCHEDOP_shutdown, SHUTDOWN_crash, from the panic notifier Linux
-# registers on Xen HVM and PVH).
+# registers on Xen HVM and PVH). Asked for only: in one run of some
+# thirty the whole emulated machine stopped during it, a core busy and
+# its own timeout never firing, with the rig's budget the only end
+# (docs/devel/kvm-rig.md). kvm-pvh.sh's test guests check the crash.
+if [ "$crash" != crash ]; then
+    n=$((n + 1))
+    echo "ok $n - k1: the kernel's crash # SKIP only with KVM_RIG_LINUX=all"
+    [ "$failed" = 0 ]
+    exit
+fi
 name=k1
 echo "== $(date +%s) $name: $qemu -M $machine" >> $log
 timeout -k 10 300 "$qemu" -M "$machine" -m 256 \
