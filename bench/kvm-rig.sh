@@ -22,6 +22,8 @@ runtime=${2:-10}
 # shellcheck source=SCRIPTDIR/../tests/xen-rig/rig-lib.sh
 . "$here/../tests/xen-rig/rig-lib.sh"
 rig_modules=(kvm-amd)
+# The KVM rig's boot: qemu-system-x86_64 -nic none, so nothing the rig
+# runs can reach a network off this machine; the guest gets only a disk.
 rig_boot_sh=$rig/boot.sh
 rig_setup ""
 rig_logs=(kvm.log guest.tap bench.log)
