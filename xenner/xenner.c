@@ -154,14 +154,16 @@ XennerGnttab *xenner_domain_gnttab(Xenner *x, uint16_t domid)
 /*
  * The layout libxl gives a PV domain: the domain's directory and its
  * control nodes are the toolstack's and readable by the guest; the nodes
- * a guest writes (data, drivers, feature, attr, error, control/shutdown)
- * are its own.
+ * a guest writes (data, drivers, feature, attr, error, control/shutdown
+ * and the control/feature-* it answers in) are its own.
  */
 static int xenstore_make_domain(Xenner *x, uint16_t domid, const char *name)
 {
     static const char *const toolstack_owned[] = { "device", "control" };
     static const char *const guest_owned[] = {
         "data", "drivers", "feature", "attr", "error", "control/shutdown",
+        "control/feature-poweroff", "control/feature-reboot",
+        "control/feature-suspend", "control/sysrq",
     };
     const XsPerm ro[2] = { { 0, XS_PERM_NONE }, { domid, XS_PERM_READ } };
     const XsPerm rw[1] = { { domid, XS_PERM_NONE } };

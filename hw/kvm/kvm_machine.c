@@ -172,7 +172,9 @@ static bool pvh_store_domain(PvhMachine *pm, Error **errp)
     static const char *const ro_dirs[] = { "", "/device", "/control" };
     static const char *const rw_dirs[] = {
         "/data", "/drivers", "/feature", "/attr", "/error",
-        "/control/shutdown",
+        "/control/shutdown", "/control/feature-poweroff",
+        "/control/feature-reboot", "/control/feature-suspend",
+        "/control/sysrq",
     };
     const XsPerm ro[2] = { { 0, XS_PERM_NONE }, { PVH_DOMID, XS_PERM_READ } };
     const XsPerm rw[1] = { { PVH_DOMID, XS_PERM_NONE } };

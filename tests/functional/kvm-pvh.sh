@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 33
+tap_plan 34
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -111,10 +111,13 @@ start_on_socket() {
 # The same xenstore, on a socket, while a guest runs.
 if ! have_xenstore_utils; then
     skip "xenstore-ls reads the guest's home" "no xenstore-utils"
+    skip "the control nodes' permissions" "no xenstore-utils"
 else
     start_on_socket
     ls_out=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls \
                  /local/domain/1 2>&1)
+    perms=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls -p \
+                /local/domain/1/control 2>&1)
     kill -TERM "$pid"
     wait "$pid"
     if grep -q '^name = "pvh"' <<<"$ls_out" &&
@@ -123,6 +126,11 @@ else
     else
         not_ok "xenstore-ls reads the guest's home on the socket" "$ls_out"
     fi
+    # As libxl makes them: the nodes the guest answers in are its own.
+    n=$(grep -cE '^(shutdown|feature-(poweroff|reboot|suspend)|sysrq) = .*\(n1\)$' \
+            <<<"$perms")
+    check_eq "control/shutdown, feature-* and sysrq are the guest's own" \
+        5 "$n"
 fi
 
 # A disk: its directories as a toolstack writes them, the backend

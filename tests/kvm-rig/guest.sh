@@ -177,6 +177,9 @@ while kill -0 $guest 2>/dev/null; do
        grep -q '^/local/domain/1/device/vbd/51712/state = "4"' \
             "/tmp/$name.ls"; then
         cp "/tmp/$name.ls" "/tmp/$name.xs"
+        # Linux's shutdown watcher answers there at boot, before blkfront.
+        XENSTORED_PATH=$sock timeout 10 xenstore-read \
+            /local/domain/1/control/feature-poweroff > "/tmp/$name.fp" 2>&1
         break
     fi
     sleep 0.2
@@ -196,6 +199,8 @@ check "$name: xen-blkfront connects to our block backend" \
     con_has $name "blkfront: xvda:"
 check "$name: xenstore-ls on the socket shows it connected while it runs" \
     test -s "/tmp/$name.xs"
+check "$name: the guest says in xenstore that it powers off on request" \
+    grep -qx 1 "/tmp/$name.fp"
 check "$name: ext4 read back by checksum in the guest" \
     con_has $name "RIG ext4-readback-ok xvda"
 check "$name: fsck clean in the guest" con_has $name "RIG ext4-fsck-clean xvda"
