@@ -330,11 +330,19 @@ static int pvh_map_grant_frame(void *opaque, unsigned idx, uint64_t gpfn)
     return ret;
 }
 
+static int pvh_read_tsc(void *opaque, unsigned vcpu, KvmTscSample *s)
+{
+    PvhMachine *pm = opaque;
+
+    return pm->vm ? kvm_vm_read_tsc(pm->vm, vcpu, s) : -ENODEV;
+}
+
 static const XenHcallHostOps pvh_hcall_ops = {
     .console_write = pvh_console_write,
     .shutdown = pvh_shutdown,
     .inject = pvh_inject,
     .map_grant_frame = pvh_map_grant_frame,
+    .read_tsc = pvh_read_tsc,
 };
 
 static KvmVmAction pvh_hypercall(void *opaque, KvmHypercall *hc)

@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <glib.h>
 #include <linux/kvm.h>
@@ -34,6 +35,7 @@
 #define CPUID_1_ECX_CX16 (1u << 13)
 #define COM1 0x3f8
 #define UART_LSR_IDLE 0x60      /* THR and transmitter empty */
+#define MSR_IA32_TSC 0x10
 
 /* What the vCPU thread hands to the loop's thread. */
 typedef enum VcpuRequestKind {
@@ -719,6 +721,41 @@ int kvm_vm_inject_vector(KvmVm *vm, unsigned vcpu, uint8_t vector)
     };
 
     return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
+}
+
+static int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int kvm_vm_read_tsc(KvmVm *vm, unsigned vcpu, KvmTscSample *s)
+{
+    g_autofree struct kvm_msrs *msrs =
+        g_malloc0(sizeof(*msrs) + sizeof(msrs->entries[0]));
+    int64_t before, after;
+    int khz;
+
+    if (vcpu != 0) {
+        return -ENOENT;
+    }
+    khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+    if (khz <= 0) {
+        return khz < 0 ? -errno : -ENODEV;
+    }
+    msrs->nmsrs = 1;
+    msrs->entries[0].index = MSR_IA32_TSC;
+    before = monotonic_ns();
+    if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, msrs) != 1) {
+        return -EIO;
+    }
+    after = monotonic_ns();
+    s->tsc = msrs->entries[0].data;
+    s->mono_ns = before + (after - before) / 2;
+    s->khz = (uint32_t)khz;
+    return 0;
 }
 
 void kvm_vm_free(KvmVm *vm)

@@ -28,6 +28,7 @@ static const struct {
                                       xen_hcall_grant_table_op },
     [__HYPERVISOR_xen_version] = { "xen_version", xen_hcall_xen_version },
     [__HYPERVISOR_console_io] = { "console_io", xen_hcall_console_io },
+    [__HYPERVISOR_vm_assist] = { "vm_assist", xen_hcall_vm_assist },
     [__HYPERVISOR_vcpu_op] = { "vcpu_op", xen_hcall_vcpu_op },
     [__HYPERVISOR_sched_op] = { "sched_op", xen_hcall_sched_op },
     [__HYPERVISOR_hvm_op] = { "hvm_op", xen_hcall_hvm_op },

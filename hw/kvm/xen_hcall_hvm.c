@@ -186,6 +186,7 @@ static int64_t add_to_physmap(XenHcallCall *c, uint64_t arg)
          */
         memset(page, 0, XEN_HCALL_PAGE);
         h->shared_info_gfn = xatp.gpfn;
+        xen_hcall_time_publish(c);
         return 0;
     default:
         xen_hcall_log_unknown(h, "add_to_physmap space", xatp.space);
@@ -221,12 +222,6 @@ int64_t xen_hcall_memory_op(XenHcallCall *c)
     }
 }
 
-/* Xen's system time: nanoseconds since the machine started. */
-static uint64_t system_time_ns(XenHcall *h)
-{
-    return (uint64_t)(g_get_monotonic_time() - h->start_us) * 1000;
-}
-
 static void timer_fire(XenHcall *h)
 {
     if (h->virq_port[VIRQ_TIMER]) {
@@ -252,10 +247,11 @@ static void singleshot_stop(XenHcall *h)
 }
 
 /* VCPUOP_set_singleshot_timer: VIRQ_TIMER at @timeout_abs_ns. */
-static int64_t singleshot_set(XenHcall *h,
+static int64_t singleshot_set(XenHcallCall *c,
                               const struct vcpu_set_singleshot_timer *t)
 {
-    uint64_t now = system_time_ns(h);
+    XenHcall *h = c->h;
+    uint64_t now = xen_hcall_time_now(c);
     uint64_t ms;
 
     singleshot_stop(h);
@@ -308,6 +304,7 @@ int64_t xen_hcall_vcpu_op(XenHcallCall *c)
             return -EINVAL;     /* once only, as on Xen */
         }
         h->vcpu_info_gpa = gpa;
+        xen_hcall_time_publish(c);
         return 0;
     }
     case VCPUOP_set_singleshot_timer: {
@@ -316,11 +313,15 @@ int64_t xen_hcall_vcpu_op(XenHcallCall *c)
         if (xen_hcall_read(c, &t, arg, sizeof(t)) < 0) {
             return -EFAULT;
         }
-        return singleshot_set(h, &t);
+        return singleshot_set(c, &t);
     }
     case VCPUOP_stop_singleshot_timer:
         singleshot_stop(h);
         return 0;
+    case VCPUOP_register_vcpu_time_memory_area:
+        return xen_hcall_time_register_area(c, arg);
+    case VCPUOP_register_runstate_memory_area:
+        return xen_hcall_time_register_runstate(c, arg);
     case VCPUOP_stop_periodic_timer:
         return 0;           /* there is none: PVH starts without one */
     default:

@@ -53,6 +53,17 @@ struct XenHcall {
     unsigned grant_frames;          /* 0: no grant table */
     /* Ports Xenner keeps as unbound to ourselves, which we route. */
     uint32_t virq_port[NR_VIRQS];   /* 0: VIRQ not bound */
+    /*
+     * Xen's time (xen_hcall_time.c): system time tsc_ref_ns was the
+     * guest's TSC tsc_ref, which runs at tsc_khz (0: no reference yet).
+     */
+    uint64_t tsc_ref;
+    uint64_t tsc_ref_ns;
+    uint32_t tsc_khz;
+    uint32_t tsc_mul;
+    int8_t tsc_shift;
+    uint64_t time_area_gva;         /* a vcpu_time_info's, or 0 */
+    bool runstate_update_flag;      /* VMASST_TYPE_runstate_update_flag */
     GHashTable *local_ports;        /* port -> LOCAL_VIRQ / LOCAL_IPI */
 };
 
@@ -87,6 +98,19 @@ int64_t xen_hcall_memory_op(XenHcallCall *c);
 int64_t xen_hcall_vcpu_op(XenHcallCall *c);
 int64_t xen_hcall_event_channel_op(XenHcallCall *c);
 int64_t xen_hcall_grant_table_op(XenHcallCall *c);
+
+/*
+ * Xen's time (xen_hcall_time.c). Offered (hvm_safe_pvclock) when the
+ * machine can read the guest's TSC; the system time as the guest
+ * computes it (nanoseconds since the machine started); the time info
+ * and wallclock written where the guest reads them; two vcpu_ops.
+ */
+bool xen_hcall_time_offered(XenHcall *h);
+uint64_t xen_hcall_time_now(XenHcallCall *c);
+void xen_hcall_time_publish(XenHcallCall *c);
+int64_t xen_hcall_time_register_area(XenHcallCall *c, uint64_t arg);
+int64_t xen_hcall_time_register_runstate(XenHcallCall *c, uint64_t arg);
+int64_t xen_hcall_vm_assist(XenHcallCall *c);
 
 /* Makes @port pending in shared_info and raises the upcall if due. */
 void xen_hcall_evtchn_deliver(XenHcall *h, evtchn_port_t port);

@@ -83,15 +83,13 @@ int64_t xen_hcall_xen_version(XenHcallCall *c)
         if (xen_hcall_read(c, &fi, c->hc->args[1], sizeof(fi)) < 0) {
             return -EFAULT;
         }
-        /*
-         * What Xen gives a PVH guest, less hvm_safe_pvclock: without
-         * it Linux keeps KVM's own TSC and local APIC timer, which the
-         * in-kernel LAPIC serves with no exit to us.
-         */
+        /* What Xen gives a PVH guest. */
         fi.submap = fi.submap_idx ? 0 :
             1u << XENFEAT_writable_page_tables |
             1u << XENFEAT_auto_translated_physmap |
-            1u << XENFEAT_hvm_callback_vector;
+            1u << XENFEAT_hvm_callback_vector |
+            (xen_hcall_time_offered(c->h) ?
+             1u << XENFEAT_hvm_safe_pvclock : 0);
         return xen_hcall_write(c, c->hc->args[1], &fi, sizeof(fi));
     }
     case XENVER_pagesize:

@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 34
+tap_plan 35
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -83,6 +83,10 @@ check_eq "a single-shot timer raises VIRQ_TIMER in shared_info" \
 boot 60 -m 16 -kernel "$(guest_elf upcall)"
 check_eq "events come twice as vCPU 0's upcall vector, EOI in between" \
     "0 upcall ok" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf pvclock)"
+check_eq "Xen's time: a TSC scale, the wallclock, runstate and time areas" \
+    "0 pvclock ok" "$RC $(cat "$OUT")"
 
 boot 60 -m 16 -kernel "$(guest_elf gnttab)"
 check_eq "grant-table frames placed outside RAM hold what the guest wrote" \

@@ -32,6 +32,11 @@ usage: pvh-guest.py SCENARIO OUT
            VIRQ_TIMER twice as that vector at its local APIC (the second
            after the first's EOI, nested in its handler), writes
            "upcall ok" and powers off
+  pvclock  finds hvm_safe_pvclock among the features, places shared_info
+           and checks Xen's time there (a scale, the wallclock), registers
+           a runstate area and a time memory area and checks what they
+           hold, and that bad addresses for them fail; writes
+           "pvclock ok" and powers off
 """
 import struct
 import sys
@@ -411,6 +416,63 @@ def upcall(a):
     a.shutdown(3)
 
 
+def pvclock(a):
+    si = 0x108 * 4096           # in the image's zeroed tail
+    time0 = si + 32             # shared_info.vcpu_info[0].time
+    EFAULT_ADDR = 0x7fff0000    # far past the guest's 16 MiB
+
+    def jcc_fail(opcode):
+        a.code += bytes([0x0f, opcode])
+        a.fixups.append((len(a.code), "fail"))
+        a.code += b"\0\0\0\0"
+
+    def nonzero(addr):
+        a.code += b"\xa1" + struct.pack("<I", addr)    # mov addr, %eax
+        a.code += b"\x85\xc0"                          # test %eax, %eax
+        jcc_fail(0x84)                                  # jz fail
+
+    fi = a.blob(struct.pack("<II", 0, 0))
+    a.hcall("xen_version", 6, fi)                       # get_features
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", fi + 4)
+    a.code += b"\x25" + struct.pack("<I", 1 << 9)      # and hvm_safe_pvclock
+    a.expect(1 << 9)
+    a.hcall("memory_op", 7, a.blob(struct.pack("<HHIQQ", 0x7ff0, 1, 0, 0,
+                                                  si >> 12)))
+    a.expect(0)
+    # Written once, under its version: even, and a TSC scale in it.
+    a.code += b"\xa1" + struct.pack("<I", time0)
+    a.expect(2)
+    nonzero(time0 + 24)                                 # tsc_to_system_mul
+    # The wallclock of system time 0: after 2020.
+    a.code += b"\x81\x3d" + struct.pack("<II", si + 0xc04, 1600000000)
+    jcc_fail(0x82)                                      # jb fail
+    # The runstate area: running (0) written over what was there.
+    runstate = a.blob(struct.pack("<I", 0xffffffff) + bytes(44))
+    a.hcall("vcpu_op", 5, 0, a.blob(struct.pack("<Q", runstate)))
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", runstate)
+    a.expect(0)
+    nonzero(runstate + 8)                               # state_entry_time
+    # A time memory area: the same time info, under its own version.
+    area = a.blob(bytes(32))
+    a.hcall("vcpu_op", 13, 0, a.blob(struct.pack("<Q", area)))
+    a.expect(0)
+    a.code += b"\xa1" + struct.pack("<I", area)
+    a.expect(2)
+    nonzero(area + 24)
+    for op in (5, 13):
+        a.hcall("vcpu_op", op, 0, a.blob(struct.pack("<Q", EFAULT_ADDR)))
+        a.expect(-EFAULT)
+        a.hcall("vcpu_op", op, 0, EFAULT_ADDR)
+        a.expect(-EFAULT)
+    a.write("pvclock ok\n")
+    a.shutdown(0)
+    a.label("fail")
+    a.write("FAIL\n")
+    a.shutdown(3)
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
@@ -459,6 +521,8 @@ def build(scenario):
         acpireset(a)
     elif scenario == "upcall":
         upcall(a)
+    elif scenario == "pvclock":
+        pvclock(a)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
     else:

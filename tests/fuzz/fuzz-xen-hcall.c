@@ -9,7 +9,10 @@
  *                     long mode, bit 1 from CPL 0, bit 2 5-level paging),
  *                     CR3's frame (1 byte), five arguments (8 bytes each)
  *   the rest          the guest's RAM from address 0, cut or zero-padded
- *                     to RAM_PAGES pages
+ *                     to RAM_PAGES pages; its first 16 bytes are also
+ *                     the guest's TSC rate in kHz (4 bytes, any value)
+ *                     and its TSC at the first read (8 bytes), which
+ *                     each read moves on by the last 4 bytes
  *
  * Checked after each call: the result is 0, positive, or a negative
  * errno Xen uses; a call from user mode is refused with -EPERM; only
@@ -41,6 +44,9 @@ typedef struct FuzzHost {
     size_t console_bytes;
     int shutdowns;
     int injects;
+    uint32_t tsc_khz;
+    uint64_t tsc;
+    uint32_t tsc_step;
 } FuzzHost;
 
 static void fuzz_console(void *opaque, const uint8_t *buf, size_t len)
@@ -70,11 +76,23 @@ static int fuzz_map_grant_frame(void *opaque, unsigned idx, uint64_t gpfn)
     return 0;
 }
 
+static int fuzz_read_tsc(void *opaque, unsigned vcpu, KvmTscSample *s)
+{
+    FuzzHost *host = opaque;
+
+    s->tsc = host->tsc;
+    s->mono_ns = g_get_monotonic_time() * 1000;
+    s->khz = host->tsc_khz;
+    host->tsc += host->tsc_step;    /* may wrap: a guest can set its TSC */
+    return 0;
+}
+
 static const XenHcallHostOps fuzz_ops = {
     .console_write = fuzz_console,
     .shutdown = fuzz_shutdown,
     .inject = fuzz_inject,
     .map_grant_frame = fuzz_map_grant_frame,
+    .read_tsc = fuzz_read_tsc,
 };
 
 static bool plausible(int64_t ret)
@@ -98,6 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         calls[i] = fuzz_take(&in, 1);
     }
     memcpy(ram, in.p, MIN(in.left, RAM_SIZE));
+    memcpy(&host.tsc_khz, ram, sizeof(host.tsc_khz));
+    memcpy(&host.tsc, ram + 4, sizeof(host.tsc));
+    memcpy(&host.tsc_step, ram + 12, sizeof(host.tsc_step));
     if (!xenner_evtchn_add_domain(ev, 0, XENNER_EVTCHN_NR_PORTS_DEFAULT,
                                   NULL) ||
         !xenner_evtchn_add_domain(ev, DOMID, XENNER_EVTCHN_NR_PORTS_DEFAULT,

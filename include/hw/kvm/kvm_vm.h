@@ -102,6 +102,20 @@ int kvm_vm_map_page(KvmVm *vm, unsigned idx, uint64_t gpa, void *host);
 /* Starts the vCPU at @entry in 32-bit protected mode, %ebx = @ebx. */
 bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp);
 
+/* The guest's TSC read at a moment of the host's monotonic clock. */
+typedef struct KvmTscSample {
+    uint64_t tsc;
+    int64_t mono_ns;            /* CLOCK_MONOTONIC, in the middle of the read */
+    uint32_t khz;               /* the vCPU's TSC rate, as KVM runs it */
+} KvmTscSample;
+
+/*
+ * Reads vCPU @vcpu's TSC. Only while that vCPU waits on an exit the event
+ * loop's thread serves (a hypercall): otherwise its ioctls would wait for
+ * KVM_RUN to return. -errno.
+ */
+int kvm_vm_read_tsc(KvmVm *vm, unsigned vcpu, KvmTscSample *s);
+
 /*
  * Raises @vector at the local APIC of vCPU @vcpu, as an edge-triggered
  * fixed MSI: the callback-vector upcall. Any thread; -errno on failure.

@@ -38,6 +38,11 @@ typedef struct XenHcallHostOps {
      * instead of where it was; -errno (-EEXIST: @gpfn is RAM).
      */
     int (*map_grant_frame)(void *opaque, unsigned idx, uint64_t gpfn);
+    /*
+     * Optional: reads the TSC of vCPU @vcpu, which waits in a hypercall;
+     * without it Xen's clock (hvm_safe_pvclock) is not offered. -errno.
+     */
+    int (*read_tsc)(void *opaque, unsigned vcpu, KvmTscSample *s);
 } XenHcallHostOps;
 
 /*
