@@ -237,6 +237,7 @@ static int pin_ref(XennerGnttab *gt, uint32_t ref, uint16_t domid,
 {
     grant_entry_v1_t *ent = xenner_gnttab_entry(gt, ref);
     GntActive *act;
+    uint64_t frame;
     int ret;
 
     if (!ent) {
@@ -257,14 +258,24 @@ static int pin_ref(XennerGnttab *gt, uint32_t ref, uint16_t domid,
         return ret;
     }
 
-    if (!act->pins) {
-        /* The claim above orders this read after the checked word. */
-        uint64_t frame = __atomic_load_n(&ent->frame, __ATOMIC_RELAXED);
+    /* The claim above orders this read after the checked word. */
+    frame = act->pins ? act->gfn
+                      : __atomic_load_n(&ent->frame, __ATOMIC_RELAXED);
+    /*
+     * Checked on every pin, not only the first: the guest may have
+     * released (ballooned out) a frame that a map still holds.
+     */
+    if (!xenner_mem_frame_present(gt->mem, frame) ||
+        is_table_frame(gt, frame)) {
+        uint16_t undo = (act->pins ? 0 : GTF_reading) |
+                        (writable && !act->wpins ? GTF_writing : 0);
 
-        if (!xenner_mem_frame(gt->mem, frame) || is_table_frame(gt, frame)) {
-            clear_flags(ent, GTF_reading | (writable ? GTF_writing : 0));
-            return -EINVAL;
+        if (undo) {
+            clear_flags(ent, undo);
         }
+        return -EINVAL;
+    }
+    if (!act->pins) {
         *act = (GntActive) { .domid = domid, .gfn = frame };
     }
     act->pins++;

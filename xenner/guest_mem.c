@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -18,6 +20,9 @@ struct XennerMem {
     uint64_t nr_frames;
     /* One bit per frame, set while the allocator has handed it out. */
     uint64_t *used;
+    /* One bit per frame the domain gave back (ballooned out). */
+    uint64_t *released;
+    uint64_t nr_released;
     /* Every frame below this one is in use: where the next search starts. */
     uint64_t alloc_hint;
     /* Window address -> its pages, so that only a window is unmapped. */
@@ -61,6 +66,7 @@ XennerMem *xenner_mem_new(uint64_t nr_frames, Error **errp)
     mem->base = base;
     mem->nr_frames = nr_frames;
     mem->used = g_new0(uint64_t, (nr_frames + 63) / 64);
+    mem->released = g_new0(uint64_t, (nr_frames + 63) / 64);
     mem->windows = g_hash_table_new(NULL, NULL);
     return mem;
 }
@@ -81,6 +87,7 @@ void xenner_mem_free(XennerMem *mem)
     munmap(mem->base, (size_t)mem->nr_frames << XENNER_PAGE_SHIFT);
     close(mem->fd);
     g_free(mem->used);
+    g_free(mem->released);
     g_free(mem);
 }
 
@@ -99,18 +106,28 @@ void *xenner_mem_frame(XennerMem *mem, uint64_t gfn)
 
 /* ---- the test guests' frame allocator ------------------------------- */
 
+static bool bit_get(const uint64_t *map, uint64_t n)
+{
+    return map[n / 64] & (1ull << (n % 64));
+}
+
+static void bit_put(uint64_t *map, uint64_t n, bool on)
+{
+    if (on) {
+        map[n / 64] |= 1ull << (n % 64);
+    } else {
+        map[n / 64] &= ~(1ull << (n % 64));
+    }
+}
+
 static bool frame_used(const XennerMem *mem, uint64_t gfn)
 {
-    return mem->used[gfn / 64] & (1ull << (gfn % 64));
+    return bit_get(mem->used, gfn);
 }
 
 static void frame_set_used(XennerMem *mem, uint64_t gfn, bool used)
 {
-    if (used) {
-        mem->used[gfn / 64] |= 1ull << (gfn % 64);
-    } else {
-        mem->used[gfn / 64] &= ~(1ull << (gfn % 64));
-    }
+    bit_put(mem->used, gfn, used);
 }
 
 bool xenner_mem_alloc_frames(XennerMem *mem, unsigned n, uint64_t *gfns,
@@ -169,6 +186,63 @@ int xenner_mem_free_frames(XennerMem *mem, const uint64_t *gfns, unsigned n)
     return 0;
 }
 
+/* ---- ballooning ----------------------------------------------------- */
+
+/*
+ * Frees the host pages behind @n frames from @gfn, which then read as
+ * zeros; where the memfd cannot punch holes, zeros are written instead.
+ */
+static void zero_frames(XennerMem *mem, uint64_t gfn, uint64_t n)
+{
+    off_t off = (off_t)(gfn << XENNER_PAGE_SHIFT);
+    off_t len = (off_t)(n << XENNER_PAGE_SHIFT);
+
+    if (fallocate(mem->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+                  len) < 0) {
+        memset(mem->base + off, 0, len);
+    }
+}
+
+int xenner_mem_release(XennerMem *mem, uint64_t gfn)
+{
+    if (!xenner_mem_frame_present(mem, gfn)) {
+        return -EINVAL;
+    }
+    zero_frames(mem, gfn, 1);
+    bit_put(mem->released, gfn, true);
+    mem->nr_released++;
+    return 0;
+}
+
+int xenner_mem_populate(XennerMem *mem, uint64_t gfn)
+{
+    if (gfn >= mem->nr_frames || !bit_get(mem->released, gfn)) {
+        return -EINVAL;
+    }
+    /* Again: a stale window or the guest may have written since. */
+    zero_frames(mem, gfn, 1);
+    bit_put(mem->released, gfn, false);
+    mem->nr_released--;
+    return 0;
+}
+
+bool xenner_mem_frame_present(const XennerMem *mem, uint64_t gfn)
+{
+    return gfn < mem->nr_frames && !bit_get(mem->released, gfn);
+}
+
+uint64_t xenner_mem_nr_released(const XennerMem *mem)
+{
+    return mem->nr_released;
+}
+
+void xenner_mem_reset(XennerMem *mem)
+{
+    zero_frames(mem, 0, mem->nr_frames);
+    memset(mem->released, 0, (mem->nr_frames + 63) / 64 * 8);
+    mem->nr_released = 0;
+}
+
 /* ---- windows -------------------------------------------------------- */
 
 int xenner_mem_map(XennerMem *mem, const uint64_t *gfns, unsigned n,
@@ -182,7 +256,7 @@ int xenner_mem_map(XennerMem *mem, const uint64_t *gfns, unsigned n,
         return -EINVAL;
     }
     for (unsigned i = 0; i < n; i++) {
-        if (gfns[i] >= mem->nr_frames) {
+        if (!xenner_mem_frame_present(mem, gfns[i])) {
             return -EINVAL;
         }
     }

@@ -11,8 +11,10 @@
  * owns a XennerGnttab.
  *
  * Errors, from Xen's GNTST codes: a ref outside the table
- * (GNTST_bad_gntref) or a granted frame outside the guest's memory or
- * holding its grant table (GNTST_bad_page) -EINVAL; an entry that does
+ * (GNTST_bad_gntref) or a granted frame outside the guest's memory,
+ * released by it (xenner_mem_release(), checked at every map and copy,
+ * even of a ref mapped before) or holding its grant table
+ * (GNTST_bad_page) -EINVAL; an entry that does
  * not grant access to the mapper (GNTST_general_error for bad flags or
  * domain) -EPERM; a read-only grant asked for write access -EACCES; copy
  * arguments that cross the page (GNTST_bad_copy_arg) -EINVAL; an entry

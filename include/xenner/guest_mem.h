@@ -52,12 +52,33 @@ bool xenner_mem_alloc_frames(XennerMem *mem, unsigned n, uint64_t *gfns,
 int xenner_mem_free_frames(XennerMem *mem, const uint64_t *gfns, unsigned n);
 
 /*
+ * Ballooning, as Xen's decrease_reservation and populate_physmap do it
+ * for an HVM guest. xenner_mem_release() gives frame @gfn's host memory
+ * back (a hole punched in the memfd) and marks it released: no new
+ * window (xenner_mem_map) or grant map or copy reaches it until
+ * xenner_mem_populate() brings it back, zero-filled. A window mapped
+ * before the release stays mapped and reads zeros; what is written
+ * through it is dropped again by populate. -EINVAL when @gfn is out of
+ * range or already released (release) or not released (populate).
+ */
+int xenner_mem_release(XennerMem *mem, uint64_t gfn);
+int xenner_mem_populate(XennerMem *mem, uint64_t gfn);
+/* False for a frame out of range or released. */
+bool xenner_mem_frame_present(const XennerMem *mem, uint64_t gfn);
+uint64_t xenner_mem_nr_released(const XennerMem *mem);
+/*
+ * Every frame zero-filled and present again, its host memory given
+ * back: a rebooting domain's fresh RAM.
+ */
+void xenner_mem_reset(XennerMem *mem);
+
+/*
  * Maps the @n frames @gfns, in that order and repeats allowed, into one
  * new contiguous window of @n pages, read-only unless @writable. The
  * window shares the frames: guest writes show through it and, when
  * writable, writes through it reach the guest. Returns 0 and sets *addr,
  * -EINVAL when @n is 0 or above XENNER_MEM_MAP_MAX or a gfn is out of
- * range, or another -errno when the host refuses the mapping.
+ * range or released, or another -errno when the host refuses the mapping.
  */
 int xenner_mem_map(XennerMem *mem, const uint64_t *gfns, unsigned n,
                    bool writable, void **addr);

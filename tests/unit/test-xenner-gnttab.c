@@ -858,6 +858,42 @@ static void test_copy_while_mapped(GtFixture *f, gconstpointer data)
     g_assert_cmpuint(gt_flags(f, 110), ==, RW);
 }
 
+/*
+ * A frame the guest released: no map or copy reaches it, not even
+ * through a ref mapped before, until it is populated again.
+ */
+static void test_released_frame(GtFixture *f, gconstpointer data)
+{
+    uint64_t gfn = gt_grant(f, 120, BACKEND, false, 0x42);
+    uint32_t ref = 120;
+    uint8_t buf[8];
+    XennerGntCopySeg seg = { .ref = 120, .len = sizeof(buf), .buf = buf };
+    void *win = NULL;
+
+    g_assert_cmpint(xenner_gnttab_map_refs(f->gt, BACKEND, 1, &ref, true,
+                                           &win), ==, 0);
+    g_assert_cmpint(xenner_mem_release(f->mem, gfn), ==, 0);
+    g_assert_cmpint(map_one(f, BACKEND, 120, false), ==, -EINVAL);
+    g_assert_cmpint(xenner_gnttab_copy(f->gt, BACKEND, &seg, 1), ==,
+                    -EINVAL);
+    seg.to_guest = true;
+    g_assert_cmpint(xenner_gnttab_copy(f->gt, BACKEND, &seg, 1), ==,
+                    -EINVAL);
+    /* The failed pins left the mapped one's flags as they were. */
+    g_assert_cmpuint(gt_flags(f, 120), ==, RW | MAPPED_W);
+    g_assert_cmpint(xenner_gnttab_unmap(f->gt, win, &ref, 1), ==, 0);
+    g_assert_cmpuint(gt_flags(f, 120), ==, RW);
+    g_assert_cmpint(map_one(f, BACKEND, 120, true), ==, -EINVAL);
+    g_assert_cmpuint(gt_flags(f, 120), ==, RW);
+
+    g_assert_cmpint(xenner_mem_populate(f->mem, gfn), ==, 0);
+    seg.to_guest = false;
+    memset(buf, 0xff, sizeof(buf));
+    g_assert_cmpint(xenner_gnttab_copy(f->gt, BACKEND, &seg, 1), ==, 0);
+    g_assert_cmpuint(buf[0], ==, 0);
+    g_assert_cmpint(map_one(f, BACKEND, 120, true), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -884,5 +920,6 @@ int main(int argc, char **argv)
     GT_ADD("/xenner/gnttab/copy/both-ways", test_copy);
     GT_ADD("/xenner/gnttab/copy/bad", test_copy_bad);
     GT_ADD("/xenner/gnttab/copy/while-mapped", test_copy_while_mapped);
+    GT_ADD("/xenner/gnttab/released-frame", test_released_frame);
     return g_test_run();
 }

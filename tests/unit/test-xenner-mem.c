@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib.h>
 
@@ -197,6 +198,79 @@ static void test_map_bad(void)
     xenner_mem_free(mem);
 }
 
+/*
+ * The host memory behind @mem's memfd, in 512-byte blocks: found among
+ * our descriptors by its name, -1 if it is not there.
+ */
+static long long memfd_blocks(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("/proc/self/fd", 0, NULL);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *path = g_strdup_printf("/proc/self/fd/%s", name);
+        g_autofree char *target = g_file_read_link(path, NULL);
+        struct stat st;
+
+        if (target && strstr(target, "memfd:xenner-guest-mem") &&
+            stat(path, &st) == 0) {
+            return st.st_blocks;
+        }
+    }
+    return -1;
+}
+
+/* Ballooning: a released frame is given back, unmappable, then zeroed. */
+static void test_release(void)
+{
+    XennerMem *mem = new_mem();
+    uint8_t *p = xenner_mem_frame(mem, 4);
+    uint64_t gfn = 4;
+    uint8_t *win = NULL;
+    long long blocks;
+
+    memset(p, 0x5a, XENNER_PAGE_SIZE);
+    blocks = memfd_blocks();
+    g_assert_cmpint(xenner_mem_map(mem, &gfn, 1, true, (void **)&win), ==, 0);
+    g_assert_cmpint(xenner_mem_release(mem, 4), ==, 0);
+    /* The host got the frame's memory back (shmem punches holes). */
+    if (blocks > 0) {
+        g_assert_cmpint(memfd_blocks(), ==, blocks - XENNER_PAGE_SIZE / 512);
+    }
+    g_assert_false(xenner_mem_frame_present(mem, 4));
+    g_assert_cmpuint(xenner_mem_nr_released(mem), ==, 1);
+    /* The old window sees the hole, not the data. */
+    g_assert_cmpuint(win[0], ==, 0);
+    g_assert_cmpuint(p[XENNER_PAGE_SIZE - 1], ==, 0);
+    win[7] = 0x77;          /* dropped again by populate */
+    g_assert_cmpint(xenner_mem_release(mem, 4), ==, -EINVAL);
+    g_assert_cmpint(xenner_mem_release(mem, NR_FRAMES), ==, -EINVAL);
+    g_assert_cmpint(xenner_mem_release(mem, UINT64_MAX), ==, -EINVAL);
+    g_assert_cmpint(xenner_mem_map(mem, &gfn, 1, false, (void **)&p), ==,
+                    -EINVAL);
+
+    g_assert_cmpint(xenner_mem_populate(mem, 5), ==, -EINVAL);
+    g_assert_cmpint(xenner_mem_populate(mem, NR_FRAMES), ==, -EINVAL);
+    g_assert_cmpint(xenner_mem_populate(mem, 4), ==, 0);
+    g_assert_cmpint(xenner_mem_populate(mem, 4), ==, -EINVAL);
+    g_assert_true(xenner_mem_frame_present(mem, 4));
+    g_assert_cmpuint(xenner_mem_nr_released(mem), ==, 0);
+    p = xenner_mem_frame(mem, 4);
+    for (unsigned i = 0; i < XENNER_PAGE_SIZE; i++) {
+        g_assert_cmpuint(p[i], ==, 0);
+    }
+    g_assert_cmpint(xenner_mem_unmap(mem, win, 1), ==, 0);
+
+    /* A reset zeroes everything and brings every frame back. */
+    memset(xenner_mem_frame(mem, 2), 1, XENNER_PAGE_SIZE);
+    g_assert_cmpint(xenner_mem_release(mem, 9), ==, 0);
+    xenner_mem_reset(mem);
+    g_assert_true(xenner_mem_frame_present(mem, 9));
+    g_assert_cmpuint(xenner_mem_nr_released(mem), ==, 0);
+    g_assert_cmpuint(((uint8_t *)xenner_mem_frame(mem, 2))[100], ==, 0);
+    xenner_mem_free(mem);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -206,5 +280,6 @@ int main(int argc, char **argv)
     g_test_add_func("/xenner/mem/map-window", test_map_window);
     g_test_add_func("/xenner/mem/map-readonly", test_map_readonly);
     g_test_add_func("/xenner/mem/map-bad", test_map_bad);
+    g_test_add_func("/xenner/mem/release", test_release);
     return g_test_run();
 }
