@@ -109,11 +109,6 @@ static int64_t unmask(XenHcall *h, evtchn_port_t port)
     return 0;
 }
 
-static bool is_self(XenHcall *h, domid_t dom)
-{
-    return dom == DOMID_SELF || dom == h->domid;
-}
-
 /* A port Xenner keeps for a VIRQ or IPI: unbound, to ourselves. */
 static int local_port(XenHcall *h, int kind)
 {
@@ -176,7 +171,7 @@ static int64_t status(XenHcall *h, evtchn_status_t *s)
     XennerEvtchnStatus st;
     int kind, ret;
 
-    if (!is_self(h, s->dom)) {
+    if (!xen_hcall_is_self(h, s->dom)) {
         return -ESRCH;      /* only a privileged domain asks for others */
     }
     ret = xenner_evtchn_guest_status(h->evtchn, h->domid, s->port, &st);
@@ -260,7 +255,7 @@ int64_t xen_hcall_event_channel_op(XenHcallCall *c)
     switch (cmd) {
     case EVTCHNOP_alloc_unbound:
         WITH_ARG(evtchn_alloc_unbound_t, a,
-                 !is_self(h, a.dom) ? -ESRCH :
+                 !xen_hcall_is_self(h, a.dom) ? -ESRCH :
                  port_out(xenner_evtchn_guest_alloc_unbound(
                               h->evtchn, h->domid,
                               a.remote_dom == DOMID_SELF ? h->domid
@@ -291,7 +286,8 @@ int64_t xen_hcall_event_channel_op(XenHcallCall *c)
     case EVTCHNOP_bind_vcpu:
         WITH_ARG(evtchn_bind_vcpu_t, a, a.vcpu != 0 ? -ENOENT : 0);
     case EVTCHNOP_reset:
-        WITH_ARG(evtchn_reset_t, a, !is_self(h, a.dom) ? -ESRCH : reset(h));
+        WITH_ARG(evtchn_reset_t, a,
+                 !xen_hcall_is_self(h, a.dom) ? -ESRCH : reset(h));
     case EVTCHNOP_init_control:
     case EVTCHNOP_expand_array:
     case EVTCHNOP_set_priority:

@@ -29,11 +29,6 @@
         return 0;                                                       \
     } while (0)
 
-static bool is_self(XenHcall *h, domid_t dom)
-{
-    return dom == DOMID_SELF || dom == h->domid;
-}
-
 int64_t xen_hcall_grant_table_op(XenHcallCall *c)
 {
     XenHcall *h = c->h;
@@ -44,7 +39,7 @@ int64_t xen_hcall_grant_table_op(XenHcallCall *c)
     switch (cmd) {
     case GNTTABOP_query_size:
         EACH_OP(struct gnttab_query_size, {
-            if (!is_self(h, op.dom)) {
+            if (!xen_hcall_is_self(h, op.dom)) {
                 op.status = GNTST_permission_denied;
             } else {
                 op.nr_frames = h->grant_frames;
@@ -62,7 +57,7 @@ int64_t xen_hcall_grant_table_op(XenHcallCall *c)
         });
     case GNTTABOP_get_version:
         EACH_OP(struct gnttab_get_version, {
-            if (!is_self(h, op.dom)) {
+            if (!xen_hcall_is_self(h, op.dom)) {
                 return -ESRCH;
             }
             op.version = 1;

@@ -20,11 +20,6 @@
 /* The low bits of memory_op's command; the rest is a continuation. */
 #define MEMOP_CMD_MASK 0x3f
 
-static bool is_self(XenHcall *h, domid_t domid)
-{
-    return domid == DOMID_SELF || domid == h->domid;
-}
-
 static int64_t set_param(XenHcall *h, uint32_t index, uint64_t value)
 {
     switch (index) {
@@ -74,7 +69,7 @@ int64_t xen_hcall_hvm_op(XenHcallCall *c)
         if (xen_hcall_read(c, &p, arg, sizeof(p)) < 0) {
             return -EFAULT;
         }
-        if (!is_self(h, p.domid)) {
+        if (!xen_hcall_is_self(h, p.domid)) {
             return -ESRCH;
         }
         if (p.index >= HVM_NR_PARAMS) {
@@ -155,7 +150,7 @@ static int64_t add_to_physmap(XenHcallCall *c, uint64_t arg)
     if (xen_hcall_read(c, &xatp, arg, sizeof(xatp)) < 0) {
         return -EFAULT;
     }
-    if (!is_self(h, xatp.domid)) {
+    if (!xen_hcall_is_self(h, xatp.domid)) {
         return -ESRCH;
     }
     if (xatp.gpfn > UINT64_MAX / XEN_HCALL_PAGE) {
@@ -210,7 +205,7 @@ int64_t xen_hcall_memory_op(XenHcallCall *c)
         if (xen_hcall_read(c, &domid, arg, sizeof(domid)) < 0) {
             return -EFAULT;
         }
-        if (!is_self(c->h, domid)) {
+        if (!xen_hcall_is_self(c->h, domid)) {
             return -ESRCH;
         }
         return c->h->ram_size / XEN_HCALL_PAGE;

@@ -86,6 +86,11 @@ int xen_hcall_write(XenHcallCall *c, uint64_t gva, const void *src,
                     size_t len);
 /* A guest physical range inside RAM: its address here, or NULL. */
 void *xen_hcall_gpa(XenHcall *h, uint64_t gpa, uint64_t len);
+/* Whether @domid names the calling domain. */
+static inline bool xen_hcall_is_self(XenHcall *h, domid_t domid)
+{
+    return domid == DOMID_SELF || domid == h->domid;
+}
 /* Logs "@what @op" once: an unimplemented call or sub-op. */
 void xen_hcall_log_unknown(XenHcall *h, const char *what, uint64_t op);
 
