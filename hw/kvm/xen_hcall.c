@@ -79,6 +79,9 @@ void xen_hcall_free(XenHcall *h)
         if (h->singleshot) {
             event_loop_del_timer(h->loop, h->singleshot);
         }
+        if (h->periodic) {
+            event_loop_del_timer(h->loop, h->periodic);
+        }
         g_hash_table_destroy(h->logged);
         g_hash_table_destroy(h->local_ports);
         g_free(h);

@@ -224,21 +224,21 @@ static void timer_fire(XenHcall *h)
     }
 }
 
+/* Stops the timer in *@t, if any. */
+static void timer_stop(XenHcall *h, EventLoopTimer **t)
+{
+    if (*t) {
+        event_loop_del_timer(h->loop, *t);
+        *t = NULL;
+    }
+}
+
 static void singleshot_expired(void *opaque)
 {
     XenHcall *h = opaque;
 
-    event_loop_del_timer(h->loop, h->singleshot);
-    h->singleshot = NULL;
+    timer_stop(h, &h->singleshot);
     timer_fire(h);
-}
-
-static void singleshot_stop(XenHcall *h)
-{
-    if (h->singleshot) {
-        event_loop_del_timer(h->loop, h->singleshot);
-        h->singleshot = NULL;
-    }
 }
 
 /* VCPUOP_set_singleshot_timer: VIRQ_TIMER at @timeout_abs_ns. */
@@ -249,7 +249,7 @@ static int64_t singleshot_set(XenHcallCall *c,
     uint64_t now = xen_hcall_time_now(c);
     uint64_t ms;
 
-    singleshot_stop(h);
+    timer_stop(h, &h->singleshot);
     if (t->timeout_abs_ns <= now) {
         if (t->flags & VCPU_SSHOTTMR_future) {
             return -ETIME;
@@ -265,6 +265,31 @@ static int64_t singleshot_set(XenHcallCall *c,
     h->singleshot = event_loop_add_timer(h->loop, ms, singleshot_expired,
                                          h, NULL);
     return h->singleshot ? 0 : -ENOMEM;
+}
+
+static void periodic_tick(void *opaque)
+{
+    timer_fire(opaque);
+}
+
+/*
+ * VCPUOP_set_periodic_timer: VIRQ_TIMER every @period_ns, at least a
+ * millisecond as Xen requires, rounded up to the loop's milliseconds.
+ */
+static int64_t periodic_set(XenHcall *h, uint64_t period_ns)
+{
+    uint64_t ms = period_ns / 1000000 + (period_ns % 1000000 != 0);
+
+    if (period_ns < 1000000) {
+        return -EINVAL;
+    }
+    if (!h->loop) {
+        return -ENOSYS;
+    }
+    timer_stop(h, &h->periodic);
+    h->periodic = event_loop_add_timer(h->loop, MIN(ms, 1u << 30),
+                                       periodic_tick, h, NULL);
+    return h->periodic ? 0 : -ENOMEM;
 }
 
 int64_t xen_hcall_vcpu_op(XenHcallCall *c)
@@ -311,14 +336,23 @@ int64_t xen_hcall_vcpu_op(XenHcallCall *c)
         return singleshot_set(c, &t);
     }
     case VCPUOP_stop_singleshot_timer:
-        singleshot_stop(h);
+        timer_stop(h, &h->singleshot);
         return 0;
     case VCPUOP_register_vcpu_time_memory_area:
         return xen_hcall_time_register_area(c, arg);
     case VCPUOP_register_runstate_memory_area:
         return xen_hcall_time_register_runstate(c, arg);
+    case VCPUOP_set_periodic_timer: {
+        struct vcpu_set_periodic_timer t;
+
+        if (xen_hcall_read(c, &t, arg, sizeof(t)) < 0) {
+            return -EFAULT;
+        }
+        return periodic_set(h, t.period_ns);
+    }
     case VCPUOP_stop_periodic_timer:
-        return 0;           /* there is none: PVH starts without one */
+        timer_stop(h, &h->periodic);    /* PVH starts without one */
+        return 0;
     default:
         xen_hcall_log_unknown(h, "vcpu_op", cmd);
         return -ENOSYS;

@@ -50,6 +50,7 @@ struct XenHcall {
     EventLoop *loop;                /* or NULL */
     int64_t start_us;               /* system time 0, monotonic clock */
     EventLoopTimer *singleshot;     /* VCPUOP_set_singleshot_timer's */
+    EventLoopTimer *periodic;       /* VCPUOP_set_periodic_timer's */
     unsigned grant_frames;          /* 0: no grant table */
     /* Ports Xenner keeps as unbound to ourselves, which we route. */
     uint32_t virq_port[NR_VIRQS];   /* 0: VIRQ not bound */

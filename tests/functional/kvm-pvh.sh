@@ -10,7 +10,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 35
+tap_plan 36
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -91,6 +91,10 @@ check_eq "Xen's time: a TSC scale, the wallclock, runstate and time areas" \
 boot 60 -m 16 -kernel "$(guest_elf gnttab)"
 check_eq "grant-table frames placed outside RAM hold what the guest wrote" \
     "0 gnttab ok" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf periodic)"
+check_eq "a periodic timer raises VIRQ_TIMER again and again until stopped" \
+    "0 periodic ok" "$RC $(cat "$OUT")"
 
 boot 60 -m 16 -kernel "$(guest_elf xenstore)"
 check_eq "the xenstore ring answers the guest's XS_READ of its domid" \

@@ -27,6 +27,8 @@ usage: pvh-guest.py SCENARIO OUT
            DSDT, writes "acpi" and powers off as Linux's acpi_power_off
            does: \_S5_'s SLP_TYP with SLP_EN to the PM1a control block
   acpireset  writes "reset", then the FADT's RESET_VALUE to its RESET_REG
+  periodic sets a 10 ms periodic timer, sees VIRQ_TIMER twice, stops
+           it, writes "periodic ok" and powers off
   upcall   finds XEN_HVM_CPUID_UPCALL_VECTOR, sets vCPU 0's upcall vector
            (then HVM_PARAM_CALLBACK_IRQ to GSI 1, as Linux does), takes
            VIRQ_TIMER twice as that vector at its local APIC (the second
@@ -179,6 +181,62 @@ def hostile(a):
         a.label("fail%d" % n)
         a.write("FAIL %d\n" % n)
         a.shutdown(3)
+
+
+def load(a, addr):
+    a.code += b"\xa1" + struct.pack("<I", addr)     # mov addr, %eax
+
+
+def store(a, addr, value):
+    a.code += b"\xc7\x05" + struct.pack("<II", addr, value & 0xffffffff)
+
+
+def checker(a):
+    """check(expected, name, args...): a hypercall and its result."""
+    fails = []
+
+    def check(expected, name, *args):
+        a.hcall(name, *args)
+        expect(a, fails, expected)
+    return fails, check
+
+
+def expect(a, fails, value):
+    """%eax == @value, else "FAIL n" for the nth check."""
+    a.expect(value, "fail%d" % len(fails))
+    fails.append(len(fails))
+
+
+def fail_labels(a, fails):
+    for n in fails:
+        a.label("fail%d" % n)
+        a.write("FAIL %d\n" % n)
+        a.shutdown(3)
+
+
+DOMID_SELF = 0x7ff0
+
+
+def periodic(a):
+    fails, check = checker(a)
+    si_pfn = 0x108
+    pending = si_pfn * 4096 + 0x800     # shared_info.evtchn_pending
+    virq = a.blob(struct.pack("<III", 0, 0, 0))
+    check(0, "memory_op", 7, a.blob(struct.pack("<HHIQQ", DOMID_SELF, 1, 0,
+                                                0, si_pfn)))
+    check(0, "event_channel_op", 1, virq)
+    check(-EINVAL, "vcpu_op", 6, 0, a.blob(struct.pack("<Q", 999999)))
+    check(-EFAULT, "vcpu_op", 6, 0, 0xfffffff8)
+    check(0, "vcpu_op", 6, 0, a.blob(struct.pack("<Q", 10 * 1000 * 1000)))
+    for _ in range(2):
+        load(a, virq + 8)
+        a.code += b"\x0f\xa3\x05" + struct.pack("<I", pending)  # bt
+        a.code += b"\x73\xf7"                                     # jnc
+        a.code += b"\xf0\x0f\xb3\x05" + struct.pack("<I", pending)  # btr
+    check(0, "vcpu_op", 7, 0, 0)
+    a.write("periodic ok\n")
+    a.shutdown(0)
+    fail_labels(a, fails)
 
 
 def hvc(a):
@@ -502,6 +560,8 @@ def build(scenario):
         timer(a)
     elif scenario == "gnttab":
         gnttab(a)
+    elif scenario == "periodic":
+        periodic(a)
     elif scenario == "xenstore":
         xenstore(a)
     elif scenario.startswith("loop"):
