@@ -542,6 +542,7 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
                               pm->ram_size, PVH_DOMID, pm->evtchn,
                               &pvh_hcall_ops, pm);
     xen_hcall_set_grant_frames(pm->hcall, PVH_GRANT_FRAMES);
+    xen_hcall_set_xenner(pm->hcall, pm->mem, pm->gnttab);
     if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
                                   xen_hcall_evtchn_upcall, pm->hcall,
                                   errp) ||
@@ -565,8 +566,8 @@ static void pvh_reboot(void *opaque)
     Error *err = NULL;
 
     pvh_guest_stop(pm);
-    memset(xenner_mem_frame(pm->mem, 0), 0,
-           pm->ram_size + PVH_GRANT_FRAMES * XENNER_PAGE_SIZE);
+    /* Zeroed, and whatever the guest ballooned out is back. */
+    xenner_mem_reset(pm->mem);
     if (!pvh_guest_start(pm, &err)) {
         pvh_end(pm, true, g_strdup_printf("reboot: %s",
                                           error_get_pretty(err)));

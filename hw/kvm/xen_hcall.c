@@ -62,6 +62,12 @@ void xen_hcall_set_grant_frames(XenHcall *h, unsigned nr)
     h->grant_frames = MIN(nr, 64u);
 }
 
+void xen_hcall_set_xenner(XenHcall *h, XennerMem *mem, XennerGnttab *gnttab)
+{
+    h->mem = mem;
+    h->gnttab = gnttab;
+}
+
 bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,
                          Error **errp)
 {

@@ -1,7 +1,8 @@
 /*
  * The hypercalls of a PVH domain's own state: hvm_op (parameters, the
- * upcall vector), memory_op (the shared_info page, the memory map),
- * vcpu_op (vcpu_info placement, timers, up/down).
+ * upcall vector), memory_op (the shared_info page, the memory map; the
+ * reservation calls are in xen_hcall_balloon.c), vcpu_op (vcpu_info
+ * placement, timers, up/down).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -19,6 +20,7 @@
 #define E820_ENTRY_SIZE 20
 /* The low bits of memory_op's command; the rest is a continuation. */
 #define MEMOP_CMD_MASK 0x3f
+#define MEMOP_EXTENT_SHIFT 6
 
 static int64_t set_param(XenHcall *h, uint32_t index, uint64_t value)
 {
@@ -200,6 +202,11 @@ int64_t xen_hcall_memory_op(XenHcallCall *c)
         return add_to_physmap(c, arg);
     case XENMEM_memory_map:
         return memory_map(c, arg);
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        return xen_hcall_reservation(c, cmd,
+                                     c->hc->args[0] >> MEMOP_EXTENT_SHIFT,
+                                     arg);
     case XENMEM_current_reservation:
     case XENMEM_maximum_reservation:
         if (xen_hcall_read(c, &domid, arg, sizeof(domid)) < 0) {
@@ -208,7 +215,9 @@ int64_t xen_hcall_memory_op(XenHcallCall *c)
         if (!xen_hcall_is_self(c->h, domid)) {
             return -ESRCH;
         }
-        return c->h->ram_size / XEN_HCALL_PAGE;
+        return cmd == XENMEM_current_reservation ?
+               (int64_t)xen_hcall_current_reservation(c->h) :
+               (int64_t)(c->h->ram_size / XEN_HCALL_PAGE);
     case XENMEM_maximum_gpfn:
         return c->h->ram_size / XEN_HCALL_PAGE - 1;
     default:

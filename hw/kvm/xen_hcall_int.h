@@ -19,6 +19,8 @@
 
 #include "hw/kvm/xen_hcall.h"
 #include "xenner/evtchn.h"
+#include "xenner/gnttab.h"
+#include "xenner/guest_mem.h"
 
 #define XEN_HCALL_PAGE 4096u
 /* The most one call copies to or from the guest in one piece. */
@@ -52,6 +54,9 @@ struct XenHcall {
     EventLoopTimer *singleshot;     /* VCPUOP_set_singleshot_timer's */
     EventLoopTimer *periodic;       /* VCPUOP_set_periodic_timer's */
     unsigned grant_frames;          /* 0: no grant table */
+    /* RAM's frames (NULL: no ballooning) and the guest's grant table. */
+    XennerMem *mem;
+    XennerGnttab *gnttab;
     /* Ports Xenner keeps as unbound to ourselves, which we route. */
     uint32_t virq_port[NR_VIRQS];   /* 0: VIRQ not bound */
     /*
@@ -92,6 +97,17 @@ static inline bool xen_hcall_is_self(XenHcall *h, domid_t domid)
 {
     return domid == DOMID_SELF || domid == h->domid;
 }
+/*
+ * A frame of the guest's RAM it may read and write through a copy
+ * (GNTTABOP_copy's GMFNs): its address here, or NULL outside RAM or
+ * when the guest released it.
+ */
+void *xen_hcall_ram_frame(XenHcall *h, uint64_t gfn);
+/* memory_op's decrease_reservation and populate_physmap. */
+int64_t xen_hcall_reservation(XenHcallCall *c, unsigned cmd,
+                              uint64_t start_extent, uint64_t arg);
+/* Frames of RAM in the guest's hands now: RAM less what it released. */
+uint64_t xen_hcall_current_reservation(XenHcall *h);
 /* Logs "@what @op" once: an unimplemented call or sub-op. */
 void xen_hcall_log_unknown(XenHcall *h, const char *what, uint64_t op);
 

@@ -27,6 +27,10 @@ usage: pvh-guest.py SCENARIO OUT
            DSDT, writes "acpi" and powers off as Linux's acpi_power_off
            does: \_S5_'s SLP_TYP with SLP_EN to the PM1a control block
   acpireset  writes "reset", then the FADT's RESET_VALUE to its RESET_REG
+  balloon  gives frames back with decrease_reservation and takes them
+           again with populate_physmap (current_reservation following,
+           the frames zeroed), with hostile lists, counts, orders and
+           ids, writes "balloon ok" and powers off
   periodic sets a 10 ms periodic timer, sees VIRQ_TIMER twice, stops
            it, writes "periodic ok" and powers off
   upcall   finds XEN_HVM_CPUID_UPCALL_VECTOR, sets vCPU 0's upcall vector
@@ -215,6 +219,59 @@ def fail_labels(a, fails):
 
 
 DOMID_SELF = 0x7ff0
+BALLOON = 0x200             # frames the balloon cases give back
+
+
+def reservation(a, extents, nr=None, order=0, flags=0, domid=DOMID_SELF):
+    """struct xen_memory_reservation over a list of frames."""
+    lst = a.blob(b"".join(struct.pack("<Q", f) for f in extents) or
+                 bytes(8))
+    return a.blob(struct.pack("<QQIIH6x", lst, len(extents) if nr is None
+                              else nr, order, flags, domid))
+
+
+def balloon(a):
+    fails, check = checker(a)
+    cur = a.blob(struct.pack("<H", DOMID_SELF))
+    f = BALLOON
+    frames = RAM_END >> 12
+    store(a, f * 4096 + 0x10, 0xdeadbeef)
+    check(frames, "memory_op", 3, cur)              # current_reservation
+    check(1, "memory_op", 1, reservation(a, [f]))   # decrease
+    check(frames - 1, "memory_op", 3, cur)
+    check(frames, "memory_op", 4, cur)              # maximum_reservation
+    check(0, "memory_op", 1, reservation(a, [f]))   # released already
+    check(1, "memory_op", 6, reservation(a, [f]))   # populate
+    load(a, f * 4096 + 0x10)
+    expect(a, fails, 0)                             # zeroed
+    check(frames, "memory_op", 3, cur)
+    check(0, "memory_op", 6, reservation(a, [f]))   # present: refused
+    # Lists: a bad pointer; a huge count ended by the frame that fails
+    # (the reserved hole, RAM's end, no frame at all); populate likewise.
+    bad = a.blob(struct.pack("<QQIIH6x", 0xfffff000, 4, 0, 0, DOMID_SELF))
+    check(0, "memory_op", 1, bad)
+    check(1, "memory_op", 1, reservation(a, [f + 1, 0xa0], nr=1 << 63))
+    check(0, "memory_op", 1, reservation(a, [0xfe]))
+    check(0, "memory_op", 1, reservation(a, [frames]))
+    check(0, "memory_op", 1, reservation(a, [(1 << 64) - 1]))
+    check(1, "memory_op", 6, reservation(a, [f + 1, f + 2], nr=1 << 40))
+    # Orders: too large, misaligned, and a 2-frame extent both ways.
+    check(0, "memory_op", 1, reservation(a, [f + 0x400], order=10))
+    check(0, "memory_op", 1, reservation(a, [f + 5], order=1))
+    check(1, "memory_op", 1, reservation(a, [f + 4], order=1))
+    check(frames - 2, "memory_op", 3, cur)
+    check(0, "memory_op", 6, reservation(a, [f + 4], order=1, flags=1 << 16))
+    check(1, "memory_op", 6, reservation(a, [f + 4], order=1))
+    # The command's continuation bits: start at extent 1.
+    check(2, "memory_op", 1 | 1 << 6, reservation(a, [f + 8, f + 9]))
+    check(frames - 1, "memory_op", 3, cur)
+    check(1, "memory_op", 6, reservation(a, [f + 9]))
+    check(-ESRCH, "memory_op", 1, reservation(a, [f], domid=0))
+    check(-EFAULT, "memory_op", 6, 0xfffffff0)
+    check(frames, "memory_op", 3, cur)
+    a.write("balloon ok\n")
+    a.shutdown(0)
+    fail_labels(a, fails)
 
 
 def periodic(a):
@@ -560,6 +617,8 @@ def build(scenario):
         timer(a)
     elif scenario == "gnttab":
         gnttab(a)
+    elif scenario == "balloon":
+        balloon(a)
     elif scenario == "periodic":
         periodic(a)
     elif scenario == "xenstore":

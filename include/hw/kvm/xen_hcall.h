@@ -22,6 +22,8 @@
 #include "util/error.h"
 #include "util/event-loop.h"
 #include "xenner/evtchn.h"
+#include "xenner/gnttab.h"
+#include "xenner/guest_mem.h"
 
 typedef struct XenHcall XenHcall;
 
@@ -62,6 +64,13 @@ void xen_hcall_evtchn_upcall(void *opaque, evtchn_port_t port);
  * machine keeps outside RAM and maps where add_to_physmap asks.
  */
 void xen_hcall_set_grant_frames(XenHcall *h, unsigned nr);
+/*
+ * The guest's RAM as Xenner memory (@ram of xen_hcall_new() is its
+ * frame 0), for ballooning (decrease_reservation, populate_physmap),
+ * and its grant table, for GNTTABOP_copy with its own refs. Either may
+ * be NULL: those calls then answer -ENOSYS or GNTST_bad_gntref.
+ */
+void xen_hcall_set_xenner(XenHcall *h, XennerMem *mem, XennerGnttab *gnttab);
 /* What the toolstack sets: HVM_PARAM_CONSOLE_PFN and the like. */
 bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,
                          Error **errp);
