@@ -1,8 +1,8 @@
 #!/bin/bash
 # Xenner on KVM (-M xenner_pvh) end to end: tiny PVH test guests
 # (pvh-guest.py) make hypercalls through the hypercall page, honest and
-# hostile, write to their console ring, balloon, and shut down in each
-# way; then Debian's own kernel, when the
+# hostile, write to their console ring, balloon, copy grants, and shut
+# down in each way; then Debian's own kernel, when the
 # rig's cache has it, boots as a Xen PVH guest with its messages on our
 # chardev. Needs /dev/kvm; the refusals run everywhere.
 #
@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 37
+tap_plan 38
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -96,6 +96,10 @@ check_eq "grant-table frames placed outside RAM hold what the guest wrote" \
 boot 60 -m 16 -kernel "$(guest_elf balloon)"
 check_eq "decrease_reservation and populate_physmap, hostile lists refused" \
     "0 balloon ok" "$RC $(cat "$OUT")"
+
+boot 60 -m 16 -kernel "$(guest_elf gntcopy)"
+check_eq "GNTTABOP_copy within the guest, per-op status, released frames" \
+    "0 gntcopy ok" "$RC $(cat "$OUT")"
 
 boot 60 -m 16 -kernel "$(guest_elf periodic)"
 check_eq "a periodic timer raises VIRQ_TIMER again and again until stopped" \

@@ -31,6 +31,10 @@ usage: pvh-guest.py SCENARIO OUT
            again with populate_physmap (current_reservation following,
            the frames zeroed), with hostile lists, counts, orders and
            ids, writes "balloon ok" and powers off
+  gntcopy  places a grant frame, grants frames to itself and copies
+           between its refs and its frames with GNTTABOP_copy, checks
+           each op's status and the bytes (bad refs, domains, offsets,
+           a released frame), writes "gntcopy ok" and powers off
   periodic sets a 10 ms periodic timer, sees VIRQ_TIMER twice, stops
            it, writes "periodic ok" and powers off
   upcall   finds XEN_HVM_CPUID_UPCALL_VECTOR, sets vCPU 0's upcall vector
@@ -55,8 +59,8 @@ SIZE = 0x10000
 RAM_END = 16 << 20          # the test runs the guest with -m 16
 HC_MSR = 0x40000000
 
-HC = dict(memory_op=12, xen_version=17, console_io=18, vcpu_op=24,
-          sched_op=29, event_channel_op=32, hvm_op=34)
+HC = dict(memory_op=12, xen_version=17, console_io=18, grant_table_op=20,
+          vcpu_op=24, sched_op=29, event_channel_op=32, hvm_op=34)
 ENOENT, ESRCH, EFAULT, EINVAL, ENOSYS = 2, 3, 14, 22, 38
 
 
@@ -270,6 +274,85 @@ def balloon(a):
     check(-EFAULT, "memory_op", 6, 0xfffffff0)
     check(frames, "memory_op", 3, cur)
     a.write("balloon ok\n")
+    a.shutdown(0)
+    fail_labels(a, fails)
+
+
+GRANT_FRAME0 = 0x10000      # 256 MiB: beyond the test's RAM
+GTF_permit_access, GTF_readonly = 1, 4
+GNTCOPY_source_gref, GNTCOPY_dest_gref = 1, 2
+
+
+def grant(a, ref, domid, frame, flags=GTF_permit_access):
+    """A v1 entry as a guest writes it: domid and frame, then flags."""
+    at = GRANT_FRAME0 * 4096 + ref * 8
+    store(a, at + 4, frame)
+    store(a, at, flags | domid << 16)
+
+
+def copy_op(src, sdom, soff, dst, ddom, doff, length, flags):
+    return struct.pack("<QHH4xQHH4xHHhH", src, sdom, soff, dst, ddom, doff,
+                       length, flags, 0x5555, 0)
+
+
+def gntcopy(a):
+    fails, check = checker(a)
+    src, dst, dst2, ro = 0x300, 0x301, 0x302, 0x303
+    gs, gd = GNTCOPY_source_gref, GNTCOPY_dest_gref
+    check(0, "memory_op", 7, a.blob(struct.pack("<HHIQQ", DOMID_SELF, 1, 1,
+                                                0, GRANT_FRAME0)))
+    store(a, src * 4096 + 0x100, 0x636e7467)         # "gtnc"
+    store(a, src * 4096 + 0x104, 0x2179706f)         # "opy!"
+    grant(a, 8, 1, src)
+    grant(a, 9, 1, dst2)
+    grant(a, 10, 1, ro, GTF_permit_access | GTF_readonly)
+    grant(a, 11, 0, dst2)                            # to domain 0
+    ops = [
+        (copy_op(8, DOMID_SELF, 0x100, dst, DOMID_SELF, 0x200, 8, gs), 0),
+        (copy_op(src, 1, 0x100, 9, DOMID_SELF, 0xff8, 8, gd), 0),
+        (copy_op(src, DOMID_SELF, 0, 10, DOMID_SELF, 0, 8, gd), -1),
+        (copy_op(src, DOMID_SELF, 0, dst, DOMID_SELF, 0xffc, 8, 0), -10),
+        (copy_op(99999, DOMID_SELF, 0, dst, DOMID_SELF, 0, 8, gs), -3),
+        (copy_op(8, 0, 0, dst, DOMID_SELF, 0, 8, gs), -2),
+        (copy_op(src, 0, 0, dst, DOMID_SELF, 0, 8, 0), -2),
+        (copy_op(RAM_END >> 12, DOMID_SELF, 0, dst, DOMID_SELF, 0, 8, 0),
+         -9),
+        (copy_op(11, DOMID_SELF, 0, dst, DOMID_SELF, 0, 8, gs), -1),
+        (copy_op(src, DOMID_SELF, 0, dst, DOMID_SELF, 0, 8, 16), -10),
+        (copy_op(0xfe, DOMID_SELF, 0, dst, DOMID_SELF, 0xff0, 0, 0), 0),
+    ]
+    arr = a.blob(b"".join(op for op, _ in ops))
+    check(0, "grant_table_op", 5, arr, len(ops))
+    for i, (_, status) in enumerate(ops):
+        load(a, arr + 40 * i + 36)
+        expect(a, fails, status & 0xffff)
+    load(a, dst * 4096 + 0x200)
+    expect(a, fails, 0x636e7467)
+    load(a, dst * 4096 + 0x204)
+    expect(a, fails, 0x2179706f)
+    load(a, dst2 * 4096 + 0xffc)
+    expect(a, fails, 0x2179706f)
+    load(a, ro * 4096)
+    expect(a, fails, 0)
+    check(-EINVAL, "grant_table_op", 5, arr, 100000)
+    check(-EFAULT, "grant_table_op", 5, 0xfffffff0, 1)
+    # A released frame, through its ref and as a frame; then populated.
+    one = a.blob(copy_op(8, DOMID_SELF, 0x100, dst, DOMID_SELF, 0, 8, gs))
+    two = a.blob(copy_op(src, DOMID_SELF, 0, dst, DOMID_SELF, 0, 8, 0))
+    check(1, "memory_op", 1, reservation(a, [src]))
+    check(0, "grant_table_op", 5, one, 1)
+    load(a, one + 36)
+    expect(a, fails, -9 & 0xffff)
+    check(0, "grant_table_op", 5, two, 1)
+    load(a, two + 36)
+    expect(a, fails, -9 & 0xffff)
+    check(1, "memory_op", 6, reservation(a, [src]))
+    check(0, "grant_table_op", 5, one, 1)
+    load(a, one + 36)
+    expect(a, fails, 0)
+    load(a, dst * 4096)
+    expect(a, fails, 0)
+    a.write("gntcopy ok\n")
     a.shutdown(0)
     fail_labels(a, fails)
 
@@ -619,6 +702,8 @@ def build(scenario):
         gnttab(a)
     elif scenario == "balloon":
         balloon(a)
+    elif scenario == "gntcopy":
+        gntcopy(a)
     elif scenario == "periodic":
         periodic(a)
     elif scenario == "xenstore":
