@@ -8,17 +8,22 @@
  *   N calls, each     number (1 byte), flags (1 byte: bit 0 paging on in
  *                     long mode, bit 1 from CPL 0, bit 2 5-level paging),
  *                     CR3's frame (1 byte), five arguments (8 bytes each)
- *   the rest          the guest's RAM from address 0, cut or zero-padded
- *                     to RAM_PAGES pages; its first 16 bytes are also
- *                     the guest's TSC rate in kHz (4 bytes, any value)
- *                     and its TSC at the first read (8 bytes), which
- *                     each read moves on by the last 4 bytes
+ *   the rest          the guest's RAM from address 0, then its grant
+ *                     table's GRANT_FRAMES frames, cut or zero-padded;
+ *                     RAM's first 16 bytes are also the guest's TSC
+ *                     rate in kHz (4 bytes, any value) and its TSC at
+ *                     the first read (8 bytes), which each read moves on
+ *                     by the last 4 bytes
  *
  * Checked after each call: the result is 0, positive, or a negative
  * errno Xen uses; a call from user mode is refused with -EPERM; only
  * SCHEDOP_shutdown shuts the guest down, and nothing runs after it;
- * console output comes only from console_io. ASan and UBSan catch any
- * access outside the RAM buffer or any undefined arithmetic.
+ * console output comes only from console_io; no call leaves an entry of
+ * the grant table reading or writing that was not (GNTTABOP_copy's pins
+ * are released); the released frames and current_reservation agree.
+ * RAM is Xenner memory, so ballooning punches real holes. ASan and
+ * UBSan catch any access outside the memory or any undefined
+ * arithmetic.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -29,6 +34,8 @@
 
 #include "hw/kvm/xen_hcall.h"
 #include "xenner/evtchn.h"
+#include "xenner/gnttab.h"
+#include "xenner/guest_mem.h"
 #include "fuzz-input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -37,7 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAM_SIZE (RAM_PAGES * 4096u)
 #define DOMID 1
 #define GRANT_FRAMES 4
+#define HC_MEMORY_OP 12
 #define HC_CONSOLE_IO 18
+#define NR_ENTRIES (GRANT_FRAMES * XENNER_GNTTAB_ENTRIES_PER_FRAME)
 #define HC_SCHED_OP 29
 
 typedef struct FuzzHost {
@@ -95,6 +104,16 @@ static const XenHcallHostOps fuzz_ops = {
     .read_tsc = fuzz_read_tsc,
 };
 
+/* Bit n set: entry n of @gt has GTF_reading or GTF_writing. */
+static void busy_entries(XennerGnttab *gt, uint8_t *busy)
+{
+    for (unsigned i = 0; i < NR_ENTRIES; i++) {
+        grant_entry_v1_t *e = xenner_gnttab_entry(gt, i);
+
+        busy[i] = e && (e->flags & (GTF_reading | GTF_writing));
+    }
+}
+
 static bool plausible(int64_t ret)
 {
     /* Xen's errno values run to about 125 (EOWNERDEAD..); none below. */
@@ -106,16 +125,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FuzzInput in = { data, size };
     unsigned n = fuzz_take(&in, 1) % 32;
     uint8_t *calls = g_malloc0(n * 43 + 1);
-    uint8_t *ram = g_malloc0(RAM_SIZE);
+    XennerMem *mem = xenner_mem_new(RAM_PAGES + GRANT_FRAMES, NULL);
+    uint8_t *ram;
+    uint64_t table[GRANT_FRAMES];
+    XennerGnttab *gt;
+    uint8_t busy[NR_ENTRIES], busy_after[NR_ENTRIES];
     FuzzHost host = { 0 };
     XennerEvtchn *ev = xenner_evtchn_new();
     XenHcall *h;
     bool down = false;
 
+    if (!mem) {
+        abort();
+    }
+    ram = xenner_mem_frame(mem, 0);
+    for (unsigned i = 0; i < GRANT_FRAMES; i++) {
+        table[i] = RAM_PAGES + i;
+    }
+    gt = xenner_gnttab_new(mem, DOMID, table, GRANT_FRAMES, NULL);
+    if (!gt) {
+        abort();
+    }
     for (unsigned i = 0; i < n * 43; i++) {
         calls[i] = fuzz_take(&in, 1);
     }
-    memcpy(ram, in.p, MIN(in.left, RAM_SIZE));
+    memcpy(ram, in.p, MIN(in.left, RAM_SIZE + GRANT_FRAMES * 4096u));
     memcpy(&host.tsc_khz, ram, sizeof(host.tsc_khz));
     memcpy(&host.tsc, ram + 4, sizeof(host.tsc));
     memcpy(&host.tsc_step, ram + 12, sizeof(host.tsc_step));
@@ -127,12 +161,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     h = xen_hcall_new(NULL, ram, RAM_SIZE, DOMID, ev, &fuzz_ops, &host);
     xen_hcall_set_grant_frames(h, GRANT_FRAMES);
+    xen_hcall_set_xenner(h, mem, gt);
     xenner_evtchn_set_upcall(ev, DOMID, xen_hcall_evtchn_upcall, h, NULL);
     for (unsigned i = 0; i < n; i++) {
         FuzzInput c = { calls + i * 43, 43 };
         KvmHypercall hc = { 0 };
         uint8_t flags;
         size_t before = host.console_bytes;
+        bool released_before = xenner_mem_nr_released(mem) != 0;
         int downs = host.shutdowns;
         KvmVmAction act;
 
@@ -148,9 +184,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             hc.efer = 1ull << 10 | 1ull << 8;
             hc.cr4 = flags & 4 ? 1ull << 12 : 0;
         }
+        busy_entries(gt, busy);
         act = xen_hcall_dispatch(h, &hc);
         if (!plausible((int64_t)hc.ret)) {
             abort();
+        }
+        busy_entries(gt, busy_after);
+        for (unsigned e = 0; e < NR_ENTRIES; e++) {
+            if (busy_after[e] && !busy[e]) {
+                abort();    /* a copy's pin left behind */
+            }
+        }
+        if (xenner_mem_nr_released(mem) > RAM_PAGES ||
+            (xenner_mem_nr_released(mem) && hc.nr != HC_MEMORY_OP &&
+             !released_before)) {
+            abort();    /* only memory_op releases, only RAM's frames */
+        }
+        for (unsigned f = RAM_PAGES; f < RAM_PAGES + GRANT_FRAMES; f++) {
+            if (!xenner_mem_frame_present(mem, f)) {
+                abort();
+            }
         }
         if (!hc.kernel && !down && (int64_t)hc.ret != -1) {
             abort();    /* -EPERM from user mode */
@@ -170,7 +223,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     xen_hcall_free(h);
     xenner_evtchn_free(ev);
-    g_free(ram);
+    xenner_gnttab_free(gt);
+    xenner_mem_free(mem);
     g_free(calls);
     return 0;
 }

@@ -663,6 +663,21 @@ def xen_hcall_seeds():
     yield bytes([len(calls)]) + b"".join(calls) + bytes(ram)
     yield (bytes([len(calls) + 1]) + b"".join(calls)
            + hcall(29, [2, 0x300]) + bytes(ram))
+    # Ballooning and GNTTABOP_copy: frames 0x20-0x21 given back and
+    # populated; ref 2 (in the grant frame after RAM) grants frame 0x21
+    # to the guest itself, copied to frame 0x22, then again released.
+    mem = bytearray(ram) + bytearray(4 * 4096)
+    struct.pack_into("<QQ", mem, 0xd00, 0x20, 0x21)
+    struct.pack_into("<QQIIH6x", mem, 0xc00, 0xd00, 2, 0, 0, 0x7ff0)
+    struct.pack_into("<H", mem, 0xe00, 0x7ff0)
+    struct.pack_into("<HHI", mem, 64 * 4096 + 16, 1, 1, 0x21)
+    struct.pack_into("<QHH4xQHH4xHHhH", mem, 0xf00, 2, 0x7ff0, 0, 0x22,
+                     0x7ff0, 0, 16, 1, 0, 0)
+    calls = [hcall(12, [1, 0xc00]), hcall(12, [3, 0xe00]),
+             hcall(12, [6, 0xc00]), hcall(20, [5, 0xf00, 1]),
+             hcall(12, [1, 0xc00]), hcall(20, [5, 0xf00, 1]),
+             hcall(24, [6, 0, 0x100])]
+    yield bytes([len(calls)]) + b"".join(calls) + bytes(mem)
     # Paging on, CR3 at frame 1 with no present entry: every pointer faults.
     yield bytes([3]) + hcall(18, [0, 15, 0x200], flags=3, cr3=1) + \
         hcall(34, [1, 0x400], flags=3, cr3=1) + hcall(60, [], flags=1) + \
