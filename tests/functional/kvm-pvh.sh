@@ -37,6 +37,13 @@ boot() {
     RC=$?
 }
 
+# guest_ok SCENARIO WHAT: a test guest that writes "SCENARIO ok" and
+# powers off.
+guest_ok() {
+    boot 60 -m 16 -kernel "$(guest_elf "$1")"
+    check_eq "$2" "0 $1 ok" "$RC $(cat "$OUT")"
+}
+
 refused "xenner_pvh needs -kernel" "needs -kernel" -M xenner_pvh
 refused "xenner_pvh takes one vCPU" "one vCPU|/dev/kvm" \
     -M xenner_pvh -kernel /dev/null -smp 2
@@ -77,33 +84,26 @@ boot 60 -m 16 -kernel "$(guest_elf hvc)"
 check_eq "the console ring (hvc0) and its event channel reach the chardev" \
     "0 hello from hvc0" "$RC $(cat "$OUT")"
 
-boot 60 -m 16 -kernel "$(guest_elf timer)"
-check_eq "a single-shot timer raises VIRQ_TIMER in shared_info" \
-    "0 timer ok" "$RC $(cat "$OUT")"
+guest_ok timer \
+    "a single-shot timer raises VIRQ_TIMER in shared_info"
 
-boot 60 -m 16 -kernel "$(guest_elf upcall)"
-check_eq "events come twice as vCPU 0's upcall vector, EOI in between" \
-    "0 upcall ok" "$RC $(cat "$OUT")"
+guest_ok upcall \
+    "events come twice as vCPU 0's upcall vector, EOI in between"
 
-boot 60 -m 16 -kernel "$(guest_elf pvclock)"
-check_eq "Xen's time: a TSC scale, the wallclock, runstate and time areas" \
-    "0 pvclock ok" "$RC $(cat "$OUT")"
+guest_ok pvclock \
+    "Xen's time: a TSC scale, the wallclock, runstate and time areas"
 
-boot 60 -m 16 -kernel "$(guest_elf gnttab)"
-check_eq "grant-table frames placed outside RAM hold what the guest wrote" \
-    "0 gnttab ok" "$RC $(cat "$OUT")"
+guest_ok gnttab \
+    "grant-table frames placed outside RAM hold what the guest wrote"
 
-boot 60 -m 16 -kernel "$(guest_elf balloon)"
-check_eq "decrease_reservation and populate_physmap, hostile lists refused" \
-    "0 balloon ok" "$RC $(cat "$OUT")"
+guest_ok balloon \
+    "decrease_reservation and populate_physmap, hostile lists refused"
 
-boot 60 -m 16 -kernel "$(guest_elf gntcopy)"
-check_eq "GNTTABOP_copy within the guest, per-op status, released frames" \
-    "0 gntcopy ok" "$RC $(cat "$OUT")"
+guest_ok gntcopy \
+    "GNTTABOP_copy within the guest, per-op status, released frames"
 
-boot 60 -m 16 -kernel "$(guest_elf periodic)"
-check_eq "a periodic timer raises VIRQ_TIMER again and again until stopped" \
-    "0 periodic ok" "$RC $(cat "$OUT")"
+guest_ok periodic \
+    "a periodic timer raises VIRQ_TIMER again and again until stopped"
 
 boot 60 -m 16 -kernel "$(guest_elf xenstore)"
 check_eq "the xenstore ring answers the guest's XS_READ of its domid" \

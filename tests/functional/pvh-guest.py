@@ -671,10 +671,19 @@ def pvclock(a):
     a.shutdown(3)
 
 
+# The scenarios that are a function of their own.
+SCENARIOS = dict(hostile=hostile, hvc=hvc, timer=timer, gnttab=gnttab,
+                 balloon=balloon, gntcopy=gntcopy, periodic=periodic,
+                 xenstore=xenstore, acpi=acpi, acpireset=acpireset,
+                 upcall=upcall, pvclock=pvclock)
+
+
 def build(scenario):
     a = Asm()
     prologue(a)
-    if scenario == "hello":
+    if scenario in SCENARIOS:
+        SCENARIOS[scenario](a)
+    elif scenario == "hello":
         a.write("hello from a PVH guest\n")
         a.shutdown(0)
     elif scenario == "crash":
@@ -682,8 +691,6 @@ def build(scenario):
     elif scenario == "reboot":
         a.write("boot\n")
         a.shutdown(1)
-    elif scenario == "hostile":
-        hostile(a)
     elif scenario == "cpuid":
         # The hypervisor signature leaf, as a Xen guest finds Xen.
         sig = a.blob(bytes(12) + b"\n")
@@ -694,20 +701,6 @@ def build(scenario):
         a.code += b"\x89\x15" + struct.pack("<I", sig + 8)  # mov %edx
         a.hcall("console_io", 0, 13, sig)
         a.shutdown(0)
-    elif scenario == "hvc":
-        hvc(a)
-    elif scenario == "timer":
-        timer(a)
-    elif scenario == "gnttab":
-        gnttab(a)
-    elif scenario == "balloon":
-        balloon(a)
-    elif scenario == "gntcopy":
-        gntcopy(a)
-    elif scenario == "periodic":
-        periodic(a)
-    elif scenario == "xenstore":
-        xenstore(a)
     elif scenario.startswith("loop"):
         # loopN: N xen_version hypercalls, for bench/kvm-hcall.sh.
         a.code += b"\xbd" + struct.pack("<I", int(scenario[4:]))  # %ebp
@@ -719,14 +712,6 @@ def build(scenario):
         a.code += b"\0\0\0\0"
         a.write("done\n")
         a.shutdown(0)
-    elif scenario == "acpi":
-        acpi(a)
-    elif scenario == "acpireset":
-        acpireset(a)
-    elif scenario == "upcall":
-        upcall(a)
-    elif scenario == "pvclock":
-        pvclock(a)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
     else:
