@@ -147,8 +147,11 @@ name=k0
 img=/tmp/$name.img
 ifname=xpvh0
 mac=52:54:00:12:34:20
-args="console=hvc0 rig.task=ext4,net rig.disk=xvda rig.channel=0"
+args="console=hvc0 rig.task=ext4,net,balloon rig.disk=xvda rig.channel=0"
 args="$args rig.hotplug=0 rig.runtime=3"
+# The balloon: memory/target 16 MiB below the guest's 256 (in KiB).
+balloon_kb=$(((256 - 16) * 1024))
+args="$args rig.balloon=$balloon_kb"
 rm -f "$img"
 truncate -s 128M "$img"
 sock=/tmp/$name-xs.sock
@@ -180,6 +183,9 @@ while kill -0 $guest 2>/dev/null; do
         # Linux's shutdown watcher answers there at boot, before blkfront.
         XENSTORED_PATH=$sock timeout 10 xenstore-read \
             /local/domain/1/control/feature-poweroff > "/tmp/$name.fp" 2>&1
+        # As a toolstack shrinks a guest: its balloon task checks.
+        XENSTORED_PATH=$sock timeout 10 xenstore-write \
+            /local/domain/1/memory/target $balloon_kb
         break
     fi
     sleep 0.2
@@ -220,6 +226,8 @@ check "$name: TCP from the guest to the namespace (iperf3)" \
     con_has $name "RIG-NET tx bits_per_second="
 check "$name: TCP from the namespace to the guest (iperf3 -R)" \
     con_has $name "RIG-NET rx bits_per_second="
+check "$name: memory/target shrinks the guest; its balloon gives it back" \
+    con_has $name "RIG balloon-ok"
 check "$name: the guest's task ends with status 0" \
     con_has $name "RIG-TASK-EXIT 0"
 check "$name: the guest powers off through ACPI S5" \
