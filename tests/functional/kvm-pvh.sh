@@ -221,7 +221,7 @@ if ! have_xenstore_utils; then
         "no xenstore-utils"
 else
     ls_dirs "/local/domain/1/device/vif/0 /local/domain/0/backend/vif/1/0" \
-        -nic user,mac=52:54:00:12:34:a0
+        -nic user,restrict=on,mac=52:54:00:12:34:a0
     if grep -q '^backend-id = "0"' <<<"$ls_out" &&
         grep -q '^backend = "/local/domain/0/backend/vif/1/0"' \
             <<<"$ls_out" &&
@@ -303,12 +303,14 @@ ERR="$XS_TMP/server-kvm-$N.log"
 # With a disk and a vif: each boot's backend goes and comes back with
 # the guest, the vif numbered 0 again.
 "$QEMU_XENPV" -M xenner_pvh -m 16 -serial "file:$OUT" \
-    -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" -nic user \
+    -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
+    -nic user,restrict=on \
     -kernel "$(guest_elf reboot)" 2>"$ERR" &
 pid=$!
 bg_track "$pid"
 for _ in $(seq 60); do
-    [ "$(grep -c boot "$OUT" 2>/dev/null)" -ge 3 ] && break
+    # The chardev makes the file only when the machine starts.
+    [ "$(cat "$OUT" 2>/dev/null | grep -c boot)" -ge 3 ] && break
     sleep 1
 done
 kill -TERM "$pid"
