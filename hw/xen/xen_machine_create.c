@@ -27,14 +27,12 @@
 #include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_domainbuild.h"
 #include "hw/xen/xen_drive.h"
-#include "hw/xen/xen_fb.h"
-#include "hw/xen/xen_kbd.h"
+#include "hw/xen/xen_guest_display.h"
 #include "hw/xen/xen_nic.h"
 #include "hw/xen/xen_operations.h"
 #include "hw/xen/xen_qmp.h"
 #include "hw/xen/xen_vbd.h"
 #include "net/net.h"
-#include "ui/vnc.h"
 #include "util/trace.h"
 
 /* QEMU's default RAM size, for a command line without -m. */
@@ -56,10 +54,7 @@ struct XenCreateMachine {
     XenDiskHost *disks;
     GPtrArray *nic_devices;     /* QemuOpts of -device xen-net-device */
     NetDevList *nets;           /* -netdev: they outlive a reboot */
-    /* -vnc: a vfb and a vkbd for each domain, on one display */
-    InputHub *input;
-    ConsoleList *consoles;
-    VncDisplay *vnc;
+    XenGuestDisplay display;    /* -vnc: each domain's vfb and vkbd */
     XenQmp *qmp;
     /* The current domain and the backend serving it: */
     XenBackend *backend;
@@ -138,10 +133,6 @@ static bool create_disks(XenCreateMachine *cm, Error **errp)
  */
 static bool create_nics_and_display(XenCreateMachine *cm, Error **errp)
 {
-    XenFbConfig fb;
-    XenKbdOpts kbd;
-    bool ok;
-
     if (cm->nic_devices->len &&
         !xen_nic_register(cm->backend, cm->nics, errp)) {
         return false;
@@ -153,17 +144,8 @@ static bool create_nics_and_display(XenCreateMachine *cm, Error **errp)
             return false;
         }
     }
-    if (!cm->vnc) {
-        return true;
-    }
-    xen_fb_config_default(&fb);
-    xen_kbd_opts_default(&kbd);
-    ok = xen_kbd_register(cm->backend, cm->input, errp) &&
-         xen_fb_register(cm->backend, cm->consoles, errp) &&
-         xen_fb_create(cm->backend, cm->dom.domid, 0, &fb, errp) &&
-         xen_kbd_create(cm->backend, cm->dom.domid, 0, &kbd, errp);
-    xen_kbd_opts_clear(&kbd);
-    return ok;
+    return xen_guest_display_add(&cm->display, cm->backend, cm->dom.domid,
+                                 errp);
 }
 
 /* Builds the domain, writes and serves its devices, and starts it. */
@@ -348,20 +330,6 @@ static bool create_parse_nics(XenCreateMachine *cm,
     return ok;
 }
 
-/* -vnc: its display, open before the first domain's framebuffer. */
-static bool create_open_vnc(XenCreateMachine *cm, const XenMachineConfig *cfg,
-                            Error **errp)
-{
-    if (!cfg->vnc || !strcmp(cfg->vnc, "none")) {
-        return true;
-    }
-    cm->input = input_hub_new();
-    cm->consoles = console_list_new();
-    cm->vnc = vnc_display_open(cm->loop, cm->consoles, cm->input, cfg->vnc,
-                               cfg->keymap, NULL, errp);
-    return cm->vnc;
-}
-
 static bool create_config(XenCreateMachine *cm, const XenMachineConfig *cfg,
                           Error **errp)
 {
@@ -427,7 +395,8 @@ XenCreateMachine *xen_create_init(EventLoop *loop,
     }
     if (!create_parse_drives(cm, cfg, errp) ||
         !create_parse_nics(cm, cfg, errp) ||
-        !create_open_vnc(cm, cfg, errp)) {
+        !xen_guest_display_open(&cm->display, loop, cfg->vnc, cfg->keymap,
+                                errp)) {
         goto fail;
     }
     cm->disks = xen_disk_host_new();
@@ -437,8 +406,8 @@ XenCreateMachine *xen_create_init(EventLoop *loop,
         goto fail;
     }
     xen_qmp_set_powerdown(cm->qmp, create_powerdown, cm);
-    xen_qmp_set_consoles(cm->qmp, cm->consoles);
-    xen_qmp_set_vnc(cm->qmp, cm->vnc);
+    xen_qmp_set_consoles(cm->qmp, cm->display.consoles);
+    xen_qmp_set_vnc(cm->qmp, cm->display.vnc);
     if (!create_domain(cm, errp)) {
         goto fail;
     }
@@ -465,9 +434,7 @@ void xen_create_cleanup(XenCreateMachine *cm)
     }
     create_teardown(cm);
     xen_qmp_free(cm->qmp);
-    vnc_display_close(cm->vnc);
-    input_hub_free(cm->input);
-    console_list_free(cm->consoles);
+    xen_guest_display_close(&cm->display);
     net_dev_list_free(cm->nets);
     g_ptr_array_free(cm->nic_devices, true);
     xen_disk_host_free(cm->disks);
