@@ -21,6 +21,7 @@
 
 #include "chardev/char.h"
 #include "hw/xen/xen_console_ring.h"
+#include "hw/xen/xen_qmp.h"
 #include "hw/kvm/kvm_vm.h"
 #include "hw/kvm/pvh_devices.h"
 #include "hw/kvm/pvh_store.h"
@@ -64,6 +65,7 @@ typedef struct PvhMachine {
     XennerEvtchn *evtchn;       /* the Xenner's */
     XennerGnttab *gnttab;       /* over the grant frames, while it runs */
     PvhDevices *devices;
+    XenQmp *qmp;                /* -mon */
     XennerEvtchnHandle *be;     /* domain 0's side: the console's */
     evtchn_port_t console_port; /* ours, bound to the guest's */
     struct xencons_interface *console_ring;
@@ -575,12 +577,55 @@ static void pvh_reboot(void *opaque)
     }
 }
 
+/*
+ * QMP's system_powerdown: what `xl shutdown` writes; the guest's
+ * kernel runs its init's power-off, which ends in ACPI S5.
+ */
+static bool pvh_powerdown(void *opaque, Error **errp)
+{
+    PvhMachine *pm = opaque;
+    g_autofree char *home = xenner_xs_domain_path(PVH_DOMID);
+    g_autofree char *path = g_strdup_printf("%s/control/shutdown", home);
+    int ret;
+
+    if (!pm->vm) {
+        error_setg(errp, "system_powerdown: the guest is not running");
+        return false;
+    }
+    ret = xenner_xs_client_write(pm->toolstack, 0, path, "poweroff", 8);
+    if (ret) {
+        error_setg(errp, "system_powerdown: writing %s: %s", path,
+                   g_strerror(-ret));
+        return false;
+    }
+    return true;
+}
+
+/* -mon: QMP on the machine's chardevs, with its disks and display. */
+static bool pvh_qmp_start(PvhMachine *pm, const XenMachineConfig *cfg,
+                          Error **errp)
+{
+    const XenGuestDisplay *display = pvh_devices_display(pm->devices);
+
+    pm->qmp = xen_qmp_start(pm->loop, cfg->mons, pm->chardevs,
+                            pvh_devices_disk_host(pm->devices), cfg->name,
+                            errp);
+    if (!pm->qmp) {
+        return false;
+    }
+    xen_qmp_set_powerdown(pm->qmp, pvh_powerdown, pm);
+    xen_qmp_set_consoles(pm->qmp, display->consoles);
+    xen_qmp_set_vnc(pm->qmp, display->vnc);
+    return true;
+}
+
 void xenner_pvh_cleanup(XenMachineState *ms)
 {
     PvhMachine *pm = (PvhMachine *)ms;
 
     event_loop_cancel(pm->loop, pvh_reboot, pm);
     pvh_guest_stop(pm);
+    xen_qmp_free(pm->qmp);
     pvh_devices_free(pm->devices);
     xenner_free(pm->xenner);
     xenner_xs_server_free(pm->xs_server);
@@ -633,6 +678,13 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     if (!pm->console) {
         goto fail;
     }
+    for (guint i = 0; i < cfg->chardevs->len; i++) {
+        if (!chardev_set_add_opts(pm->chardevs,
+                                  g_ptr_array_index(cfg->chardevs, i),
+                                  errp)) {
+            goto fail;
+        }
+    }
     pm->mem = xenner_mem_new((pm->ram_size >> XENNER_PAGE_SHIFT) +
                              PVH_GRANT_FRAMES, errp);
     if (!pm->mem) {
@@ -655,7 +707,7 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     }
     pm->evtchn = xenner_evtchn(pm->xenner);
     pm->devices = pvh_devices_new(loop, cfg, PVH_DOMID, errp);
-    if (!pm->devices) {
+    if (!pm->devices || !pvh_qmp_start(pm, cfg, errp)) {
         goto fail;
     }
     pm->kernel = g_strdup(cfg->kernel);

@@ -19,6 +19,7 @@ struct PvhDevices {
     uint16_t domid;
     PvhDisks *disks;
     PvhNics *nics;
+    XenGuestDisplay display;    /* -vnc: the guest's vfb and vkbd */
     XenBackend *backend;        /* while the guest runs */
     const XenServices *svc;
 };
@@ -35,7 +36,7 @@ static bool add_device(PvhDevices *pv, QemuOpts *opts, Error **errp)
     }
     error_setg(errp, "-machine xenner_pvh: -device %s is not supported: "
                "only xen-disk and " XEN_NIC_DEVICE " are (or -drive if=xen, "
-               "-nic)", driver ? driver : "");
+               "-nic; a vfb and a vkbd: -vnc)", driver ? driver : "");
     return false;
 }
 
@@ -59,6 +60,10 @@ PvhDevices *pvh_devices_new(EventLoop *loop, const XenMachineConfig *cfg,
             goto fail;
         }
     }
+    if (!xen_guest_display_open(&pv->display, loop, cfg->vnc, cfg->keymap,
+                                errp)) {
+        goto fail;
+    }
     return pv;
 
 fail:
@@ -68,7 +73,8 @@ fail:
 
 bool pvh_devices_start(PvhDevices *pv, const XenServices *svc, Error **errp)
 {
-    if (pvh_disks_empty(pv->disks) && pvh_nics_empty(pv->nics)) {
+    if (pvh_disks_empty(pv->disks) && pvh_nics_empty(pv->nics) &&
+        !xen_guest_display_wanted(&pv->display)) {
         return true;
     }
     pv->svc = svc;
@@ -78,12 +84,15 @@ bool pvh_devices_start(PvhDevices *pv, const XenServices *svc, Error **errp)
     }
     xen_backend_serve_domain(pv->backend, pv->domid);
     return pvh_disks_start(pv->disks, pv->backend, errp) &&
-           pvh_nics_start(pv->nics, pv->backend, errp);
+           pvh_nics_start(pv->nics, pv->backend, errp) &&
+           xen_guest_display_add(&pv->display, pv->backend, pv->domid, errp);
 }
 
 void pvh_devices_stop(PvhDevices *pv)
 {
-    static const char *const types[] = { "qdisk", "vbd", "vif" };
+    static const char *const types[] = {
+        "qdisk", "vbd", "vif", "vfb", "vkbd",
+    };
     XenXsHandle *xs;
 
     if (!pv->backend) {
@@ -118,5 +127,16 @@ void pvh_devices_free(PvhDevices *pv)
     pvh_devices_stop(pv);
     pvh_disks_free(pv->disks);
     pvh_nics_free(pv->nics);
+    xen_guest_display_close(&pv->display);
     g_free(pv);
+}
+
+XenDiskHost *pvh_devices_disk_host(PvhDevices *pv)
+{
+    return pvh_disks_host(pv->disks);
+}
+
+const XenGuestDisplay *pvh_devices_display(PvhDevices *pv)
+{
+    return &pv->display;
 }

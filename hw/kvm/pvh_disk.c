@@ -137,3 +137,8 @@ void pvh_disks_free(PvhDisks *pd)
     g_ptr_array_free(pd->drives, true);
     g_free(pd);
 }
+
+XenDiskHost *pvh_disks_host(PvhDisks *pd)
+{
+    return pd->host;
+}

@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 38
+tap_plan 42
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -153,13 +153,20 @@ fi
 # A disk: its directories as a toolstack writes them, the backend
 # waiting for the guest's blkfront (InitWait), while the guest runs.
 refused "xenner_pvh takes no other -device than xen-disk, xen-net-device" \
-    "only xen-disk and xen-net-device" \
+    "only xen-disk and xen-net-device .*-vnc" \
     -M xenner_pvh -kernel "$(guest_elf spin)" -device xen-kbd,domid=1
 truncate -s 8M "$XS_TMP/pvh-disk.img"
 refused "xen-disk on xenner_pvh is for domain 1" "domid=2" \
     -M xenner_pvh -kernel "$(guest_elf spin)" \
     -drive "file=$XS_TMP/pvh-disk.img,if=none,id=d0,format=raw" \
     -device xen-disk,domid=2,vdev=xvda,drive=d0
+# ls_of "DIR...": xenstore-ls of each DIR on the running machine's socket.
+ls_of() {
+    for d in $1; do
+        echo "$d:"
+        XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls "$d" 2>&1
+    done
+}
 if ! have_xenstore_utils; then
     skip "-drive if=xen: the vbd's directories" "no xenstore-utils"
     skip "-device xen-disk: the backend in InitWait" "no xenstore-utils"
@@ -171,11 +178,7 @@ else
 
         shift
         start_on_socket "$@"
-        ls_out=$(for d in $dirs; do
-                     echo "$d:"
-                     XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 \
-                         xenstore-ls "$d" 2>&1
-                 done)
+        ls_out=$(ls_of "$dirs")
         kill -TERM "$pid"
         wait "$pid"
     }
@@ -286,6 +289,69 @@ else
     fi
 fi
 
+# -vnc: a vfb and a vkbd, written as libxl writes them, both backends
+# waiting for the guest (InitWait); -mon: QMP on the machine.
+refused "-vnc on a socket that cannot be bound is refused" \
+    "$XS_TMP/no-such-dir" \
+    -M xenner_pvh -kernel "$(guest_elf spin)" \
+    -vnc "unix:$XS_TMP/no-such-dir/vnc.sock"
+refused "-mon on a chardev that does not exist is refused" \
+    "chardev 'nosuch' not found" \
+    -M xenner_pvh -kernel "$(guest_elf spin)" -mon chardev=nosuch,mode=control
+if ! have_xenstore_utils; then
+    skip "-vnc: the vfb's and vkbd's directories" "no xenstore-utils"
+    skip "QMP: query-vnc, screendump before the vfb connects, powerdown" \
+        "no xenstore-utils"
+else
+    qmp="$XS_TMP/pvh-qmp.sock"
+    rm -f "$qmp"
+    start_on_socket -vnc "unix:$XS_TMP/pvh-vnc.sock" \
+        -chardev "socket,id=q,path=$qmp,server=on,wait=off" \
+        -mon chardev=q,mode=control
+    ls_out=$(ls_of "/local/domain/1/device/vfb/0
+                    /local/domain/0/backend/vfb/1/0
+                    /local/domain/1/device/vkbd/0
+                    /local/domain/0/backend/vkbd/1/0")
+    qmp_out=$(timeout -k 2 30 "$PYTHON" "$SRCDIR/qmpclient.py" "$qmp" \
+                  query-status query-vnc \
+                  "screendump:{\"filename\": \"$XS_TMP/pvh.ppm\"}" \
+                  system_powerdown 2>&1)
+    shutdown=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-read \
+                   /local/domain/1/control/shutdown 2>&1)
+    kill -TERM "$pid"
+    wait "$pid"
+    # Keys of one directory, then keys in both devices' backend (or
+    # both frontend) directories.
+    dirs_ok=yes
+    for want in '^backend = "/local/domain/0/backend/vfb/1/0"' \
+            '^backend = "/local/domain/0/backend/vkbd/1/0"' \
+            '^width = "800"' '^height = "600"' '^videoram = "16"' \
+            '^feature-abs-pointer = "1"'; do
+        grep -q -- "$want" <<<"$ls_out" || dirs_ok=no
+    done
+    for want in '^backend-id = "0"' '^frontend-id = "1"' '^state = "2"' \
+            '^hotplug-status = "connected"'; do
+        [ "$(grep -c -- "$want" <<<"$ls_out")" == 2 ] || dirs_ok=no
+    done
+    if [ $dirs_ok == yes ]; then
+        ok "-vnc: a vfb and a vkbd as libxl writes them, both in InitWait"
+    else
+        not_ok "-vnc: the vfb's and vkbd's directories" "$ls_out"
+    fi
+    # The guest never connects its vfb: no surface to dump yet.
+    if [ "$(sed -n 1p <<<"$qmp_out")" == \
+            'return {"running":true,"singlestep":false,"status":"running"}' ] &&
+        grep -q '^return {.*"enabled":true' <<<"$qmp_out" &&
+        grep -q '^error .*no surface' <<<"$qmp_out" &&
+        [ "$(sed -n 4p <<<"$qmp_out")" == 'return {}' ] &&
+        [ "$shutdown" == poweroff ]; then
+        ok "QMP: query-vnc, screendump before the vfb connects, powerdown"
+    else
+        not_ok "QMP: query-vnc, screendump before the vfb connects, powerdown" \
+            "$qmp_out / control/shutdown: $shutdown"
+    fi
+fi
+
 boot 60 -m 16 -kernel "$(guest_elf crash)"
 if [ "$RC" == 1 ] && grep -q "the guest crashed" "$ERR"; then
     ok "SHUTDOWN_crash exits 1 with the reason"
@@ -300,11 +366,12 @@ check_eq "with -no-reboot, a reboot exits 0" "0 boot" "$RC $(cat "$OUT")"
 N=$((N + 1))
 OUT="$XS_TMP/serial-$N.txt"
 ERR="$XS_TMP/server-kvm-$N.log"
-# With a disk and a vif: each boot's backend goes and comes back with
-# the guest, the vif numbered 0 again.
+# With a disk, a vif and a display: each boot's backend goes and comes
+# back with the guest, the vif numbered 0 again, the vfb's console with
+# it on the one VNC display.
 "$QEMU_XENPV" -M xenner_pvh -m 16 -serial "file:$OUT" \
     -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
-    -nic user,restrict=on \
+    -nic user,restrict=on -vnc "unix:$XS_TMP/pvh-vnc2.sock" \
     -kernel "$(guest_elf reboot)" 2>"$ERR" &
 pid=$!
 bg_track "$pid"

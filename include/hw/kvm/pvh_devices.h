@@ -1,6 +1,7 @@
 /*
- * The xenner_pvh guest's PV devices: its disks (hw/kvm/pvh_disk.c) and
- * vifs (hw/kvm/pvh_nic.c) on the backends that serve xenner_pv's and
+ * The xenner_pvh guest's PV devices: its disks (hw/kvm/pvh_disk.c),
+ * vifs (hw/kvm/pvh_nic.c), and with -vnc a vfb and a vkbd
+ * (hw/xen/xen_guest_display.c), on the backends that serve xenner_pv's and
  * real Xen's guests. Read once at start-up; at each boot of the guest
  * one backend core serves it as domain 0 and the devices' directories
  * are written as a toolstack writes them, so that the guest's frontends
@@ -15,6 +16,8 @@
 #include <stdint.h>
 
 #include "hw/xen/xen_backend_ops.h"
+#include "hw/xen/xen_disk.h"
+#include "hw/xen/xen_guest_display.h"
 #include "hw/xen/xen_machine.h"
 #include "util/error.h"
 #include "util/event-loop.h"
@@ -23,8 +26,9 @@ typedef struct PvhDevices PvhDevices;
 
 /*
  * The devices of guest @domid on the command line (-drive, -netdev,
- * -nic, -device), each checked as xenner_pv checks it; a -device no
- * backend here serves is refused.
+ * -nic, -device, -vnc), each checked as xenner_pv checks it; a -device
+ * no backend here serves is refused. -vnc's display is open from here
+ * on, across the guest's reboots.
  */
 PvhDevices *pvh_devices_new(EventLoop *loop, const XenMachineConfig *cfg,
                             uint16_t domid, Error **errp);
@@ -41,5 +45,8 @@ bool pvh_devices_start(PvhDevices *pv, const XenServices *svc, Error **errp);
  */
 void pvh_devices_stop(PvhDevices *pv);
 void pvh_devices_free(PvhDevices *pv);
+/* For QMP (query-block, screendump, query-vnc): they live as long. */
+XenDiskHost *pvh_devices_disk_host(PvhDevices *pv);
+const XenGuestDisplay *pvh_devices_display(PvhDevices *pv);
 
 #endif /* HW_KVM_PVH_DEVICES_H */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "hw/xen/xen_backend.h"
+#include "hw/xen/xen_disk.h"
 #include "hw/xen/xen_machine.h"
 #include "util/error.h"
 #include "util/qemu-option.h"
@@ -31,5 +32,7 @@ bool pvh_disks_empty(PvhDisks *pd);
 /* Serves the disks on @be and writes their directories. */
 bool pvh_disks_start(PvhDisks *pd, XenBackend *be, Error **errp);
 void pvh_disks_free(PvhDisks *pd);
+/* What the disks report (QMP's query-block), across the guest's boots. */
+XenDiskHost *pvh_disks_host(PvhDisks *pd);
 
 #endif /* HW_KVM_PVH_DISK_H */
