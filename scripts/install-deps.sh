@@ -34,7 +34,7 @@ packages=(
     # screendump's PNG; the VNC server
     libpng-dev libvncserver-dev
     # tests of the VNC server: real clients (gvnccapture, Net::VNC with
-    # Imlib2 for its captures)
+    # Imlib2 for its captures; Net::VNC also types in the KVM rig's k0)
     gvncviewer libnet-vnc-perl libimage-imlib2-perl
     # tests: Xen's own xenstore clients, the libFuzzer/ASan build
     xenstore-utils xen-utils-4.17 clang libclang-rt-14-dev python3

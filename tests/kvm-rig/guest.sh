@@ -17,7 +17,8 @@
 #
 # The scenarios: k0, the issue's first and second in one boot (ext4 on
 # our block backend, xenstore-ls on the socket, the network through our
-# net backend to a namespace, then the power-off through ACPI); k1, the
+# net backend to a namespace, the framebuffer and keyboard on -vnc and
+# QMP, then the power-off through ACPI); k1, the
 # kernel's crash, only when the fourth argument is "crash"
 # (KVM_RIG_LINUX=all): one run of it hung the whole rig (below).
 out=/rig-out
@@ -46,8 +47,9 @@ kernel=${2:?}
 domu=${3:?}
 crash=${4:-}
 
+here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/tap.sh
-. "$(dirname "$0")/tap.sh"
+. "$here/tap.sh"
 exec 3>&1
 # TAP from here on: one line per check.
 con_has() { grep -q "$2" "/tmp/$1.con" 2>/dev/null; }
@@ -127,6 +129,61 @@ net_down() {
     cat "/tmp/$1.iperf" >> $log
 }
 
+# wait_con NAME PID PATTERN [SECS]: until NAME's console has PATTERN,
+# while PID (its qemu-xenpv) runs, for SECS at most (without: its own
+# timeout bounds the wait).
+wait_con() {
+    i=0
+    while ! con_has "$1" "$3"; do
+        kill -0 "$2" 2>/dev/null || con_has "$1" "$3" || return 1
+        [ -z "${4:-}" ] || [ $i -lt $(($4 * 5)) ] || return 1
+        sleep 0.2
+        i=$((i + 1))
+    done
+}
+# display NAME PID: the display task (tests/xen-rig/guest/display.sh)
+# on NAME's -vnc and -mon, as a user at them: once it has drawn its
+# text on fbcon, xenstore-ls reads both ends of the vfb and the vkbd,
+# QMP's screendump is taken and its pixels made into the guest's
+# framebuffer layout (fb-md5.py), whose md5 must be the one the guest
+# printed of its /dev/fb0; then Net::VNC (the Xen display rig's
+# vnc-input.pl) types a line and clicks, which the guest reads on its
+# tty and pointer, and types the line that ends the task. Results in
+# /tmp/NAME.*, checked after the guest ends; a missed step stops the
+# guest at once instead of leaving it to its timeout.
+display() {
+    : > "/tmp/$1.display"
+    if ! wait_con "$1" "$2" "RIG display-ready"; then
+        echo "no display-ready" >> "/tmp/$1.display"
+        return
+    fi
+    echo "== $(date +%s) $1: display-ready" >> $log
+    XENSTORED_PATH=$sock timeout 10 xenstore-ls -f \
+        /local/domain/0/backend/vfb /local/domain/0/backend/vkbd \
+        /local/domain/1/device/vfb /local/domain/1/device/vkbd \
+        > "/tmp/$1.dls" 2>&1
+    timeout 60 python3 "$here/../functional/qmpclient.py" "$qmp" \
+        "screendump:{\"filename\": \"/tmp/$1.ppm\"}" query-status \
+        > "/tmp/$1.qmp" 2>&1
+    timeout 60 python3 "$here/fb-md5.py" "/tmp/$1.ppm" > "/tmp/$1.md5" \
+        2> "/tmp/$1.md5err"
+    if timeout 120 perl "$here/../xen-rig/vnc-input.pl" 127.0.0.1 \
+            "$vnc_port" rig-vnc-42 400 300 >> "/tmp/$1.display" 2>&1 &&
+       wait_con "$1" "$2" "RIG btn-left 0" 120 &&
+       wait_con "$1" "$2" "RIG typed rig-vnc-42" 120 &&
+       timeout 120 perl "$here/../xen-rig/vnc-input.pl" 127.0.0.1 \
+            "$vnc_port" rig-end >> "/tmp/$1.display" 2>&1; then
+        echo "== $(date +%s) $1: display done" >> $log
+        return
+    fi
+    echo "a step failed: the guest stopped" >> "/tmp/$1.display"
+    kill "$2" 2>/dev/null
+}
+fb_md5_same() {
+    want=$(sed -n 's/^.*RIG fb-md5 //p' "/tmp/$1.con" | tr -d '\r')
+    [ -n "$want" ] && [ "$want" = "$(head -n 1 "/tmp/$1.md5")" ]
+}
+
 # k0: the issue's first and second checks, in one boot. Debian's kernel
 # runs as a Xen PVH guest with its console on our chardev from its first
 # line; its xen-blkfront connects to our block backend (a raw image as
@@ -136,7 +193,10 @@ net_down() {
 # (-netdev tap) moved into a network namespace made here, holding dom0's
 # end (192.168.100.1) and an iperf3 server: the Xen rig's net task pings
 # it and sends and receives over TCP (rig.hotplug=0: no second vif).
-# Then the init powers off (poweroff -f). x86 Linux has no Xen power-off
+# Then the display task (display() above): its xen-fbfront and
+# xen-kbdfront on our vfb and vkbd (-vnc on loopback, QMP on a unix
+# socket), its fbcon text read back by screendump, keys and a click
+# over VNC. Then the init powers off (poweroff -f). x86 Linux has no Xen power-off
 # for PVH guests: it powers off through ACPI (on by default), S5 written
 # to the FADT's PM1a control block, which ends qemu-xenpv with exit 0
 # after it closed its disks, and nothing on stderr; e2fsck here then
@@ -147,16 +207,23 @@ name=k0
 img=/tmp/$name.img
 ifname=xpvh0
 mac=52:54:00:12:34:20
-args="console=hvc0 rig.task=ext4,net,balloon rig.disk=xvda rig.channel=0"
-args="$args rig.hotplug=0 rig.runtime=3"
+# logo.nologo: the penguin would stay above the display task's text.
+args="console=hvc0 logo.nologo rig.task=ext4,net,balloon,display"
+args="$args rig.disk=xvda rig.channel=0 rig.hotplug=0 rig.runtime=3"
 # The balloon: memory/target 16 MiB below the guest's 256 (in KiB).
 balloon_kb=$(((256 - 16) * 1024))
 args="$args rig.balloon=$balloon_kb"
 rm -f "$img"
 truncate -s 128M "$img"
 sock=/tmp/$name-xs.sock
+qmp=/tmp/$name-qmp.sock
+vnc_port=5907
+rm -f "$qmp"
+# The VNC clients reach -vnc on the rig's loopback, down until now.
+ip link set lo up >> $log 2>&1
 net_up $name
-echo "== $(date +%s) $name: $qemu -M $machine -drive $img -netdev tap" >> $log
+echo "== $(date +%s) $name: $qemu -M $machine -drive $img -netdev tap" \
+     "-vnc -mon" >> $log
 (
     timeout -k 10 300 "$qemu" -M "$machine,xenstore-socket=$sock" -m 256 \
         -kernel "$kernel" -initrd "$domu" \
@@ -164,6 +231,9 @@ echo "== $(date +%s) $name: $qemu -M $machine -drive $img -netdev tap" >> $log
         -drive "file=$img,if=xen,format=raw" \
         -netdev "tap,id=n0,ifname=$ifname,script=no,downscript=no" \
         -device "xen-net-device,netdev=n0,mac=$mac" \
+        -vnc "127.0.0.1:$((vnc_port - 5900))" \
+        -chardev "socket,id=qmp,path=$qmp,server=on,wait=off" \
+        -mon chardev=qmp,mode=control \
         -serial "file:/tmp/$name.con" \
         < /dev/null > "/tmp/$name.out" 2> "/tmp/$name.err"
     echo $? > "/tmp/$name.rc"
@@ -190,11 +260,18 @@ while kill -0 $guest 2>/dev/null; do
     fi
     sleep 0.2
 done
+display $name $guest
 wait $guest
 echo "== $(date +%s) $name: exit $(cat /tmp/$name.rc)" >> $log
 cp "/tmp/$name.con" "$out/$name.con"
 net_down $name
 [ ! -s "/tmp/$name.xs" ] || cat "/tmp/$name.xs" >> $log
+for f in dls qmp md5 md5err display; do
+    echo "---- $name.$f" >> $log
+    cat "/tmp/$name.$f" >> $log 2>&1
+done
+# The screen as QMP dumped it, for RIG_KEEP.
+cp "/tmp/$name.ppm" "$out/$name-screendump.ppm" 2>> $log
 # The console replays the kernel's log from its banner, with its time.
 check "$name: the guest's console is on our chardev from its first line" \
     sh -c "head -n 1 /tmp/$name.con | grep -q '^\[ *0\.0*\] Linux version'"
@@ -228,6 +305,22 @@ check "$name: TCP from the namespace to the guest (iperf3 -R)" \
     con_has $name "RIG-NET rx bits_per_second="
 check "$name: memory/target shrinks the guest; its balloon gives it back" \
     con_has $name "RIG balloon-ok"
+check "$name: xen-fbfront connects to our vfb (state 4 both ends)" sh -c \
+    "grep -q '^/local/domain/0/backend/vfb/1/0/state = \"4\"' /tmp/$name.dls &&
+     grep -q '^/local/domain/1/device/vfb/0/state = \"4\"' /tmp/$name.dls"
+check "$name: xen-kbdfront connects to our vkbd (state 4 both ends)" sh -c \
+    "grep -q '^/local/domain/0/backend/vkbd/1/0/state = \"4\"' /tmp/$name.dls &&
+     grep -q '^/local/domain/1/device/vkbd/0/state = \"4\"' /tmp/$name.dls"
+check "$name: the guest has /dev/fb0" con_has $name "RIG fb0 800,600 bpp 32"
+check "$name: QMP screendump is the guest's fbcon text, pixel for pixel" \
+    fb_md5_same $name
+# Not a blank screen that would match a blank fb0: the text's colours.
+check "$name: the screendump holds the text's seven colours or more" \
+    test "$(sed -n 's/^colours //p' /tmp/$name.md5)" -ge 7
+check "$name: a line typed over VNC reaches the guest's tty" \
+    con_has $name "RIG typed rig-vnc-42"
+check "$name: a click over VNC reaches the guest's pointer" \
+    con_has $name "RIG btn-left 0"
 check "$name: the guest's task ends with status 0" \
     con_has $name "RIG-TASK-EXIT 0"
 check "$name: the guest powers off through ACPI S5" \

@@ -53,6 +53,16 @@ printf '\033[?25l\033[H\033[2J' > $tty
     printf 'type a line: '
 } > $tty
 
+# What the screen holds now, for a rig that reads the display back (the
+# KVM rig's QMP screendump, tests/kvm-rig/fb-md5.py): the md5 of fb0's
+# visible rows as they are in its memory. Nothing draws on tty1 again
+# until dom0 types.
+size=$(cat /sys/class/graphics/fb0/virtual_size)
+stride=$(cat /sys/class/graphics/fb0/stride)
+echo "RIG fb-md5 $size $stride" \
+     "$(dd if=/dev/fb0 bs="$stride" count="${size#*,}" 2>/dev/null |
+        md5sum | cut -d' ' -f1)"
+
 # Each read on an evdev node returns whole input_events: on x86_64 a
 # 16-byte timeval, then type, code (u16) and value (s32). The node is
 # opened once, so no event falls between two reads.
