@@ -554,7 +554,7 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
         return false;
     }
     pm->vm = kvm_vm_new(pm->loop, xenner_mem_frame(pm->mem, 0),
-                        pm->ram_size, PVH_DOMID, &pvh_vm_ops, pm, errp);
+                        pm->ram_size, PVH_DOMID, 1, &pvh_vm_ops, pm, errp);
     return pm->vm && pvh_load(pm, errp);
 }
 

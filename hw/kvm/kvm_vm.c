@@ -47,26 +47,18 @@ typedef enum VcpuRequestKind {
     REQ_FAILED,
 } VcpuRequestKind;
 
-struct KvmVm {
-    EventLoop *loop;
-    const KvmVmOps *ops;
-    void *opaque;
-    int kvm_fd;
-    int vm_fd;
-    int vcpu_fd;
+/*
+ * One vCPU: its KVM fd, its thread, and the request it hands to the
+ * loop's thread, one at a time (it waits for the answer).
+ */
+typedef struct KvmVcpu {
+    KvmVm *vm;
+    unsigned index;             /* KVM's vCPU id, its APIC id, Xen's id */
+    int fd;
     struct kvm_run *run;
-    size_t run_size;
-    uint8_t *ram;
-    uint64_t ram_size;
-    uint16_t domid;
-    uint8_t uart_lcr;
-    bool hw_paging;             /* EPT or NPT: see host_has_hw_paging() */
-
     pthread_t thread;
     bool thread_started;
-    atomic_bool stop;
 
-    /* The request in flight: one at a time, the vCPU waits for it. */
     int req_fd;                 /* eventfd the loop watches */
     GMutex lock;
     GCond done_cond;
@@ -79,6 +71,24 @@ struct KvmVm {
     uint32_t port_value;
     char failed_why[128];
     KvmVmAction action;
+} KvmVcpu;
+
+struct KvmVm {
+    EventLoop *loop;
+    const KvmVmOps *ops;
+    void *opaque;
+    int kvm_fd;
+    int vm_fd;
+    size_t run_size;
+    uint8_t *ram;
+    uint64_t ram_size;
+    uint16_t domid;
+    /* Written by any vCPU's thread: __atomic accesses only. */
+    uint8_t uart_lcr;
+    bool hw_paging;             /* EPT or NPT: see host_has_hw_paging() */
+    atomic_bool stop;           /* every vCPU thread ends */
+    unsigned nr_vcpus;
+    KvmVcpu *vcpus;
 };
 
 bool kvm_vm_available(Error **errp)
@@ -143,8 +153,9 @@ static void kick_handler(int signo)
  * replaced by Xen's: a Xen guest looks for "XenVMMXenVMM" from
  * 0x40000000 on, and would take KVM's leaves for another hypervisor.
  */
-static bool setup_cpuid(KvmVm *vm, Error **errp)
+static bool setup_cpuid(KvmVcpu *cpu, Error **errp)
 {
+    KvmVm *vm = cpu->vm;
     size_t sz = sizeof(struct kvm_cpuid2) +
         CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
     g_autofree struct kvm_cpuid2 *cpuid = g_malloc0(sz);
@@ -162,12 +173,24 @@ static bool setup_cpuid(KvmVm *vm, Error **errp)
         if (e->function >= XEN_CPUID_BASE && e->function < 0x40010000u) {
             continue;
         }
-        if (e->function == 1) {
-            /* Our vCPU's APIC id, as KVM's LAPIC has it. */
-            e->ebx &= 0x00ffffffu;
+        /*
+         * The vCPU's APIC id wherever CPUID tells it, as KVM's LAPIC has
+         * it (the vCPU's index): Linux matches it against the MADT.
+         */
+        switch (e->function) {
+        case 1:
+            e->ebx = (e->ebx & 0x00ffffffu) | cpu->index << 24;
             if (!vm->hw_paging) {
                 e->ecx &= ~CPUID_1_ECX_CX16;
             }
+            break;
+        case 0xb:
+        case 0x1f:
+            e->edx = cpu->index;        /* the x2APIC id */
+            break;
+        case 0x8000001e:
+            e->eax = cpu->index;        /* AMD's extended APIC id */
+            break;
         }
         cpuid->entries[n++] = *e;
     }
@@ -197,15 +220,17 @@ static bool setup_cpuid(KvmVm *vm, Error **errp)
      * Leaf 4: the vCPU and domain ids are given, as Xen gives a PVH guest,
      * and the per-vCPU upcall vector (Xen 4.17's too), the one event
      * delivery that works through KVM's local APIC: see
-     * xen_hcall_evtchn.c's raise_word().
+     * xen_hcall_evtchn.c's raise_word(). The Xen vCPU id is the vCPU's
+     * index, which is also its MADT processor UID (Linux takes a
+     * secondary CPU's Xen id from there).
      */
     e[6] = (struct kvm_cpuid_entry2){
         .function = XEN_CPUID_BASE + 4,
         .eax = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
                XEN_HVM_CPUID_UPCALL_VECTOR,
-        .ebx = 0, .ecx = vm->domid };
+        .ebx = cpu->index, .ecx = vm->domid };
     cpuid->nent = n + XEN_CPUID_LEAVES + 2;
-    if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) < 0) {
+    if (ioctl(cpu->fd, KVM_SET_CPUID2, cpuid) < 0) {
         error_setg_errno(errp, errno, "KVM_SET_CPUID2");
         return false;
     }
@@ -243,80 +268,82 @@ static bool setup_msr_filter(KvmVm *vm, Error **errp)
 
 static void req_ready(void *opaque)
 {
-    KvmVm *vm = opaque;
+    KvmVcpu *cpu = opaque;
+    KvmVm *vm = cpu->vm;
     uint64_t v;
 
-    if (read(vm->req_fd, &v, sizeof(v)) != sizeof(v)) {
+    if (read(cpu->req_fd, &v, sizeof(v)) != sizeof(v)) {
         return;
     }
-    g_mutex_lock(&vm->lock);
-    VcpuRequestKind req = vm->req;
-    g_mutex_unlock(&vm->lock);
+    g_mutex_lock(&cpu->lock);
+    VcpuRequestKind req = cpu->req;
+    g_mutex_unlock(&cpu->lock);
 
     /* The vCPU thread waits and touches nothing meanwhile. */
-    vm->action = KVM_VM_CONTINUE;
+    cpu->action = KVM_VM_CONTINUE;
     switch (req) {
     case REQ_HYPERCALL:
-        vm->action = vm->ops->hypercall(vm->opaque, &vm->hc);
+        cpu->action = vm->ops->hypercall(vm->opaque, &cpu->hc);
         break;
     case REQ_SERIAL:
         if (vm->ops->serial_out) {
-            vm->ops->serial_out(vm->opaque, vm->serial_byte);
+            vm->ops->serial_out(vm->opaque, cpu->serial_byte);
         }
         break;
     case REQ_PORT_OUT:
-        vm->action = vm->ops->port_out(vm->opaque, vm->port, vm->port_size,
-                                       vm->port_value);
+        cpu->action = vm->ops->port_out(vm->opaque, cpu->port,
+                                        cpu->port_size, cpu->port_value);
         break;
     case REQ_PORT_IN:
-        vm->port_value = vm->ops->port_in(vm->opaque, vm->port,
-                                          vm->port_size);
+        cpu->port_value = vm->ops->port_in(vm->opaque, cpu->port,
+                                           cpu->port_size);
         break;
     case REQ_FAILED:
-        vm->ops->failed(vm->opaque, vm->failed_why);
-        vm->action = KVM_VM_STOP;
+        vm->ops->failed(vm->opaque, cpu->failed_why);
+        cpu->action = KVM_VM_STOP;
         break;
     case REQ_NONE:
         return;
     }
-    g_mutex_lock(&vm->lock);
-    vm->req = REQ_NONE;
-    vm->req_done = true;
-    g_cond_signal(&vm->done_cond);
-    g_mutex_unlock(&vm->lock);
+    g_mutex_lock(&cpu->lock);
+    cpu->req = REQ_NONE;
+    cpu->req_done = true;
+    g_cond_signal(&cpu->done_cond);
+    g_mutex_unlock(&cpu->lock);
 }
 
 /* On the vCPU thread: hands @kind to the loop and waits for its answer. */
-static KvmVmAction vcpu_request(KvmVm *vm, VcpuRequestKind kind)
+static KvmVmAction vcpu_request(KvmVcpu *cpu, VcpuRequestKind kind)
 {
+    KvmVm *vm = cpu->vm;
     uint64_t one = 1;
 
-    g_mutex_lock(&vm->lock);
-    vm->req = kind;
-    vm->req_done = false;
-    g_mutex_unlock(&vm->lock);
-    if (write(vm->req_fd, &one, sizeof(one)) != sizeof(one)) {
+    g_mutex_lock(&cpu->lock);
+    cpu->req = kind;
+    cpu->req_done = false;
+    g_mutex_unlock(&cpu->lock);
+    if (write(cpu->req_fd, &one, sizeof(one)) != sizeof(one)) {
         return KVM_VM_STOP;
     }
-    g_mutex_lock(&vm->lock);
-    while (!vm->req_done && !atomic_load(&vm->stop)) {
-        g_cond_wait(&vm->done_cond, &vm->lock);
+    g_mutex_lock(&cpu->lock);
+    while (!cpu->req_done && !atomic_load(&vm->stop)) {
+        g_cond_wait(&cpu->done_cond, &cpu->lock);
     }
-    g_mutex_unlock(&vm->lock);
-    return atomic_load(&vm->stop) ? KVM_VM_STOP : vm->action;
+    g_mutex_unlock(&cpu->lock);
+    return atomic_load(&vm->stop) ? KVM_VM_STOP : cpu->action;
 }
 
-static void vcpu_fail(KvmVm *vm, const char *fmt, ...)
+static void vcpu_fail(KvmVcpu *cpu, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static void vcpu_fail(KvmVm *vm, const char *fmt, ...)
+static void vcpu_fail(KvmVcpu *cpu, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(vm->failed_why, sizeof(vm->failed_why), fmt, ap);
+    vsnprintf(cpu->failed_why, sizeof(cpu->failed_why), fmt, ap);
     va_end(ap);
-    vcpu_request(vm, REQ_FAILED);
+    vcpu_request(cpu, REQ_FAILED);
 }
 
 /*
@@ -325,9 +352,9 @@ static void vcpu_fail(KvmVm *vm, const char *fmt, ...)
  * registers are untouched; the OUT exits to us, and %rax on return is
  * the result we set.
  */
-static void write_hypercall_page(KvmVm *vm, uint64_t gpa)
+static void write_hypercall_page(KvmVcpu *cpu, uint64_t gpa)
 {
-    uint8_t *page = vm->ram + gpa;
+    uint8_t *page = cpu->vm->ram + gpa;
 
     for (unsigned i = 0; i < 4096 / 32; i++) {
         uint8_t *p = page + 32 * i;
@@ -341,32 +368,33 @@ static void write_hypercall_page(KvmVm *vm, uint64_t gpa)
     }
 }
 
-static void handle_wrmsr(KvmVm *vm)
+static void handle_wrmsr(KvmVcpu *cpu)
 {
-    uint64_t gpa = vm->run->msr.data & ~0xfffull;
+    uint64_t gpa = cpu->run->msr.data & ~0xfffull;
 
-    vm->run->msr.error = 0;
-    if (vm->run->msr.index != KVM_VM_HCALL_MSR ||
-        (vm->run->msr.data & 0xfff) || gpa >= vm->ram_size) {
+    cpu->run->msr.error = 0;
+    if (cpu->run->msr.index != KVM_VM_HCALL_MSR ||
+        (cpu->run->msr.data & 0xfff) || gpa >= cpu->vm->ram_size) {
         /* A #GP, as Xen gives for a page index other than 0. */
-        vm->run->msr.error = 1;
+        cpu->run->msr.error = 1;
         return;
     }
-    write_hypercall_page(vm, gpa);
+    write_hypercall_page(cpu, gpa);
 }
 
-static KvmVmAction handle_hypercall(KvmVm *vm)
+static KvmVmAction handle_hypercall(KvmVcpu *cpu)
 {
     struct kvm_regs regs;
     struct kvm_sregs sregs;
-    KvmHypercall *hc = &vm->hc;
+    KvmHypercall *hc = &cpu->hc;
 
-    if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-        ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-        vcpu_fail(vm, "reading the vCPU's registers: %s", g_strerror(errno));
+    if (ioctl(cpu->fd, KVM_GET_REGS, &regs) < 0 ||
+        ioctl(cpu->fd, KVM_GET_SREGS, &sregs) < 0) {
+        vcpu_fail(cpu, "reading the vCPU's registers: %s", g_strerror(errno));
         return KVM_VM_STOP;
     }
     memset(hc, 0, sizeof(*hc));
+    hc->vcpu = cpu->index;
     hc->kernel = sregs.cs.dpl == 0;
     hc->cr0 = sregs.cr0;
     hc->cr3 = sregs.cr3;
@@ -387,35 +415,37 @@ static KvmVmAction handle_hypercall(KvmVm *vm)
         hc->args[3] = (uint32_t)regs.rsi;
         hc->args[4] = (uint32_t)regs.rdi;
     }
-    if (vcpu_request(vm, REQ_HYPERCALL) == KVM_VM_STOP) {
+    if (vcpu_request(cpu, REQ_HYPERCALL) == KVM_VM_STOP) {
         return KVM_VM_STOP;
     }
     regs.rax = sregs.cs.l ? hc->ret : (uint32_t)hc->ret;
-    if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
-        vcpu_fail(vm, "writing the vCPU's registers: %s", g_strerror(errno));
+    if (ioctl(cpu->fd, KVM_SET_REGS, &regs) < 0) {
+        vcpu_fail(cpu, "writing the vCPU's registers: %s", g_strerror(errno));
         return KVM_VM_STOP;
     }
     return KVM_VM_CONTINUE;
 }
 
 /* Ports: the hypercall port, a write-only COM1; the rest reads as open bus. */
-static KvmVmAction handle_io(KvmVm *vm)
+static KvmVmAction handle_io(KvmVcpu *cpu)
 {
-    struct kvm_run *run = vm->run;
+    KvmVm *vm = cpu->vm;
+    struct kvm_run *run = cpu->run;
     uint8_t *data = (uint8_t *)run + run->io.data_offset;
     uint16_t port = run->io.port;
 
     if (run->io.direction == KVM_EXIT_IO_OUT) {
         if (port == KVM_VM_HCALL_PORT && run->io.size == 1 &&
             run->io.count == 1) {
-            return handle_hypercall(vm);
+            return handle_hypercall(cpu);
         }
         if (port == COM1 + 3) {
-            vm->uart_lcr = data[0];
-        } else if (port == COM1 && !(vm->uart_lcr & 0x80)) {
+            __atomic_store_n(&vm->uart_lcr, data[0], __ATOMIC_RELAXED);
+        } else if (port == COM1 &&
+                   !(__atomic_load_n(&vm->uart_lcr, __ATOMIC_RELAXED) & 0x80)) {
             for (uint32_t i = 0; i < run->io.count; i++) {
-                vm->serial_byte = data[i * run->io.size];
-                if (vcpu_request(vm, REQ_SERIAL) == KVM_VM_STOP) {
+                cpu->serial_byte = data[i * run->io.size];
+                if (vcpu_request(cpu, REQ_SERIAL) == KVM_VM_STOP) {
                     return KVM_VM_STOP;
                 }
             }
@@ -426,10 +456,10 @@ static KvmVmAction handle_io(KvmVm *vm)
             uint32_t v = 0;
 
             memcpy(&v, data, run->io.size);
-            vm->port = port;
-            vm->port_size = run->io.size;
-            vm->port_value = v;
-            return vcpu_request(vm, REQ_PORT_OUT);
+            cpu->port = port;
+            cpu->port_size = run->io.size;
+            cpu->port_value = v;
+            return vcpu_request(cpu, REQ_PORT_OUT);
         }
         return KVM_VM_CONTINUE;
     }
@@ -437,16 +467,16 @@ static KvmVmAction handle_io(KvmVm *vm)
     if ((port < COM1 || port >= COM1 + 8) && vm->ops->port_in &&
         run->io.count == 1 && (run->io.size == 1 || run->io.size == 2 ||
         run->io.size == 4)) {
-        vm->port = port;
-        vm->port_size = run->io.size;
-        if (vcpu_request(vm, REQ_PORT_IN) == KVM_VM_STOP) {
+        cpu->port = port;
+        cpu->port_size = run->io.size;
+        if (vcpu_request(cpu, REQ_PORT_IN) == KVM_VM_STOP) {
             return KVM_VM_STOP;
         }
-        memcpy(data, &vm->port_value, run->io.size);
+        memcpy(data, &cpu->port_value, run->io.size);
     } else if (port == COM1 + 5) {
         memset(data, UART_LSR_IDLE, (size_t)run->io.size * run->io.count);
     } else if (port == COM1 + 3) {
-        data[0] = vm->uart_lcr;
+        data[0] = __atomic_load_n(&vm->uart_lcr, __ATOMIC_RELAXED);
     } else if (port >= COM1 && port < COM1 + 8) {
         memset(data, 0, (size_t)run->io.size * run->io.count);
     }
@@ -455,22 +485,23 @@ static KvmVmAction handle_io(KvmVm *vm)
 
 static void *vcpu_thread(void *opaque)
 {
-    KvmVm *vm = opaque;
-    struct kvm_run *run = vm->run;
+    KvmVcpu *cpu = opaque;
+    KvmVm *vm = cpu->vm;
+    struct kvm_run *run = cpu->run;
 
     while (!atomic_load(&vm->stop)) {
         KvmVmAction act = KVM_VM_CONTINUE;
 
-        if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+        if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 continue;
             }
-            vcpu_fail(vm, "KVM_RUN: %s", g_strerror(errno));
+            vcpu_fail(cpu, "KVM_RUN: %s", g_strerror(errno));
             break;
         }
         switch (run->exit_reason) {
         case KVM_EXIT_IO:
-            act = handle_io(vm);
+            act = handle_io(cpu);
             break;
         case KVM_EXIT_MMIO:
             /* Nothing of ours lives there: reads see open bus. */
@@ -479,7 +510,7 @@ static void *vcpu_thread(void *opaque)
             }
             break;
         case KVM_EXIT_X86_WRMSR:
-            handle_wrmsr(vm);
+            handle_wrmsr(cpu);
             break;
         case KVM_EXIT_X86_RDMSR:
             run->msr.error = 1;
@@ -487,15 +518,15 @@ static void *vcpu_thread(void *opaque)
         case KVM_EXIT_INTR:
             break;
         case KVM_EXIT_SHUTDOWN:
-            vcpu_fail(vm, "the guest triple-faulted");
+            vcpu_fail(cpu, "the guest triple-faulted");
             act = KVM_VM_STOP;
             break;
         case KVM_EXIT_HLT:
-            vcpu_fail(vm, "the guest halted with interrupts off");
+            vcpu_fail(cpu, "the guest halted with interrupts off");
             act = KVM_VM_STOP;
             break;
         case KVM_EXIT_FAIL_ENTRY:
-            vcpu_fail(vm, "KVM could not enter the guest (reason 0x%llx)",
+            vcpu_fail(cpu, "KVM could not enter the guest (reason 0x%llx)",
                       (unsigned long long)
                       run->fail_entry.hardware_entry_failure_reason);
             act = KVM_VM_STOP;
@@ -503,14 +534,14 @@ static void *vcpu_thread(void *opaque)
         case KVM_EXIT_INTERNAL_ERROR: {
             struct kvm_regs r = { 0 };
 
-            ioctl(vm->vcpu_fd, KVM_GET_REGS, &r);
-            vcpu_fail(vm, "KVM internal error %u at rip 0x%llx",
+            ioctl(cpu->fd, KVM_GET_REGS, &r);
+            vcpu_fail(cpu, "KVM internal error %u at rip 0x%llx",
                       run->internal.suberror, (unsigned long long)r.rip);
         }
             act = KVM_VM_STOP;
             break;
         default:
-            vcpu_fail(vm, "unexpected KVM exit %u", run->exit_reason);
+            vcpu_fail(cpu, "unexpected KVM exit %u", run->exit_reason);
             act = KVM_VM_STOP;
             break;
         }
@@ -521,11 +552,44 @@ static void *vcpu_thread(void *opaque)
     return NULL;
 }
 
-KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
-                  uint16_t domid, const KvmVmOps *ops, void *opaque,
-                  Error **errp)
+/* vCPU @index: its KVM fd, run area, CPUID and request channel. */
+static bool vcpu_create(KvmVm *vm, unsigned index, Error **errp)
 {
-    KvmVm *vm = g_new0(KvmVm, 1);
+    KvmVcpu *cpu = &vm->vcpus[index];
+
+    cpu->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)index);
+    if (cpu->fd < 0) {
+        error_setg_errno(errp, errno, "KVM_CREATE_VCPU %u", index);
+        return false;
+    }
+    cpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                    cpu->fd, 0);
+    if (cpu->run == MAP_FAILED) {
+        error_setg_errno(errp, errno, "mapping vCPU %u's run area", index);
+        return false;
+    }
+    if (!setup_cpuid(cpu, errp)) {
+        return false;
+    }
+    cpu->req_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (cpu->req_fd < 0) {
+        error_setg_errno(errp, errno, "eventfd");
+        return false;
+    }
+    if (!event_loop_set_fd_handler(vm->loop, cpu->req_fd, req_ready, NULL,
+                                   cpu, errp)) {
+        close(cpu->req_fd);
+        cpu->req_fd = -1;
+        return false;
+    }
+    return true;
+}
+
+KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
+                  uint16_t domid, unsigned nr_vcpus, const KvmVmOps *ops,
+                  void *opaque, Error **errp)
+{
+    KvmVm *vm;
     struct kvm_userspace_memory_region slot = {
         .slot = 0,
         .guest_phys_addr = 0,
@@ -536,6 +600,11 @@ KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
     struct sigaction sa = { .sa_handler = kick_handler };
     int n;
 
+    if (nr_vcpus < 1 || nr_vcpus > KVM_VM_MAX_VCPUS) {
+        error_setg(errp, "%u vCPUs: 1 to %u", nr_vcpus, KVM_VM_MAX_VCPUS);
+        return NULL;
+    }
+    vm = g_new0(KvmVm, 1);
     vm->loop = loop;
     vm->ops = ops;
     vm->opaque = opaque;
@@ -543,10 +612,19 @@ KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
     vm->ram_size = ram_size;
     vm->domid = domid;
     vm->hw_paging = host_has_hw_paging();
-    vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->req_fd = -1;
-    vm->run = MAP_FAILED;
-    g_mutex_init(&vm->lock);
-    g_cond_init(&vm->done_cond);
+    vm->kvm_fd = vm->vm_fd = -1;
+    vm->nr_vcpus = nr_vcpus;
+    vm->vcpus = g_new0(KvmVcpu, nr_vcpus);
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        KvmVcpu *cpu = &vm->vcpus[i];
+
+        cpu->vm = vm;
+        cpu->index = i;
+        cpu->fd = cpu->req_fd = -1;
+        cpu->run = MAP_FAILED;
+        g_mutex_init(&cpu->lock);
+        g_cond_init(&cpu->done_cond);
+    }
 
     if (!kvm_vm_available(errp)) {
         goto fail;
@@ -554,6 +632,12 @@ KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
     vm->kvm_fd = open(KVM_DEV, O_RDWR | O_CLOEXEC);
     if (vm->kvm_fd < 0) {
         error_setg_errno(errp, errno, "opening " KVM_DEV);
+        goto fail;
+    }
+    n = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+    if (n > 0 && nr_vcpus > (unsigned)n) {
+        error_setg(errp, "%u vCPUs: this host's KVM takes at most %d",
+                   nr_vcpus, n);
         goto fail;
     }
     vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
@@ -581,36 +665,20 @@ KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
     if (!setup_msr_filter(vm, errp)) {
         goto fail;
     }
-    vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
-    if (vm->vcpu_fd < 0) {
-        error_setg_errno(errp, errno, "KVM_CREATE_VCPU");
-        goto fail;
-    }
     n = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (n < (int)sizeof(struct kvm_run)) {
         error_setg_errno(errp, errno, "KVM_GET_VCPU_MMAP_SIZE");
         goto fail;
     }
     vm->run_size = n;
-    vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   vm->vcpu_fd, 0);
-    if (vm->run == MAP_FAILED) {
-        error_setg_errno(errp, errno, "mapping the vCPU's run area");
-        goto fail;
-    }
-    if (!setup_cpuid(vm, errp)) {
-        goto fail;
-    }
-    vm->req_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (vm->req_fd < 0) {
-        error_setg_errno(errp, errno, "eventfd");
-        goto fail;
-    }
-    if (!event_loop_set_fd_handler(loop, vm->req_fd, req_ready, NULL, vm,
-                                   errp)) {
-        close(vm->req_fd);
-        vm->req_fd = -1;
-        goto fail;
+    /*
+     * vCPU 0 is KVM's boot CPU; with KVM's irqchip the others wait in
+     * their local APIC for INIT and SIPI, which the guest sends.
+     */
+    for (unsigned i = 0; i < nr_vcpus; i++) {
+        if (!vcpu_create(vm, i, errp)) {
+            goto fail;
+        }
     }
     /* No SA_RESTART: the kick must end KVM_RUN with EINTR. */
     sigemptyset(&sa.sa_mask);
@@ -622,8 +690,41 @@ fail:
     return NULL;
 }
 
+/*
+ * The kick signal stays blocked on a vCPU thread except inside KVM_RUN,
+ * so a kick sent at any time ends the next or current run.
+ */
+static bool vcpu_start(KvmVcpu *cpu, Error **errp)
+{
+    /* The kernel's sigset is 8 bytes, glibc's larger. */
+    g_autofree struct kvm_signal_mask *mask = g_malloc0(sizeof(*mask) + 8);
+    sigset_t run_set, set, old;
+    int err;
+
+    pthread_sigmask(SIG_BLOCK, NULL, &run_set);
+    sigdelset(&run_set, VCPU_KICK_SIGNAL);
+    mask->len = 8;
+    memcpy(mask->sigset, &run_set, 8);
+    if (ioctl(cpu->fd, KVM_SET_SIGNAL_MASK, mask) < 0) {
+        error_setg_errno(errp, errno, "KVM_SET_SIGNAL_MASK");
+        return false;
+    }
+    sigemptyset(&set);
+    sigaddset(&set, VCPU_KICK_SIGNAL);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    err = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (err) {
+        error_setg_errno(errp, err, "starting vCPU %u's thread", cpu->index);
+        return false;
+    }
+    cpu->thread_started = true;
+    return true;
+}
+
 bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp)
 {
+    KvmVcpu *bsp = &vm->vcpus[0];
     struct kvm_sregs sregs;
     struct kvm_regs regs = { .rip = entry, .rbx = ebx, .rflags = 0x2 };
     struct kvm_segment code = {
@@ -631,10 +732,8 @@ bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp)
         .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
     };
     struct kvm_segment data = code;
-    sigset_t set, old;
-    int err;
 
-    if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+    if (ioctl(bsp->fd, KVM_GET_SREGS, &sregs) < 0) {
         error_setg_errno(errp, errno, "KVM_GET_SREGS");
         return false;
     }
@@ -646,41 +745,17 @@ bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp)
     sregs.cr0 = 0x11;           /* PE, ET */
     sregs.cr4 = 0;
     sregs.efer = 0;
-    if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0 ||
-        ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+    if (ioctl(bsp->fd, KVM_SET_SREGS, &sregs) < 0 ||
+        ioctl(bsp->fd, KVM_SET_REGS, &regs) < 0) {
         error_setg_errno(errp, errno, "setting the vCPU's entry state");
         return false;
     }
-
-    /*
-     * The kick signal stays blocked on the vCPU thread except inside
-     * KVM_RUN, so a kick sent at any time ends the next or current run.
-     */
-    {
-        /* The kernel's sigset is 8 bytes, glibc's larger. */
-        g_autofree struct kvm_signal_mask *mask =
-            g_malloc0(sizeof(*mask) + 8);
-        sigset_t run_set;
-
-        pthread_sigmask(SIG_BLOCK, NULL, &run_set);
-        sigdelset(&run_set, VCPU_KICK_SIGNAL);
-        mask->len = 8;
-        memcpy(mask->sigset, &run_set, 8);
-        if (ioctl(vm->vcpu_fd, KVM_SET_SIGNAL_MASK, mask) < 0) {
-            error_setg_errno(errp, errno, "KVM_SET_SIGNAL_MASK");
+    /* The others start from their reset state when the guest's SIPI comes. */
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        if (!vcpu_start(&vm->vcpus[i], errp)) {
             return false;
         }
     }
-    sigemptyset(&set);
-    sigaddset(&set, VCPU_KICK_SIGNAL);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
-    err = pthread_create(&vm->thread, NULL, vcpu_thread, vm);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (err) {
-        error_setg_errno(errp, err, "starting the vCPU thread");
-        return false;
-    }
-    vm->thread_started = true;
     return true;
 }
 
@@ -714,12 +789,15 @@ int kvm_vm_map_page(KvmVm *vm, unsigned idx, uint64_t gpa, void *host)
 
 int kvm_vm_inject_vector(KvmVm *vm, unsigned vcpu, uint8_t vector)
 {
-    /* Fixed delivery, physical destination @vcpu, edge. */
+    /* Fixed delivery, physical destination @vcpu's APIC id, edge. */
     struct kvm_msi msi = {
         .address_lo = 0xfee00000u | (vcpu & 0xff) << 12,
         .data = vector,
     };
 
+    if (vcpu >= vm->nr_vcpus) {
+        return -EINVAL;
+    }
     return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -errno : 0;
 }
 
@@ -736,19 +814,20 @@ int kvm_vm_read_tsc(KvmVm *vm, unsigned vcpu, KvmTscSample *s)
     g_autofree struct kvm_msrs *msrs =
         g_malloc0(sizeof(*msrs) + sizeof(msrs->entries[0]));
     int64_t before, after;
-    int khz;
+    int khz, fd;
 
-    if (vcpu != 0) {
+    if (vcpu >= vm->nr_vcpus) {
         return -ENOENT;
     }
-    khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+    fd = vm->vcpus[vcpu].fd;
+    khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
     if (khz <= 0) {
         return khz < 0 ? -errno : -ENODEV;
     }
     msrs->nmsrs = 1;
     msrs->entries[0].index = MSR_IA32_TSC;
     before = monotonic_ns();
-    if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, msrs) != 1) {
+    if (ioctl(fd, KVM_GET_MSRS, msrs) != 1) {
         return -EIO;
     }
     after = monotonic_ns();
@@ -763,24 +842,37 @@ void kvm_vm_free(KvmVm *vm)
     if (!vm) {
         return;
     }
-    if (vm->thread_started) {
-        atomic_store(&vm->stop, true);
-        g_mutex_lock(&vm->lock);
-        g_cond_broadcast(&vm->done_cond);
-        g_mutex_unlock(&vm->lock);
-        pthread_kill(vm->thread, VCPU_KICK_SIGNAL);
-        pthread_join(vm->thread, NULL);
+    /* Every thread told first, then each woken and waited for. */
+    atomic_store(&vm->stop, true);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        KvmVcpu *cpu = &vm->vcpus[i];
+
+        if (cpu->thread_started) {
+            g_mutex_lock(&cpu->lock);
+            g_cond_broadcast(&cpu->done_cond);
+            g_mutex_unlock(&cpu->lock);
+            pthread_kill(cpu->thread, VCPU_KICK_SIGNAL);
+        }
     }
-    if (vm->req_fd >= 0) {
-        event_loop_set_fd_handler(vm->loop, vm->req_fd, NULL, NULL, NULL,
-                                  NULL);
-        close(vm->req_fd);
-    }
-    if (vm->run != MAP_FAILED) {
-        munmap(vm->run, vm->run_size);
-    }
-    if (vm->vcpu_fd >= 0) {
-        close(vm->vcpu_fd);
+    for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+        KvmVcpu *cpu = &vm->vcpus[i];
+
+        if (cpu->thread_started) {
+            pthread_join(cpu->thread, NULL);
+        }
+        if (cpu->req_fd >= 0) {
+            event_loop_set_fd_handler(vm->loop, cpu->req_fd, NULL, NULL,
+                                      NULL, NULL);
+            close(cpu->req_fd);
+        }
+        if (cpu->run != MAP_FAILED) {
+            munmap(cpu->run, vm->run_size);
+        }
+        if (cpu->fd >= 0) {
+            close(cpu->fd);
+        }
+        g_mutex_clear(&cpu->lock);
+        g_cond_clear(&cpu->done_cond);
     }
     if (vm->vm_fd >= 0) {
         close(vm->vm_fd);
@@ -788,7 +880,6 @@ void kvm_vm_free(KvmVm *vm)
     if (vm->kvm_fd >= 0) {
         close(vm->kvm_fd);
     }
-    g_mutex_clear(&vm->lock);
-    g_cond_clear(&vm->done_cond);
+    g_free(vm->vcpus);
     g_free(vm);
 }

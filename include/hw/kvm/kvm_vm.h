@@ -1,14 +1,15 @@
 /*
  * A KVM virtual machine for Xenner on KVM: the VMM half, apart from the
- * Xen ABI. It owns /dev/kvm's VM and vCPU, maps guest RAM (Xenner's memfd
+ * Xen ABI. It owns /dev/kvm's VM and vCPUs, maps guest RAM (Xenner's memfd
  * guest memory) as one memory slot, answers CPUID with the host's
  * supported leaves plus Xen's at 0x40000000, traps the hypercall-page MSR
  * to userspace, and enters the guest at a PVH entry point.
  *
- * Threads: the vCPU runs on a thread of its own. Everything that touches
+ * Threads: each vCPU runs on a thread of its own. Everything that touches
  * the machine's state (hypercalls, emulated ports) is handed to the event
- * loop's thread and waited for, so the handlers need no locks and run as
- * every other callback of the process does.
+ * loop's thread and waited for, one request per vCPU at a time, so the
+ * handlers need no locks and run as every other callback of the process
+ * does.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -42,9 +43,15 @@ typedef struct KvmVm KvmVm;
 #define KVM_VM_XEN_MAJOR 4
 #define KVM_VM_XEN_MINOR 17
 
+/*
+ * The most vCPUs a VM has: the guest's MADT lists each (pvh_acpi.h), and
+ * Xen's shared_info has a vcpu_info for each of its first 32.
+ */
+#define KVM_VM_MAX_VCPUS 16
+
 /* A hypercall as the guest made it; the handler sets @ret (%rax). */
 typedef struct KvmHypercall {
-    unsigned vcpu;
+    unsigned vcpu;          /* the calling vCPU: its index, APIC id, Xen id */
     bool kernel;            /* made at CPL 0 */
     uint64_t nr;            /* %rax */
     uint64_t args[5];       /* %rdi, %rsi, %rdx, %r10, %r8 */
@@ -81,12 +88,14 @@ bool kvm_vm_available(Error **errp);
 
 /*
  * A VM over @ram_size bytes of guest RAM at @ram (from address 0),
- * with @domid in Xen's CPUID leaf 4.
+ * with @domid in Xen's CPUID leaf 4, and @nr_vcpus vCPUs (1 to
+ * KVM_VM_MAX_VCPUS, and no more than the host's KVM takes): vCPU i has
+ * APIC id i and Xen vCPU id i.
  */
 KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
-                  uint16_t domid, const KvmVmOps *ops, void *opaque,
-                  Error **errp);
-/* Stops the vCPU (if it runs) and frees the VM. */
+                  uint16_t domid, unsigned nr_vcpus, const KvmVmOps *ops,
+                  void *opaque, Error **errp);
+/* Stops every vCPU thread (waiting for each to end) and frees the VM. */
 void kvm_vm_free(KvmVm *vm);
 
 /*
@@ -99,7 +108,11 @@ void kvm_vm_free(KvmVm *vm);
 #define KVM_VM_EXTRA_SLOTS 64
 int kvm_vm_map_page(KvmVm *vm, unsigned idx, uint64_t gpa, void *host);
 
-/* Starts the vCPU at @entry in 32-bit protected mode, %ebx = @ebx. */
+/*
+ * Starts vCPU 0 at @entry in 32-bit protected mode, %ebx = @ebx, and the
+ * threads of the others, which wait in their local APIC for the guest's
+ * INIT and SIPI (KVM's in-kernel LAPIC brings them up).
+ */
 bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp);
 
 /* The guest's TSC read at a moment of the host's monotonic clock. */
@@ -118,7 +131,8 @@ int kvm_vm_read_tsc(KvmVm *vm, unsigned vcpu, KvmTscSample *s);
 
 /*
  * Raises @vector at the local APIC of vCPU @vcpu, as an edge-triggered
- * fixed MSI: the callback-vector upcall. Any thread; -errno on failure.
+ * fixed MSI to its APIC id: the callback-vector upcall. Any thread;
+ * -EINVAL for no such vCPU, -errno on failure.
  */
 int kvm_vm_inject_vector(KvmVm *vm, unsigned vcpu, uint8_t vector);
 
