@@ -541,7 +541,7 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
         return false;
     }
     pm->hcall = xen_hcall_new(pm->loop, xenner_mem_frame(pm->mem, 0),
-                              pm->ram_size, PVH_DOMID, pm->evtchn,
+                              pm->ram_size, PVH_DOMID, 1, pm->evtchn,
                               &pvh_hcall_ops, pm);
     xen_hcall_set_grant_frames(pm->hcall, PVH_GRANT_FRAMES);
     xen_hcall_set_xenner(pm->hcall, pm->mem, pm->gnttab);

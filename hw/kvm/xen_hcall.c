@@ -37,10 +37,21 @@ static const struct {
 };
 
 XenHcall *xen_hcall_new(EventLoop *loop, uint8_t *ram, uint64_t ram_size,
-                        uint16_t domid, XennerEvtchn *evtchn,
-                        const XenHcallHostOps *ops, void *opaque)
+                        uint16_t domid, unsigned nr_vcpus,
+                        XennerEvtchn *evtchn, const XenHcallHostOps *ops,
+                        void *opaque)
 {
     XenHcall *h = g_new0(XenHcall, 1);
+
+    /* port_vcpu[] holds a vCPU index in a byte. */
+    G_STATIC_ASSERT(KVM_VM_MAX_VCPUS <= 256);
+    h->nr_vcpus = CLAMP(nr_vcpus, 1u, (unsigned)KVM_VM_MAX_VCPUS);
+    h->vcpus = g_new0(XenHcallVcpu, h->nr_vcpus);
+    for (unsigned i = 0; i < h->nr_vcpus; i++) {
+        h->vcpus[i].h = h;
+        h->vcpus[i].index = i;
+        h->vcpus[i].vcpu_info_gpa = UINT64_MAX;
+    }
 
     h->ram = ram;
     h->ram_size = ram_size;
@@ -49,7 +60,6 @@ XenHcall *xen_hcall_new(EventLoop *loop, uint8_t *ram, uint64_t ram_size,
     h->opaque = opaque;
     h->logged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     h->shared_info_gfn = UINT64_MAX;
-    h->vcpu_info_gpa = UINT64_MAX;
     h->evtchn = evtchn;
     h->loop = loop;
     h->start_us = g_get_monotonic_time();
@@ -82,16 +92,24 @@ bool xen_hcall_set_param(XenHcall *h, uint32_t index, uint64_t value,
 void xen_hcall_free(XenHcall *h)
 {
     if (h) {
-        if (h->singleshot) {
-            event_loop_del_timer(h->loop, h->singleshot);
+        for (unsigned i = 0; i < h->nr_vcpus; i++) {
+            if (h->vcpus[i].singleshot) {
+                event_loop_del_timer(h->loop, h->vcpus[i].singleshot);
+            }
+            if (h->vcpus[i].periodic) {
+                event_loop_del_timer(h->loop, h->vcpus[i].periodic);
+            }
         }
-        if (h->periodic) {
-            event_loop_del_timer(h->loop, h->periodic);
-        }
+        g_free(h->vcpus);
         g_hash_table_destroy(h->logged);
         g_hash_table_destroy(h->local_ports);
         g_free(h);
     }
+}
+
+XenHcallVcpu *xen_hcall_vcpu(XenHcall *h, uint64_t vcpu)
+{
+    return vcpu < h->nr_vcpus ? &h->vcpus[vcpu] : NULL;
 }
 
 void xen_hcall_log_unknown(XenHcall *h, const char *what, uint64_t op)
@@ -196,7 +214,7 @@ int xen_hcall_write(XenHcallCall *c, uint64_t gva, const void *src,
 
 KvmVmAction xen_hcall_dispatch(XenHcall *h, KvmHypercall *hc)
 {
-    XenHcallCall c = { .h = h, .hc = hc };
+    XenHcallCall c = { .h = h, .hc = hc, .vcpu = xen_hcall_vcpu(h, hc->vcpu) };
 
     if (h->shut_down) {
         hc->ret = -ESHUTDOWN;
@@ -205,6 +223,10 @@ KvmVmAction xen_hcall_dispatch(XenHcall *h, KvmHypercall *hc)
     if (!hc->kernel) {
         /* Xen refuses hypercalls from an HVM guest's user mode. */
         hc->ret = -EPERM;
+        return KVM_VM_CONTINUE;
+    }
+    if (!c.vcpu) {
+        hc->ret = -EINVAL;      /* a VM with more vCPUs than we know */
         return KVM_VM_CONTINUE;
     }
     if (hc->nr >= G_N_ELEMENTS(hcall_table) || !hcall_table[hc->nr].fn) {

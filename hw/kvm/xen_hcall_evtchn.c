@@ -2,7 +2,8 @@
  * event_channel_op for a PVH guest on KVM, over Xenner's event channels
  * (xenner/evtchn.c), with 2-level delivery: the pending and mask bits
  * live in the guest's shared_info, as on Xen, and an event raises the
- * callback vector at the local APIC.
+ * upcall vector at the local APIC of the vCPU its port is bound to,
+ * after marking that vCPU's vcpu_info.
  *
  * Xenner keeps its own pending bit per port; each event it raises is
  * moved into shared_info at once and cleared in Xenner, so the guest's
@@ -27,18 +28,36 @@ static struct shared_info *shared_info(XenHcall *h)
                          XEN_HCALL_PAGE);
 }
 
-static struct vcpu_info *vcpu_info(XenHcall *h, struct shared_info *si)
+/* @v's vcpu_info: where it registered one, else its slot in shared_info. */
+static struct vcpu_info *vcpu_info(XenHcallVcpu *v, struct shared_info *si)
 {
-    if (h->vcpu_info_gpa != UINT64_MAX) {
-        return xen_hcall_gpa(h, h->vcpu_info_gpa, sizeof(struct vcpu_info));
+    if (v->vcpu_info_gpa != UINT64_MAX) {
+        return xen_hcall_gpa(v->h, v->vcpu_info_gpa,
+                             sizeof(struct vcpu_info));
     }
-    return &si->vcpu_info[0];
+    if (v->index >= G_N_ELEMENTS(si->vcpu_info)) {
+        return NULL;
+    }
+    return &si->vcpu_info[v->index];
 }
 
-/* The selector bit of @word and the upcall, as Xen marks them. */
-static void raise_word(XenHcall *h, struct shared_info *si, unsigned word)
+/* The vCPU @port's events go to. */
+static XenHcallVcpu *port_vcpu(XenHcall *h, evtchn_port_t port)
 {
-    struct vcpu_info *vi = vcpu_info(h, si);
+    unsigned v = port < G_N_ELEMENTS(h->port_vcpu) ? h->port_vcpu[port] : 0;
+
+    return &h->vcpus[v < h->nr_vcpus ? v : 0];
+}
+
+/*
+ * The selector bit of @word and the upcall, as Xen marks them, in the
+ * vcpu_info of @v, the vCPU of the port that became pending.
+ */
+static void raise_word(XenHcallVcpu *v, struct shared_info *si,
+                       unsigned word)
+{
+    XenHcall *h = v->h;
+    struct vcpu_info *vi = vcpu_info(v, si);
     xen_ulong_t bit = (xen_ulong_t)1 << word;
     /*
      * Both go through KVM's local APIC, which keeps the vector in service
@@ -48,16 +67,19 @@ static void raise_word(XenHcall *h, struct shared_info *si, unsigned word)
      * Guests that read XEN_HVM_CPUID_UPCALL_VECTOR (Linux 6.0 and later)
      * take the per-vCPU vector and acknowledge it.
      */
-    uint8_t vector = h->upcall_vector ? h->upcall_vector
+    uint8_t vector = v->upcall_vector ? v->upcall_vector
                                       : h->callback_vector;
 
+    if (!vi) {
+        return;
+    }
     if (__atomic_fetch_or(&vi->evtchn_pending_sel, bit, __ATOMIC_SEQ_CST) &
         bit) {
         return;
     }
     if (!__atomic_exchange_n(&vi->evtchn_upcall_pending, 1,
                              __ATOMIC_SEQ_CST) && vector) {
-        h->ops->inject(h->opaque, 0, vector);
+        h->ops->inject(h->opaque, v->index, vector);
     }
 }
 
@@ -77,7 +99,7 @@ void xen_hcall_evtchn_deliver(XenHcall *h, evtchn_port_t port)
     if (__atomic_load_n(&si->evtchn_mask[word], __ATOMIC_SEQ_CST) & bit) {
         return;
     }
-    raise_word(h, si, word);
+    raise_word(port_vcpu(h, port), si, word);
 }
 
 void xen_hcall_evtchn_upcall(void *opaque, evtchn_port_t port)
@@ -104,20 +126,28 @@ static int64_t unmask(XenHcall *h, evtchn_port_t port)
     }
     __atomic_fetch_and(&si->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&si->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) {
-        raise_word(h, si, word);
+        raise_word(port_vcpu(h, port), si, word);
     }
     return 0;
 }
 
-/* A port Xenner keeps for a VIRQ or IPI: unbound, to ourselves. */
-static int local_port(XenHcall *h, int kind)
+/*
+ * A port Xenner keeps for a VIRQ or IPI: unbound, to ourselves, with
+ * its events for vCPU @v.
+ */
+static int local_port(XenHcall *h, int kind, XenHcallVcpu *v)
 {
     int port = xenner_evtchn_guest_alloc_unbound(h->evtchn, h->domid,
                                                  h->domid);
 
+    if (port > 0 && (unsigned)port >= G_N_ELEMENTS(h->port_vcpu)) {
+        xenner_evtchn_guest_close(h->evtchn, h->domid, port);
+        return -ENOSPC;
+    }
     if (port > 0) {
         g_hash_table_insert(h->local_ports, GUINT_TO_POINTER(port),
                             GINT_TO_POINTER(kind));
+        h->port_vcpu[port] = v->index;
     }
     return port;
 }
@@ -130,15 +160,26 @@ static int local_kind(XenHcall *h, evtchn_port_t port)
 
 static int do_close(XenHcall *h, evtchn_port_t port)
 {
+    int ret = xenner_evtchn_guest_close(h->evtchn, h->domid, port);
+
+    if (ret < 0) {
+        return ret;
+    }
     if (local_kind(h, port) == LOCAL_VIRQ) {
-        for (unsigned v = 0; v < NR_VIRQS; v++) {
-            if (h->virq_port[v] == port) {
-                h->virq_port[v] = 0;
+        XenHcallVcpu *v = port_vcpu(h, port);
+
+        for (unsigned virq = 0; virq < NR_VIRQS; virq++) {
+            if (v->virq_port[virq] == port) {
+                v->virq_port[virq] = 0;
             }
         }
     }
     g_hash_table_remove(h->local_ports, GUINT_TO_POINTER(port));
-    return xenner_evtchn_guest_close(h->evtchn, h->domid, port);
+    /* As on Xen, a freed port goes back to vCPU 0. */
+    if (port < G_N_ELEMENTS(h->port_vcpu)) {
+        h->port_vcpu[port] = 0;
+    }
+    return 0;
 }
 
 /* Copies the argument of type @T in, runs @body, copies it back out. */
@@ -179,15 +220,17 @@ static int64_t status(XenHcall *h, evtchn_status_t *s)
         return ret;
     }
     memset(&s->u, 0, sizeof(s->u));
-    s->vcpu = 0;
+    s->vcpu = port_vcpu(h, s->port)->index;
     kind = local_kind(h, s->port);
     if (kind == LOCAL_IPI) {
         s->status = EVTCHNSTAT_ipi;
     } else if (kind == LOCAL_VIRQ) {
         s->status = EVTCHNSTAT_virq;
-        for (unsigned v = 0; v < NR_VIRQS; v++) {
-            if (h->virq_port[v] == s->port) {
-                s->u.virq = v;
+        XenHcallVcpu *v = port_vcpu(h, s->port);
+
+        for (unsigned virq = 0; virq < NR_VIRQS; virq++) {
+            if (v->virq_port[virq] == s->port) {
+                s->u.virq = virq;
             }
         }
     } else {
@@ -202,21 +245,61 @@ static int64_t status(XenHcall *h, evtchn_status_t *s)
     return 0;
 }
 
+/* Every VIRQ is bound per vCPU here: VIRQ_TIMER and VIRQ_DEBUG are. */
 static int64_t bind_virq(XenHcall *h, evtchn_bind_virq_t *b)
 {
+    XenHcallVcpu *v = xen_hcall_vcpu(h, b->vcpu);
+
     if (b->virq >= NR_VIRQS) {
         return -EINVAL;
     }
-    if (b->vcpu != 0) {
+    if (!v) {
         return -ENOENT;
     }
-    if (h->virq_port[b->virq]) {
+    if (v->virq_port[b->virq]) {
         return -EEXIST;
     }
-    if (port_out(local_port(h, LOCAL_VIRQ), &b->port) < 0) {
+    if (port_out(local_port(h, LOCAL_VIRQ, v), &b->port) < 0) {
         return -ENOSPC;
     }
-    h->virq_port[b->virq] = b->port;
+    v->virq_port[b->virq] = b->port;
+    return 0;
+}
+
+static int64_t bind_ipi(XenHcall *h, evtchn_bind_ipi_t *b)
+{
+    XenHcallVcpu *v = xen_hcall_vcpu(h, b->vcpu);
+
+    if (!v) {
+        return -ENOENT;
+    }
+    return port_out(local_port(h, LOCAL_IPI, v), &b->port);
+}
+
+/*
+ * EVTCHNOP_bind_vcpu: where an interdomain or unbound port's events go
+ * from now on. Xen refuses it for IPIs and per-vCPU VIRQs, and here
+ * every VIRQ is per vCPU.
+ */
+static int64_t bind_vcpu(XenHcall *h, const evtchn_bind_vcpu_t *b)
+{
+    XenHcallVcpu *v = xen_hcall_vcpu(h, b->vcpu);
+    XennerEvtchnStatus st;
+    int ret;
+
+    if (!v) {
+        return -ENOENT;
+    }
+    ret = xenner_evtchn_guest_status(h->evtchn, h->domid, b->port, &st);
+    if (ret < 0) {
+        return ret;
+    }
+    if (local_kind(h, b->port) || b->port >= G_N_ELEMENTS(h->port_vcpu) ||
+        (st.status != EVTCHNSTAT_unbound &&
+         st.status != EVTCHNSTAT_interdomain)) {
+        return -EINVAL;
+    }
+    h->port_vcpu[b->port] = v->index;
     return 0;
 }
 
@@ -272,9 +355,7 @@ int64_t xen_hcall_event_channel_op(XenHcallCall *c)
     case EVTCHNOP_bind_virq:
         WITH_ARG(evtchn_bind_virq_t, a, bind_virq(h, &a));
     case EVTCHNOP_bind_ipi:
-        WITH_ARG(evtchn_bind_ipi_t, a,
-                 a.vcpu != 0 ? -ENOENT :
-                 port_out(local_port(h, LOCAL_IPI), &a.port));
+        WITH_ARG(evtchn_bind_ipi_t, a, bind_ipi(h, &a));
     case EVTCHNOP_close:
         WITH_ARG(evtchn_close_t, a, do_close(h, a.port));
     case EVTCHNOP_send:
@@ -284,7 +365,7 @@ int64_t xen_hcall_event_channel_op(XenHcallCall *c)
     case EVTCHNOP_unmask:
         WITH_ARG(evtchn_unmask_t, a, unmask(h, a.port));
     case EVTCHNOP_bind_vcpu:
-        WITH_ARG(evtchn_bind_vcpu_t, a, a.vcpu != 0 ? -ENOENT : 0);
+        WITH_ARG(evtchn_bind_vcpu_t, a, bind_vcpu(h, &a));
     case EVTCHNOP_reset:
         WITH_ARG(evtchn_reset_t, a,
                  !xen_hcall_is_self(h, a.dom) ? -ESRCH : reset(h));

@@ -31,7 +31,7 @@ static int64_t set_param(XenHcall *h, uint32_t index, uint64_t value)
         } else if (value >> 56 == HVM_PARAM_CALLBACK_TYPE_VECTOR &&
                    (value & 0xff) >= 0x10) {
             h->callback_vector = value & 0xff;
-        } else if (h->upcall_vector &&
+        } else if (h->vcpus[0].upcall_vector &&
                    (value >> 56 == HVM_PARAM_CALLBACK_TYPE_GSI ||
                     value >> 56 == HVM_PARAM_CALLBACK_TYPE_PCI_INTX)) {
             /*
@@ -88,17 +88,20 @@ int64_t xen_hcall_hvm_op(XenHcallCall *c)
     }
     case HVMOP_set_evtchn_upcall_vector: {
         struct xen_hvm_evtchn_upcall_vector uv;
+        XenHcallVcpu *v;
 
         if (xen_hcall_read(c, &uv, arg, sizeof(uv)) < 0) {
             return -EFAULT;
         }
-        if (uv.vcpu != 0) {
+        /* Any vCPU's: Linux sets a secondary CPU's before it starts. */
+        v = xen_hcall_vcpu(h, uv.vcpu);
+        if (!v) {
             return -ENOENT;
         }
         if (uv.vector < 0x10) {
             return -EINVAL;
         }
-        h->upcall_vector = uv.vector;
+        v->upcall_vector = uv.vector;
         return 0;
     }
     case HVMOP_pagetable_dying:
@@ -226,10 +229,11 @@ int64_t xen_hcall_memory_op(XenHcallCall *c)
     }
 }
 
-static void timer_fire(XenHcall *h)
+/* @v's VIRQ_TIMER, on @v. */
+static void timer_fire(XenHcallVcpu *v)
 {
-    if (h->virq_port[VIRQ_TIMER]) {
-        xen_hcall_evtchn_deliver(h, h->virq_port[VIRQ_TIMER]);
+    if (v->virq_port[VIRQ_TIMER]) {
+        xen_hcall_evtchn_deliver(v->h, v->virq_port[VIRQ_TIMER]);
     }
 }
 
@@ -244,26 +248,27 @@ static void timer_stop(XenHcall *h, EventLoopTimer **t)
 
 static void singleshot_expired(void *opaque)
 {
-    XenHcall *h = opaque;
+    XenHcallVcpu *v = opaque;
 
-    timer_stop(h, &h->singleshot);
-    timer_fire(h);
+    timer_stop(v->h, &v->singleshot);
+    timer_fire(v);
 }
 
-/* VCPUOP_set_singleshot_timer: VIRQ_TIMER at @timeout_abs_ns. */
+/* VCPUOP_set_singleshot_timer: the caller's VIRQ_TIMER at @timeout_abs_ns. */
 static int64_t singleshot_set(XenHcallCall *c,
                               const struct vcpu_set_singleshot_timer *t)
 {
     XenHcall *h = c->h;
+    XenHcallVcpu *v = c->vcpu;
     uint64_t now = xen_hcall_time_now(c);
     uint64_t ms;
 
-    timer_stop(h, &h->singleshot);
+    timer_stop(h, &v->singleshot);
     if (t->timeout_abs_ns <= now) {
         if (t->flags & VCPU_SSHOTTMR_future) {
             return -ETIME;
         }
-        timer_fire(h);
+        timer_fire(v);
         return 0;
     }
     if (!h->loop) {
@@ -271,9 +276,9 @@ static int64_t singleshot_set(XenHcallCall *c,
     }
     /* The loop's timers count milliseconds: round up, never early. */
     ms = MIN((t->timeout_abs_ns - now + 999999) / 1000000, 1u << 30);
-    h->singleshot = event_loop_add_timer(h->loop, ms, singleshot_expired,
-                                         h, NULL);
-    return h->singleshot ? 0 : -ENOMEM;
+    v->singleshot = event_loop_add_timer(h->loop, ms, singleshot_expired,
+                                         v, NULL);
+    return v->singleshot ? 0 : -ENOMEM;
 }
 
 static void periodic_tick(void *opaque)
@@ -282,11 +287,12 @@ static void periodic_tick(void *opaque)
 }
 
 /*
- * VCPUOP_set_periodic_timer: VIRQ_TIMER every @period_ns, at least a
- * millisecond as Xen requires, rounded up to the loop's milliseconds.
+ * VCPUOP_set_periodic_timer: @v's VIRQ_TIMER every @period_ns, at least
+ * a millisecond as Xen requires, rounded up to the loop's milliseconds.
  */
-static int64_t periodic_set(XenHcall *h, uint64_t period_ns)
+static int64_t periodic_set(XenHcallVcpu *v, uint64_t period_ns)
 {
+    XenHcall *h = v->h;
     uint64_t ms = period_ns / 1000000 + (period_ns % 1000000 != 0);
 
     if (period_ns < 1000000) {
@@ -295,24 +301,29 @@ static int64_t periodic_set(XenHcall *h, uint64_t period_ns)
     if (!h->loop) {
         return -ENOSYS;
     }
-    timer_stop(h, &h->periodic);
-    h->periodic = event_loop_add_timer(h->loop, MIN(ms, 1u << 30),
-                                       periodic_tick, h, NULL);
-    return h->periodic ? 0 : -ENOMEM;
+    timer_stop(h, &v->periodic);
+    v->periodic = event_loop_add_timer(h->loop, MIN(ms, 1u << 30),
+                                       periodic_tick, v, NULL);
+    return v->periodic ? 0 : -ENOMEM;
 }
 
 int64_t xen_hcall_vcpu_op(XenHcallCall *c)
 {
     XenHcall *h = c->h;
     uint64_t cmd = c->hc->args[0];
-    uint64_t vcpu = c->hc->args[1];
+    XenHcallVcpu *v = xen_hcall_vcpu(h, c->hc->args[1]);
     uint64_t arg = c->hc->args[2];
 
-    if (vcpu != 0) {
-        return -ENOENT;     /* one vCPU */
+    if (!v) {
+        return -ENOENT;
     }
     switch (cmd) {
     case VCPUOP_is_up:
+        /*
+         * Every vCPU exists from the start; whether the guest has sent
+         * an AP its SIPI yet is KVM's to know. Linux asks this of PV
+         * guests only.
+         */
         return 1;
     case VCPUOP_register_vcpu_info: {
         struct vcpu_register_vcpu_info ri;
@@ -329,26 +340,34 @@ int64_t xen_hcall_vcpu_op(XenHcallCall *c)
         if (!xen_hcall_gpa(h, gpa, sizeof(struct vcpu_info))) {
             return -EINVAL;
         }
-        if (h->vcpu_info_gpa != UINT64_MAX) {
+        if (v->vcpu_info_gpa != UINT64_MAX) {
             return -EINVAL;     /* once only, as on Xen */
         }
-        h->vcpu_info_gpa = gpa;
+        /* Any vCPU's: Linux registers a secondary CPU's before it starts. */
+        v->vcpu_info_gpa = gpa;
         xen_hcall_time_publish(c);
         return 0;
     }
     case VCPUOP_set_singleshot_timer: {
         struct vcpu_set_singleshot_timer t;
 
+        /* Xen sets and stops only the calling vCPU's own timer. */
+        if (v != c->vcpu) {
+            return -EINVAL;
+        }
         if (xen_hcall_read(c, &t, arg, sizeof(t)) < 0) {
             return -EFAULT;
         }
         return singleshot_set(c, &t);
     }
     case VCPUOP_stop_singleshot_timer:
-        timer_stop(h, &h->singleshot);
+        if (v != c->vcpu) {
+            return -EINVAL;
+        }
+        timer_stop(h, &v->singleshot);
         return 0;
     case VCPUOP_register_vcpu_time_memory_area:
-        return xen_hcall_time_register_area(c, arg);
+        return xen_hcall_time_register_area(c, v, arg);
     case VCPUOP_register_runstate_memory_area:
         return xen_hcall_time_register_runstate(c, arg);
     case VCPUOP_set_periodic_timer: {
@@ -357,10 +376,10 @@ int64_t xen_hcall_vcpu_op(XenHcallCall *c)
         if (xen_hcall_read(c, &t, arg, sizeof(t)) < 0) {
             return -EFAULT;
         }
-        return periodic_set(h, t.period_ns);
+        return periodic_set(v, t.period_ns);
     }
     case VCPUOP_stop_periodic_timer:
-        timer_stop(h, &h->periodic);    /* PVH starts without one */
+        timer_stop(h, &v->periodic);    /* PVH starts without one */
         return 0;
     default:
         xen_hcall_log_unknown(h, "vcpu_op", cmd);

@@ -26,6 +26,24 @@
 /* The most one call copies to or from the guest in one piece. */
 #define XEN_HCALL_MAX_COPY (64u << 10)
 
+/* What Xen keeps per vCPU of the guest. */
+typedef struct XenHcallVcpu {
+    XenHcall *h;
+    unsigned index;
+    uint64_t vcpu_info_gpa;         /* or UINT64_MAX: shared_info's slot */
+    /*
+     * The event upcall's vector from HVMOP_set_evtchn_upcall_vector,
+     * which the guest acknowledges with an EOI at its local APIC; it
+     * wins over the global one from HVM_PARAM_CALLBACK_IRQ, which it
+     * does not (xen_hcall_evtchn.c). 0: none.
+     */
+    uint8_t upcall_vector;
+    EventLoopTimer *singleshot;     /* VCPUOP_set_singleshot_timer's */
+    EventLoopTimer *periodic;       /* VCPUOP_set_periodic_timer's */
+    uint32_t virq_port[NR_VIRQS];   /* per-vCPU VIRQs; 0: not bound */
+    uint64_t time_area_gva;         /* a vcpu_time_info's, or 0 */
+} XenHcallVcpu;
+
 struct XenHcall {
     uint8_t *ram;
     uint64_t ram_size;
@@ -37,28 +55,18 @@ struct XenHcall {
 
     uint64_t params[HVM_NR_PARAMS];
     uint64_t shared_info_gfn;       /* or UINT64_MAX before it is placed */
-    uint64_t vcpu_info_gpa;         /* vCPU 0's, or UINT64_MAX */
-    /*
-     * The event upcall's vector: vCPU 0's from
-     * HVMOP_set_evtchn_upcall_vector, which the guest acknowledges with
-     * an EOI at its local APIC, wins over the global one from
-     * HVM_PARAM_CALLBACK_IRQ, which it does not (below). 0: none.
-     */
-    uint8_t upcall_vector;
-    uint8_t callback_vector;
+    uint8_t callback_vector;        /* HVM_PARAM_CALLBACK_IRQ's; 0: none */
     bool shut_down;
 
     XennerEvtchn *evtchn;           /* the machine's; the guest is @domid */
     EventLoop *loop;                /* or NULL */
     int64_t start_us;               /* system time 0, monotonic clock */
-    EventLoopTimer *singleshot;     /* VCPUOP_set_singleshot_timer's */
-    EventLoopTimer *periodic;       /* VCPUOP_set_periodic_timer's */
     unsigned grant_frames;          /* 0: no grant table */
     /* RAM's frames (NULL: no ballooning) and the guest's grant table. */
     XennerMem *mem;
     XennerGnttab *gnttab;
-    /* Ports Xenner keeps as unbound to ourselves, which we route. */
-    uint32_t virq_port[NR_VIRQS];   /* 0: VIRQ not bound */
+    unsigned nr_vcpus;
+    XenHcallVcpu *vcpus;            /* [nr_vcpus] */
     /*
      * Xen's time (xen_hcall_time.c): system time tsc_ref_ns was the
      * guest's TSC tsc_ref, which runs at tsc_khz (0: no reference yet).
@@ -68,18 +76,27 @@ struct XenHcall {
     uint32_t tsc_khz;
     uint32_t tsc_mul;
     int8_t tsc_shift;
-    uint64_t time_area_gva;         /* a vcpu_time_info's, or 0 */
     bool runstate_update_flag;      /* VMASST_TYPE_runstate_update_flag */
+    /* Ports Xenner keeps as unbound to ourselves, which we route. */
     GHashTable *local_ports;        /* port -> LOCAL_VIRQ / LOCAL_IPI */
+    /*
+     * Each port's vCPU, whose vcpu_info and local APIC its events go to
+     * (EVTCHNOP_bind_vcpu, bind_virq, bind_ipi); 0 for a fresh port.
+     */
+    uint8_t port_vcpu[XENNER_EVTCHN_NR_PORTS_DEFAULT];
 };
 
 #define LOCAL_VIRQ 1
 #define LOCAL_IPI 2
 
-/* One call in flight: the guest's translation state and arguments. */
+/*
+ * One call in flight: the guest's translation state and arguments, and
+ * the calling vCPU (hc->vcpu, checked against nr_vcpus by the dispatcher).
+ */
 typedef struct XenHcallCall {
     XenHcall *h;
     KvmHypercall *hc;
+    XenHcallVcpu *vcpu;
 } XenHcallCall;
 
 /*
@@ -130,11 +147,17 @@ int64_t xen_hcall_grant_table_op(XenHcallCall *c);
 bool xen_hcall_time_offered(XenHcall *h);
 uint64_t xen_hcall_time_now(XenHcallCall *c);
 void xen_hcall_time_publish(XenHcallCall *c);
-int64_t xen_hcall_time_register_area(XenHcallCall *c, uint64_t arg);
+int64_t xen_hcall_time_register_area(XenHcallCall *c, XenHcallVcpu *v,
+                                     uint64_t arg);
 int64_t xen_hcall_time_register_runstate(XenHcallCall *c, uint64_t arg);
 int64_t xen_hcall_vm_assist(XenHcallCall *c);
 
-/* Makes @port pending in shared_info and raises the upcall if due. */
+/*
+ * Makes @port pending in shared_info and raises the upcall of the vCPU
+ * the port is bound to, if due.
+ */
 void xen_hcall_evtchn_deliver(XenHcall *h, evtchn_port_t port);
+/* @vcpu's per-vCPU state, or NULL for no such vCPU. */
+XenHcallVcpu *xen_hcall_vcpu(XenHcall *h, uint64_t vcpu);
 
 #endif /* HW_KVM_XEN_HCALL_INT_H */

@@ -115,8 +115,10 @@ int64_t xen_hcall_sched_op(XenHcallCall *c)
     case SCHEDOP_block:
     case SCHEDOP_poll:
         /*
-         * One vCPU, and events arrive through the LAPIC: the guest
-         * idles with HLT, which KVM serves. Returning early is allowed.
+         * Events arrive through the LAPIC: the guest idles with HLT,
+         * which KVM serves. Returning early is allowed: Linux's callers
+         * (its PV spinlocks' poll on an IPI port with -smp) check their
+         * condition and call again.
          */
         return 0;
     case SCHEDOP_shutdown:

@@ -187,22 +187,40 @@ void xen_hcall_time_publish(XenHcallCall *c)
     }
     time_info(h, &ti);
     if (h->shared_info_gfn != UINT64_MAX) {
-        /* Linux reads the TSC's rate from here even once it moved. */
-        put_time_gpa(h, h->shared_info_gfn * XEN_HCALL_PAGE +
-                     offsetof(struct shared_info, vcpu_info[0].time), &ti);
         put_wallclock(h, now);
     }
-    if (h->vcpu_info_gpa != UINT64_MAX) {
-        put_time_gpa(h, h->vcpu_info_gpa + offsetof(struct vcpu_info, time),
-                     &ti);
-    }
-    if (h->time_area_gva && put_time_gva(c, h->time_area_gva, &ti) < 0) {
-        h->time_area_gva = 0;   /* it went away: Xen stops writing too */
+    /*
+     * Every vCPU's places get the same: KVM keeps the vCPUs' TSCs in
+     * step, so one reference serves them all.
+     */
+    for (unsigned i = 0; i < h->nr_vcpus; i++) {
+        XenHcallVcpu *v = &h->vcpus[i];
+
+        if (h->shared_info_gfn != UINT64_MAX &&
+            i < XEN_LEGACY_MAX_VCPUS) {
+            /* Linux reads the TSC's rate from here even once it moved. */
+            put_time_gpa(h, h->shared_info_gfn * XEN_HCALL_PAGE +
+                         offsetof(struct shared_info, vcpu_info[i].time),
+                         &ti);
+        }
+        if (v->vcpu_info_gpa != UINT64_MAX) {
+            put_time_gpa(h, v->vcpu_info_gpa +
+                         offsetof(struct vcpu_info, time), &ti);
+        }
+        /* Through the caller's page tables: the kernel's, shared. */
+        if (v->time_area_gva &&
+            put_time_gva(c, v->time_area_gva, &ti) < 0) {
+            v->time_area_gva = 0;   /* it went away: Xen stops too */
+        }
     }
 }
 
-/* VCPUOP_register_vcpu_time_memory_area: 0 (the address) unregisters. */
-int64_t xen_hcall_time_register_area(XenHcallCall *c, uint64_t arg)
+/*
+ * VCPUOP_register_vcpu_time_memory_area for @v: 0 (the address)
+ * unregisters.
+ */
+int64_t xen_hcall_time_register_area(XenHcallCall *c, XenHcallVcpu *v,
+                                     uint64_t arg)
 {
     XenHcall *h = c->h;
     struct vcpu_register_time_memory_area area;
@@ -213,12 +231,12 @@ int64_t xen_hcall_time_register_area(XenHcallCall *c, uint64_t arg)
     if (xen_hcall_read(c, &area, arg, sizeof(area)) < 0) {
         return -EFAULT;
     }
-    h->time_area_gva = area.addr.p;
+    v->time_area_gva = area.addr.p;
     if (!area.addr.p) {
         return 0;
     }
     xen_hcall_time_publish(c);
-    return h->time_area_gva ? 0 : -EFAULT;
+    return v->time_area_gva ? 0 : -EFAULT;
 }
 
 /*

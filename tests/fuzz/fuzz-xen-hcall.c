@@ -44,6 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define RAM_SIZE (RAM_PAGES * 4096u)
 #define DOMID 1
 #define GRANT_FRAMES 4
+#define NR_VCPUS 2
 #define HC_MEMORY_OP 12
 #define HC_CONSOLE_IO 18
 #define NR_ENTRIES (GRANT_FRAMES * XENNER_GNTTAB_ENTRIES_PER_FRAME)
@@ -72,6 +73,9 @@ static int fuzz_inject(void *opaque, unsigned vcpu, uint8_t vector)
 {
     if (vector < 0x10) {
         abort();    /* never a vector the guest could not have set */
+    }
+    if (vcpu >= NR_VCPUS) {
+        abort();    /* never a vCPU the VM does not have */
     }
     ((FuzzHost *)opaque)->injects++;
     return 0;
@@ -159,7 +163,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   NULL)) {
         abort();
     }
-    h = xen_hcall_new(NULL, ram, RAM_SIZE, DOMID, ev, &fuzz_ops, &host);
+    h = xen_hcall_new(NULL, ram, RAM_SIZE, DOMID, NR_VCPUS, ev, &fuzz_ops,
+                      &host);
     xen_hcall_set_grant_frames(h, GRANT_FRAMES);
     xen_hcall_set_xenner(h, mem, gt);
     xenner_evtchn_set_upcall(ev, DOMID, xen_hcall_evtchn_upcall, h, NULL);
@@ -179,6 +184,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             hc.args[a] = fuzz_take(&c, 8);
         }
         hc.kernel = flags & 2;
+        /* Either vCPU, or one the VM does not have. */
+        hc.vcpu = (flags >> 3) % (NR_VCPUS + 1);
         if (flags & 1) {
             hc.cr0 = 1ull << 31 | 1;
             hc.efer = 1ull << 10 | 1ull << 8;

@@ -7,7 +7,8 @@
  * with -EFAULT or -EINVAL, never the process. Unknown hypercalls and
  * sub-ops answer -ENOSYS and are logged once each.
  *
- * Runs on the event loop's thread, one call at a time.
+ * Runs on the event loop's thread, one call at a time, whichever vCPU
+ * made it: per-vCPU state is indexed by the calling vCPU.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -49,14 +50,17 @@ typedef struct XenHcallHostOps {
 
 /*
  * The hypercalls of domain @domid, whose RAM is @ram_size bytes at @ram
- * (guest physical address 0 there), and whose event channels are
- * @domid's in @evtchn (added there by the caller). Events Xenner raises
- * for the guest reach it through xen_hcall_evtchn_upcall(). The guest's
- * timers run on @loop (NULL: only timeouts already due are served).
+ * (guest physical address 0 there), with @nr_vcpus vCPUs (1 to
+ * KVM_VM_MAX_VCPUS; a KvmHypercall's vcpu is one of them), and whose
+ * event channels are @domid's in @evtchn (added there by the caller).
+ * Events Xenner raises for the guest reach it through
+ * xen_hcall_evtchn_upcall(). The guest's timers run on @loop (NULL: only
+ * timeouts already due are served).
  */
 XenHcall *xen_hcall_new(EventLoop *loop, uint8_t *ram, uint64_t ram_size,
-                        uint16_t domid, XennerEvtchn *evtchn,
-                        const XenHcallHostOps *ops, void *opaque);
+                        uint16_t domid, unsigned nr_vcpus,
+                        XennerEvtchn *evtchn, const XenHcallHostOps *ops,
+                        void *opaque);
 /* A XennerEvtchnUpcallFn: @opaque is the XenHcall. */
 void xen_hcall_evtchn_upcall(void *opaque, evtchn_port_t port);
 /*
