@@ -45,6 +45,8 @@
  */
 #define PVH_CONSOLE_PFN 0xfe
 #define PVH_STORE_PFN 0xff
+/* The MADT's room and the VM's limit, the smaller. */
+#define PVH_MAX_VCPUS MIN(PVH_ACPI_MAX_VCPUS, KVM_VM_MAX_VCPUS)
 /* The grant table: frames after RAM in the guest memory, not in RAM. */
 #define PVH_GRANT_FRAMES 32
 
@@ -54,6 +56,7 @@ typedef struct PvhMachine {
     Chardev *console;
     XennerMem *mem;
     uint64_t ram_size;
+    unsigned nr_vcpus;          /* -smp */
     XenHcall *hcall;
     KvmVm *vm;
     /*
@@ -454,7 +457,7 @@ static bool pvh_load(PvhMachine *pm, Error **errp)
          pvh_boot_write(ram, pm->ram_size, &img, pm->append,
                         (uint8_t *)initrd, initrd_len, errp);
     if (ok && pm->acpi) {
-        pvh_boot_write_acpi(ram);
+        pvh_boot_write_acpi(ram, pm->nr_vcpus);
     }
     if (ok) {
         pvh_patch_xen_stubs(&img, ram);
@@ -541,8 +544,8 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
         return false;
     }
     pm->hcall = xen_hcall_new(pm->loop, xenner_mem_frame(pm->mem, 0),
-                              pm->ram_size, PVH_DOMID, 1, pm->evtchn,
-                              &pvh_hcall_ops, pm);
+                              pm->ram_size, PVH_DOMID, pm->nr_vcpus,
+                              pm->evtchn, &pvh_hcall_ops, pm);
     xen_hcall_set_grant_frames(pm->hcall, PVH_GRANT_FRAMES);
     xen_hcall_set_xenner(pm->hcall, pm->mem, pm->gnttab);
     if (!xenner_evtchn_set_upcall(pm->evtchn, PVH_DOMID,
@@ -554,7 +557,8 @@ static bool pvh_guest_start(PvhMachine *pm, Error **errp)
         return false;
     }
     pm->vm = kvm_vm_new(pm->loop, xenner_mem_frame(pm->mem, 0),
-                        pm->ram_size, PVH_DOMID, 1, &pvh_vm_ops, pm, errp);
+                        pm->ram_size, PVH_DOMID, pm->nr_vcpus, &pvh_vm_ops,
+                        pm, errp);
     return pm->vm && pvh_load(pm, errp);
 }
 
@@ -654,13 +658,14 @@ XenMachineState *xenner_pvh_init(EventLoop *loop, const XenMachineConfig *cfg,
     const char *acpi;
 
     pm->loop = loop;
-    if (!kvm_vm_available(errp)) {
-        error_prepend(errp, "-machine xenner_pvh: ");
+    pm->nr_vcpus = cfg->smp ? cfg->smp : 1;
+    if (pm->nr_vcpus > PVH_MAX_VCPUS) {
+        error_setg(errp, "-machine xenner_pvh: -smp %u: 1 to %u vCPUs",
+                   cfg->smp, PVH_MAX_VCPUS);
         goto fail;
     }
-    if ((cfg->smp && cfg->smp != 1)) {
-        error_setg(errp, "-machine xenner_pvh: -smp %u: one vCPU only",
-                   cfg->smp);
+    if (!kvm_vm_available(errp)) {
+        error_prepend(errp, "-machine xenner_pvh: ");
         goto fail;
     }
     if (ram_mb < 4 || ram_mb > (PVH_BOOT_MAX_RAM >> 20)) {

@@ -132,6 +132,11 @@ void pvh_acpi_build(uint8_t *area, unsigned nr_vcpus)
     put32(facs + 4, FACS_LEN);
     facs[32] = 2;                           /* version */
 
+    _Static_assert(PVH_ACPI_MADT + HDR_LEN + 8 + 8 * PVH_ACPI_MAX_VCPUS +
+                   12 <= PVH_ACPI_DSDT, "the MADT overlaps the DSDT");
+    if (nr_vcpus > PVH_ACPI_MAX_VCPUS) {
+        nr_vcpus = PVH_ACPI_MAX_VCPUS;
+    }
     e = madt + HDR_LEN + 8;
     for (unsigned i = 0; i < nr_vcpus; i++, e += 8) {
         e[0] = 0;               /* processor local APIC */

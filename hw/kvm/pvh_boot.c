@@ -84,12 +84,11 @@ bool pvh_boot_write(uint8_t *ram, uint64_t ram_size, const PvhImage *img,
     return true;
 }
 
-void pvh_boot_write_acpi(uint8_t *ram)
+void pvh_boot_write_acpi(uint8_t *ram, unsigned nr_vcpus)
 {
     uint64_t rsdp = PVH_ACPI_RSDP;
 
-    /* One vCPU, as the machine has. */
-    pvh_acpi_build(ram + PVH_ACPI_BASE, 1);
+    pvh_acpi_build(ram + PVH_ACPI_BASE, nr_vcpus);
     memcpy(ram + PVH_BOOT_START_INFO +
            offsetof(struct hvm_start_info, rsdp_paddr), &rsdp, sizeof(rsdp));
 }

@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 42
+tap_plan 45
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -45,8 +45,12 @@ guest_ok() {
 }
 
 refused "xenner_pvh needs -kernel" "needs -kernel" -M xenner_pvh
-refused "xenner_pvh takes one vCPU" "one vCPU|/dev/kvm" \
-    -M xenner_pvh -kernel /dev/null -smp 2
+refused "xenner_pvh refuses -smp 0" "at least one CPU" \
+    -M xenner_pvh -kernel /dev/null -smp 0
+refused "xenner_pvh refuses more vCPUs than its MADT holds" \
+    "-smp 17: 1 to 16 vCPUs" -M xenner_pvh -kernel /dev/null -smp 17
+refused "xenner_pvh refuses -smp cpus=N likewise" "-smp 64: 1 to 16" \
+    -M xenner_pvh -kernel /dev/null -smp cpus=64
 
 if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm ]; then
     refused "xenner_pvh refuses without /dev/kvm" "/dev/kvm" \
@@ -61,6 +65,12 @@ refused "a kernel that is not an ELF or bzImage is refused" \
 
 boot 60 -m 16 -kernel "$(guest_elf hello)"
 check_eq "console_io reaches the chardev; poweroff exits 0" \
+    "0 hello from a PVH guest" "$RC $(cat "$OUT")"
+
+# vCPUs 1 to 3 wait for a SIPI that never comes: the power-off still
+# stops their threads (the sanitizer case reads this stderr too).
+boot 60 -m 16 -smp 4 -kernel "$(guest_elf hello)"
+check_eq "with -smp 4, poweroff stops every vCPU and exits 0" \
     "0 hello from a PVH guest" "$RC $(cat "$OUT")"
 
 # ACPI is on by default.
@@ -368,8 +378,8 @@ OUT="$XS_TMP/serial-$N.txt"
 ERR="$XS_TMP/server-kvm-$N.log"
 # With a disk, a vif and a display: each boot's backend goes and comes
 # back with the guest, the vif numbered 0 again, the vfb's console with
-# it on the one VNC display.
-"$QEMU_XENPV" -M xenner_pvh -m 16 -serial "file:$OUT" \
+# it on the one VNC display; its two vCPUs with each boot.
+"$QEMU_XENPV" -M xenner_pvh -m 16 -smp 2 -serial "file:$OUT" \
     -drive "file=$XS_TMP/pvh-disk.img,if=xen,format=raw" \
     -nic user,restrict=on -vnc "unix:$XS_TMP/pvh-vnc2.sock" \
     -kernel "$(guest_elf reboot)" 2>"$ERR" &

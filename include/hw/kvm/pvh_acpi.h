@@ -54,8 +54,16 @@
 #define PVH_ACPI_IOAPIC_ADDR    0xfec00000u
 
 /*
+ * The most local APICs the MADT holds: its 256 bytes before the DSDT,
+ * less its header, the I/O APIC and 8 bytes per local APIC.
+ */
+#define PVH_ACPI_MAX_VCPUS      16
+
+/*
  * Writes the tables into @area (PVH_ACPI_SIZE bytes, the guest's memory
- * at PVH_ACPI_BASE) for @nr_vcpus local APICs (IDs 0 up).
+ * at PVH_ACPI_BASE) for @nr_vcpus local APICs (1 to PVH_ACPI_MAX_VCPUS;
+ * more are left out), APIC IDs and ACPI processor UIDs 0 up: Linux
+ * takes a CPU's Xen vCPU id from its UID.
  */
 void pvh_acpi_build(uint8_t *area, unsigned nr_vcpus);
 

@@ -44,9 +44,9 @@ bool pvh_boot_write(uint8_t *ram, uint64_t ram_size, const PvhImage *img,
                     size_t initrd_len, Error **errp);
 
 /*
- * After pvh_boot_write(): adds the ACPI tables (pvh_acpi.h) and points
- * hvm_start_info's rsdp_paddr at them.
+ * After pvh_boot_write(): adds the ACPI tables (pvh_acpi.h) for
+ * @nr_vcpus vCPUs and points hvm_start_info's rsdp_paddr at them.
  */
-void pvh_boot_write_acpi(uint8_t *ram);
+void pvh_boot_write_acpi(uint8_t *ram, unsigned nr_vcpus);
 
 #endif /* HW_KVM_PVH_BOOT_H */
