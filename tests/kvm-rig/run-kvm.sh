@@ -50,8 +50,9 @@ fi
 rc=0
 crash=
 [ "${KVM_RIG_LINUX:-1}" != all ] || crash=crash
+# KVM_RIG_SMP=N: k0's vCPUs (1; guest.sh says why not 2 by default).
 rig_boot "$(rig_init "$here/kvm-init.sh" "$probe" "$qemu" "$vmlinuz" \
-            "$domu" "$here/guest.sh" "$crash")" || rc=$?
+            "$domu" "$here/guest.sh" "$crash" "${KVM_RIG_SMP:-1}")" || rc=$?
 rig_keep
 [ -s "$out/kvm.tap" ] ||
     rig_bail "no TAP from kvm-init.sh (boot.sh exit $rc after ${SECONDS}s)"

@@ -28,6 +28,7 @@ trap 'shutdown_by reboot' TERM
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+echo "RIG cpus $(grep -c '^processor' /proc/cpuinfo)"
 
 # No modprobe here: load in the order mkdomu.sh resolved.
 # shellcheck disable=SC2013 # one module name per word
