@@ -114,14 +114,24 @@ XenHcallVcpu *xen_hcall_vcpu(XenHcall *h, uint64_t vcpu)
 
 void xen_hcall_log_unknown(XenHcall *h, const char *what, uint64_t op)
 {
-    char *key = g_strdup_printf("%s %" PRIu64, what, op);
+    char *key;
 
+    /*
+     * Bounded: a guest walking every 64-bit number would otherwise grow
+     * the table and the log without end.
+     */
+    if (g_hash_table_size(h->logged) >= XEN_HCALL_MAX_LOGGED) {
+        return;
+    }
+    key = g_strdup_printf("%s %" PRIu64, what, op);
     /* g_hash_table_add() would keep the new key and free the old one. */
     if (g_hash_table_contains(h->logged, key)) {
         g_free(key);
         return;
     }
-    warn_report("domain %u: %s: not implemented (-ENOSYS)", h->domid, key);
+    warn_report("domain %u: %s: not implemented (-ENOSYS)%s", h->domid, key,
+                g_hash_table_size(h->logged) + 1 == XEN_HCALL_MAX_LOGGED ?
+                "; no more unknown calls are logged" : "");
     g_hash_table_add(h->logged, key);
 }
 

@@ -23,6 +23,8 @@
 #include "xenner/guest_mem.h"
 
 #define XEN_HCALL_PAGE 4096u
+/* How many distinct unknown calls and sub-ops are logged, at most. */
+#define XEN_HCALL_MAX_LOGGED 64
 /* The most one call copies to or from the guest in one piece. */
 #define XEN_HCALL_MAX_COPY (64u << 10)
 

@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 45
+tap_plan 46
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -413,6 +413,15 @@ if [ "$(grep -c "hypercall 60: not implemented" "$ERR")" == 1 ]; then
     ok "an unknown hypercall is logged once"
 else
     not_ok "an unknown hypercall is logged once" "$(cat "$ERR")"
+fi
+boot 60 -m 16 -kernel "$(guest_elf unknown)"
+logged=$(grep -c "not implemented" "$ERR")
+if [ "$RC $(cat "$OUT")" == "0 unknown ok" ] && [ "$logged" == 64 ] &&
+    grep -q "no more unknown calls are logged" "$ERR"; then
+    ok "200 distinct unknown calls: 64 logged, then no more"
+else
+    not_ok "200 distinct unknown calls: 64 logged, then no more" \
+        "status $RC: $(cat "$OUT"), $logged logged"
 fi
 
 # A guest that never makes a hypercall: SIGTERM must still end KVM_RUN.

@@ -22,6 +22,7 @@ usage: pvh-guest.py SCENARIO OUT
            add_to_physmap, writes and reads it back, powers off
   xenstore reads "domid" over the xenstore ring xenstored gives (the
            HVM_PARAM_STORE_* parameters), writes the value, powers off
+  unknown  makes 200 distinct unknown xen_version sub-ops, powers off
   spin     loops forever without a hypercall
   acpi     follows hvm_start_info's rsdp_paddr to the XSDT, its FADT and
            DSDT, writes "acpi" and powers off as Linux's acpi_power_off
@@ -711,6 +712,20 @@ def build(scenario):
         a.fixups.append((len(a.code), "again"))
         a.code += b"\0\0\0\0"
         a.write("done\n")
+        a.shutdown(0)
+    elif scenario == "unknown":
+        # 200 distinct unknown xen_version sub-ops (1001..1200).
+        a.code += b"\xbd" + struct.pack("<I", 200)        # %ebp
+        a.label("again")
+        a.code += b"\x89\xeb"                          # mov %ebp, %ebx
+        a.code += b"\x81\xc3" + struct.pack("<I", 1000)  # add $1000, %ebx
+        a.mov("eax", HC_PAGE + 32 * HC["xen_version"])
+        a.code += b"\xff\xd0"                          # call *%eax
+        a.code += b"\x4d"                              # dec %ebp
+        a.code += b"\x0f\x85"                          # jnz again
+        a.fixups.append((len(a.code), "again"))
+        a.code += b"\0\0\0\0"
+        a.write("unknown ok\n")
         a.shutdown(0)
     elif scenario == "spin":
         a.code += b"\xeb\xfe"                       # jmp .
