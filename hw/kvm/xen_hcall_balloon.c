@@ -16,6 +16,15 @@
 
 /* Xen's largest extent for a domU's reservation calls: 2 MiB. */
 #define EXTENT_ORDER_MAX 9
+/*
+ * The most extents one call does. Xen preempts a long call and goes on
+ * with it unseen; we have no continuation, so a longer list is done in
+ * part (the result says how far), and the event loop, which every
+ * backend and vCPU shares, is never held for more than this many
+ * frames' page walks and hole punches. Linux's balloon asks for at most
+ * a page of frame numbers (512) at a time.
+ */
+#define RESERVATION_MAX_EXTENTS 4096
 
 static uint64_t ram_frames(XenHcall *h)
 {
@@ -82,9 +91,8 @@ static bool extent_do(XenHcall *h, bool release, uint64_t gfn,
  * As on Xen, the result is the number of extents done (from
  * @start_extent, the continuation bits of the command): the first one
  * that cannot be read or done ends the call (@start_extent is below
- * 2^58, so the count fits the result). There is no preemption:
- * every extent done flips frames of RAM that nothing flips back within
- * the call, so a call ends after at most RAM's frames of them.
+ * 2^58, so the count fits the result), and so does the
+ * RESERVATION_MAX_EXTENTS-th.
  */
 int64_t xen_hcall_reservation(XenHcallCall *c, unsigned cmd,
                               uint64_t start_extent, uint64_t arg)
@@ -108,7 +116,9 @@ int64_t xen_hcall_reservation(XenHcallCall *c, unsigned cmd,
         (!release && (r.mem_flags & XENMEMF_populate_on_demand))) {
         return start_extent;
     }
-    for (i = start_extent; i < r.nr_extents; i++) {
+    for (i = start_extent;
+         i < r.nr_extents && i - start_extent < RESERVATION_MAX_EXTENTS;
+         i++) {
         xen_pfn_t gfn;
         uint64_t at = (uintptr_t)r.extent_start.p + i * sizeof(gfn);
 
