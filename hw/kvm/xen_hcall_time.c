@@ -207,8 +207,12 @@ void xen_hcall_time_publish(XenHcallCall *c)
             put_time_gpa(h, v->vcpu_info_gpa +
                          offsetof(struct vcpu_info, time), &ti);
         }
-        /* Through the caller's page tables: the kernel's, shared. */
-        if (v->time_area_gva &&
+        /*
+         * A time area is a virtual address: only the caller's, through
+         * its own page tables (another vCPU's was written when it was
+         * registered, and the reference it holds never changes).
+         */
+        if (v == c->vcpu && v->time_area_gva &&
             put_time_gva(c, v->time_area_gva, &ti) < 0) {
             v->time_area_gva = 0;   /* it went away: Xen stops too */
         }
@@ -236,6 +240,14 @@ int64_t xen_hcall_time_register_area(XenHcallCall *c, XenHcallVcpu *v,
         return 0;
     }
     xen_hcall_time_publish(c);
+    if (v != c->vcpu && h->tsc_khz) {
+        struct vcpu_time_info ti;
+
+        time_info(h, &ti);
+        if (put_time_gva(c, v->time_area_gva, &ti) < 0) {
+            v->time_area_gva = 0;
+        }
+    }
     return v->time_area_gva ? 0 : -EFAULT;
 }
 
