@@ -201,6 +201,17 @@ static bool pvh_store_domain(PvhMachine *pm, Error **errp)
         ret = xenner_xs_client_mkdir(pm->toolstack, 0, p) ?:
               xenner_xs_client_set_perms(pm->toolstack, 0, p, rw, 1);
     }
+    /*
+     * Each vCPU online, as libxl says: Linux's vCPU hotplug watch reads
+     * it at boot ("Unable to read cpu state" without it), and brings a
+     * vCPU down or up when the toolstack changes it.
+     */
+    for (unsigned i = 0; !ret && i < pm->nr_vcpus; i++) {
+        g_autofree char *p = g_strdup_printf("%s/cpu/%u/availability",
+                                             home, i);
+
+        ret = xenner_xs_client_write(pm->toolstack, 0, p, "online", 6);
+    }
     ret = ret ?: xenner_xs_client_write(pm->toolstack, 0, name, "pvh", 3) ?:
           xenner_xs_client_write(pm->toolstack, 0, domid, "1", 1) ?:
           xenner_xs_client_introduce(pm->toolstack, PVH_DOMID);

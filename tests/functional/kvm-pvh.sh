@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 46
+tap_plan 47
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -139,10 +139,13 @@ start_on_socket() {
 if ! have_xenstore_utils; then
     skip "xenstore-ls reads the guest's home" "no xenstore-utils"
     skip "the control nodes' permissions" "no xenstore-utils"
+    skip "each vCPU's availability" "no xenstore-utils"
 else
-    start_on_socket
+    start_on_socket -smp 2
     ls_out=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls \
                  /local/domain/1 2>&1)
+    cpus=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls -f \
+               /local/domain/1/cpu 2>&1)
     perms=$(XENSTORED_PATH="$XS_TMP/kvm.sock" timeout 20 xenstore-ls -p \
                 /local/domain/1/control 2>&1)
     kill -TERM "$pid"
@@ -158,6 +161,10 @@ else
             <<<"$perms")
     check_eq "control/shutdown, feature-* and sysrq are the guest's own" \
         5 "$n"
+    check_eq "each vCPU online in cpu/N/availability, as libxl writes it" \
+        "0 online 1 online" \
+        "$(sed -n 's|^/local/domain/1/cpu/\([0-9]*\)/availability = "\(.*\)"$|\1 \2|p' \
+               <<<"$cpus" | tr '\n' ' ' | sed 's/ $//')"
 fi
 
 # A disk: its directories as a toolstack writes them, the backend
