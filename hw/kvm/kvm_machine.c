@@ -353,12 +353,20 @@ static int pvh_read_tsc(void *opaque, unsigned vcpu, KvmTscSample *s)
     return pm->vm ? kvm_vm_read_tsc(pm->vm, vcpu, s) : -ENODEV;
 }
 
+static int pvh_vcpu_set_down(void *opaque, unsigned vcpu, bool down)
+{
+    PvhMachine *pm = opaque;
+
+    return pm->vm ? kvm_vm_set_vcpu_down(pm->vm, vcpu, down) : -ENODEV;
+}
+
 static const XenHcallHostOps pvh_hcall_ops = {
     .console_write = pvh_console_write,
     .shutdown = pvh_shutdown,
     .inject = pvh_inject,
     .map_grant_frame = pvh_map_grant_frame,
     .read_tsc = pvh_read_tsc,
+    .vcpu_set_down = pvh_vcpu_set_down,
 };
 
 static KvmVmAction pvh_hypercall(void *opaque, KvmHypercall *hc)

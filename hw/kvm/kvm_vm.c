@@ -71,6 +71,9 @@ typedef struct KvmVcpu {
     uint32_t port_value;
     char failed_why[128];
     KvmVmAction action;
+    /* VCPUOP_down: the thread waits on up_cond, under lock. */
+    bool down;
+    GCond up_cond;
 } KvmVcpu;
 
 struct KvmVm {
@@ -483,6 +486,43 @@ static KvmVmAction handle_io(KvmVcpu *cpu)
     return KVM_VM_CONTINUE;
 }
 
+/* Waits while the vCPU is down; false once the VM stops. */
+static bool vcpu_wait_up(KvmVcpu *cpu)
+{
+    bool stop;
+
+    g_mutex_lock(&cpu->lock);
+    while (cpu->down && !atomic_load(&cpu->vm->stop)) {
+        g_cond_wait(&cpu->up_cond, &cpu->lock);
+    }
+    stop = atomic_load(&cpu->vm->stop);
+    g_mutex_unlock(&cpu->lock);
+    return !stop;
+}
+
+int kvm_vm_set_vcpu_down(KvmVm *vm, unsigned vcpu, bool down)
+{
+    KvmVcpu *cpu;
+
+    if (vcpu >= vm->nr_vcpus) {
+        return -ENOENT;
+    }
+    cpu = &vm->vcpus[vcpu];
+    g_mutex_lock(&cpu->lock);
+    cpu->down = down;
+    g_cond_broadcast(&cpu->up_cond);
+    g_mutex_unlock(&cpu->lock);
+    /*
+     * Out of KVM_RUN now, or at its next entry: the kick stays pending
+     * while the thread is elsewhere (it may be the caller, in this very
+     * hypercall), and it checks down before it runs again.
+     */
+    if (down && cpu->thread_started) {
+        pthread_kill(cpu->thread, VCPU_KICK_SIGNAL);
+    }
+    return 0;
+}
+
 static void *vcpu_thread(void *opaque)
 {
     KvmVcpu *cpu = opaque;
@@ -492,6 +532,9 @@ static void *vcpu_thread(void *opaque)
     while (!atomic_load(&vm->stop)) {
         KvmVmAction act = KVM_VM_CONTINUE;
 
+        if (!vcpu_wait_up(cpu)) {
+            break;
+        }
         if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN) {
                 continue;
@@ -624,6 +667,7 @@ KvmVm *kvm_vm_new(EventLoop *loop, void *ram, uint64_t ram_size,
         cpu->run = MAP_FAILED;
         g_mutex_init(&cpu->lock);
         g_cond_init(&cpu->done_cond);
+        g_cond_init(&cpu->up_cond);
     }
 
     if (!kvm_vm_available(errp)) {
@@ -850,6 +894,7 @@ void kvm_vm_free(KvmVm *vm)
         if (cpu->thread_started) {
             g_mutex_lock(&cpu->lock);
             g_cond_broadcast(&cpu->done_cond);
+            g_cond_broadcast(&cpu->up_cond);
             g_mutex_unlock(&cpu->lock);
             pthread_kill(cpu->thread, VCPU_KICK_SIGNAL);
         }
@@ -873,6 +918,7 @@ void kvm_vm_free(KvmVm *vm)
         }
         g_mutex_clear(&cpu->lock);
         g_cond_clear(&cpu->done_cond);
+        g_cond_clear(&cpu->up_cond);
     }
     if (vm->vm_fd >= 0) {
         close(vm->vm_fd);

@@ -324,7 +324,27 @@ int64_t xen_hcall_vcpu_op(XenHcallCall *c)
          * an AP its SIPI yet is KVM's to know. Linux asks this of PV
          * guests only.
          */
-        return 1;
+        return !v->down;
+    case VCPUOP_down:
+    case VCPUOP_up: {
+        /*
+         * As Xen: down stops the vCPU where it is, even the caller (its
+         * call returns when it is brought up); up of a running vCPU is
+         * 0. Linux's PVH guests take CPUs down through their local APIC
+         * instead, after cpu/N/availability says so.
+         */
+        bool down = cmd == VCPUOP_down;
+        int ret;
+
+        if (!h->ops->vcpu_set_down) {
+            return -ENOSYS;
+        }
+        ret = h->ops->vcpu_set_down(h->opaque, v->index, down);
+        if (!ret) {
+            v->down = down;
+        }
+        return ret;
+    }
     case VCPUOP_register_vcpu_info: {
         struct vcpu_register_vcpu_info ri;
         uint64_t gpa;

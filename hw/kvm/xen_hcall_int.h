@@ -44,6 +44,7 @@ typedef struct XenHcallVcpu {
     EventLoopTimer *periodic;       /* VCPUOP_set_periodic_timer's */
     uint32_t virq_port[NR_VIRQS];   /* per-vCPU VIRQs; 0: not bound */
     uint64_t time_area_gva;         /* a vcpu_time_info's, or 0 */
+    bool down;                      /* VCPUOP_down, until VCPUOP_up */
 } XenHcallVcpu;
 
 struct XenHcall {

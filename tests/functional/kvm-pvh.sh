@@ -11,7 +11,7 @@
 set -u
 . "$SRCDIR/lib.sh"
 
-tap_plan 47
+tap_plan 48
 
 VMLINUZ=${VMLINUZ:-/var/cache/qemu-xenpv-rig/6.1.0-57-amd64/root/boot/vmlinuz-6.1.0-57-amd64}
 N=0
@@ -421,6 +421,9 @@ if [ "$(grep -c "hypercall 60: not implemented" "$ERR")" == 1 ]; then
 else
     not_ok "an unknown hypercall is logged once" "$(cat "$ERR")"
 fi
+boot 60 -m 16 -smp 2 -kernel "$(guest_elf vcpudown)"
+check_eq "VCPUOP_down and _up take vCPU 1 down and back; is_up follows" \
+    "0 vcpudown ok" "$RC $(cat "$OUT")"
 boot 60 -m 16 -kernel "$(guest_elf unknown)"
 logged=$(grep -c "not implemented" "$ERR")
 if [ "$RC $(cat "$OUT")" == "0 unknown ok" ] && [ "$logged" == 64 ] &&

@@ -22,6 +22,8 @@ usage: pvh-guest.py SCENARIO OUT
            add_to_physmap, writes and reads it back, powers off
   xenstore reads "domid" over the xenstore ring xenstored gives (the
            HVM_PARAM_STORE_* parameters), writes the value, powers off
+  vcpudown (with -smp 2) takes vCPU 1 down and up with vcpu_op and
+           checks is_up each time, and that vCPU 2 is -ENOENT
   unknown  makes 200 distinct unknown xen_version sub-ops, powers off
   spin     loops forever without a hypercall
   acpi     follows hvm_start_info's rsdp_paddr to the XSDT, its FADT and
@@ -713,6 +715,18 @@ def build(scenario):
         a.code += b"\0\0\0\0"
         a.write("done\n")
         a.shutdown(0)
+    elif scenario == "vcpudown":
+        # With -smp 2: vCPU 1 (waiting for its SIPI) down and up again.
+        for cmd, vcpu, want in ((3, 1, 1), (2, 1, 0), (3, 1, 0), (2, 1, 0),
+                                (1, 1, 0), (3, 1, 1), (1, 1, 0), (2, 2, -ENOENT),
+                                (3, 0, 1)):
+            a.hcall("vcpu_op", cmd, vcpu, 0)
+            a.expect(want)
+        a.write("vcpudown ok\n")
+        a.shutdown(0)
+        a.label("fail")
+        a.write("FAIL\n")
+        a.shutdown(3)
     elif scenario == "unknown":
         # 200 distinct unknown xen_version sub-ops (1001..1200).
         a.code += b"\xbd" + struct.pack("<I", 200)        # %ebp

@@ -100,12 +100,21 @@ static int fuzz_read_tsc(void *opaque, unsigned vcpu, KvmTscSample *s)
     return 0;
 }
 
+static int fuzz_vcpu_set_down(void *opaque, unsigned vcpu, bool down)
+{
+    if (vcpu >= NR_VCPUS) {
+        abort();    /* only vCPUs the machine has */
+    }
+    return 0;
+}
+
 static const XenHcallHostOps fuzz_ops = {
     .console_write = fuzz_console,
     .shutdown = fuzz_shutdown,
     .inject = fuzz_inject,
     .map_grant_frame = fuzz_map_grant_frame,
     .read_tsc = fuzz_read_tsc,
+    .vcpu_set_down = fuzz_vcpu_set_down,
 };
 
 /* Bit n set: entry n of @gt has GTF_reading or GTF_writing. */

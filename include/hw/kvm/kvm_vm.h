@@ -115,6 +115,14 @@ int kvm_vm_map_page(KvmVm *vm, unsigned idx, uint64_t gpa, void *host);
  */
 bool kvm_vm_start(KvmVm *vm, uint32_t entry, uint32_t ebx, Error **errp);
 
+/*
+ * VCPUOP_down and _up: a vCPU taken down leaves KVM_RUN (kicked) and its
+ * thread waits until it is brought up again or the VM is freed; what
+ * KVM holds for it (registers, pending interrupts) stays. Any thread.
+ * -ENOENT for a vCPU the VM does not have.
+ */
+int kvm_vm_set_vcpu_down(KvmVm *vm, unsigned vcpu, bool down);
+
 /* The guest's TSC read at a moment of the host's monotonic clock. */
 typedef struct KvmTscSample {
     uint64_t tsc;

@@ -46,6 +46,8 @@ typedef struct XenHcallHostOps {
      * without it Xen's clock (hvm_safe_pvclock) is not offered. -errno.
      */
     int (*read_tsc)(void *opaque, unsigned vcpu, KvmTscSample *s);
+    /* Optional: VCPUOP_down (@down) or _up of vCPU @vcpu; -errno. */
+    int (*vcpu_set_down)(void *opaque, unsigned vcpu, bool down);
 } XenHcallHostOps;
 
 /*
