@@ -244,6 +244,22 @@ echo "== $(date +%s) $name: $qemu -M $machine -drive $img -netdev tap" \
 ) &
 guest=$!
 net_tap $ifname
+# vcpu_offline NAME N: as xl vcpu-set does, takes the guest's vCPU N
+# offline through cpu/N/availability and waits (30 s) for Linux's vCPU
+# hotplug watch to act; then writes "online" back, which only makes the
+# CPU present again (bringing it online is the guest's own business).
+vcpu_offline() {
+    local i
+
+    XENSTORED_PATH=$sock timeout 10 xenstore-write \
+        "/local/domain/1/cpu/$2/availability" offline
+    for i in $(seq 300); do
+        con_has "$1" "CPU $2 is now offline" && break
+        sleep 0.1
+    done
+    XENSTORED_PATH=$sock timeout 10 xenstore-write \
+        "/local/domain/1/cpu/$2/availability" online
+}
 # While the guest runs, Debian's xenstore-ls reads its xenstore on the
 # socket: its vbd's frontend, connected (state 4), seen at least once
 # between blkfront's connect and the power-off (seconds apart).
@@ -260,6 +276,7 @@ while kill -0 $guest 2>/dev/null; do
         # As a toolstack shrinks a guest: its balloon task checks.
         XENSTORED_PATH=$sock timeout 10 xenstore-write \
             /local/domain/1/memory/target $balloon_kb
+        [ "$smp" -lt 2 ] || vcpu_offline $name $((smp - 1))
         break
     fi
     sleep 0.2
@@ -284,6 +301,10 @@ check "$name: the kernel runs as a Xen PVH guest" \
 check "$name: Linux brings up its $smp vCPU(s)" \
     con_has $name "smp: Brought up 1 node, $smp CPU"
 check "$name: and its init sees $smp CPU(s)" con_has $name "RIG cpus $smp"
+if [ "$smp" -gt 1 ]; then
+    check "$name: cpu/$((smp - 1))/availability offline takes that vCPU down" \
+        con_has $name "CPU $((smp - 1)) is now offline"
+fi
 check "$name: events come through the callback vector" \
     con_has $name "Xen HVM callback vector for event delivery is enabled"
 # Offered Xen's pvclock, Linux takes its TSC rate from our scale ("tsc:
