@@ -106,6 +106,15 @@ class Asm:
         self.mov(reg, 0)
         self.abs_fixups.append((len(self.code) - 4, name))
 
+    def repeat(self, n, body):
+        """Emits body() to run @n times (n > 0), counting in %ebp."""
+        self.code += b"\xbd" + struct.pack("<I", n)   # mov $n, %ebp
+        top = len(self.code)
+        body()
+        self.code += b"\x4d"                          # dec %ebp
+        self.code += b"\x0f\x85"                      # jnz top
+        self.code += struct.pack("<i", top - (len(self.code) + 4))
+
     def label(self, name):
         self.labels[name] = len(self.code)
 
@@ -706,13 +715,7 @@ def build(scenario):
         a.shutdown(0)
     elif scenario.startswith("loop"):
         # loopN: N xen_version hypercalls, for bench/kvm-hcall.sh.
-        a.code += b"\xbd" + struct.pack("<I", int(scenario[4:]))  # %ebp
-        a.label("again")
-        a.hcall("xen_version", 0, 0)
-        a.code += b"\x4d"                              # dec %ebp
-        a.code += b"\x0f\x85"                          # jnz again
-        a.fixups.append((len(a.code), "again"))
-        a.code += b"\0\0\0\0"
+        a.repeat(int(scenario[4:]), lambda: a.hcall("xen_version", 0, 0))
         a.write("done\n")
         a.shutdown(0)
     elif scenario == "vcpudown":
@@ -729,16 +732,13 @@ def build(scenario):
         a.shutdown(3)
     elif scenario == "unknown":
         # 200 distinct unknown xen_version sub-ops (1001..1200).
-        a.code += b"\xbd" + struct.pack("<I", 200)        # %ebp
-        a.label("again")
-        a.code += b"\x89\xeb"                          # mov %ebp, %ebx
-        a.code += b"\x81\xc3" + struct.pack("<I", 1000)  # add $1000, %ebx
-        a.mov("eax", HC_PAGE + 32 * HC["xen_version"])
-        a.code += b"\xff\xd0"                          # call *%eax
-        a.code += b"\x4d"                              # dec %ebp
-        a.code += b"\x0f\x85"                          # jnz again
-        a.fixups.append((len(a.code), "again"))
-        a.code += b"\0\0\0\0"
+        def unknown_subop():
+            a.code += b"\x89\xeb"                      # mov %ebp, %ebx
+            a.code += b"\x81\xc3" + struct.pack("<I", 1000)  # add, %ebx
+            a.mov("eax", HC_PAGE + 32 * HC["xen_version"])
+            a.code += b"\xff\xd0"                      # call *%eax
+
+        a.repeat(200, unknown_subop)
         a.write("unknown ok\n")
         a.shutdown(0)
     elif scenario == "spin":
