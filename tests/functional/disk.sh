@@ -318,10 +318,17 @@ have_qemu_system() {
     command -v qemu-system-x86_64 >/dev/null && command -v qemu-io >/dev/null
 }
 
-# qemu_holds IMG FORMAT: a writer of QEMU's holds IMG (qemu-io cannot
-# open it for writing).
+# qemu_holds IMG: QEMU has IMG open with its locks in place. Read from
+# /proc/locks (QEMU's are OFD locks), not by opening the image: a probe
+# with qemu-io takes the image's locks for a moment itself, and a QEMU
+# starting at that moment fails to get its own.
 qemu_holds() {
-    ! qemu-io -f "$2" -c "read 0 512" "$1" >/dev/null 2>&1 </dev/null
+    local dev ino
+
+    dev=$(stat -c %d "$1") ino=$(stat -c %i "$1")
+    # /proc/locks names the file MAJOR:MINOR:INODE, in the kernel's split.
+    grep -q "OFDLCK .* $(printf '%02x:%02x' $(((dev >> 8) & 0xfff)) \
+        $(((dev & 0xff) | ((dev >> 12) & 0xfff00)))):$ino " /proc/locks
 }
 
 # qemu_start IMG [FORMAT]: a paused QEMU writing IMG through a disk
@@ -333,7 +340,7 @@ qemu_start() {
         -device virtio-blk-pci,drive=d0 </dev/null >"$XS_TMP/qemu.log" 2>&1 &
     QEMU_PID=$!
     bg_track "$QEMU_PID"
-    wait_for 60 qemu_holds "$1" "$fmt"
+    wait_for 60 qemu_holds "$1"
 }
 
 qemu_stop() {
