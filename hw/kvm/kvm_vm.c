@@ -74,6 +74,7 @@ typedef struct KvmVcpu {
     /* VCPUOP_down: the thread waits on up_cond, under lock. */
     bool down;
     GCond up_cond;
+    int tsc_khz;                /* KVM_GET_TSC_KHZ's, once read; 0 before */
 } KvmVcpu;
 
 struct KvmVm {
@@ -864,9 +865,14 @@ int kvm_vm_read_tsc(KvmVm *vm, unsigned vcpu, KvmTscSample *s)
         return -ENOENT;
     }
     fd = vm->vcpus[vcpu].fd;
-    khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
-    if (khz <= 0) {
-        return khz < 0 ? -errno : -ENODEV;
+    /* Fixed for the vCPU's life: asked once, not at every timer set. */
+    khz = vm->vcpus[vcpu].tsc_khz;
+    if (!khz) {
+        khz = ioctl(fd, KVM_GET_TSC_KHZ, 0);
+        if (khz <= 0) {
+            return khz < 0 ? -errno : -ENODEV;
+        }
+        vm->vcpus[vcpu].tsc_khz = khz;
     }
     msrs->nmsrs = 1;
     msrs->entries[0].index = MSR_IA32_TSC;
