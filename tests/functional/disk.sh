@@ -318,17 +318,23 @@ have_qemu_system() {
     command -v qemu-system-x86_64 >/dev/null && command -v qemu-io >/dev/null
 }
 
-# qemu_holds IMG: QEMU has IMG open with its locks in place. Read from
-# /proc/locks (QEMU's are OFD locks), not by opening the image: a probe
-# with qemu-io takes the image's locks for a moment itself, and a QEMU
-# starting at that moment fails to get its own.
+# qemu_holds IMG: QEMU has IMG open for writing with its locks in
+# place. Read from /proc/locks, not by probing with qemu-io, whose own
+# open would race QEMU's. QEMU locks a byte per permission it takes
+# (100 + the permission's bit) and per one it refuses to share (200 +
+# the bit): it opens the image with consistent-read (byte 100) alone
+# and takes write (101) only when the device is realized, so byte 101
+# is what says a writer of ours would now be refused.
 qemu_holds() {
     local dev ino
 
     dev=$(stat -c %d "$1") ino=$(stat -c %i "$1")
-    # /proc/locks names the file MAJOR:MINOR:INODE, in the kernel's split.
-    grep -q "OFDLCK .* $(printf '%02x:%02x' $(((dev >> 8) & 0xfff)) \
-        $(((dev & 0xff) | ((dev >> 12) & 0xfff00)))):$ino " /proc/locks
+    # /proc/locks names the file MAJOR:MINOR:INODE, in the kernel's split,
+    # then the range's first and last byte (adjacent ones merged).
+    awk -v f="$(printf '%02x:%02x' $(((dev >> 8) & 0xfff)) \
+                   $(((dev & 0xff) | ((dev >> 12) & 0xfff00)))):$ino" \
+        '$2 == "OFDLCK" && $(NF - 2) == f && $(NF - 1) <= 101 &&
+         $NF >= 101 { found = 1 } END { exit !found }' /proc/locks
 }
 
 # qemu_start IMG [FORMAT]: a paused QEMU writing IMG through a disk
