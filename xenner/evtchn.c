@@ -48,6 +48,10 @@ struct XennerEvtchnHandle {
     bool dead;                      /* its domain was removed */
     int fd;
     GQueue fired;                   /* ports, each at most once */
+    /* Set: fired ports schedule this instead of waking the eventfd. */
+    EventLoop *notify_loop;
+    IOHandler *notify_fn;
+    void *notify_opaque;
 };
 
 static void evtchn_domain_free(gpointer p)
@@ -91,7 +95,12 @@ static void handle_fd_clear(XennerEvtchnHandle *h)
 static void handle_enqueue(XennerEvtchnHandle *h, evtchn_port_t port)
 {
     g_queue_push_tail(&h->fired, GUINT_TO_POINTER(port));
-    if (h->fired.length == 1) {
+    if (h->fired.length != 1) {
+        return;
+    }
+    if (h->notify_fn) {
+        event_loop_schedule(h->notify_loop, h->notify_fn, h->notify_opaque);
+    } else {
         handle_fd_set(h);
     }
 }
@@ -99,7 +108,7 @@ static void handle_enqueue(XennerEvtchnHandle *h, evtchn_port_t port)
 static void handle_dequeue(XennerEvtchnHandle *h, evtchn_port_t port)
 {
     if (g_queue_remove(&h->fired, GUINT_TO_POINTER(port)) &&
-        g_queue_is_empty(&h->fired)) {
+        g_queue_is_empty(&h->fired) && !h->notify_fn) {
         handle_fd_clear(h);
     }
 }
@@ -585,6 +594,9 @@ void xenner_evtchn_close(XennerEvtchnHandle *h)
         }
         g_ptr_array_remove(h->ctx->handles, h);
     }
+    if (h->notify_fn) {
+        event_loop_cancel(h->notify_loop, h->notify_fn, h->notify_opaque);
+    }
     g_queue_clear(&h->fired);
     close(h->fd);
     g_free(h);
@@ -593,6 +605,29 @@ void xenner_evtchn_close(XennerEvtchnHandle *h)
 int xenner_evtchn_get_fd(XennerEvtchnHandle *h)
 {
     return h->fd;
+}
+
+void xenner_evtchn_set_notifier(XennerEvtchnHandle *h, EventLoop *loop,
+                                IOHandler *fn, void *opaque)
+{
+    bool queued = !g_queue_is_empty(&h->fired);
+
+    if (h->notify_fn) {
+        event_loop_cancel(h->notify_loop, h->notify_fn, h->notify_opaque);
+    } else if (queued) {
+        handle_fd_clear(h);
+    }
+    h->notify_loop = fn ? loop : NULL;
+    h->notify_fn = fn;
+    h->notify_opaque = fn ? opaque : NULL;
+    if (!queued) {
+        return;
+    }
+    if (fn) {
+        event_loop_schedule(loop, fn, opaque);
+    } else {
+        handle_fd_set(h);
+    }
 }
 
 static EvtchnDomain *handle_domain(XennerEvtchnHandle *h)
@@ -665,7 +700,7 @@ int xenner_evtchn_pending(XennerEvtchnHandle *h)
         return -EAGAIN;
     }
     port = GPOINTER_TO_UINT(g_queue_pop_head(&h->fired));
-    if (g_queue_is_empty(&h->fired)) {
+    if (g_queue_is_empty(&h->fired) && !h->notify_fn) {
         handle_fd_clear(h);
     }
     /* Queued ports are reset when unbound, so the port is still ours. */

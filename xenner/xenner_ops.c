@@ -60,6 +60,13 @@ static int ops_evtchn_unmask(XenEvtchnHandle *h, evtchn_port_t port)
     return xenner_evtchn_unmask((XennerEvtchnHandle *)h, port);
 }
 
+static bool ops_evtchn_set_notifier(XenEvtchnHandle *h, EventLoop *loop,
+                                    IOHandler *fn, void *opaque)
+{
+    xenner_evtchn_set_notifier((XennerEvtchnHandle *)h, loop, fn, opaque);
+    return true;
+}
+
 static const XenEvtchnOps xenner_evtchn_ops = {
     .open = ops_evtchn_open,
     .close = ops_evtchn_close,
@@ -69,6 +76,7 @@ static const XenEvtchnOps xenner_evtchn_ops = {
     .notify = ops_evtchn_notify,
     .pending = ops_evtchn_pending,
     .unmask = ops_evtchn_unmask,
+    .set_notifier = ops_evtchn_set_notifier,
 };
 
 /* ---- grant tables ----------------------------------------------------- */

@@ -36,6 +36,7 @@ struct XenDeviceCore {
     XenXsWatch *be_watch;
     XenXsWatch *fe_watch;
     XenEvtchnHandle *evtchn;
+    bool evtchn_direct;         /* the provider calls us, no fd */
     GPtrArray *channels;        /* XenDeviceChannel */
     XenDeviceChannel *main_channel;     /* xen_device_bind_evtchn()'s */
     XenGnttabHandle *gnttab;

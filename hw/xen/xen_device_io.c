@@ -88,7 +88,12 @@ static int device_open_evtchn(XenDevice *xd)
         error_free(err);
         return -ENODEV;
     }
-    if (!event_loop_set_fd_handler(xd->backend->loop,
+    /* An in-process provider calls us directly: no wake-up of the loop. */
+    core->evtchn_direct = ops->set_notifier &&
+        ops->set_notifier(core->evtchn, xd->backend->loop,
+                          device_evtchn_ready, xd);
+    if (!core->evtchn_direct &&
+        !event_loop_set_fd_handler(xd->backend->loop,
                                    ops->get_fd(core->evtchn),
                                    device_evtchn_ready, NULL, xd, NULL)) {
         ops->close(core->evtchn);
@@ -190,9 +195,12 @@ void xen_device_close_evtchn(XenDevice *xd)
         xen_device_unbind_channel(xd, g_ptr_array_index(core->channels, 0));
     }
     if (core->evtchn) {
-        event_loop_set_fd_handler(xd->backend->loop,
-                                  xd->svc->evtchn->get_fd(core->evtchn),
-                                  NULL, NULL, NULL, NULL);
+        /* Closing cancels a direct call still due. */
+        if (!core->evtchn_direct) {
+            event_loop_set_fd_handler(xd->backend->loop,
+                                      xd->svc->evtchn->get_fd(core->evtchn),
+                                      NULL, NULL, NULL, NULL);
+        }
         xd->svc->evtchn->close(core->evtchn);
         core->evtchn = NULL;
     }

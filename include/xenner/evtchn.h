@@ -10,7 +10,8 @@
  *   reach a guest through the upcall registered for its domain.
  * - backends (xenner_evtchn_open() and the calls on its handle), shaped
  *   like libxenevtchn so that an ops table can wrap either. Events reach a
- *   backend through the handle's eventfd and xenner_evtchn_pending().
+ *   backend through the handle's eventfd, or a bottom half the backend
+ *   set (xenner_evtchn_set_notifier()), and xenner_evtchn_pending().
  *
  * Data path calls return a port or 0 on success and a negative errno on
  * failure, with the errno Xen (or Linux's evtchn driver, for handles)
@@ -27,6 +28,7 @@
 #include <xen/event_channel.h>
 
 #include "util/error.h"
+#include "util/event-loop.h"
 
 /* The port count of the 2-level ABI on a 64-bit guest. */
 #define XENNER_EVTCHN_NR_PORTS_DEFAULT 4096
@@ -132,6 +134,14 @@ void xenner_evtchn_close(XennerEvtchnHandle *h);
  * Non-blocking; the handle owns it.
  */
 int xenner_evtchn_get_fd(XennerEvtchnHandle *h);
+/*
+ * Instead of the eventfd, a port that fires schedules @fn(@opaque) on
+ * @loop, which must be the loop of the thread that raises events; @fn
+ * NULL goes back to the eventfd. Ports already queued are reported at
+ * once through the new route. Closing the handle cancels a call due.
+ */
+void xenner_evtchn_set_notifier(XennerEvtchnHandle *h, EventLoop *loop,
+                                IOHandler *fn, void *opaque);
 /* A fresh local port connected to @remote_port of @remote_domid. */
 int xenner_evtchn_bind_interdomain(XennerEvtchnHandle *h,
                                    uint32_t remote_domid,

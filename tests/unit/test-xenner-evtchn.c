@@ -812,6 +812,96 @@ static void test_upcall_reenters(EtFixture *f, gconstpointer data)
     g_assert_null(err);
 }
 
+/* ---- a direct notifier in place of the eventfd ------------------------ */
+
+typedef struct EtNotified {
+    XennerEvtchnHandle *h;
+    unsigned calls;
+    GString *ports;
+} EtNotified;
+
+static void et_notified(void *opaque)
+{
+    EtNotified *n = opaque;
+    int port;
+
+    n->calls++;
+    while ((port = xenner_evtchn_pending(n->h)) >= 0) {
+        g_string_append_printf(n->ports, "%s%d", n->ports->len ? " " : "",
+                               port);
+    }
+}
+
+static void et_run_bhs(EventLoop *loop)
+{
+    Error *err = NULL;
+
+    g_assert_true(event_loop_run_once(loop, 0, &err));
+    g_assert_null(err);
+}
+
+static void test_notifier(EtFixture *f, gconstpointer data)
+{
+    Error *err = NULL;
+    EventLoop *loop = event_loop_new(&err);
+    EtNotified n = { .h = f->be, .ports = g_string_new(NULL) };
+    evtchn_port_t g1port, g2port;
+    int p1, p2;
+
+    g_assert_nonnull(loop);
+    p1 = et_connect(f, &f->g1, &g1port);
+    p2 = et_connect(f, &f->g2, &g2port);
+
+    /* A port queued before the switch is reported through the new route. */
+    g_assert_cmpint(xenner_evtchn_guest_send(f->ctx, 1, g1port), ==, 0);
+    g_assert_true(et_readable(f->be));
+    xenner_evtchn_set_notifier(f->be, loop, et_notified, &n);
+    g_assert_false(et_readable(f->be));
+    et_run_bhs(loop);
+    g_assert_cmpuint(n.calls, ==, 1);
+    g_assert_cmpstr(n.ports->str, ==, "1");
+
+    /* Two ports firing before the loop runs: one call, both reported. */
+    g_string_truncate(n.ports, 0);
+    g_assert_cmpint(xenner_evtchn_unmask(f->be, p1), ==, 0);
+    g_assert_cmpint(xenner_evtchn_guest_send(f->ctx, 2, g2port), ==, 0);
+    g_assert_cmpint(xenner_evtchn_guest_send(f->ctx, 1, g1port), ==, 0);
+    g_assert_false(et_readable(f->be));
+    et_run_bhs(loop);
+    g_assert_cmpuint(n.calls, ==, 2);
+    g_assert_cmpstr(n.ports->str, ==, "2 1");
+
+    /* Masked until unmasked, as through the fd. */
+    g_assert_cmpint(xenner_evtchn_guest_send(f->ctx, 1, g1port), ==, 0);
+    et_run_bhs(loop);
+    g_assert_cmpuint(n.calls, ==, 2);
+    g_assert_cmpint(xenner_evtchn_unmask(f->be, p1), ==, 0);
+    et_run_bhs(loop);
+    g_assert_cmpuint(n.calls, ==, 3);
+
+    /* Back to the eventfd: a queued port makes it readable. */
+    g_assert_cmpint(xenner_evtchn_unmask(f->be, p1), ==, 0);
+    g_assert_cmpint(xenner_evtchn_unmask(f->be, p2), ==, 0);
+    g_assert_cmpint(xenner_evtchn_guest_send(f->ctx, 2, g2port), ==, 0);
+    xenner_evtchn_set_notifier(f->be, NULL, NULL, NULL);
+    g_assert_true(et_readable(f->be));
+    et_run_bhs(loop);
+    g_assert_cmpuint(n.calls, ==, 3);
+    et_assert_drain(f->be, "2");
+
+    /* Closing the handle cancels a call still due. */
+    g_assert_cmpint(xenner_evtchn_unmask(f->be, p2), ==, 0);
+    xenner_evtchn_set_notifier(f->be, loop, et_notified, &n);
+    g_assert_cmpint(xenner_evtchn_guest_send(f->ctx, 2, g2port), ==, 0);
+    xenner_evtchn_close(f->be);
+    f->be = NULL;
+    et_run_bhs(loop);
+    g_assert_cmpuint(n.calls, ==, 3);
+
+    g_string_free(n.ports, true);
+    event_loop_free(loop);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -834,5 +924,6 @@ int main(int argc, char **argv)
     ET_ADD("/xenner/evtchn/many-ports", test_many_ports);
     ET_ADD("/xenner/evtchn/100000-notifications", test_100000_notifications);
     ET_ADD("/xenner/evtchn/upcall-reenters", test_upcall_reenters);
+    ET_ADD("/xenner/evtchn/notifier", test_notifier);
     return g_test_run();
 }

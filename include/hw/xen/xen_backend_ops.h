@@ -23,6 +23,7 @@
 #include <xen/event_channel.h>
 
 #include "util/error.h"
+#include "util/event-loop.h"
 
 /* Opaque to callers; each implementation defines them. */
 typedef struct XenEvtchnHandle XenEvtchnHandle;
@@ -45,6 +46,16 @@ typedef struct XenEvtchnOps {
     /* The next port that fired, masked until unmask(), or -EAGAIN. */
     int (*pending)(XenEvtchnHandle *h);
     int (*unmask)(XenEvtchnHandle *h, evtchn_port_t port);
+    /*
+     * Optional, for a provider that runs in @loop's thread: from now on,
+     * a port that fires schedules @fn(@opaque) as a bottom half of @loop
+     * instead of making the fd readable, which saves a wake-up of the
+     * loop and two system calls an event. @fn NULL goes back to the fd.
+     * Closing the handle cancels a call still due. False when the
+     * provider cannot; the caller then polls the fd.
+     */
+    bool (*set_notifier)(XenEvtchnHandle *h, EventLoop *loop, IOHandler *fn,
+                         void *opaque);
 } XenEvtchnOps;
 
 /* ---- grant tables (libxengnttab) -------------------------------------- */
