@@ -5,7 +5,11 @@
 # (tests/functional/net-path.sh: tap - backend - ring - netfront - the
 # net guest's bridge - netfront - ring - backend - tap), iperf3 measures
 # TCP both ways and 64-byte UDP packets a second; the last column is
-# EMULATE over veth. Figures only, never a verdict on speed.
+# EMULATE over veth. For UDP it also counts the frames B's link took in
+# and the datagrams B dropped because the receiving iperf3 had not read
+# its socket: on a small host the sender, the path and the receiver
+# share the CPUs, and what the receiver reads measures its share as
+# much as the path. Figures only, never a verdict on speed.
 #
 # usage: bench/net.sh BUILD_DIR [SECONDS]   (root; SECONDS per figure)
 # Skips with one line when not root or a tool is missing. Traffic stays
@@ -53,11 +57,23 @@ if why=$(net_backend_missing); then
     skip_bench "$why"
 fi
 
+# The frames namespace B's link took in, and B's UDP datagrams dropped
+# for a full socket buffer, as "FRAMES DROPS".
+b_counters() {
+    in_b cat "/sys/class/net/$B_IF/statistics/rx_packets" |
+        tr '\n' ' '
+    in_b awk '/^Udp:/ { if (!n++) { for (i = 1; i <= NF; i++)
+                                         col[$i] = i }
+                        else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
 # measure KIND ARGS...: one iperf3 run from A to B (or back, -R) for
 # SECS seconds; prints what arrived, in Mbit/s for tcp, in packets a
-# second for udp ("-" when the run failed, its output on stderr).
+# second for udp ("-" when the run failed, its output on stderr). For
+# udp it adds, a second each, the frames B's link $B_IF took in and the
+# datagrams B dropped for a full socket buffer: "RECEIVED INTO_B DROPS".
 measure() {
-    local kind=$1 srv json="$XS_TMP/iperf.json"
+    local kind=$1 srv json="$XS_TMP/iperf.json" before after
 
     shift
     in_b timeout -k 2 $((SECS + 30)) iperf3 -s -1 -B "$IPB" -p 5201 \
@@ -69,10 +85,12 @@ measure() {
         echo "-"
         return
     fi
+    before=$(b_counters)
     in_a timeout -k 2 $((SECS + 30)) iperf3 -c "$IPB" -p 5201 -t "$SECS" \
         -J "$@" >"$json" 2>&1
     wait "$srv" 2>/dev/null
-    "$PYTHON" - "$json" "$kind" <<'EOF'
+    after=$(b_counters)
+    "$PYTHON" - "$json" "$kind" "$before" "$after" <<'EOF'
 import json, sys
 try:
     end = json.load(open(sys.argv[1]))["end"]
@@ -81,10 +99,14 @@ try:
     else:
         # What the server counted: packets sent less those it never saw.
         s = end["sum"]
-        print("%.0f" % ((s["packets"] - s["lost_packets"]) / s["seconds"]))
+        b0, b1 = ([int(v) for v in a.split()] for a in sys.argv[3:5])
+        print("%.0f %.0f %.0f" % ((s["packets"] - s["lost_packets"]) /
+                                  s["seconds"],
+                                  (b1[0] - b0[0]) / s["seconds"],
+                                  (b1[1] - b0[1]) / s["seconds"]))
 except Exception as e:
     sys.stderr.write(open(sys.argv[1]).read()[:2000] + "\n")
-    print("-")
+    print("- - -")
 EOF
 }
 
@@ -93,7 +115,12 @@ declare -A RES
 measure_all() {
     RES[$1.tcp-ab]=$(measure tcp)
     RES[$1.tcp-ba]=$(measure tcp -R)
-    RES[$1.udp64]=$(measure udp -u -l 64 -b 0)
+    local udp
+
+    read -r -a udp <<<"$(measure udp -u -l 64 -b 0)"
+    RES[$1.udp64]=${udp[0]:--}
+    RES[$1.udp64-into-b]=${udp[1]:--}
+    RES[$1.udp64-drops]=${udp[2]:--}
 }
 
 setup_veth() {
@@ -112,6 +139,7 @@ if ! setup_veth; then
     echo "net: SKIP: no veth pair between the namespaces"
     exit 0
 fi
+B_IF=$VETHB
 measure_all veth
 net_cleanup
 
@@ -120,6 +148,7 @@ net_cleanup
 "$TAP_FORWARD" "$TAPA" "$TAPB" >"$XS_TMP/tap-forward.log" 2>&1 &
 fwd_pid=$!
 bg_track "$fwd_pid"
+B_IF=$TAPB
 if setup_taps; then
     measure_all floor
 else
@@ -179,3 +208,8 @@ row() {
 row "TCP A->B Mbit/s" tcp-ab
 row "TCP B->A Mbit/s" tcp-ba
 row "UDP 64 B packets/s" udp64
+# The same run seen from B's link: what the path delivered, whether or
+# not the receiving iperf3 got the CPU to read it.
+row "  frames/s into B" udp64-into-b
+printf '%-20s %9s %9s %9s\n' "  B socket full, /s" "${RES[veth.udp64-drops]}" \
+    "${RES[floor.udp64-drops]:--}" "${RES[emu.udp64-drops]}"
