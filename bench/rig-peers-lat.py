@@ -10,22 +10,36 @@ on "RIG-FIO-START <job>" it runs x-block-latency-reset, on "RIG-FIO
 <job> ..." it reads the disk's x-latency of the job's class (wr for a
 write job, else rd) from query-blockstats and appends to OUT
 
-    PREFIX <job> count=<n> p50_ns=<n> p99_ns=<n> max_ns=<n>
+    PREFIX <job> count=<n> p50_ns=<n> p99_ns=<n> max_ns=<n> wall_ms=<n>
+        dm_cpu_ms=<n> dom0_busy_ms=<n> dom0_steal_ms=<n>
+
+(one line), the last four over the same span as the counters: its
+length, the CPU time the device model used, dom0's non-idle CPU time on
+all its vCPUs, and the time Xen held dom0's runnable vCPUs off a CPU
+(steal). A job slow for want of CPU in dom0 shows there; one whose
+requests waited elsewhere does not.
 
 It runs for the guest's whole life and keeps one connection, so that it
 answers within a fraction of a second however slowly dom0 starts a
 process; it ends when the device model closes the socket.
 """
 import json
+import os
 import socket
+import struct
 import sys
 import time
+
+TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
 class Qmp:
     def __init__(self, path):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
+        cred = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                    struct.calcsize("3i"))
+        self.pid = struct.unpack("3i", cred)[0]
         self.f = self.sock.makefile("rwb")
         self.reply()            # the greeting
         self.execute("qmp_capabilities")
@@ -48,6 +62,31 @@ class Qmp:
         return msg["return"]
 
 
+def process_cpu_ms(pid):
+    """utime + stime of @pid, or 0 once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # fields[0] is the state (field 3): utime and stime are fields 14, 15
+    return (int(fields[11]) + int(fields[12])) * TICK_MS
+
+
+def dom0_cpu_ms():
+    """dom0's non-idle and stolen CPU time over all its vCPUs."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = v
+    return ((user + nice + system + irq + softirq) * TICK_MS,
+            steal * TICK_MS)
+
+
+def snapshot(qmp):
+    busy, steal = dom0_cpu_ms()
+    return (time.monotonic() * 1000, process_cpu_ms(qmp.pid), busy, steal)
+
+
 def connect(path, deadline):
     while True:
         try:
@@ -62,6 +101,7 @@ def main():
     path, console, prefix, out = sys.argv[1:5]
     qmp = connect(path, time.monotonic() + 300)
     offset = 0
+    start = snapshot(qmp)
     while True:
         try:
             with open(console, "rb") as f:
@@ -76,16 +116,21 @@ def main():
             words = line.split()
             if "RIG-FIO-START" in words:
                 qmp.execute("x-block-latency-reset")
+                start = snapshot(qmp)
             elif "RIG-FIO" in words:
                 i = words.index("RIG-FIO")
                 job = words[i + 1] if len(words) > i + 1 else "?"
                 cls = "wr" if "write" in job else "rd"
                 lat = qmp.execute("query-blockstats")[0]["stats"]
                 lat = lat["x-latency"][cls]
+                d = [b - a for a, b in zip(start, snapshot(qmp))]
                 with open(out, "a") as o:
-                    o.write("%s %s count=%d p50_ns=%d p99_ns=%d max_ns=%d\n"
+                    o.write("%s %s count=%d p50_ns=%d p99_ns=%d max_ns=%d "
+                            "wall_ms=%d dm_cpu_ms=%d dom0_busy_ms=%d "
+                            "dom0_steal_ms=%d\n"
                             % (prefix, job, lat["count"], lat["p50_ns"],
-                               lat["p99_ns"], lat["max_ns"]))
+                               lat["p99_ns"], lat["max_ns"], d[0], d[1],
+                               d[2], d[3]))
         time.sleep(0.2)
 
 

@@ -90,8 +90,8 @@ ms() {
 # each job is about: IOPS for 4 KiB, MiB/s for 1 MiB; fig[B.R.J] per
 # round, fig[B.best.J] the best of them; glat[B.R.J] the latency fio saw
 # in the guest.
-declare -A fig glat lat latn
-# shellcheck disable=SC2034 # glat, lat and latn are read through row()
+declare -A fig glat lat latn cpu
+# shellcheck disable=SC2034 # glat, lat, latn, cpu are read through row()
 while read -r b r job i w c; do
     i=${i#iops=} w=${w#bw_kib=} c=${c#clat_us=}
     case $job in seqread1m) v=$((w / 1024)) ;; *) v=$i ;; esac
@@ -103,13 +103,21 @@ while read -r b r job i w c; do
     fi
 done < "$out/results.txt"
 # latency.txt: "ours <round> <job> count=<n> p50_ns=<n> p99_ns=<n>
-# max_ns=<n>", the backend's own counters over that job, from the ring to
-# the pushed response (rig-peers-dom0.sh).
+# max_ns=<n> wall_ms=<n> dm_cpu_ms=<n> dom0_busy_ms=<n> dom0_steal_ms=<n>",
+# the backend's own counters over that job, from the ring to the pushed
+# response, and the CPU dom0 and our device model had over the same span
+# (rig-peers-lat.py).
 # shellcheck disable=SC2034
-while read -r _ r job c p50 p99 max; do
+while read -r _ r job c p50 p99 max wall dm busy steal; do
     lat[$r.$job]=$(ms "${p50#p50_ns=}" "${p99#p99_ns=}" "${max#max_ns=}" \
                    1000000)
     latn[$r.$job]=${c#count=}
+    wall=${wall#wall_ms=}
+    [ "${wall:-0}" -gt 0 ] 2>/dev/null || continue
+    cpu[$r.$job]=$(awk -v w="$wall" -v d="${dm#dm_cpu_ms=}" \
+        -v b="${busy#dom0_busy_ms=}" -v s="${steal#dom0_steal_ms=}" \
+        'BEGIN { printf "%.0f/%.0f/%.0f", 100 * d / w, 100 * b / w,
+                 100 * s / w }')
 done < "$out/latency.txt" 2>/dev/null
 jobs="randread4k randwrite4k seqread1m"
 header() {
@@ -154,11 +162,14 @@ while [ "$r" -le "$rounds" ]; do
     echo "round $r (in the order $order):"
     header backend
     for b in $backends; do row "$b" fig "$b.$r"; done
-    echo "latency, ms p50/p99/max: fio's in the guest, then our backend's own"
+    echo "latency, ms p50/p99/max: fio's in the guest, then our backend's own;"
+    [ -z "$ours" ] || echo "dom0 CPU over each of our jobs, % of one vCPU:" \
+        "our process/all of dom0/stolen by Xen"
     for b in $backends; do row "$b" glat "$b.$r"; done
     if [ -n "$ours" ]; then
         row "ours backend" lat "$r"
         row "  (requests)" latn "$r"
+        row "  dom0 CPU %" cpu "$r"
         ratio ours qemu "$r"
         ratio ours blkback "$r"
         for j in $jobs; do
