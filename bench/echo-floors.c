@@ -6,7 +6,10 @@
  * with io_uring (one io_uring_enter() that sends the reply, submits the
  * next recv and waits for it). Each sleeps when idle. Measured in
  * alternating slices, so that a change in the machine's load shows in
- * all three; then the cost of one system call here. Figures only.
+ * all three: as the scheduler places the processes, then, where CPUs 0
+ * and 1 are ours, pinned with the client and the servers on one CPU and
+ * on two (see xs-bench.c for why placement decides so much); then the
+ * cost of one system call here. Figures only.
  *
  * usage: echo-floors [SECONDS]
  *
@@ -16,6 +19,8 @@
 #include <glib.h>
 #include <liburing.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +147,21 @@ static void serve_uring(int fd)
     }
 }
 
-static void echo_start(Echo *e, EchoKind kind)
+/* Pins the caller to @cpu; *@old, if given, gets its set. */
+static bool pin_self(int cpu, cpu_set_t *old)
+{
+    cpu_set_t set;
+
+    if (old && sched_getaffinity(0, sizeof(*old), old) < 0) {
+        return false;
+    }
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set) == 0;
+}
+
+/* The child runs on @cpu, or where the scheduler puts it (-1). */
+static void echo_start(Echo *e, EchoKind kind, int cpu)
 {
     int sv[2];
 
@@ -156,6 +175,9 @@ static void echo_start(Echo *e, EchoKind kind)
     if (e->pid == 0) {
         /* The earlier children's sockets stay open here: never read. */
         close(sv[0]);
+        if (cpu >= 0 && !pin_self(cpu, NULL)) {
+            _exit(1);
+        }
         if (kind == ECHO_BLOCKING) {
             serve_blocking(sv[1]);
         } else if (kind == ECHO_EPOLL) {
@@ -213,15 +235,23 @@ static void call_epoll_wait(void *opaque)
     epoll_wait(*(int *)opaque, &ev, 1, 0);
 }
 
-int main(int argc, char **argv)
+/*
+ * The three designs, the client on @client_cpu and the servers on
+ * @server_cpu (-1 for both: as the scheduler places them).
+ */
+static void run_designs(double secs, const char *what, int client_cpu,
+                        int server_cpu)
 {
-    double secs = argc > 1 ? atof(argv[1]) : 2.0;
     Echo echoes[ECHO_COUNT] = { 0 };
+    cpu_set_t client_set;
     double floor0;
-    int ep;
 
+    if (client_cpu >= 0 && !pin_self(client_cpu, &client_set)) {
+        printf("%s: not measured: %s\n", what, strerror(errno));
+        return;
+    }
     for (int k = 0; k < ECHO_COUNT; k++) {
-        echo_start(&echoes[k], k);
+        echo_start(&echoes[k], k, server_cpu);
     }
     for (int s = 0; s < SLICES; s++) {
         for (int k = 0; k < ECHO_COUNT; k++) {
@@ -232,8 +262,10 @@ int main(int argc, char **argv)
     for (int k = 0; k < ECHO_COUNT; k++) {
         close(echoes[k].fd);
     }
-    printf("unix socket echo by server design, %.1f s each, in %d "
-           "alternating slices\n", secs, SLICES);
+    if (client_cpu >= 0) {
+        sched_setaffinity(0, sizeof(client_set), &client_set);
+    }
+    printf("%s:\n", what);
     floor0 = echoes[0].n / echoes[0].secs;
     for (int k = 0; k < ECHO_COUNT; k++) {
         Echo *e = &echoes[k];
@@ -247,6 +279,25 @@ int main(int argc, char **argv)
                e->n / e->secs / floor0,
                (tv_us(ru.ru_utime) + tv_us(ru.ru_stime)) / e->n,
                (double)ru.ru_nvcsw / e->n, (double)ru.ru_nivcsw / e->n);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    double secs = argc > 1 ? atof(argv[1]) : 2.0;
+    cpu_set_t set;
+    int ep;
+
+    printf("unix socket echo by server design, %.1f s each, in %d "
+           "alternating slices\n", secs, SLICES);
+    run_designs(secs, "as the scheduler places them", -1, -1);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+        CPU_ISSET(0, &set) && CPU_ISSET(1, &set)) {
+        run_designs(secs, "pinned: client and servers on one CPU", 0, 0);
+        run_designs(secs, "pinned: client on one CPU, servers on another",
+                    0, 1);
+    } else {
+        printf("pinned: not measured, CPUs 0 and 1 are not both ours\n");
     }
     ep = epoll_create1(0);
     if (ep < 0) {
