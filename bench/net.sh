@@ -7,9 +7,10 @@
 # TCP both ways and 64-byte UDP packets a second; the last column is
 # EMULATE over veth. For UDP it also counts the frames B's link took in
 # and the datagrams B dropped because the receiving iperf3 had not read
-# its socket: on a small host the sender, the path and the receiver
-# share the CPUs, and what the receiver reads measures its share as
-# much as the path. Figures only, never a verdict on speed.
+# its socket, and the CPU the sender, the receiver and the process
+# between the taps used: on a small host the three share the CPUs, and
+# what the receiver reads measures its share as much as the path.
+# Figures only, never a verdict on speed.
 #
 # usage: bench/net.sh BUILD_DIR [SECONDS]   (root; SECONDS per figure)
 # Skips with one line when not root or a tool is missing. Traffic stays
@@ -67,13 +68,20 @@ b_counters() {
                         else print $col["RcvbufErrors"] }' /proc/net/snmp
 }
 
+# The CPU time, in clock ticks, process $1 has used; nothing without one.
+cpu_ticks() {
+    [ -n "$1" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
+}
+
 # measure KIND ARGS...: one iperf3 run from A to B (or back, -R) for
 # SECS seconds; prints what arrived, in Mbit/s for tcp, in packets a
 # second for udp ("-" when the run failed, its output on stderr). For
 # udp it adds, a second each, the frames B's link $B_IF took in and the
-# datagrams B dropped for a full socket buffer: "RECEIVED INTO_B DROPS".
+# datagrams B dropped for a full socket buffer, then the CPU, in % of
+# one, of the sender, the receiver and the process between the taps
+# ($PATH_PID, "-" for none): "RECEIVED INTO_B DROPS SND RCV PATH".
 measure() {
-    local kind=$1 srv json="$XS_TMP/iperf.json" before after
+    local kind=$1 srv json="$XS_TMP/iperf.json" before after t0 t1
 
     shift
     in_b timeout -k 2 $((SECS + 30)) iperf3 -s -1 -B "$IPB" -p 5201 \
@@ -86,11 +94,14 @@ measure() {
         return
     fi
     before=$(b_counters)
+    t0=$(cpu_ticks "$PATH_PID")
     in_a timeout -k 2 $((SECS + 30)) iperf3 -c "$IPB" -p 5201 -t "$SECS" \
         -J "$@" >"$json" 2>&1
+    t1=$(cpu_ticks "$PATH_PID")
     wait "$srv" 2>/dev/null
     after=$(b_counters)
-    "$PYTHON" - "$json" "$kind" "$before" "$after" <<'EOF'
+    "$PYTHON" - "$json" "$kind" "$before" "$after" "${t0:--}" "${t1:--}" \
+        "$(getconf CLK_TCK)" <<'EOF'
 import json, sys
 try:
     end = json.load(open(sys.argv[1]))["end"]
@@ -100,13 +111,19 @@ try:
         # What the server counted: packets sent less those it never saw.
         s = end["sum"]
         b0, b1 = ([int(v) for v in a.split()] for a in sys.argv[3:5])
-        print("%.0f %.0f %.0f" % ((s["packets"] - s["lost_packets"]) /
-                                  s["seconds"],
-                                  (b1[0] - b0[0]) / s["seconds"],
-                                  (b1[1] - b0[1]) / s["seconds"]))
+        cpu = end["cpu_utilization_percent"]
+        t0, t1, hz = sys.argv[5:8]
+        # The path's ticks span the client's whole run: connect and end
+        # add a little to its SECS seconds.
+        path = ("%.0f" % ((int(t1) - int(t0)) / int(hz) / s["seconds"] *
+                          100) if t0 != "-" and t1 != "-" else "-")
+        print("%.0f %.0f %.0f %.0f %.0f %s" % (
+            (s["packets"] - s["lost_packets"]) / s["seconds"],
+            (b1[0] - b0[0]) / s["seconds"], (b1[1] - b0[1]) / s["seconds"],
+            cpu["host_total"], cpu["remote_total"], path))
 except Exception as e:
     sys.stderr.write(open(sys.argv[1]).read()[:2000] + "\n")
-    print("- - -")
+    print("- - - - - -")
 EOF
 }
 
@@ -121,6 +138,9 @@ measure_all() {
     RES[$1.udp64]=${udp[0]:--}
     RES[$1.udp64-into-b]=${udp[1]:--}
     RES[$1.udp64-drops]=${udp[2]:--}
+    RES[$1.udp64-cpu-snd]=${udp[3]:--}
+    RES[$1.udp64-cpu-rcv]=${udp[4]:--}
+    RES[$1.udp64-cpu-path]=${udp[5]:--}
 }
 
 setup_veth() {
@@ -140,6 +160,7 @@ if ! setup_veth; then
     exit 0
 fi
 B_IF=$VETHB
+PATH_PID=""
 measure_all veth
 net_cleanup
 
@@ -149,6 +170,7 @@ net_cleanup
 fwd_pid=$!
 bg_track "$fwd_pid"
 B_IF=$TAPB
+PATH_PID=$fwd_pid
 if setup_taps; then
     measure_all floor
 else
@@ -175,6 +197,7 @@ if [ -n "${NET_BENCH_PERF:-}" ]; then
         echo "net: no perf (linux-perf): not profiling" >&2
     fi
 fi
+PATH_PID=$XS_PID
 measure_all emu
 if [ -n "${perf_pid:-}" ]; then
     kill -INT "$perf_pid"
@@ -211,5 +234,13 @@ row "UDP 64 B packets/s" udp64
 # The same run seen from B's link: what the path delivered, whether or
 # not the receiving iperf3 got the CPU to read it.
 row "  frames/s into B" udp64-into-b
-printf '%-20s %9s %9s %9s\n' "  B socket full, /s" "${RES[veth.udp64-drops]}" \
-    "${RES[floor.udp64-drops]:--}" "${RES[emu.udp64-drops]}"
+# Where the two CPUs went in that run, in % of one: with veth the
+# sender also delivers, with taps a third process forwards.
+row3() {
+    printf '%-20s %9s %9s %9s\n' "$1" "${RES[veth.$2]}" \
+        "${RES[floor.$2]:--}" "${RES[emu.$2]}"
+}
+row3 "  B socket full, /s" udp64-drops
+row3 "  sender CPU %" udp64-cpu-snd
+row3 "  receiver CPU %" udp64-cpu-rcv
+row3 "  between, CPU %" udp64-cpu-path
