@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# rig-peers-dom0.sh VMLINUZ DOMU_INITRD RUNTIME ROUNDS [OURS]: dom0 side
+# rig-peers-dom0.sh VMLINUZ DOMU_INITRD RUNTIME ROUNDS [OURS [perf]]: dom0 side
 # of bench/rig-peers.sh, run as dom0's init by tests/xen-rig/boot.sh.
 # Puts one raw image in dom0 memory and serves it, in turn, to a PV domU
 # running guest/fio.sh through each block backend: upstream QEMU's qdisk,
@@ -15,7 +15,10 @@
 # /rig-out/latency.txt as "ours <round> <job> count=<n> p50_ns=<n>
 # p99_ns=<n> max_ns=<n>": the guest pauses around each job (rig.fio_pause)
 # and rig-peers-lat.py resets the counters before it and reads them after
-# it, over the QMP socket libxl gives libxenstat.
+# it, over the QMP socket libxl gives libxenstat. With "perf", every
+# backend's jobs are also sampled, all of dom0 with perf record -g over
+# each job's span, and reported inside dom0 (whose kernel symbols the
+# host lacks) as /rig-out/perf-BACKEND-ROUND-JOB.txt.
 # shellcheck source=SCRIPTDIR/../tests/xen-rig/dom0-up.sh
 . "$(dirname "$0")/../tests/xen-rig/dom0-up.sh"
 vmlinuz=$1
@@ -23,6 +26,7 @@ ramdisk=$2
 runtime=$3
 rounds=$4
 ours=${5:-}
+profile=${6:-}
 lat=$(dirname "$0")/rig-peers-lat.py
 # Seconds the guest waits around each job, for rig-peers-lat.py to see
 # its console line (it looks five times a second) and answer over QMP.
@@ -58,15 +62,37 @@ chmod +x $work/block-loop
 
 # lat_watch BACKEND ROUND NAME: for our device model, starts
 # rig-peers-lat.py on the domain's libxenstat QMP socket; it follows the
-# guest's console for the whole run and ends with the device model.
+# guest's console for the whole run and ends with the device model. With
+# perf, it runs for every backend and samples each job.
 lat_watch() {
     lat_pid=
-    [ "$1" = ours ] || return 0
+    sock=-
+    [ "$1" = ours ] || [ "$profile" = perf ] || return 0
     domid=$("$xbin"/xl domid "$3" 2>/dev/null) || return 0
-    python3 "$lat" "/var/run/xen/qmp-libxenstat-$domid" \
-        "/var/log/xen/console/guest-$3.log" "$1 $2" "$out"/latency.txt \
+    [ "$1" != ours ] || sock=/var/run/xen/qmp-libxenstat-$domid
+    python3 "$lat" "$sock" "/var/log/xen/console/guest-$3.log" "$1 $2" \
+        "$out"/latency.txt ${profile:+"/tmp/perf-$1-$2-"} \
         > "$out/$1-$2.lat.log" 2>&1 &
     lat_pid=$!
+}
+
+# perf_reports TAG: the reports of that guest's jobs' samples, made once
+# the guest is gone so that perf report takes no CPU from a job.
+perf_reports() {
+    for data in /tmp/perf-"$1"-*.data; do
+        [ -e "$data" ] || continue
+        job=${data#/tmp/perf-"$1"-}
+        job=${job%.data}
+        {
+            echo "# $1 $job: all of dom0 during the job"
+            perf report -i "$data" --stdio --no-children \
+                --sort comm,dso,sym -g none --percent-limit 0.5 2>&1
+            # Whence the busiest entries were called.
+            perf report -i "$data" --stdio --no-children \
+                --sort comm,sym -G --percent-limit 2 2>&1 | head -n 400
+        } > "$out/perf-$1-$job.txt"
+        rm -f "$data"
+    done
 }
 
 # run_guest BACKEND ROUND DISK_SPEC [EXTRA_CONFIG_LINE]: one domU,
@@ -116,6 +142,7 @@ EOF
         kill "$lat_pid" 2>/dev/null
         wait "$lat_pid" 2>/dev/null
     fi
+    [ "$profile" != perf ] || perf_reports "$tag"
     log=/var/log/xen/console/guest-$name.log
     cp "$log" "$out/$tag.console.log" 2>/dev/null
     cp "/var/log/xen/qemu-dm-$name.log" "$out/$tag.qemu-dm.log" 2>/dev/null

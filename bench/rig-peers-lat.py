@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The backend's own latency of each fio job, for rig-peers-dom0.sh.
 
-    rig-peers-lat.py SOCKET CONSOLE_LOG PREFIX OUT
+    rig-peers-lat.py SOCKET CONSOLE_LOG PREFIX OUT [PERF_PREFIX]
 
 Connects to our device model's QMP SOCKET (waiting for it to appear),
 then follows the guest's CONSOLE_LOG (guest/fio.sh with rig.fio_pause):
@@ -19,14 +19,20 @@ all its vCPUs, and the time Xen held dom0's runnable vCPUs off a CPU
 (steal). A job slow for want of CPU in dom0 shows there; one whose
 requests waited elsewhere does not.
 
+With PERF_PREFIX it also samples all of dom0 with `perf record -a -g`
+over each job's span, into PERF_PREFIX<job>.data; SOCKET "-" does only
+that, for the peers' device models, which have no latency counters.
+
 It runs for the guest's whole life and keeps one connection, so that it
 answers within a fraction of a second however slowly dom0 starts a
-process; it ends when the device model closes the socket.
+process; it ends when the device model closes the socket, or on SIGTERM.
 """
 import json
 import os
+import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -84,7 +90,35 @@ def dom0_cpu_ms():
 
 def snapshot(qmp):
     busy, steal = dom0_cpu_ms()
-    return (time.monotonic() * 1000, process_cpu_ms(qmp.pid), busy, steal)
+    return (time.monotonic() * 1000, process_cpu_ms(qmp.pid) if qmp else 0,
+            busy, steal)
+
+
+class Profile:
+    """perf record of all of dom0 over one job at a time, or nothing."""
+
+    def __init__(self, prefix):
+        self.prefix = prefix
+        self.proc = None
+
+    def start(self, job):
+        self.stop()
+        if not self.prefix:
+            return
+        # The software clock: a PV dom0 has no PMU.
+        self.proc = subprocess.Popen(
+            ["perf", "record", "-a", "-g", "-F", "499", "-q",
+             "-o", "%s%s.data" % (self.prefix, job)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        if self.proc:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self.proc = None
 
 
 def connect(path, deadline):
@@ -97,9 +131,9 @@ def connect(path, deadline):
             time.sleep(0.2)
 
 
-def main():
+def main(profile):
     path, console, prefix, out = sys.argv[1:5]
-    qmp = connect(path, time.monotonic() + 300)
+    qmp = connect(path, time.monotonic() + 300) if path != "-" else None
     offset = 0
     start = snapshot(qmp)
     while True:
@@ -115,9 +149,15 @@ def main():
         for line in data[:end].decode("utf-8", "replace").splitlines():
             words = line.split()
             if "RIG-FIO-START" in words:
-                qmp.execute("x-block-latency-reset")
+                i = words.index("RIG-FIO-START")
+                profile.start(words[i + 1] if len(words) > i + 1 else "x")
+                if qmp:
+                    qmp.execute("x-block-latency-reset")
                 start = snapshot(qmp)
             elif "RIG-FIO" in words:
+                profile.stop()
+                if not qmp:
+                    continue
                 i = words.index("RIG-FIO")
                 job = words[i + 1] if len(words) > i + 1 else "?"
                 cls = "wr" if "write" in job else "rd"
@@ -134,11 +174,20 @@ def main():
         time.sleep(0.2)
 
 
+def on_term(_signo, _frame):
+    raise SystemExit(0)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_term)
+    prof = Profile(sys.argv[5] if len(sys.argv) > 5 else "")
     try:
-        main()
+        main(prof)
     except EOFError:
         sys.exit(0)
     except Exception as e:      # noqa: BLE001 - reported, then n/a
         print("rig-peers-lat.py: %s" % e, file=sys.stderr)
         sys.exit(1)
+    finally:
+        # A job cut short must not leave perf sampling dom0.
+        prof.stop()

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # rig-peers.sh [--ours PATH] [--cache DIR] [--runtime S] [--rounds N]
-#              [--logs DIR]:
+#              [--logs DIR] [--perf]:
 # block backend comparison on real Xen. Boots the rig (tests/xen-rig) once
 # and runs the same fio jobs in a PV domU against one in-memory image
 # through upstream QEMU's qdisk, the kernel's blkback and, with --ours,
@@ -14,13 +14,19 @@
 # every round. Xen runs under TCG here, so absolute figures are
 # meaningless; only ratios within one run are. --rounds N runs each
 # backend N times, order alternating. --logs DIR keeps the run's logs.
+# --perf (with --logs) samples all of dom0 through every job of every
+# backend and keeps perf-BACKEND-ROUND-JOB.txt, the report by process,
+# object and symbol, in the logs (Debian linux-perf, install-deps.sh
+# --bench); perf takes dom0 CPU of its own, so its figures are not the
+# ones to quote for the goal.
 set -eu
-usage="usage: rig-peers.sh [--ours PATH] [--cache DIR] [--runtime S] [--rounds N] [--logs DIR]"
+usage="usage: rig-peers.sh [--ours PATH] [--cache DIR] [--runtime S] [--rounds N] [--logs DIR] [--perf]"
 ours=
 cache=/var/cache/qemu-xenpv-rig
 runtime=10
 rounds=1
 logs=
+profile=
 while [ $# -gt 0 ]; do
     case $1 in
     --ours) ours=${2:?$usage}; shift 2 ;;
@@ -28,6 +34,7 @@ while [ $# -gt 0 ]; do
     --runtime) runtime=${2:?$usage}; shift 2 ;;
     --rounds) rounds=${2:?$usage}; shift 2 ;;
     --logs) logs=${2:?$usage}; shift 2 ;;
+    --perf) profile=perf; shift ;;
     *) echo "$usage" >&2; exit 2 ;;
     esac
 done
@@ -35,6 +42,12 @@ for n in "$runtime" "$rounds"; do
     case $n in '' | 0 | *[!0-9]*) echo "$usage" >&2; exit 2 ;; esac
 done
 [ "$(id -u)" = 0 ] || { echo "rig-peers.sh: needs root (the rig)" >&2; exit 2; }
+if [ -n "$profile" ]; then
+    [ -n "$logs" ] ||
+        { echo "rig-peers.sh: --perf keeps its reports in --logs DIR" >&2; exit 2; }
+    command -v perf > /dev/null ||
+        { echo "rig-peers.sh: no perf: run scripts/install-deps.sh --bench" >&2; exit 2; }
+fi
 if [ -n "$ours" ]; then
     ours=$(realpath "$ours")
     [ -x "$ours" ] || { echo "rig-peers.sh: $ours is not executable" >&2; exit 2; }
@@ -60,7 +73,7 @@ rig_setup "$cache"
 timeout 300 "$rig/mkdomu.sh" "$cache" "$tmp/domu.gz" fio ||
     rig_bail "mkdomu.sh failed"
 init=$(rig_init "$top/bench/rig-peers-dom0.sh" "$vmlinuz" "$tmp/domu.gz" \
-       "$runtime" "$rounds" "$ours")
+       "$runtime" "$rounds" "$ours" "$profile")
 
 backends="qemu blkback"
 [ -z "$ours" ] || backends="$backends ours"
@@ -68,6 +81,8 @@ n=$(wc -w <<<"$backends")
 # Rig boot, then per guest: boot, three timed jobs with the guest's
 # pauses around them (rig-peers-dom0.sh), power-off, margin.
 limit=$((120 + rounds * n * (3 * runtime + 30 + 400)))
+# perf report of three jobs per guest, inside the emulated dom0.
+[ -z "$profile" ] || limit=$((limit + rounds * n * 360))
 # Other work on the host slows the emulated machine: say how busy it was.
 load0=$(cut -d' ' -f1 /proc/loadavg)
 rc=0
@@ -204,5 +219,6 @@ else
     ratio blkback qemu best
 fi
 sed 's/^/# /' "$out/guests.txt" 2>/dev/null || true
+[ -z "$profile" ] || echo "# dom0 profiles: $logs/perf-BACKEND-ROUND-JOB.txt"
 echo "# whole run ${SECONDS}s; host load average $load0 at boot," \
      "$(cut -d' ' -f1 /proc/loadavg) at the end ($(nproc) CPUs)"
