@@ -395,7 +395,6 @@ static bool blk_uring_in_memory(BlkDev *b)
            (sf.f_type == TMPFS_MAGIC || sf.f_type == RAMFS_MAGIC);
 }
 
-
 bool blk_uring_open(BlkDev *b, const BlkOpenOpts *opts, Error **errp)
 {
     unsigned depth = opts->queue_depth ? opts->queue_depth
