@@ -31,6 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench-pin.h"
+
 #define MSG_LEN 28
 #define SLICES 20
 #define BUF_LEN 65536
@@ -147,19 +149,6 @@ static void serve_uring(int fd)
     }
 }
 
-/* Pins the caller to @cpu; *@old, if given, gets its set. */
-static bool pin_self(int cpu, cpu_set_t *old)
-{
-    cpu_set_t set;
-
-    if (old && sched_getaffinity(0, sizeof(*old), old) < 0) {
-        return false;
-    }
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(0, sizeof(set), &set) == 0;
-}
-
 /* The child runs on @cpu, or where the scheduler puts it (-1). */
 static void echo_start(Echo *e, EchoKind kind, int cpu)
 {
@@ -175,7 +164,7 @@ static void echo_start(Echo *e, EchoKind kind, int cpu)
     if (e->pid == 0) {
         /* The earlier children's sockets stay open here: never read. */
         close(sv[0]);
-        if (cpu >= 0 && !pin_self(cpu, NULL)) {
+        if (cpu >= 0 && !bench_pin(0, cpu, NULL)) {
             _exit(1);
         }
         if (kind == ECHO_BLOCKING) {
@@ -246,7 +235,7 @@ static void run_designs(double secs, const char *what, int client_cpu,
     cpu_set_t client_set;
     double floor0;
 
-    if (client_cpu >= 0 && !pin_self(client_cpu, &client_set)) {
+    if (client_cpu >= 0 && !bench_pin(0, client_cpu, &client_set)) {
         printf("%s: not measured: %s\n", what, strerror(errno));
         return;
     }

@@ -33,6 +33,8 @@
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
 
+#include "bench-pin.h"
+
 #define WATCHES 10000
 #define MEM_NODES 100000
 #define MEM_VALUE "0123456789abcdef"
@@ -185,19 +187,6 @@ static void report(const char *what, unsigned long n, double secs)
     printf("%-40s %12.0f /s  (%lu in %.2f s)\n", what, n / secs, n, secs);
 }
 
-/* Pins @pid (0: the caller) to @cpu; *@old, if given, gets its set. */
-static bool pin(pid_t pid, int cpu, cpu_set_t *old)
-{
-    cpu_set_t set;
-
-    if (old && sched_getaffinity(pid, sizeof(*old), old) < 0) {
-        return false;
-    }
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return sched_setaffinity(pid, sizeof(set), &set) == 0;
-}
-
 /*
  * The floor: the same message sizes bounced off a process that does
  * nothing but echo, over a unix socket pair.
@@ -223,7 +212,7 @@ static void echo_start(Echo *e, int cpu)
     }
     if (e->pid == 0) {
         close(sv[0]);
-        if (cpu >= 0 && !pin(0, cpu, NULL)) {
+        if (cpu >= 0 && !bench_pin(0, cpu, NULL)) {
             _exit(1);
         }
         while (read(sv[1], e->msg, sizeof(e->msg)) > 0 &&
@@ -302,12 +291,12 @@ static void read_vs_floor(Client *c, pid_t server, double secs,
     Echo e;
 
     if (pl->client_cpu >= 0) {
-        if (!pin(0, pl->client_cpu, &client_set)) {
+        if (!bench_pin(0, pl->client_cpu, &client_set)) {
             printf("%s: not measured, the client could not be pinned: "
                    "%s\n", pl->what, strerror(errno));
             return;
         }
-        if (!pin(server, pl->server_cpu, &server_set)) {
+        if (!bench_pin(server, pl->server_cpu, &server_set)) {
             printf("%s: not measured, the server could not be pinned: "
                    "%s\n", pl->what, strerror(errno));
             sched_setaffinity(0, sizeof(client_set), &client_set);
